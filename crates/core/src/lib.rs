@@ -1,0 +1,12 @@
+//! The shared vocabulary every Bazaar crate speaks: typed ids, money, pagination cursors and the
+//! clock. It knows nothing of storage or HTTP, so any crate may depend on it.
+
+pub mod clock;
+pub mod cursor;
+pub mod ids;
+pub mod money;
+pub mod test_env;
+
+pub use clock::{Clock, SystemClock};
+pub use cursor::{Cursor, CursorError, PageLimit};
+pub use money::{Money, MoneyError};

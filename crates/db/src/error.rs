@@ -1,0 +1,27 @@
+use std::path::PathBuf;
+
+/// Everything storage can fail with. The gateway maps these to problem+json once.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database URL: {reason}")]
+    InvalidUrl { reason: String },
+    #[error("cannot use the data directory {}: {source}", path.display())]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot connect to {backend}: {source}")]
+    Connect { backend: crate::Backend, source: diesel::ConnectionError },
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database task was cancelled or panicked")]
+    TaskFailed,
+}
+
+impl DbError {
+    /// True when the row asked for does not exist (so callers can answer 404, not 500).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+}

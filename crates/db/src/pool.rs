@@ -1,0 +1,137 @@
+//! The connection pool and the one way handlers run database work: on the blocking pool.
+
+use crate::{Backend, DatabaseUrl, DbConn, DbError};
+use diesel::r2d2::R2D2Connection;
+use std::time::Duration;
+
+/// Opens connections to one database and prepares each (SQLite pragmas) before the pool hands it out.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        DbConn::open(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        match conn {
+            DbConn::Postgres(pg) => pg.ping()?,
+            DbConn::Sqlite(sqlite) => sqlite.ping()?,
+        }
+        Ok(())
+    }
+
+    /// A connection left inside a transaction (a panic mid-work) must not be reused.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        match conn {
+            DbConn::Postgres(pg) => pg.is_broken(),
+            DbConn::Sqlite(sqlite) => sqlite.is_broken(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing (it then gets a 503).
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Pool gauges for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStatus {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects once up front so an unreachable server or unusable file fails now, with its own
+    /// message, instead of as an r2d2 timeout later. Blocking: call it from a blocking context.
+    pub fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Database, DbError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            prepare_sqlite_dir(path)?;
+        }
+        drop(DbConn::open(url)?);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.max_connections.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(settings.acquire_timeout)
+            .build_unchecked(ConnectionManager { url: url.clone() });
+        Ok(Database { pool, backend: url.backend() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `work` with a pooled connection on tokio's blocking pool. Waiting for a connection
+    /// happens there too, so a slow database never stalls an async worker.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::TaskFailed))?
+    }
+
+    /// A connection for blocking contexts (CLI commands, start-up, tests).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    pub fn status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus { connections: state.connections, idle: state.idle_connections, max: self.pool.max_size() }
+    }
+
+    /// Round trip to the database, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| {
+            match conn {
+                DbConn::Postgres(pg) => pg.ping()?,
+                DbConn::Sqlite(sqlite) => sqlite.ping()?,
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Creates the SQLite file's directory and proves it writable, so the error names the directory.
+fn prepare_sqlite_dir(path: &std::path::Path) -> Result<(), DbError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| DbError::DataDir { path: dir.clone(), source })?;
+    let probe = dir.join(".bazaar-write-probe");
+    std::fs::write(&probe, b"ok").map_err(|source| DbError::DataDir { path: dir.clone(), source })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! Building the application: prepare the data directory, open the database and migrate it,
+//! connect kv, bind the port, and assemble the actix app. Each step fails with its own clear error.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::middleware::{metrics, problem, request_id};
+use crate::routes;
+use crate::secrets::{SecretError, load_or_generate_jwt_secret};
+use crate::state::AppState;
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
+use bazaar_kv::{Kv, KvError};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use the data directory {}: {source}", path.display())]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("{0}")]
+    Database(#[from] DbError),
+    #[error("{source} (set by redis_url; Bazaar does not fall back to in-process state when Redis is configured)")]
+    Kv { source: KvError },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+pub use actix_web::dev::ServerHandle;
+
+pub struct Application {
+    server: Server,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(mut config: Config) -> Result<Application, StartError> {
+        prepare_data_dir(&config)?;
+        if config.jwt_secret.is_none() {
+            config.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
+        }
+        let db = open_database(&config).await?;
+        let kv = match &config.redis_url {
+            Some(url) => Kv::redis(url, &config.redis_prefix).await.map_err(|source| StartError::Kv { source })?,
+            None => Kv::memory(),
+        };
+        let listener = bind(&config)?;
+        let addr = listener.local_addr().map_err(|err| StartError::Bind {
+            addr: format!("{}:{}", config.host, config.port),
+            reason: err.to_string(),
+        })?;
+        let state = AppState { config: Arc::new(config), db, kv };
+        let server = serve(state.clone(), listener)?;
+        Ok(Application { server, addr, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server (gracefully with `stop(true)`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped by SIGINT/SIGTERM or a handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
+    let fail = |source| StartError::DataDir { path: config.data_dir.clone(), source };
+    std::fs::create_dir_all(&config.data_dir).map_err(fail)?;
+    let probe = config.data_dir.join(".write-probe");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+async fn open_database(config: &Config) -> Result<Database, StartError> {
+    let url = config.database_url();
+    let settings = PoolSettings {
+        max_connections: config.db_pool_size,
+        acquire_timeout: Duration::from_millis(config.db_acquire_timeout_ms),
+    };
+    tokio::task::spawn_blocking(move || {
+        let db = Database::connect(&url, &settings)?;
+        let applied = run_migrations(&mut *db.get()?)?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), last = ?applied.last(), "applied database migrations");
+        }
+        Ok::<_, DbError>(db)
+    })
+    .await
+    .map_err(|_| DbError::TaskFailed)?
+    .map_err(StartError::from)
+}
+
+fn bind(config: &Config) -> Result<TcpListener, StartError> {
+    let addr = format!("{}:{}", config.host, config.port);
+    TcpListener::bind(&addr).map_err(|err| {
+        let reason = match err.kind() {
+            std::io::ErrorKind::AddrInUse => "the address is already in use (is another bazaar running? set port)".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".into(),
+            _ => err.to_string(),
+        };
+        StartError::Bind { addr, reason }
+    })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            request_id::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, header::LOCATION, request_id::REQUEST_ID_HEADER])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
+}
+
+fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
+    let metrics = web::Data::new(metrics::Metrics::new()?);
+    let config = state.config.clone();
+    let (workers, shutdown_secs) = (config.workers, config.shutdown_timeout_secs);
+    let addr = format!("{}:{}", config.host, config.port);
+    let shared = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .app_data(metrics.clone())
+            .app_data(web::PayloadConfig::new(config.body_limit_bytes))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::bad_request("invalid_query", err.to_string()).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::not_found(format!("No such resource: {err}")).into()
+            }))
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+            // The last `wrap` is outermost: the request id wraps everything so every log line has it.
+            .wrap(cors(&config.cors_allowed_origins))
+            .wrap(Compress::default())
+            .wrap(problem::every_error_as_problem())
+            .wrap(from_fn(metrics::record))
+            .wrap(from_fn(request_id::assign))
+    })
+    .shutdown_timeout(shutdown_secs);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|err| StartError::Bind { addr, reason: err.to_string() })?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,208 @@
+//! Configuration: built-in defaults that run with nothing set, then an optional `bazaar.toml`,
+//! then `BAZAAR_*` environment variables. Every problem names the key at fault.
+
+use bazaar_db::DatabaseUrl;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_FILE: &str = "bazaar.toml";
+const ENV_PREFIX: &str = "BAZAAR_";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; `0.0.0.0` to reach it from a phone on the same network.
+    pub host: String,
+    pub port: u16,
+    /// Where the embedded database, the search index and generated secrets live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for production; unset means SQLite at `<data_dir>/bazaar.db`.
+    pub database_url: Option<String>,
+    pub db_pool_size: u32,
+    pub db_acquire_timeout_ms: u64,
+    /// `redis://…` to share kv state between gateways; unset means in-process.
+    pub redis_url: Option<String>,
+    /// Every Redis key and channel starts with this, so deployments can share one Redis.
+    pub redis_prefix: String,
+    /// HMAC key for access tokens; unset means one generated into `<data_dir>/jwt-secret`.
+    pub jwt_secret: Option<String>,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `bazaar_gateway=debug,info`.
+    pub log_level: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Browser (H5) origins allowed to call the API; `*` allows any. Native apps need none.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_allowed_origins: Vec<String>,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// How long a stopping server waits for requests in flight.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            db_pool_size: 8,
+            db_acquire_timeout_ms: 5_000,
+            redis_url: None,
+            redis_prefix: "bazaar".into(),
+            jwt_secret: None,
+            log_format: LogFormat::Pretty,
+            log_level: "info".into(),
+            body_limit_bytes: 1024 * 1024,
+            cors_allowed_origins: Vec::new(),
+            workers: 0,
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {} does not exist", .0.display())]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid configuration: `{key}` {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `BAZAAR_CONFIG`, or `./bazaar.toml` if present), then the
+    /// environment. A file named explicitly must exist.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let explicit = file.map(Path::to_path_buf).or_else(|| std::env::var_os("BAZAAR_CONFIG").map(PathBuf::from));
+        if let Some(path) = &explicit {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.clone()));
+            }
+        }
+        let path = explicit.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(path))
+            .merge(environment())
+            .extract()
+            .map_err(|err| ConfigError::Parse(describe(err)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, problem: &str| Err(ConfigError::Invalid { key, problem: problem.to_string() });
+        if let Some(url) = &self.database_url {
+            if let Err(err) = DatabaseUrl::parse(url) {
+                return invalid("database_url", &err.to_string());
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://")) {
+                return invalid("redis_url", "must start with redis://, rediss:// or unix://");
+            }
+        }
+        if !(1..=1000).contains(&self.db_pool_size) {
+            return invalid("db_pool_size", "must be between 1 and 1000");
+        }
+        if self.body_limit_bytes < 1024 {
+            return invalid("body_limit_bytes", "must be at least 1024");
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
+            return invalid("redis_prefix", "must be a non-empty word");
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log_level).is_err() {
+            return invalid("log_level", "is not a tracing filter (try `info` or `debug`)");
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return invalid("jwt_secret", "must be at least 32 characters");
+            }
+        }
+        for origin in &self.cors_allowed_origins {
+            if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return invalid("cors_allowed_origins", &format!("`{origin}` is not an http(s) origin or `*`"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        match &self.database_url {
+            // Validated at load time; a parse failure here would be a bug, so fall back to SQLite.
+            Some(url) => DatabaseUrl::parse(url).unwrap_or_else(|_| self.sqlite_url()),
+            None => self.sqlite_url(),
+        }
+    }
+
+    fn sqlite_url(&self) -> DatabaseUrl {
+        DatabaseUrl::sqlite_file(self.data_dir.join("bazaar.db"))
+    }
+
+    /// The effective configuration as TOML, secrets redacted, for `bazaar config`.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(self.database_url().redacted());
+        shown.redis_url = self.redis_url.as_deref().map(bazaar_db::redact_url_password);
+        shown.jwt_secret = Some(match &self.jwt_secret {
+            Some(_) => "<redacted>".into(),
+            None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
+        });
+        toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
+    }
+}
+
+/// Names each problem by its config key and where the value came from, e.g.
+/// "`port` (from BAZAAR_PORT): invalid type: found string \"eighty\", expected u16".
+fn describe(errors: figment::Error) -> String {
+    errors
+        .into_iter()
+        .map(|err| {
+            let key = err.path.join(".").to_lowercase();
+            let source = err.metadata.as_ref().map(|metadata| match &metadata.source {
+                Some(figment::Source::File(path)) => path.display().to_string(),
+                _ if metadata.name.contains("environment") => format!("{ENV_PREFIX}{}", key.to_uppercase()),
+                _ => metadata.name.to_string(),
+            });
+            match (key.is_empty(), source) {
+                (false, Some(source)) => format!("`{key}` (from {source}): {}", err.kind),
+                (false, None) => format!("`{key}`: {}", err.kind),
+                (true, Some(source)) => format!("{source}: {}", err.kind),
+                (true, None) => err.kind.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `BAZAAR_*` variables, minus those that configure the test suites or name the config file.
+fn environment() -> Env {
+    Env::prefixed(ENV_PREFIX).filter(|key| !key.as_str().starts_with("test_") && key.as_str() != "config")
+}
+
+/// Lists come as TOML arrays from the file and as `a,b` from the environment.
+fn list_or_comma_separated<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match ListOrText::deserialize(deserializer)? {
+        ListOrText::List(list) => list,
+        ListOrText::Text(text) => {
+            text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
+        }
+    })
+}

@@ -1,0 +1,189 @@
+//! The one mapping from every crate's errors to RFC 9457 problem+json.
+//!
+//! Each problem has a stable snake_case `code` clients can branch on, the HTTP `status`, a human
+//! `detail`, and the `field` at fault where there is one. 5xx bodies never carry internals: the
+//! cause is logged inside the request's span, which carries its request id.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use bazaar_db::DbError;
+use bazaar_kv::KvError;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem kind; `/docs/problems#<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the status.
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `not_found`, `malformed_json`, `payload_too_large`.
+    pub code: String,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// The request field at fault (a JSON path such as `items[2].quantity`, or a query parameter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Extra machine-readable facts (e.g. `line` and `column` of a JSON syntax error).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An error a handler returns; rendered once, here.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: String,
+    field: Option<String>,
+    extensions: serde_json::Map<String, serde_json::Value>,
+    retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            field: None,
+            extensions: serde_json::Map::new(),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_extension(mut self, key: &str, value: impl Into<serde_json::Value>) -> ApiError {
+        self.extensions.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after_secs = Some(seconds);
+        self
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
+    }
+
+    /// A failure that is ours, not the client's: the cause is logged, the body says nothing of it.
+    pub fn internal(cause: &dyn fmt::Display) -> ApiError {
+        tracing::error!(cause = %cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. Quote the X-Request-Id response header when reporting it.",
+        )
+    }
+
+    /// The problem for a status that carries no more than the status itself (used for responses
+    /// actix produces on its own, such as 405).
+    pub fn from_status(status: StatusCode) -> ApiError {
+        let (code, detail) = match status {
+            StatusCode::NOT_FOUND => ("not_found", "No such resource."),
+            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This resource does not accept that method."),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send the body as application/json."),
+            StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long to arrive."),
+            StatusCode::BAD_REQUEST => ("bad_request", "The request is malformed."),
+            StatusCode::UNAUTHORIZED => ("unauthorized", "Authentication is required."),
+            StatusCode::FORBIDDEN => ("forbidden", "You may not do that."),
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "Too many requests; slow down."),
+            status if status.is_server_error() => ("internal_error", "Something went wrong on our side."),
+            _ => ("error", "The request failed."),
+        };
+        ApiError::new(status, code, detail)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            kind: format!("/docs/problems#{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
+            status: self.status.as_u16(),
+            code: self.code.to_string(),
+            detail: self.detail.clone(),
+            field: self.field.clone(),
+            extensions: self.extensions.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(seconds) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> ApiError {
+        if err.is_not_found() {
+            return ApiError::not_found("No such resource.");
+        }
+        match err {
+            DbError::Pool(_) | DbError::Connect { .. } => {
+                tracing::error!(cause = %err, "database unavailable");
+                ApiError::unavailable("database_unavailable", "The database is busy or unreachable; try again shortly.")
+                    .with_retry_after(1)
+            }
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
+impl From<KvError> for ApiError {
+    fn from(err: KvError) -> ApiError {
+        match err {
+            KvError::Connect(_) | KvError::Command(_) => {
+                tracing::error!(cause = %err, "kv unavailable");
+                ApiError::unavailable("kv_unavailable", "A shared service is unreachable; try again shortly.")
+                    .with_retry_after(1)
+            }
+            other => ApiError::internal(&other),
+        }
+    }
+}

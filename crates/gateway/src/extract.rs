@@ -1,0 +1,165 @@
+//! Request extractors that fail with problem+json naming the field at fault.
+
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Unlike `actix_web::web::Json`, a bad body names the JSON path at fault and the
+/// position of a syntax error, and the size limit answers 413.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(is_json_media_type);
+        // Bytes honours the app's PayloadConfig limit (config `body_limit_bytes`).
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+            }
+            let body = body.await.map_err(|err| body_error(&err))?;
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn body_error(err: &actix_web::Error) -> ApiError {
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE),
+        _ => ApiError::bad_request("unreadable_body", "The request body could not be read."),
+    }
+}
+
+/// Parses `body` as `T`. Syntax errors → 400 `malformed_json` with `line` and `column`;
+/// well-formed JSON of the wrong shape → 422 `invalid_field` with the field's JSON path.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        json_error(body, &path, err.into_inner())
+    })?;
+    // Trailing characters after the document are a syntax error too.
+    deserializer.end().map_err(|err| json_error(body, ".", err))?;
+    Ok(value)
+}
+
+fn json_error(body: &[u8], path: &str, err: serde_json::Error) -> ApiError {
+    if err.is_data() {
+        let field = field_at_fault(path, &err.to_string());
+        let detail = strip_position(&err.to_string());
+        let problem = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail);
+        return match field {
+            Some(field) => problem.with_field(field),
+            None => problem,
+        };
+    }
+    let detail = if err.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+        "The request body is empty; send a JSON document.".to_string()
+    } else {
+        format!("The body is not valid JSON: {err}")
+    };
+    ApiError::bad_request("malformed_json", detail)
+        .with_extension("line", err.line())
+        .with_extension("column", err.column())
+}
+
+/// serde reports a missing field at its parent's path; name the field itself.
+fn field_at_fault(path: &str, message: &str) -> Option<String> {
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => Some(name.to_string()),
+        (parent, Some(name)) => Some(format!("{parent}.{name}")),
+        (".", None) => None,
+        (path, None) => Some(path.to_string()),
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Line {
+        #[allow(dead_code)]
+        sku_id: i64,
+        #[allow(dead_code)]
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Order {
+        #[allow(dead_code)]
+        lines: Vec<Line>,
+    }
+
+    #[test]
+    fn syntax_errors_give_their_position() {
+        let err = parse_json::<Order>(b"{\n  \"lines\": [,]\n}").unwrap_err();
+        let problem = err.to_problem();
+        assert_eq!((err.status().as_u16(), problem.code.as_str()), (400, "malformed_json"));
+        assert_eq!(problem.extensions["line"], 2);
+        assert_eq!(problem.extensions["column"], 13);
+    }
+
+    #[test]
+    fn wrong_types_name_the_json_path() {
+        let err = parse_json::<Order>(br#"{"lines":[{"sku_id":1,"quantity":2},{"sku_id":1,"quantity":-1}]}"#)
+            .unwrap_err();
+        assert_eq!(err.status().as_u16(), 422);
+        assert_eq!(err.to_problem().field.as_deref(), Some("lines[1].quantity"));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let err = parse_json::<Order>(br#"{"lines":[{"sku_id":1}]}"#).unwrap_err();
+        assert_eq!(err.to_problem().field.as_deref(), Some("lines[0].quantity"));
+        let err = parse_json::<Order>(b"{}").unwrap_err();
+        assert_eq!(err.to_problem().field.as_deref(), Some("lines"));
+    }
+
+    #[test]
+    fn unknown_fields_and_trailing_garbage_are_refused() {
+        let err = parse_json::<Order>(br#"{"lines":[{"sku_id":1,"quantity":1,"price":"0.01"}]}"#).unwrap_err();
+        assert_eq!(err.code(), "invalid_field");
+        let err = parse_json::<Order>(br#"{"lines":[]} x"#).unwrap_err();
+        assert_eq!(err.code(), "malformed_json");
+        let err = parse_json::<Order>(b"  ").unwrap_err();
+        assert!(err.to_problem().detail.contains("empty"));
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_media_type("application/merge-patch+json"));
+        assert!(!is_json_media_type("text/plain"));
+        assert!(!is_json_media_type("application/x-www-form-urlencoded"));
+    }
+}

@@ -1,0 +1,16 @@
+//! The Bazaar gateway: the only crate that knows HTTP. It reads configuration, builds the
+//! application (database, kv, routes, middleware) and serves the phone API.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod secrets;
+pub mod state;
+pub mod telemetry;
+
+pub use app::{Application, StartError};
+pub use config::Config;

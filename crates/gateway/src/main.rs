@@ -1,0 +1,98 @@
+//! `bazaar`: serve the API (default), apply migrations, or print the effective configuration.
+
+use bazaar_gateway::{Application, Config, telemetry};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "bazaar", version, about = "Bazaar: the backend of a mobile business district")]
+struct Cli {
+    /// Configuration file (default: ./bazaar.toml when present; also BAZAAR_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return fail(&err),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Config => {
+            println!("{}", config.to_redacted_toml().trim_end());
+            ExitCode::SUCCESS
+        }
+        Command::Migrate => {
+            telemetry::init(&config);
+            migrate(&config)
+        }
+        Command::Serve => {
+            telemetry::init(&config);
+            actix_web::rt::System::new().block_on(serve(config))
+        }
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(err) => return fail(&err),
+    };
+    let base = format!("http://{}", app.local_addr());
+    tracing::info!(
+        database = app.state().db.backend().to_string(),
+        kv = app.state().kv.backend_name(),
+        "Bazaar is listening on {base}"
+    );
+    println!("Bazaar is listening on {base} — API docs at {base}/docs/ (OpenAPI at {base}/openapi.json)");
+    match app.run_until_stopped().await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+fn migrate(config: &Config) -> ExitCode {
+    let url = config.database_url();
+    let settings = bazaar_db::PoolSettings { max_connections: 1, ..Default::default() };
+    let outcome = bazaar_db::Database::connect(&url, &settings)
+        .and_then(|db| bazaar_db::run_migrations(&mut *db.get()?));
+    match outcome {
+        Ok(applied) if applied.is_empty() => {
+            println!("{}: up to date", url.redacted());
+            ExitCode::SUCCESS
+        }
+        Ok(applied) => {
+            for name in applied {
+                println!("applied {name}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+/// One line on stderr and a failing exit code: start-up problems are the operator's to fix, so
+/// they get a sentence, not a backtrace.
+fn fail(err: &dyn std::fmt::Display) -> ExitCode {
+    let message = err.to_string();
+    let one_line: Vec<&str> = message.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    eprintln!("bazaar: error: {}", one_line.join("; "));
+    ExitCode::FAILURE
+}

@@ -1,0 +1,30 @@
+//! Errors produced below our handlers (actix's 405, extractor failures, CORS refusals) come with
+//! plain or empty bodies; this turns every such 4xx/5xx into problem+json, keeping its headers.
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use actix_web::ResponseError;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+
+pub fn every_error_as_problem<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(to_problem)
+}
+
+fn to_problem<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already_problem {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let (request, original) = response.into_parts();
+    let mut replacement = ApiError::from_status(original.status()).error_response();
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, replacement).map_into_right_body()))
+}

@@ -1,0 +1,13 @@
+//! What every handler can reach: configuration, the database, the kv store.
+
+use crate::config::Config;
+use bazaar_db::Database;
+use bazaar_kv::Kv;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Database,
+    pub kv: Kv,
+}

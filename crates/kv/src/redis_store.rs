@@ -1,0 +1,272 @@
+//! The Redis store. Commands go through a reconnecting `ConnectionManager`; pub/sub uses one
+//! subscriber connection per process that feeds the local fan-out and re-subscribes after a drop.
+
+use crate::fanout::{Fanout, Subscription};
+use crate::{DecrOutcome, KvError};
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink, PubSubStream};
+use redis::{AsyncCommands, Client, Script};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex as AsyncMutex;
+use tokio::task::JoinHandle;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Counter increment that sets the TTL only when the key has none, in one atomic step.
+const INCR_WITH_TTL: &str = r"
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl_ms = tonumber(ARGV[2])
+if ttl_ms > 0 and redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ttl_ms)
+end
+return value
+";
+
+/// Returns {0, 0} missing, {1, current} insufficient, {2, left} decremented.
+const DECR_IF_ENOUGH: &str = r"
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {0, 0} end
+local current = tonumber(raw)
+if current == nil then return redis.error_reply('WRONGTYPE counter is not an integer') end
+local amount = tonumber(ARGV[1])
+if current < amount then return {1, current} end
+return {2, redis.call('DECRBY', KEYS[1], amount)}
+";
+
+struct PubSubShared {
+    fanout: Fanout,
+    /// `None` while the subscriber connection is down; the reader task reconnects it.
+    sink: AsyncMutex<Option<PubSubSink>>,
+}
+
+pub struct RedisKv {
+    commands: ConnectionManager,
+    prefix: String,
+    pubsub: Arc<PubSubShared>,
+    reader: JoinHandle<()>,
+    incr_with_ttl: Script,
+    decr_if_enough: Script,
+}
+
+impl Drop for RedisKv {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+fn command_error(err: redis::RedisError) -> KvError {
+    if err.code() == Some("WRONGTYPE") {
+        return KvError::WrongType { key: String::new() };
+    }
+    KvError::Command(err.to_string())
+}
+
+fn ttl_millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl RedisKv {
+    pub async fn connect(url: &str, prefix: &str) -> Result<RedisKv, KvError> {
+        let client = Client::open(url).map_err(|err| KvError::InvalidUrl(err.to_string()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(1);
+        let commands = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(|err| KvError::Connect(err.to_string()))?;
+        let (sink, stream) = open_pubsub(&client).await.map_err(|err| KvError::Connect(err.to_string()))?;
+        let pubsub = Arc::new(PubSubShared { fanout: Fanout::default(), sink: AsyncMutex::new(Some(sink)) });
+        let reader = tokio::spawn(read_messages(client, prefix.to_string(), pubsub.clone(), stream));
+        Ok(RedisKv {
+            commands,
+            prefix: prefix.to_string(),
+            pubsub,
+            reader,
+            incr_with_ttl: Script::new(INCR_WITH_TTL),
+            decr_if_enough: Script::new(DECR_IF_ENOUGH),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.prefix)
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.commands.clone()
+    }
+
+    pub async fn ping(&self) -> Result<(), KvError> {
+        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(command_error)?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        self.conn().get(self.key(key)).await.map_err(command_error)
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value);
+        if let Some(ttl) = ttl {
+            cmd.arg("PX").arg(ttl_millis(ttl));
+        }
+        let _: () = cmd.query_async(&mut self.conn()).await.map_err(command_error)?;
+        Ok(())
+    }
+
+    pub async fn set_if_absent(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<bool, KvError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value).arg("NX");
+        if let Some(ttl) = ttl {
+            cmd.arg("PX").arg(ttl_millis(ttl));
+        }
+        let reply: Option<String> = cmd.query_async(&mut self.conn()).await.map_err(command_error)?;
+        Ok(reply.is_some())
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<bool, KvError> {
+        let removed: i64 = self.conn().del(self.key(key)).await.map_err(command_error)?;
+        Ok(removed > 0)
+    }
+
+    pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
+        let millis: i64 = redis::cmd("PTTL")
+            .arg(self.key(key))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(command_error)?;
+        // -2: no such key; -1: no expiry.
+        Ok(u64::try_from(millis).ok().map(Duration::from_millis))
+    }
+
+    pub async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, KvError> {
+        let set: i64 = redis::cmd("PEXPIRE")
+            .arg(self.key(key))
+            .arg(ttl_millis(ttl))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(command_error)?;
+        Ok(set == 1)
+    }
+
+    pub async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, KvError> {
+        self.incr_with_ttl
+            .key(self.key(key))
+            .arg(by)
+            .arg(ttl.map_or(0, ttl_millis))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(command_error)
+    }
+
+    pub async fn decr_if_enough(&self, key: &str, amount: i64) -> Result<DecrOutcome, KvError> {
+        let (status, value): (i64, i64) = self
+            .decr_if_enough
+            .key(self.key(key))
+            .arg(amount)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(command_error)?;
+        Ok(match status {
+            0 => DecrOutcome::Missing,
+            1 => DecrOutcome::Insufficient(value),
+            _ => DecrOutcome::Decremented(value),
+        })
+    }
+
+    pub async fn zadd(&self, key: &str, member: &str, score: f64) -> Result<(), KvError> {
+        let _: i64 = self.conn().zadd(self.key(key), member, score).await.map_err(command_error)?;
+        Ok(())
+    }
+
+    pub async fn zincr(&self, key: &str, member: &str, by: f64) -> Result<f64, KvError> {
+        self.conn().zincr(self.key(key), member, by).await.map_err(command_error)
+    }
+
+    pub async fn zscore(&self, key: &str, member: &str) -> Result<Option<f64>, KvError> {
+        self.conn().zscore(self.key(key), member).await.map_err(command_error)
+    }
+
+    pub async fn zrem(&self, key: &str, member: &str) -> Result<bool, KvError> {
+        let removed: i64 = self.conn().zrem(self.key(key), member).await.map_err(command_error)?;
+        Ok(removed > 0)
+    }
+
+    pub async fn ztop(&self, key: &str, count: usize) -> Result<Vec<(String, f64)>, KvError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let stop = isize::try_from(count).unwrap_or(isize::MAX) - 1;
+        self.conn().zrevrange_withscores(self.key(key), 0, stop).await.map_err(command_error)
+    }
+
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), KvError> {
+        let _: i64 = self.conn().publish(self.key(channel), payload).await.map_err(command_error)?;
+        Ok(())
+    }
+
+    pub async fn subscribe(&self, channel: &str) -> Result<Subscription, KvError> {
+        let full = self.key(channel);
+        let (subscription, is_new) = self.pubsub.fanout.subscribe(&full);
+        if is_new {
+            // While the connection is down the reader re-subscribes every known channel itself.
+            if let Some(sink) = self.pubsub.sink.lock().await.as_mut() {
+                sink.subscribe(&full).await.map_err(command_error)?;
+            }
+        }
+        Ok(subscription)
+    }
+}
+
+async fn open_pubsub(client: &Client) -> redis::RedisResult<(PubSubSink, PubSubStream)> {
+    let pubsub = tokio::time::timeout(CONNECT_TIMEOUT, client.get_async_pubsub())
+        .await
+        .map_err(|_| redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut)))??;
+    Ok(pubsub.split())
+}
+
+/// Forwards every message to local subscribers; when the connection drops, reconnects with
+/// backoff and re-subscribes all channels that still have listeners.
+async fn read_messages(client: Client, prefix: String, shared: Arc<PubSubShared>, mut stream: PubSubStream) {
+    loop {
+        while let Some(message) = stream.next().await {
+            let Ok(payload) = message.get_payload::<String>() else {
+                continue;
+            };
+            let channel = message.get_channel_name().to_string();
+            if !shared.fanout.deliver(&channel, &payload) {
+                if let Some(sink) = shared.sink.lock().await.as_mut() {
+                    let _ = sink.unsubscribe(&channel).await;
+                }
+            }
+        }
+        tracing::warn!(prefix, "redis subscriber connection lost; reconnecting");
+        *shared.sink.lock().await = None;
+        stream = reconnect(&client, &shared).await;
+        tracing::info!(prefix, "redis subscriber connection restored");
+    }
+}
+
+async fn reconnect(client: &Client, shared: &PubSubShared) -> PubSubStream {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+        let Ok((mut sink, stream)) = open_pubsub(client).await else {
+            continue;
+        };
+        let mut slot = shared.sink.lock().await;
+        let mut resubscribed = true;
+        for channel in shared.fanout.channels() {
+            resubscribed &= sink.subscribe(&channel).await.is_ok();
+        }
+        if resubscribed {
+            *slot = Some(sink);
+            return stream;
+        }
+    }
+}

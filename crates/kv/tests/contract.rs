@@ -1,0 +1,218 @@
+//! One contract, every store: the in-process store always, Redis when BAZAAR_TEST_REDIS_URL is set.
+
+use bazaar_kv::testing::all_stores;
+use bazaar_kv::{DecrOutcome, Kv, KvError};
+use std::time::Duration;
+
+async fn for_each_store<F, Fut>(check: F)
+where
+    F: Fn(Kv) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for store in all_stores().await {
+        eprintln!("checking the {} store", store.backend_name());
+        check(store).await;
+    }
+}
+
+#[tokio::test]
+async fn values_are_set_read_and_deleted() {
+    for_each_store(|kv| async move {
+        assert_eq!(kv.get("greeting").await.unwrap(), None);
+        kv.set("greeting", "你好", None).await.unwrap();
+        assert_eq!(kv.get("greeting").await.unwrap().as_deref(), Some("你好"));
+        kv.set("greeting", "hello", None).await.unwrap();
+        assert_eq!(kv.get("greeting").await.unwrap().as_deref(), Some("hello"));
+        assert!(kv.delete("greeting").await.unwrap());
+        assert!(!kv.delete("greeting").await.unwrap());
+        assert_eq!(kv.get("greeting").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn keys_expire_after_their_ttl() {
+    for_each_store(|kv| async move {
+        kv.set("otp", "123456", Some(Duration::from_millis(150))).await.unwrap();
+        let left = kv.ttl("otp").await.unwrap().expect("a TTL");
+        assert!(left <= Duration::from_millis(150) && left > Duration::ZERO, "{left:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(kv.get("otp").await.unwrap(), None);
+        assert_eq!(kv.ttl("otp").await.unwrap(), None);
+
+        kv.set("forever", "x", None).await.unwrap();
+        assert_eq!(kv.ttl("forever").await.unwrap(), None);
+        assert!(kv.expire("forever", Duration::from_millis(100)).await.unwrap());
+        assert!(kv.ttl("forever").await.unwrap().is_some());
+        assert!(!kv.expire("never-set", Duration::from_secs(1)).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn zero_ttl_is_refused() {
+    for_each_store(|kv| async move {
+        let err = kv.set("k", "v", Some(Duration::ZERO)).await.unwrap_err();
+        assert!(matches!(err, KvError::InvalidTtl), "{err}");
+        assert_eq!(kv.get("k").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_if_absent_sets_once() {
+    for_each_store(|kv| async move {
+        assert!(kv.set_if_absent("lock", "a", Some(Duration::from_secs(5))).await.unwrap());
+        assert!(!kv.set_if_absent("lock", "b", Some(Duration::from_secs(5))).await.unwrap());
+        assert_eq!(kv.get("lock").await.unwrap().as_deref(), Some("a"));
+        // Once expired it can be taken again.
+        kv.set("short", "x", Some(Duration::from_millis(50))).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        assert!(kv.set_if_absent("short", "y", None).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn counters_start_a_window_on_first_hit() {
+    for_each_store(|kv| async move {
+        let window = Some(Duration::from_millis(300));
+        assert_eq!(kv.incr("hits", 1, window).await.unwrap(), 1);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(kv.incr("hits", 2, window).await.unwrap(), 3);
+        // The second hit did not push the window out.
+        let left = kv.ttl("hits").await.unwrap().expect("a TTL");
+        assert!(left <= Duration::from_millis(220), "{left:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(kv.incr("hits", 1, window).await.unwrap(), 1);
+        assert_eq!(kv.incr("plain", -4, None).await.unwrap(), -4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn counters_refuse_text() {
+    for_each_store(|kv| async move {
+        kv.set("name", "not a number", None).await.unwrap();
+        assert!(kv.incr("name", 1, None).await.is_err());
+        assert!(kv.decr_if_enough("name", 1).await.is_err());
+        assert_eq!(kv.get("name").await.unwrap().as_deref(), Some("not a number"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn decrement_only_when_enough() {
+    for_each_store(|kv| async move {
+        assert_eq!(kv.decr_if_enough("stock", 1).await.unwrap(), DecrOutcome::Missing);
+        kv.set("stock", "3", None).await.unwrap();
+        assert_eq!(kv.decr_if_enough("stock", 2).await.unwrap(), DecrOutcome::Decremented(1));
+        assert_eq!(kv.decr_if_enough("stock", 2).await.unwrap(), DecrOutcome::Insufficient(1));
+        assert_eq!(kv.decr_if_enough("stock", 1).await.unwrap(), DecrOutcome::Decremented(0));
+        assert_eq!(kv.get("stock").await.unwrap().as_deref(), Some("0"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_decrements_never_oversell() {
+    for_each_store(|kv| async move {
+        kv.set("flash", "50", None).await.unwrap();
+        let buyers = (0..200).map(|_| {
+            let kv = kv.clone();
+            tokio::spawn(async move { kv.decr_if_enough("flash", 1).await.unwrap() })
+        });
+        let outcomes = futures_join(buyers).await;
+        let sold = outcomes.iter().filter(|o| matches!(o, DecrOutcome::Decremented(_))).count();
+        assert_eq!(sold, 50);
+        assert!(outcomes.iter().all(|o| !matches!(o, DecrOutcome::Missing)));
+        assert_eq!(kv.get("flash").await.unwrap().as_deref(), Some("0"));
+    })
+    .await;
+}
+
+async fn futures_join<T: Send + 'static>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("task finished"));
+    }
+    results
+}
+
+#[tokio::test]
+async fn sorted_sets_rank_highest_first() {
+    for_each_store(|kv| async move {
+        kv.zadd("board", "alice", 10.0).await.unwrap();
+        kv.zadd("board", "bob", 30.0).await.unwrap();
+        kv.zadd("board", "carol", 20.0).await.unwrap();
+        assert_eq!(kv.zincr("board", "alice", 25.0).await.unwrap(), 35.0);
+        assert_eq!(kv.zincr("board", "dave", 1.5).await.unwrap(), 1.5);
+        let top = kv.ztop("board", 3).await.unwrap();
+        assert_eq!(
+            top,
+            vec![("alice".to_string(), 35.0), ("bob".to_string(), 30.0), ("carol".to_string(), 20.0)]
+        );
+        assert_eq!(kv.zscore("board", "bob").await.unwrap(), Some(30.0));
+        assert_eq!(kv.zscore("board", "nobody").await.unwrap(), None);
+        assert!(kv.zrem("board", "bob").await.unwrap());
+        assert!(!kv.zrem("board", "bob").await.unwrap());
+        assert_eq!(kv.ztop("board", 10).await.unwrap().len(), 3);
+        assert!(kv.ztop("empty", 10).await.unwrap().is_empty());
+        assert!(kv.ztop("board", 0).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sorted_set_ties_break_by_member_descending() {
+    for_each_store(|kv| async move {
+        for member in ["a", "c", "b"] {
+            kv.zadd("ties", member, 1.0).await.unwrap();
+        }
+        let members: Vec<String> = kv.ztop("ties", 3).await.unwrap().into_iter().map(|(m, _)| m).collect();
+        assert_eq!(members, ["c", "b", "a"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pubsub_delivers_in_order_to_every_subscriber() {
+    for_each_store(|kv| async move {
+        let mut first = kv.subscribe("chat:1").await.unwrap();
+        let mut second = kv.subscribe("chat:1").await.unwrap();
+        let mut other = kv.subscribe("chat:2").await.unwrap();
+        for n in 0..5 {
+            kv.publish("chat:1", &format!("消息 {n}")).await.unwrap();
+        }
+        kv.publish("chat:2", "elsewhere").await.unwrap();
+        for subscriber in [&mut first, &mut second] {
+            for n in 0..5 {
+                let message = tokio::time::timeout(Duration::from_secs(2), subscriber.recv()).await;
+                assert_eq!(message.expect("delivered in time").unwrap(), format!("消息 {n}"));
+            }
+        }
+        let message = tokio::time::timeout(Duration::from_secs(2), other.recv()).await;
+        assert_eq!(message.expect("delivered in time").unwrap(), "elsewhere");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn publishing_without_subscribers_is_fine() {
+    for_each_store(|kv| async move {
+        kv.publish("nobody-listens", "hello").await.unwrap();
+        drop(kv.subscribe("dropped").await.unwrap());
+        kv.publish("dropped", "hello").await.unwrap();
+        // A later subscriber gets later messages only.
+        let mut late = kv.subscribe("dropped").await.unwrap();
+        kv.publish("dropped", "second").await.unwrap();
+        let message = tokio::time::timeout(Duration::from_secs(2), late.recv()).await;
+        assert_eq!(message.expect("delivered in time").unwrap(), "second");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ping_answers() {
+    for_each_store(|kv| async move { kv.ping().await.unwrap() }).await;
+}

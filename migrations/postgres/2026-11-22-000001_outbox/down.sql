@@ -1,0 +1,2 @@
+DROP TABLE outbox_positions;
+DROP TABLE outbox_events;
