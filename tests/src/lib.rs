@@ -2,8 +2,8 @@
 //! own database (a temporary SQLite file, or a fresh PostgreSQL database dropped afterwards) and its
 //! own kv (in-process, or Redis under a random prefix), and talks to it over real HTTP.
 
-use bazaar_gateway::app::ServerHandle;
 use bazaar_db::testing::{POSTGRES_ENV, TestDatabase};
+use bazaar_gateway::app::ServerHandle;
 use bazaar_gateway::{Application, Config};
 use bazaar_kv::testing::{redis_url_from_env, unique_prefix};
 use serde_json::Value;
@@ -102,12 +102,8 @@ fn url_string(url: &bazaar_db::DatabaseUrl) -> String {
 
 /// Reads a problem+json body, checking the media type on the way.
 pub async fn problem(response: reqwest::Response) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     assert_eq!(content_type, "application/problem+json", "status {}", response.status());
     response.json().await.expect("a JSON problem document")
 }

@@ -101,10 +101,7 @@ async fn metrics_count_requests_by_route(backend: Backend) {
     }
     app.get("/no/such/page/42").await;
     let text = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        text.contains(r#"bazaar_http_requests_total{method="GET",route="/healthz",status="200"} 3"#),
-        "{text}"
-    );
+    assert!(text.contains(r#"bazaar_http_requests_total{method="GET",route="/healthz",status="200"} 3"#), "{text}");
     assert!(text.contains(r#"route="unmatched",status="404""#), "paths of 404s are not labels: {text}");
     assert!(text.contains("bazaar_http_request_duration_seconds_bucket"), "{text}");
     assert!(text.contains(r#"bazaar_db_pool_connections{state="max"} 4"#), "{text}");
@@ -159,7 +156,8 @@ async fn cors_allows_only_configured_origins(backend: Backend) {
     assert!(preflight.status().is_success(), "{}", preflight.status());
     assert_eq!(preflight.headers()["access-control-allow-origin"], "https://h5.bazaar.example");
 
-    let allowed = app.client.get(app.url("/healthz")).header("origin", "https://h5.bazaar.example").send().await.unwrap();
+    let allowed =
+        app.client.get(app.url("/healthz")).header("origin", "https://h5.bazaar.example").send().await.unwrap();
     assert_eq!(allowed.headers()["access-control-allow-origin"], "https://h5.bazaar.example");
     let exposed = allowed.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(exposed.contains("x-request-id"), "{exposed}");

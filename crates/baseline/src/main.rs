@@ -15,12 +15,8 @@ async fn json() -> HttpResponse {
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(8090);
     println!("baseline listening on 127.0.0.1:{port}");
-    HttpServer::new(|| {
-        App::new()
-            .route("/plaintext", web::get().to(plaintext))
-            .route("/json", web::get().to(json))
-    })
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+    HttpServer::new(|| App::new().route("/plaintext", web::get().to(plaintext)).route("/json", web::get().to(json)))
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await
 }

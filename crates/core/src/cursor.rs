@@ -62,13 +62,10 @@ fn hex_encode(bytes: &[u8]) -> String {
 }
 
 fn hex_decode(raw: &str) -> Option<Vec<u8>> {
-    if raw.len() % 2 != 0 || raw.len() > 1024 {
+    if !raw.len().is_multiple_of(2) || raw.len() > 1024 {
         return None;
     }
-    (0..raw.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(raw.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..raw.len()).step_by(2).map(|i| u8::from_str_radix(raw.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]

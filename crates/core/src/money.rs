@@ -43,9 +43,7 @@ impl Money {
         let mut value = amount;
         value.rescale(SCALE);
         // Must fit the BIGINT column in fen.
-        let minor = value
-            .checked_mul(Decimal::from(MINOR_PER_MAJOR))
-            .ok_or(MoneyError::OutOfRange)?;
+        let minor = value.checked_mul(Decimal::from(MINOR_PER_MAJOR)).ok_or(MoneyError::OutOfRange)?;
         i64::try_from(minor).map_err(|_| MoneyError::OutOfRange)?;
         Ok(Money(value))
     }

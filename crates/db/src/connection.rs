@@ -25,9 +25,9 @@ impl DbConn {
                 .map(DbConn::Postgres)
                 .map_err(|source| DbError::Connect { backend: Backend::Postgres, source }),
             DatabaseUrl::Sqlite(path) => {
-                let path_text = path.to_str().ok_or_else(|| DbError::InvalidUrl {
-                    reason: "the SQLite path is not valid UTF-8".into(),
-                })?;
+                let path_text = path
+                    .to_str()
+                    .ok_or_else(|| DbError::InvalidUrl { reason: "the SQLite path is not valid UTF-8".into() })?;
                 let mut conn = SqliteConnection::establish(path_text)
                     .map_err(|source| DbError::Connect { backend: Backend::Sqlite, source })?;
                 conn.batch_execute(SQLITE_SETUP)?;

@@ -16,9 +16,7 @@ fn migrations_for(conn: &DbConn) -> EmbeddedMigrations {
 /// Applies pending migrations; returns the names of those applied now.
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
     let migrations = migrations_for(conn);
-    let applied = conn
-        .run_pending_migrations(migrations)
-        .map_err(|err| DbError::Migration(err.to_string()))?;
+    let applied = conn.run_pending_migrations(migrations).map_err(|err| DbError::Migration(err.to_string()))?;
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 

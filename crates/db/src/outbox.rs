@@ -29,10 +29,8 @@ pub struct NewOutboxEvent<'a> {
 
 /// Appends an event; call it inside the transaction that makes the change it describes.
 pub fn append(conn: &mut DbConn, event: &NewOutboxEvent<'_>) -> Result<EventId, DbError> {
-    let id: i64 = diesel::insert_into(outbox_events::table)
-        .values(event)
-        .returning(outbox_events::id)
-        .get_result(conn)?;
+    let id: i64 =
+        diesel::insert_into(outbox_events::table).values(event).returning(outbox_events::id).get_result(conn)?;
     Ok(EventId(id))
 }
 
@@ -58,12 +56,7 @@ pub fn position(conn: &mut DbConn, follower: &str) -> Result<EventId, DbError> {
 
 /// Records how far `follower` got. An update-then-insert rather than an upsert, because
 /// `ON CONFLICT` does not compile on the two-backend connection (see STACK-NOTES).
-pub fn save_position(
-    conn: &mut DbConn,
-    follower: &str,
-    reached: EventId,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
+pub fn save_position(conn: &mut DbConn, follower: &str, reached: EventId, now: NaiveDateTime) -> Result<(), DbError> {
     crate::write_transaction(conn, |conn| {
         let updated = diesel::update(outbox_positions::table.filter(outbox_positions::follower.eq(follower)))
             .set((outbox_positions::position.eq(reached.get()), outbox_positions::updated_at.eq(now)))

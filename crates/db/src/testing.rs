@@ -3,8 +3,8 @@
 //! created on it per test and dropped afterwards).
 
 use crate::{DatabaseUrl, DbConn, DbError};
-use diesel::connection::SimpleConnection;
 use bazaar_core::test_env::backend_url_from_env;
+use diesel::connection::SimpleConnection;
 use rand::Rng;
 
 pub const POSTGRES_ENV: &str = "BAZAAR_TEST_POSTGRES_URL";
@@ -50,12 +50,10 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let TestDatabase::Postgres { admin_url, name, .. } = self {
-            let dropped = DatabaseUrl::parse(admin_url)
-                .and_then(|url| DbConn::open(&url))
-                .and_then(|mut admin| {
-                    // FORCE: the server under test may still hold pooled connections.
-                    Ok(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?)
-                });
+            let dropped = DatabaseUrl::parse(admin_url).and_then(|url| DbConn::open(&url)).and_then(|mut admin| {
+                // FORCE: the server under test may still hold pooled connections.
+                Ok(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?)
+            });
             if let Err(err) = dropped {
                 eprintln!("could not drop test database {name}: {err}");
             }

@@ -33,12 +33,11 @@ impl DatabaseUrl {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(raw.to_string()));
         }
-        let path = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-            .ok_or_else(|| DbError::InvalidUrl {
+        let path = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")).ok_or_else(|| {
+            DbError::InvalidUrl {
                 reason: "expected a URL starting with postgres://, postgresql:// or sqlite://".into(),
-            })?;
+            }
+        })?;
         if path.is_empty() {
             return Err(DbError::InvalidUrl { reason: "the sqlite URL names no file".into() });
         }
@@ -84,12 +83,7 @@ pub fn redact_url_password(url: &str) -> String {
     };
     let userinfo = &authority[..at];
     match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
+        Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &rest[at..]),
         None => url.to_string(),
     }
 }
@@ -106,10 +100,7 @@ mod tests {
             DatabaseUrl::parse("sqlite://data/bazaar.db").unwrap(),
             DatabaseUrl::Sqlite("data/bazaar.db".into())
         );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap(),
-            DatabaseUrl::Sqlite("/tmp/x.db".into())
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite:/tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
     }
 
     #[test]
@@ -121,10 +112,7 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_logs() {
-        assert_eq!(
-            redact_url_password("postgres://app:s3cret@db:5432/bazaar"),
-            "postgres://app:***@db:5432/bazaar"
-        );
+        assert_eq!(redact_url_password("postgres://app:s3cret@db:5432/bazaar"), "postgres://app:***@db:5432/bazaar");
         assert_eq!(redact_url_password("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
         assert_eq!(redact_url_password("redis://:pw@h:1/0"), "redis://:***@h:1/0");
     }

@@ -58,9 +58,7 @@ fn columns(conn: &mut DbConn) -> BTreeSet<Column> {
         .load(pg)
         .expect("read the PostgreSQL catalog"),
     };
-    rows.into_iter()
-        .map(|row| (row.table_name, row.column_name, coarse_type(&row.data_type), row.nullable))
-        .collect()
+    rows.into_iter().map(|row| (row.table_name, row.column_name, coarse_type(&row.data_type), row.nullable)).collect()
 }
 
 fn migrated(database: &TestDatabase) -> DbConn {

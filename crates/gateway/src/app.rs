@@ -114,7 +114,9 @@ fn bind(config: &Config) -> Result<TcpListener, StartError> {
     let addr = format!("{}:{}", config.host, config.port);
     TcpListener::bind(&addr).map_err(|err| {
         let reason = match err.kind() {
-            std::io::ErrorKind::AddrInUse => "the address is already in use (is another bazaar running? set port)".into(),
+            std::io::ErrorKind::AddrInUse => {
+                "the address is already in use (is another bazaar running? set port)".into()
+            }
             std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".into(),
             _ => err.to_string(),
         };
@@ -152,12 +154,14 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             .app_data(shared.clone())
             .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(config.body_limit_bytes))
-            .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                ApiError::bad_request("invalid_query", err.to_string()).into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|err, _| {
-                ApiError::not_found(format!("No such resource: {err}")).into()
-            }))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _| ApiError::bad_request("invalid_query", err.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::not_found(format!("No such resource: {err}")).into()),
+            )
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
             // The last `wrap` is outermost: the request id wraps everything so every log line has it.
@@ -171,9 +175,6 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
     if workers > 0 {
         server = server.workers(workers);
     }
-    let server = server
-        .listen(listener)
-        .map_err(|err| StartError::Bind { addr, reason: err.to_string() })?
-        .run();
+    let server = server.listen(listener).map_err(|err| StartError::Bind { addr, reason: err.to_string() })?.run();
     Ok(server)
 }

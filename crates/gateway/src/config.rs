@@ -86,10 +86,10 @@ impl Config {
     /// environment. A file named explicitly must exist.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let explicit = file.map(Path::to_path_buf).or_else(|| std::env::var_os("BAZAAR_CONFIG").map(PathBuf::from));
-        if let Some(path) = &explicit {
-            if !path.is_file() {
-                return Err(ConfigError::MissingFile(path.clone()));
-            }
+        if let Some(path) = &explicit
+            && !path.is_file()
+        {
+            return Err(ConfigError::MissingFile(path.clone()));
         }
         let path = explicit.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
@@ -103,15 +103,15 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, problem: &str| Err(ConfigError::Invalid { key, problem: problem.to_string() });
-        if let Some(url) = &self.database_url {
-            if let Err(err) = DatabaseUrl::parse(url) {
-                return invalid("database_url", &err.to_string());
-            }
+        if let Some(url) = &self.database_url
+            && let Err(err) = DatabaseUrl::parse(url)
+        {
+            return invalid("database_url", &err.to_string());
         }
-        if let Some(url) = &self.redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://")) {
-                return invalid("redis_url", "must start with redis://, rediss:// or unix://");
-            }
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://"))
+        {
+            return invalid("redis_url", "must start with redis://, rediss:// or unix://");
         }
         if !(1..=1000).contains(&self.db_pool_size) {
             return invalid("db_pool_size", "must be between 1 and 1000");
@@ -125,10 +125,10 @@ impl Config {
         if tracing_subscriber::EnvFilter::try_new(&self.log_level).is_err() {
             return invalid("log_level", "is not a tracing filter (try `info` or `debug`)");
         }
-        if let Some(secret) = &self.jwt_secret {
-            if secret.len() < 32 {
-                return invalid("jwt_secret", "must be at least 32 characters");
-            }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            return invalid("jwt_secret", "must be at least 32 characters");
         }
         for origin in &self.cors_allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {

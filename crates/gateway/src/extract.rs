@@ -130,8 +130,8 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_json_path() {
-        let err = parse_json::<Order>(br#"{"lines":[{"sku_id":1,"quantity":2},{"sku_id":1,"quantity":-1}]}"#)
-            .unwrap_err();
+        let err =
+            parse_json::<Order>(br#"{"lines":[{"sku_id":1,"quantity":2},{"sku_id":1,"quantity":-1}]}"#).unwrap_err();
         assert_eq!(err.status().as_u16(), 422);
         assert_eq!(err.to_problem().field.as_deref(), Some("lines[1].quantity"));
     }

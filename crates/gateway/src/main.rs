@@ -71,8 +71,8 @@ async fn serve(config: Config) -> ExitCode {
 fn migrate(config: &Config) -> ExitCode {
     let url = config.database_url();
     let settings = bazaar_db::PoolSettings { max_connections: 1, ..Default::default() };
-    let outcome = bazaar_db::Database::connect(&url, &settings)
-        .and_then(|db| bazaar_db::run_migrations(&mut *db.get()?));
+    let outcome =
+        bazaar_db::Database::connect(&url, &settings).and_then(|db| bazaar_db::run_migrations(&mut *db.get()?));
     match outcome {
         Ok(applied) if applied.is_empty() => {
             println!("{}: up to date", url.redacted());

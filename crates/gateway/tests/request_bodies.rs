@@ -55,7 +55,8 @@ async fn a_good_body_passes() {
 
 #[actix_web::test]
 async fn bodies_over_the_limit_are_413() {
-    let big: &'static [u8] = Box::leak(format!(r#"{{"recipient":"{}","phone":"1"}}"#, "x".repeat(2000)).into_bytes().into_boxed_slice());
+    let big: &'static [u8] =
+        Box::leak(format!(r#"{{"recipient":"{}","phone":"1"}}"#, "x".repeat(2000)).into_bytes().into_boxed_slice());
     let (status, content_type, body) = send(big, "application/json").await;
     assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
     assert_eq!(body["code"], "payload_too_large");

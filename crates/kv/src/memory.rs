@@ -110,9 +110,7 @@ impl MemoryKv {
                 .entry(key.to_string())
                 .or_insert_with(|| Entry { value: Value::Text("0".into()), expires_at: None });
             let current = counter_value(key, &entry.value)?;
-            let next = current
-                .checked_add(by)
-                .ok_or_else(|| KvError::Command("increment would overflow".into()))?;
+            let next = current.checked_add(by).ok_or_else(|| KvError::Command("increment would overflow".into()))?;
             entry.value = Value::Text(next.to_string());
             if entry.expires_at.is_none() {
                 entry.expires_at = ttl.map(|ttl| now + ttl);
@@ -136,11 +134,7 @@ impl MemoryKv {
         })
     }
 
-    fn with_sorted<T>(
-        &self,
-        key: &str,
-        op: impl FnOnce(&mut HashMap<String, f64>) -> T,
-    ) -> Result<T, KvError> {
+    fn with_sorted<T>(&self, key: &str, op: impl FnOnce(&mut HashMap<String, f64>) -> T) -> Result<T, KvError> {
         self.with_key_mut(key, |entries, _| {
             let entry = entries
                 .entry(key.to_string())

@@ -74,10 +74,8 @@ impl RedisKv {
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(1);
-        let commands = client
-            .get_connection_manager_with_config(config)
-            .await
-            .map_err(|err| KvError::Connect(err.to_string()))?;
+        let commands =
+            client.get_connection_manager_with_config(config).await.map_err(|err| KvError::Connect(err.to_string()))?;
         let (sink, stream) = open_pubsub(&client).await.map_err(|err| KvError::Connect(err.to_string()))?;
         let pubsub = Arc::new(PubSubShared { fanout: Fanout::default(), sink: AsyncMutex::new(Some(sink)) });
         let reader = tokio::spawn(read_messages(client, prefix.to_string(), pubsub.clone(), stream));
@@ -134,11 +132,8 @@ impl RedisKv {
     }
 
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
-        let millis: i64 = redis::cmd("PTTL")
-            .arg(self.key(key))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(command_error)?;
+        let millis: i64 =
+            redis::cmd("PTTL").arg(self.key(key)).query_async(&mut self.conn()).await.map_err(command_error)?;
         // -2: no such key; -1: no expiry.
         Ok(u64::try_from(millis).ok().map(Duration::from_millis))
     }
@@ -238,10 +233,10 @@ async fn read_messages(client: Client, prefix: String, shared: Arc<PubSubShared>
                 continue;
             };
             let channel = message.get_channel_name().to_string();
-            if !shared.fanout.deliver(&channel, &payload) {
-                if let Some(sink) = shared.sink.lock().await.as_mut() {
-                    let _ = sink.unsubscribe(&channel).await;
-                }
+            if !shared.fanout.deliver(&channel, &payload)
+                && let Some(sink) = shared.sink.lock().await.as_mut()
+            {
+                let _ = sink.unsubscribe(&channel).await;
             }
         }
         tracing::warn!(prefix, "redis subscriber connection lost; reconnecting");

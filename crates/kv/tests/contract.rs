@@ -148,10 +148,7 @@ async fn sorted_sets_rank_highest_first() {
         assert_eq!(kv.zincr("board", "alice", 25.0).await.unwrap(), 35.0);
         assert_eq!(kv.zincr("board", "dave", 1.5).await.unwrap(), 1.5);
         let top = kv.ztop("board", 3).await.unwrap();
-        assert_eq!(
-            top,
-            vec![("alice".to_string(), 35.0), ("bob".to_string(), 30.0), ("carol".to_string(), 20.0)]
-        );
+        assert_eq!(top, vec![("alice".to_string(), 35.0), ("bob".to_string(), 30.0), ("carol".to_string(), 20.0)]);
         assert_eq!(kv.zscore("board", "bob").await.unwrap(), Some(30.0));
         assert_eq!(kv.zscore("board", "nobody").await.unwrap(), None);
         assert!(kv.zrem("board", "bob").await.unwrap());

@@ -10,9 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(state.db.status()))
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render(state.db.status()))
 }
 
 /// The OpenAPI 3.1 description of this API, generated from the code.

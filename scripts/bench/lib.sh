@@ -1,0 +1,69 @@
+# Shared helpers for the benchmark scripts: tools, build, start/stop servers, measurements.
+# Load generator: wrk (Debian package `wrk`, installed on demand). Load stays on loopback.
+
+set -euo pipefail
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH_TMP="$(mktemp -d)"
+BENCH_PIDS=()
+trap 'for pid in "${BENCH_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; rm -rf "$BENCH_TMP"' EXIT
+
+ensure_tools() {
+  if ! command -v wrk >/dev/null; then
+    echo "installing wrk (Debian package)" >&2
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  fi
+  command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+}
+
+build_release() {
+  (cd "$BENCH_ROOT" && cargo build --release -q -p bazaar-gateway -p bazaar-baseline)
+}
+
+now_ms() { date +%s%3N; }
+
+# wait_http URL TIMEOUT_S: polls every 5 ms until URL answers 200.
+wait_http() {
+  local deadline=$(( $(now_ms) + $2 * 1000 ))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = "200" ]; do
+    [ "$(now_ms)" -lt "$deadline" ] || { echo "timeout waiting for $1" >&2; return 1; }
+    sleep 0.005
+  done
+}
+
+# start_bazaar PORT DATA_DIR [ENV...]: starts the release gateway on an empty SQLite database.
+start_bazaar() {
+  local port=$1 data=$2; shift 2
+  env BAZAAR_PORT="$port" BAZAAR_DATA_DIR="$data" BAZAAR_LOG_LEVEL="${BAZAAR_LOG_LEVEL:-warn}" "$@" \
+    "$BENCH_ROOT/target/release/bazaar" >"$BENCH_TMP/bazaar-$port.log" 2>&1 &
+  BENCH_PIDS+=($!)
+  echo $!
+}
+
+start_baseline() {
+  "$BENCH_ROOT/target/release/bazaar-baseline" "$1" >/dev/null 2>&1 &
+  BENCH_PIDS+=($!)
+  echo $!
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# load URL: prints "requests_per_second p50_ms p99_ms" from a wrk run.
+load() {
+  local out
+  out=$(wrk -t2 -c"${BENCH_CONNECTIONS:-64}" -d"${BENCH_SECONDS:-10}s" --latency "$1")
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+
+# wrk prints latencies as 1.23ms / 456.00us / 1.2s.
+to_ms() {
+  case "$1" in
+    *us) awk -v v="${1%us}" 'BEGIN { printf "%.3f", v / 1000 }' ;;
+    *ms) awk -v v="${1%ms}" 'BEGIN { printf "%.3f", v }' ;;
+    *s) awk -v v="${1%s}" 'BEGIN { printf "%.3f", v * 1000 }' ;;
+    *) echo "$1" ;;
+  esac
+}
