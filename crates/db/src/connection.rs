@@ -12,8 +12,9 @@ pub enum DbConn {
 
 /// SQLite under a multi-threaded web server: WAL so readers never block the writer, a busy timeout
 /// so writers queue instead of failing with SQLITE_BUSY, and foreign keys (off by default!).
-const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL;\
-    PRAGMA busy_timeout = 5000;\
+/// The timeout comes first: switching to WAL takes a lock and must wait for it like anything else.
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;\
+    PRAGMA journal_mode = WAL;\
     PRAGMA foreign_keys = ON;\
     PRAGMA synchronous = NORMAL;";
 
@@ -30,7 +31,7 @@ impl DbConn {
                     .ok_or_else(|| DbError::InvalidUrl { reason: "the SQLite path is not valid UTF-8".into() })?;
                 let mut conn = SqliteConnection::establish(path_text)
                     .map_err(|source| DbError::Connect { backend: Backend::Sqlite, source })?;
-                conn.batch_execute(SQLITE_SETUP)?;
+                prepare_sqlite(&mut conn)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -42,4 +43,21 @@ impl DbConn {
             DbConn::Sqlite(_) => Backend::Sqlite,
         }
     }
+}
+
+/// Applies [`SQLITE_SETUP`]. Switching a new file to WAL answers "database is locked" at once,
+/// without waiting on `busy_timeout`, while another connection is doing the same; WAL then
+/// persists in the file, so a short bounded retry settles it.
+fn prepare_sqlite(conn: &mut SqliteConnection) -> Result<(), DbError> {
+    const ATTEMPTS: u32 = 50;
+    for attempt in 1..=ATTEMPTS {
+        match conn.batch_execute(SQLITE_SETUP) {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt < ATTEMPTS && err.to_string().contains("database is locked") => {
+                std::thread::sleep(std::time::Duration::from_millis(10 * u64::from(attempt.min(10))));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Embedded migrations, one folder per backend with the same migration names.
 
 use crate::{DbConn, DbError};
+use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -13,11 +14,29 @@ fn migrations_for(conn: &DbConn) -> EmbeddedMigrations {
     }
 }
 
+/// Any constant: it names the lock gateways take while migrating PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x6261_7a61_6172; // "bazaar"
+
 /// Applies pending migrations; returns the names of those applied now.
+///
+/// Several gateways starting at once against one PostgreSQL would race to create the same tables,
+/// so there they take turns under a session advisory lock. On SQLite the whole run is one
+/// `BEGIN IMMEDIATE` transaction, which queues concurrent runs behind the write lock.
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
     let migrations = migrations_for(conn);
-    let applied = conn.run_pending_migrations(migrations).map_err(|err| DbError::Migration(err.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+    let apply = |conn: &mut DbConn| -> Result<Vec<String>, DbError> {
+        let applied = conn.run_pending_migrations(migrations).map_err(|err| DbError::Migration(err.to_string()))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    };
+    match conn {
+        DbConn::Sqlite(_) => crate::write_transaction(conn, apply),
+        DbConn::Postgres(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let applied = apply(conn);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            applied
+        }
+    }
 }
 
 /// Names of the migrations already applied, oldest first.

@@ -116,3 +116,21 @@ fn migrating_twice_applies_nothing_new() {
         assert!(run_migrations(&mut conn).unwrap().is_empty());
     }
 }
+
+#[test]
+fn concurrent_migrations_on_one_database_all_succeed() {
+    // Several gateways starting together against one (PostgreSQL) database, or several pool
+    // connections opening a brand-new SQLite file at once.
+    for database in TestDatabase::all() {
+        let url = database.url().clone();
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || run_migrations(&mut DbConn::open(&url)?))
+            })
+            .collect();
+        let applied: Vec<Vec<String>> =
+            runs.into_iter().map(|run| run.join().expect("thread").expect("migrations succeed")).collect();
+        assert_eq!(applied.iter().filter(|names| !names.is_empty()).count(), 1, "applied exactly once: {applied:?}");
+    }
+}
