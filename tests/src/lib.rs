@@ -9,6 +9,9 @@ use bazaar_kv::testing::{redis_url_from_env, unique_prefix};
 use serde_json::Value;
 use std::net::SocketAddr;
 
+mod users;
+pub use users::{PASSWORD, User, fresh_phone};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// SQLite and the in-process kv: what `cargo run` gives a new user.
@@ -53,6 +56,9 @@ impl TestApp {
             db_pool_size: 4,
             workers: 1,
             shutdown_timeout_secs: 1,
+            // Cheap hashing in tests only (the real cost is OWASP's; see benchmarks).
+            password_hash_memory_kib: 256,
+            password_hash_iterations: 1,
             ..Config::default()
         };
         if backend == Backend::Postgres {

@@ -21,3 +21,125 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(outbox_events, outbox_positions);
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        phone -> Text,
+        nickname -> Text,
+        avatar_url -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    addresses (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        recipient -> Text,
+        phone -> Text,
+        province -> Text,
+        city -> Text,
+        district -> Text,
+        detail -> Text,
+        postal_code -> Nullable<Text>,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shops (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        name -> Text,
+        main_category -> Text,
+        description -> Text,
+        contact_phone -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shop_members (shop_id, user_id) {
+        shop_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        added_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shop_applications (id) {
+        id -> BigInt,
+        applicant_id -> BigInt,
+        shop_name -> Text,
+        main_category -> Text,
+        licence_number -> Text,
+        contact_phone -> Text,
+        description -> Text,
+        status -> Text,
+        reviewer_id -> Nullable<BigInt>,
+        review_reason -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        shop_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_messages (id) {
+        id -> BigInt,
+        phone -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(addresses -> users (user_id));
+diesel::joinable!(shop_members -> shops (shop_id));
+diesel::joinable!(shop_members -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    addresses,
+    shops,
+    shop_members,
+    shop_applications,
+    sms_messages,
+);

@@ -13,6 +13,8 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
+use bazaar_identity::Identity;
+use bazaar_identity::sms::SandboxSms;
 use bazaar_kv::{Kv, KvError};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -31,6 +33,8 @@ pub enum StartError {
     Kv { source: KvError },
     #[error("cannot listen on {addr}: {reason}")]
     Bind { addr: String, reason: String },
+    #[error("cannot set up identity: {0}")]
+    Identity(String),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -45,11 +49,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(mut config: Config) -> Result<Application, StartError> {
-        prepare_data_dir(&config)?;
-        if config.jwt_secret.is_none() {
-            config.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
-        }
-        let db = open_database(&config).await?;
+        let db = prepare_storage(&mut config).await?;
         let kv = match &config.redis_url {
             Some(url) => Kv::redis(url, &config.redis_prefix).await.map_err(|source| StartError::Kv { source })?,
             None => Kv::memory(),
@@ -59,7 +59,10 @@ impl Application {
             addr: format!("{}:{}", config.host, config.port),
             reason: err.to_string(),
         })?;
-        let state = AppState { config: Arc::new(config), db, kv };
+        let sms = Arc::new(SandboxSms::new(db.clone()));
+        let identity = Identity::new(db.clone(), kv.clone(), sms, config.identity_settings())
+            .map_err(|err| StartError::Identity(err.to_string()))?;
+        let state = AppState { config: Arc::new(config), db, kv, identity };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }
@@ -81,6 +84,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// What every command that touches data needs first: a usable data directory, the JWT secret
+/// (generated on first run when not configured), and the database, migrated.
+pub async fn prepare_storage(config: &mut Config) -> Result<Database, StartError> {
+    prepare_data_dir(config)?;
+    if config.jwt_secret.is_none() {
+        config.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
+    }
+    open_database(config).await
 }
 
 fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
@@ -162,7 +175,7 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
                 web::PathConfig::default()
                     .error_handler(|err, _| ApiError::not_found(format!("No such resource: {err}")).into()),
             )
-            .configure(routes::configure)
+            .configure(|cfg| routes::configure(cfg, &config))
             .default_service(web::to(routes::not_found))
             // The last `wrap` is outermost: the request id wraps everything so every log line has it.
             .wrap(cors(&config.cors_allowed_origins))

@@ -43,6 +43,28 @@ pub struct Config {
     /// Browser (H5) origins allowed to call the API; `*` allows any. Native apps need none.
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub cors_allowed_origins: Vec<String>,
+    /// Earlier JWT secrets: tokens they signed verify until they expire (secret rotation).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub jwt_previous_secrets: Vec<String>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u64,
+    /// argon2id cost; the defaults are OWASP's (19 MiB, 2 passes).
+    pub password_hash_memory_kib: u32,
+    pub password_hash_iterations: u32,
+    /// Password hashes computed at once; 0 means one per core.
+    pub password_hash_concurrency: usize,
+    /// How long an SMS login code stays valid.
+    pub otp_code_ttl_secs: u64,
+    pub otp_per_phone_per_minute: i64,
+    pub otp_per_phone_per_day: i64,
+    pub otp_per_ip_per_hour: i64,
+    pub otp_global_per_minute: i64,
+    /// Wrong passwords per phone number per 15 minutes before password logins are refused.
+    pub login_failures_per_phone: i64,
+    /// Serve the `/sandbox/...` endpoints (SMS outbox, payment sandboxes). Off in production.
+    pub sandbox: bool,
+    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -65,6 +87,20 @@ impl Default for Config {
             log_level: "info".into(),
             body_limit_bytes: 1024 * 1024,
             cors_allowed_origins: Vec::new(),
+            jwt_previous_secrets: Vec::new(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            password_hash_memory_kib: 19 * 1024,
+            password_hash_iterations: 2,
+            password_hash_concurrency: 0,
+            otp_code_ttl_secs: 300,
+            otp_per_phone_per_minute: 1,
+            otp_per_phone_per_day: 10,
+            otp_per_ip_per_hour: 30,
+            otp_global_per_minute: 600,
+            login_failures_per_phone: 10,
+            sandbox: true,
+            trust_forwarded_for: false,
             workers: 0,
             shutdown_timeout_secs: 10,
         }
@@ -130,6 +166,35 @@ impl Config {
         {
             return invalid("jwt_secret", "must be at least 32 characters");
         }
+        if !(60..=86_400).contains(&self.access_token_ttl_secs) {
+            return invalid("access_token_ttl_secs", "must be between 60 and 86400");
+        }
+        if !(1..=365).contains(&self.refresh_token_ttl_days) {
+            return invalid("refresh_token_ttl_days", "must be between 1 and 365");
+        }
+        if !(1..=3_600).contains(&self.otp_code_ttl_secs) {
+            return invalid("otp_code_ttl_secs", "must be between 1 and 3600");
+        }
+        if self.password_hash_memory_kib < 64 {
+            return invalid("password_hash_memory_kib", "must be at least 64");
+        }
+        if self.password_hash_iterations < 1 {
+            return invalid("password_hash_iterations", "must be at least 1");
+        }
+        for (key, value) in [
+            ("otp_per_phone_per_minute", self.otp_per_phone_per_minute),
+            ("otp_per_phone_per_day", self.otp_per_phone_per_day),
+            ("otp_per_ip_per_hour", self.otp_per_ip_per_hour),
+            ("otp_global_per_minute", self.otp_global_per_minute),
+            ("login_failures_per_phone", self.login_failures_per_phone),
+        ] {
+            if value < 1 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        if self.jwt_previous_secrets.iter().any(|secret| secret.len() < 32) {
+            return invalid("jwt_previous_secrets", "each must be at least 32 characters");
+        }
         for origin in &self.cors_allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 return invalid("cors_allowed_origins", &format!("`{origin}` is not an http(s) origin or `*`"));
@@ -159,7 +224,36 @@ impl Config {
             Some(_) => "<redacted>".into(),
             None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
         });
+        shown.jwt_previous_secrets = self.jwt_previous_secrets.iter().map(|_| "<redacted>".to_string()).collect();
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
+    }
+}
+
+impl Config {
+    /// Identity's settings. `jwt_secret` is filled in by start-up before this is called.
+    pub fn identity_settings(&self) -> bazaar_identity::IdentitySettings {
+        use bazaar_kv::Limit;
+        use std::time::Duration;
+        let mut settings = bazaar_identity::IdentitySettings::new(self.jwt_secret.clone().unwrap_or_default());
+        settings.jwt_previous_secrets = self.jwt_previous_secrets.clone();
+        settings.access_ttl = Duration::from_secs(self.access_token_ttl_secs);
+        settings.refresh_ttl = Duration::from_secs(self.refresh_token_ttl_days * 86_400);
+        settings.hash_cost = bazaar_identity::password::HashCost {
+            memory_kib: self.password_hash_memory_kib,
+            iterations: self.password_hash_iterations,
+            parallelism: 1,
+        };
+        if self.password_hash_concurrency > 0 {
+            settings.hash_concurrency = self.password_hash_concurrency;
+        }
+        let minute = Duration::from_secs(60);
+        settings.otp.code_ttl = Duration::from_secs(self.otp_code_ttl_secs);
+        settings.otp.per_phone_minute = Limit::new(self.otp_per_phone_per_minute, minute);
+        settings.otp.per_phone_day = Limit::new(self.otp_per_phone_per_day, Duration::from_secs(86_400));
+        settings.otp.per_ip_hour = Limit::new(self.otp_per_ip_per_hour, Duration::from_secs(3_600));
+        settings.otp.global_minute = Limit::new(self.otp_global_per_minute, minute);
+        settings.login_failures_per_phone = Limit::new(self.login_failures_per_phone, 15 * minute);
+        settings
     }
 }
 

@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use bazaar_db::DbError;
+use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -46,7 +47,7 @@ pub struct ApiError {
     detail: String,
     field: Option<String>,
     extensions: serde_json::Map<String, serde_json::Value>,
-    retry_after_secs: Option<u64>,
+    headers: Vec<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -57,7 +58,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             extensions: serde_json::Map::new(),
-            retry_after_secs: None,
+            headers: Vec::new(),
         }
     }
 
@@ -72,8 +73,19 @@ impl ApiError {
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
-        self.retry_after_secs = Some(seconds);
+        self.headers.push((header::RETRY_AFTER, seconds.max(1).to_string()));
         self
+    }
+
+    /// 401s say how to authenticate (RFC 6750).
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> ApiError {
+        let mut error = ApiError::new(StatusCode::UNAUTHORIZED, code, detail);
+        let challenge = format!(
+            "Bearer realm=\"bazaar\", error=\"{}\"",
+            if code == "unauthenticated" { "invalid_request" } else { "invalid_token" }
+        );
+        error.headers.push((header::WWW_AUTHENTICATE, challenge));
+        error
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -152,8 +164,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let Some(seconds) = self.retry_after_secs {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        for (name, value) in &self.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.insert_header((name.clone(), value));
+            }
         }
         response.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())
     }
@@ -184,6 +198,50 @@ impl From<KvError> for ApiError {
                     .with_retry_after(1)
             }
             other => ApiError::internal(&other),
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(err: IdentityError) -> ApiError {
+        use IdentityError as E;
+        let detail = err.to_string();
+        match err {
+            E::Invalid { field, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field} {message}"))
+                    .with_field(field)
+            }
+            E::WeakPassword(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail).with_field("password")
+            }
+            E::PhoneTaken => ApiError::new(StatusCode::CONFLICT, "phone_taken", detail).with_field("phone"),
+            E::InvalidCredentials => ApiError::unauthorized("invalid_credentials", detail),
+            E::InvalidToken(_) => ApiError::unauthorized("invalid_token", detail),
+            E::TokenExpired => ApiError::unauthorized("token_expired", detail),
+            E::Unauthenticated => ApiError::unauthorized("unauthenticated", detail),
+            E::SessionRevoked => ApiError::unauthorized("session_revoked", detail),
+            E::InvalidRefreshToken => ApiError::unauthorized("invalid_refresh_token", detail),
+            E::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused", detail),
+            E::OtpExpired => ApiError::unauthorized("otp_expired", detail).with_field("code"),
+            E::OtpWrong { attempts_left } => ApiError::unauthorized("otp_invalid", detail)
+                .with_field("code")
+                .with_extension("attempts_left", attempts_left),
+            E::OtpBurned => ApiError::unauthorized("otp_burned", detail).with_field("code"),
+            E::RateLimited { retry_after } => {
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail).with_retry_after(seconds)
+            }
+            E::SmsFailed(_) => {
+                tracing::error!(cause = %detail, "sms provider failed");
+                ApiError::unavailable("sms_unavailable", "The SMS could not be sent; try again shortly.")
+            }
+            E::NotFound(_) => ApiError::not_found(detail),
+            E::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            E::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            E::TooManyAddresses(_) => ApiError::new(StatusCode::CONFLICT, "too_many_addresses", detail),
+            E::Hashing(_) => ApiError::internal(&detail),
+            E::Db(db) => db.into(),
+            E::Kv(kv) => kv.into(),
         }
     }
 }

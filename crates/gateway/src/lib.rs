@@ -2,11 +2,13 @@
 //! application (database, kv, routes, middleware) and serves the phone API.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod page;
 pub mod routes;
 pub mod secrets;
 pub mod state;

@@ -1,6 +1,7 @@
 //! `bazaar`: serve the API (default), apply migrations, or print the effective configuration.
 
 use bazaar_gateway::{Application, Config, telemetry};
+use bazaar_identity::Identity;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,27 @@ enum Command {
     Migrate,
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Administer users.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an administrator, or make an existing user one.
+    Create {
+        /// The administrator's mobile number (mainland numbers may omit +86).
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        nickname: Option<String>,
+        /// Optional password (an admin can also log in with an SMS code). Prefer BAZAAR_ADMIN_PASSWORD
+        /// over this flag: command lines are visible to other users of the machine.
+        #[arg(long, env = "BAZAAR_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -39,6 +61,10 @@ fn main() -> ExitCode {
         Command::Migrate => {
             telemetry::init(&config);
             migrate(&config)
+        }
+        Command::Admin { action: AdminAction::Create { phone, nickname, password } } => {
+            telemetry::init(&config);
+            actix_web::rt::System::new().block_on(create_admin(config, phone, nickname, password))
         }
         Command::Serve => {
             telemetry::init(&config);
@@ -62,6 +88,31 @@ async fn serve(config: Config) -> ExitCode {
     match app.run_until_stopped().await {
         Ok(()) => {
             tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+async fn create_admin(
+    mut config: Config,
+    phone: String,
+    nickname: Option<String>,
+    password: Option<String>,
+) -> ExitCode {
+    let db = match bazaar_gateway::app::prepare_storage(&mut config).await {
+        Ok(db) => db,
+        Err(err) => return fail(&err),
+    };
+    let sms = std::sync::Arc::new(bazaar_identity::sms::SandboxSms::new(db.clone()));
+    let identity = match Identity::new(db, bazaar_kv::Kv::memory(), sms, config.identity_settings()) {
+        Ok(identity) => identity,
+        Err(err) => return fail(&err),
+    };
+    match identity.make_admin(&phone, nickname, password).await {
+        Ok((user, created)) => {
+            let verb = if created { "created" } else { "promoted" };
+            println!("{verb} administrator {} (user {})", user.phone, user.id);
             ExitCode::SUCCESS
         }
         Err(err) => fail(&err),

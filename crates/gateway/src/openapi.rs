@@ -1,6 +1,20 @@
 //! The OpenAPI document. Each endpoint group adds its paths and schemas here.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Declares the bearer scheme the `security(("bearer" = []))` annotations refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,8 +29,40 @@ use utoipa::OpenApi;
         crate::routes::health::readyz,
         crate::routes::ops::metrics,
         crate::routes::ops::openapi_json,
+        crate::routes::auth::register,
+        crate::routes::auth::login,
+        crate::routes::auth::send_otp,
+        crate::routes::auth::otp_login,
+        crate::routes::auth::refresh,
+        crate::routes::auth::logout,
+        crate::routes::me::me,
+        crate::routes::me::update_me,
+        crate::routes::me::change_password,
+        crate::routes::me::sessions,
+        crate::routes::me::revoke_session,
+        crate::routes::addresses::list,
+        crate::routes::addresses::create,
+        crate::routes::addresses::update,
+        crate::routes::addresses::delete,
+        crate::routes::shops::apply,
+        crate::routes::shops::my_applications,
+        crate::routes::shops::shop,
+        crate::routes::shops::staff,
+        crate::routes::shops::add_staff,
+        crate::routes::shops::remove_staff,
+        crate::routes::admin::queue,
+        crate::routes::admin::approve,
+        crate::routes::admin::reject,
+        crate::routes::sandbox::sms_messages,
     ),
+    modifiers(&BearerAuth),
     components(schemas(crate::error::Problem)),
-    tags((name = "operations", description = "Health, readiness, metrics and this description")),
+    tags(
+        (name = "identity", description = "Accounts, login by password or SMS code, tokens, profile, addresses, devices"),
+        (name = "sellers", description = "Opening a shop and managing its staff"),
+        (name = "admin", description = "Review of shop applications"),
+        (name = "sandbox", description = "Stand-ins for outside services (development and tests only)"),
+        (name = "operations", description = "Health, readiness, metrics and this description"),
+    ),
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use bazaar_db::Database;
+use bazaar_identity::Identity;
 use bazaar_kv::Kv;
 use std::sync::Arc;
 
@@ -10,4 +11,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Database,
     pub kv: Kv,
+    pub identity: Identity,
 }

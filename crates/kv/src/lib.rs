@@ -166,6 +166,32 @@ impl Kv {
     }
 }
 
+/// A fixed-window rate limit: at most `max` hits per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: i64,
+    pub window: Duration,
+}
+
+impl Limit {
+    pub const fn new(max: i64, window: Duration) -> Limit {
+        Limit { max, window }
+    }
+}
+
+impl Kv {
+    /// Counts a hit against `limit` under `key`. `Ok(None)` lets it through; `Ok(Some(wait))` says
+    /// the limit is reached and when the window ends (for `Retry-After`). Refused hits count too,
+    /// so hammering a closed window does not reopen it sooner.
+    pub async fn hit(&self, key: &str, limit: Limit) -> Result<Option<Duration>, KvError> {
+        let count = self.incr(key, 1, Some(limit.window)).await?;
+        if count <= limit.max {
+            return Ok(None);
+        }
+        Ok(Some(self.ttl(key).await?.unwrap_or(limit.window)))
+    }
+}
+
 fn check_ttl(ttl: Option<Duration>) -> Result<(), KvError> {
     match ttl {
         Some(ttl) if ttl < Duration::from_millis(1) => Err(KvError::InvalidTtl),

@@ -210,6 +210,21 @@ async fn publishing_without_subscribers_is_fine() {
 }
 
 #[tokio::test]
+async fn rate_limits_close_and_reopen_their_window() {
+    for_each_store(|kv| async move {
+        let limit = bazaar_kv::Limit::new(2, Duration::from_millis(300));
+        assert_eq!(kv.hit("otp:phone", limit).await.unwrap(), None);
+        assert_eq!(kv.hit("otp:phone", limit).await.unwrap(), None);
+        let wait = kv.hit("otp:phone", limit).await.unwrap().expect("third hit is refused");
+        assert!(wait <= Duration::from_millis(300) && wait > Duration::ZERO, "{wait:?}");
+        assert_eq!(kv.hit("otp:other-phone", limit).await.unwrap(), None, "limits are per key");
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(kv.hit("otp:phone", limit).await.unwrap(), None, "a new window opens");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn ping_answers() {
     for_each_store(|kv| async move { kv.ping().await.unwrap() }).await;
 }

@@ -1,20 +1,37 @@
 //! Every route, wired in one place. One endpoint group per file; handlers are thin: they extract,
 //! call a domain crate, and map its result.
 
+pub mod addresses;
+pub mod admin;
+pub mod auth;
 pub mod health;
+pub mod me;
 pub mod ops;
+pub mod sandbox;
+pub mod shops;
 
+use crate::config::Config;
 use crate::error::ApiError;
 use actix_web::web;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::resource("/metrics").route(web::get().to(ops::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(ops::openapi_json)))
         .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
         .service(ops::docs_ui())
-        .service(web::scope("/api/v1"));
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::routes)
+                .configure(me::routes)
+                .configure(addresses::routes)
+                .configure(shops::routes)
+                .configure(admin::routes),
+        );
+    if config.sandbox {
+        cfg.configure(sandbox::routes);
+    }
 }
 
 /// Anything no route matched.

@@ -1,0 +1,40 @@
+//! Identity: shoppers, sellers and admins. Phone numbers are the identity; SMS codes are the usual
+//! login, passwords optional. Short-lived access tokens, rotating refresh tokens with theft
+//! detection, device sessions, shipping addresses, and seller onboarding with admin review.
+//!
+//! Knows nothing of HTTP: the gateway turns requests into calls on [`Identity`] and maps
+//! [`IdentityError`] to problem+json.
+
+mod addresses;
+mod error;
+mod onboarding;
+mod otp;
+pub mod password;
+pub mod phone;
+mod service;
+mod sessions;
+mod shops;
+pub mod sms;
+pub mod tokens;
+mod users;
+
+pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES};
+pub use error::IdentityError;
+pub use otp::{OtpPurpose, OtpSent, OtpSettings};
+pub use phone::Phone;
+pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, TokenPair};
+pub use sessions::SessionView;
+pub use shops::{ApplicationInput, ApplicationStatus, ApplicationView, ShopRole, ShopView, StaffView};
+pub use users::{ProfilePatch, UserView};
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do across the marketplace. Everyone is a buyer; members of a shop are sellers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Role {
+    Buyer,
+    Seller,
+    Admin,
+}

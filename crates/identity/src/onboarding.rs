@@ -1,0 +1,135 @@
+//! Addresses and seller onboarding on [`Identity`]: thin async wrappers that run the queries in
+//! `addresses` and `shops` on the blocking pool, each in one transaction.
+
+use crate::addresses;
+use crate::shops::{self, ApplicationStatus};
+use crate::{
+    AddressInput, AddressPatch, AddressView, ApplicationInput, ApplicationView, Identity, IdentityError, Principal,
+    ShopView, StaffView,
+};
+use bazaar_db::write_transaction;
+
+impl Identity {
+    async fn in_transaction<T, F>(&self, work: F) -> Result<T, IdentityError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut bazaar_db::DbConn) -> Result<T, IdentityError> + Send + 'static,
+    {
+        self.db().run(move |conn| write_transaction(conn, work)).await
+    }
+
+    pub async fn addresses(&self, principal: &Principal) -> Result<Vec<AddressView>, IdentityError> {
+        let user_id = principal.user_id;
+        self.db().run(move |conn| addresses::list(conn, user_id)).await
+    }
+
+    pub async fn add_address(&self, principal: &Principal, input: AddressInput) -> Result<AddressView, IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| addresses::create(conn, user_id, input)).await
+    }
+
+    pub async fn update_address(
+        &self,
+        principal: &Principal,
+        address_id: i64,
+        patch: AddressPatch,
+    ) -> Result<AddressView, IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| addresses::update(conn, user_id, address_id, patch)).await
+    }
+
+    pub async fn delete_address(&self, principal: &Principal, address_id: i64) -> Result<(), IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| addresses::delete(conn, user_id, address_id)).await
+    }
+
+    pub async fn apply_for_shop(
+        &self,
+        principal: &Principal,
+        input: ApplicationInput,
+    ) -> Result<ApplicationView, IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| shops::apply(conn, user_id, input)).await
+    }
+
+    pub async fn my_applications(&self, principal: &Principal) -> Result<Vec<ApplicationView>, IdentityError> {
+        let user_id = principal.user_id;
+        self.db().run(move |conn| shops::applications_of(conn, user_id)).await
+    }
+
+    fn require_admin(principal: &Principal) -> Result<(), IdentityError> {
+        if principal.is_admin() { Ok(()) } else { Err(IdentityError::Forbidden("administrators only")) }
+    }
+
+    pub async fn review_queue(
+        &self,
+        principal: &Principal,
+        status: ApplicationStatus,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ApplicationView>, IdentityError> {
+        Self::require_admin(principal)?;
+        self.db().run(move |conn| shops::review_queue(conn, status, after, limit)).await
+    }
+
+    pub async fn approve_application(
+        &self,
+        principal: &Principal,
+        id: i64,
+        reason: Option<String>,
+    ) -> Result<ApplicationView, IdentityError> {
+        Self::require_admin(principal)?;
+        let reviewer = principal.user_id;
+        self.in_transaction(move |conn| shops::approve(conn, id, reviewer, reason)).await
+    }
+
+    pub async fn reject_application(
+        &self,
+        principal: &Principal,
+        id: i64,
+        reason: String,
+    ) -> Result<ApplicationView, IdentityError> {
+        Self::require_admin(principal)?;
+        let reviewer = principal.user_id;
+        self.in_transaction(move |conn| shops::reject(conn, id, reviewer, &reason)).await
+    }
+
+    pub async fn shop(&self, shop_id: i64) -> Result<ShopView, IdentityError> {
+        self.db().run(move |conn| shops::shop(conn, shop_id)).await
+    }
+
+    pub async fn shop_staff(&self, principal: &Principal, shop_id: i64) -> Result<Vec<StaffView>, IdentityError> {
+        let user_id = principal.user_id;
+        self.db().run(move |conn| shops::staff(conn, shop_id, user_id)).await
+    }
+
+    pub async fn add_shop_staff(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        phone: String,
+    ) -> Result<Vec<StaffView>, IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| shops::add_staff(conn, shop_id, user_id, &phone)).await
+    }
+
+    pub async fn remove_shop_staff(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        staff_id: i64,
+    ) -> Result<(), IdentityError> {
+        let user_id = principal.user_id;
+        self.in_transaction(move |conn| shops::remove_staff(conn, shop_id, user_id, staff_id)).await
+    }
+
+    /// The caller's role in a shop (for guards in other crates' endpoints).
+    pub async fn shop_role(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+    ) -> Result<Option<crate::ShopRole>, IdentityError> {
+        let user_id = principal.user_id;
+        self.db().run(move |conn| shops::shop_role(conn, shop_id, user_id)).await
+    }
+}

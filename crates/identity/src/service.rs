@@ -1,0 +1,386 @@
+//! [`Identity`]: the operations the gateway calls. Each runs its database work on the blocking
+//! pool in one short transaction, and its kv work (codes, limits, the revocation list) alongside.
+
+use crate::otp::{OtpCodes, login_message};
+use crate::password::{self, HashCost, PasswordHasher};
+use crate::sessions::{self, DeviceInfo, Rotation};
+use crate::sms::SmsProvider;
+use crate::tokens::{TokenError, TokenKeys};
+use crate::{IdentityError, OtpPurpose, OtpSent, OtpSettings, Phone, Role, UserView, users};
+use bazaar_db::{Database, write_transaction};
+use bazaar_kv::{Kv, Limit};
+use chrono::Utc;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Device = DeviceInfo;
+
+#[derive(Clone)]
+pub struct IdentitySettings {
+    pub jwt_secret: String,
+    pub jwt_previous_secrets: Vec<String>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub hash_cost: HashCost,
+    pub hash_concurrency: usize,
+    pub otp: OtpSettings,
+    /// Wrong passwords allowed per phone number before logins for it are refused for a while.
+    pub login_failures_per_phone: Limit,
+}
+
+impl IdentitySettings {
+    pub fn new(jwt_secret: String) -> IdentitySettings {
+        IdentitySettings {
+            jwt_secret,
+            jwt_previous_secrets: Vec::new(),
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            hash_cost: HashCost::default(),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
+            otp: OtpSettings::default(),
+            login_failures_per_phone: Limit::new(10, Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthOutcome {
+    pub user: UserView,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+    /// True when this call created the account (OTP login of a new number, or registration).
+    pub created: bool,
+}
+
+/// Who is calling: established from a verified access token whose session is not revoked.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub session_id: i64,
+    pub roles: Vec<Role>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+}
+
+#[derive(Clone)]
+pub struct Identity {
+    db: Database,
+    kv: Kv,
+    keys: Arc<TokenKeys>,
+    hasher: PasswordHasher,
+    sms: Arc<dyn SmsProvider>,
+    settings: Arc<IdentitySettings>,
+}
+
+/// kv key that marks a session revoked for as long as its access tokens can live.
+fn revoked_key(session_id: i64) -> String {
+    format!("revoked_session:{session_id}")
+}
+
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Identity {
+    pub fn new(
+        db: Database,
+        kv: Kv,
+        sms: Arc<dyn SmsProvider>,
+        settings: IdentitySettings,
+    ) -> Result<Identity, IdentityError> {
+        let keys = TokenKeys::new(&settings.jwt_secret, &settings.jwt_previous_secrets, settings.access_ttl);
+        let hasher = PasswordHasher::new(settings.hash_cost, settings.hash_concurrency)?;
+        Ok(Identity { db, kv, keys: Arc::new(keys), hasher, sms, settings: Arc::new(settings) })
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    fn otp_codes(&self) -> OtpCodes<'_> {
+        OtpCodes { kv: &self.kv, settings: &self.settings.otp, pepper: self.settings.jwt_secret.as_bytes() }
+    }
+
+    fn parse_phone(field: &'static str, raw: &str) -> Result<Phone, IdentityError> {
+        Phone::parse(raw).map_err(|err| IdentityError::invalid(field, err.to_string()))
+    }
+
+    fn tokens_for(&self, user_id: i64, session_id: i64, roles: Vec<Role>, refresh_token: String) -> TokenPair {
+        let (access_token, expires_in) = self.keys.issue_access(user_id, session_id, roles, Utc::now().timestamp());
+        TokenPair { access_token, token_type: "Bearer", expires_in, refresh_token }
+    }
+
+    /// Opens a session for an existing user and returns everything a login answers with.
+    async fn open_session(&self, user_id: i64, device: Device, created: bool) -> Result<AuthOutcome, IdentityError> {
+        let lifetime = chrono_duration(self.settings.refresh_ttl);
+        let (user, session_id, refresh) = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let user = users::get(conn, user_id)?;
+                    let (session_id, refresh) =
+                        sessions::start(conn, user_id, &device, Utc::now().naive_utc(), lifetime)?;
+                    Ok::<_, IdentityError>((users::view(conn, &user)?, session_id, refresh))
+                })
+            })
+            .await?;
+        let tokens = self.tokens_for(user.id, session_id, user.roles.clone(), refresh);
+        Ok(AuthOutcome { user, tokens, created })
+    }
+
+    pub async fn register(
+        &self,
+        phone: &str,
+        password: String,
+        nickname: Option<String>,
+        device: Device,
+    ) -> Result<AuthOutcome, IdentityError> {
+        let phone = Self::parse_phone("phone", phone)?;
+        let nickname = match nickname {
+            Some(nickname) => users::validate_nickname(&nickname)?,
+            None => users::default_nickname(&phone),
+        };
+        if let Some(problem) = password::strength_problem(&password, phone.as_str()) {
+            return Err(IdentityError::WeakPassword(problem));
+        }
+        let hash = self.hasher.hash(password).await?;
+        let user_id = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    Ok::<_, IdentityError>(
+                        users::insert(conn, &phone, &nickname, Some(&hash), Utc::now().naive_utc())?.id,
+                    )
+                })
+            })
+            .await?;
+        self.open_session(user_id, device, true).await
+    }
+
+    pub async fn login_with_password(
+        &self,
+        phone: &str,
+        password: String,
+        device: Device,
+    ) -> Result<AuthOutcome, IdentityError> {
+        let phone = Self::parse_phone("phone", phone)?;
+        let failures_key = format!("rl:login_failures:{phone}");
+        let limit = self.settings.login_failures_per_phone;
+        if let Some(count) = self.kv.get(&failures_key).await?.and_then(|raw| raw.parse::<i64>().ok())
+            && count >= limit.max
+        {
+            let retry_after = self.kv.ttl(&failures_key).await?.unwrap_or(limit.window);
+            return Err(IdentityError::RateLimited { retry_after });
+        }
+        let lookup = phone.clone();
+        let user = self.db.run(move |conn| users::find_by_phone(conn, &lookup)).await?;
+        let stored = user.as_ref().and_then(|user| user.password_hash.clone());
+        if !self.hasher.verify(password, stored).await? {
+            self.kv.incr(&failures_key, 1, Some(limit.window)).await?;
+            return Err(IdentityError::InvalidCredentials);
+        }
+        self.kv.delete(&failures_key).await?;
+        let user = user.ok_or(IdentityError::InvalidCredentials)?;
+        self.open_session(user.id, device, false).await
+    }
+
+    pub async fn send_otp(&self, phone: &str, purpose: OtpPurpose, ip: Option<&str>) -> Result<OtpSent, IdentityError> {
+        let phone = Self::parse_phone("phone", phone)?;
+        let codes = self.otp_codes();
+        codes.check_send_limits(&phone, ip).await?;
+        let code = codes.issue(purpose, &phone).await?;
+        let text = login_message(&code, self.settings.otp.code_ttl);
+        if let Err(err) = self.sms.send(phone.as_str(), &text).await {
+            codes.discard(purpose, &phone).await?;
+            return Err(IdentityError::SmsFailed(err.to_string()));
+        }
+        Ok(OtpSent {
+            expires_in: self.settings.otp.code_ttl.as_secs(),
+            resend_after: self.settings.otp.per_phone_minute.window.as_secs(),
+        })
+    }
+
+    /// Logs in with an SMS code, registering the number if it is new.
+    pub async fn login_with_otp(&self, phone: &str, code: &str, device: Device) -> Result<AuthOutcome, IdentityError> {
+        let phone = Self::parse_phone("phone", phone)?;
+        self.otp_codes().verify(OtpPurpose::Login, &phone, code.trim()).await?;
+        let (user_id, created) = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| match users::find_by_phone(conn, &phone)? {
+                    Some(user) => Ok::<_, IdentityError>((user.id, false)),
+                    None => {
+                        let nickname = users::default_nickname(&phone);
+                        Ok((users::insert(conn, &phone, &nickname, None, Utc::now().naive_utc())?.id, true))
+                    }
+                })
+            })
+            .await?;
+        self.open_session(user_id, device, created).await
+    }
+
+    /// Rotates a refresh token. Presenting a spent one revokes its whole session.
+    pub async fn refresh(&self, refresh_token: String, device: Device) -> Result<TokenPair, IdentityError> {
+        let lifetime = chrono_duration(self.settings.refresh_ttl);
+        let rotation = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let rotation = sessions::rotate(conn, &refresh_token, &device, Utc::now().naive_utc(), lifetime)?;
+                    let roles = match &rotation {
+                        Rotation::Rotated { user_id, .. } => {
+                            let user = users::get(conn, *user_id)?;
+                            users::roles(conn, &user)?
+                        }
+                        Rotation::Reused { .. } => Vec::new(),
+                    };
+                    Ok::<_, IdentityError>((rotation, roles))
+                })
+            })
+            .await?;
+        match rotation {
+            (Rotation::Rotated { user_id, session_id, refresh_token }, roles) => {
+                Ok(self.tokens_for(user_id, session_id, roles, refresh_token))
+            }
+            (Rotation::Reused { session_id }, _) => {
+                tracing::warn!(session_id, "refresh token reused; session revoked");
+                self.deny_session(session_id).await?;
+                Err(IdentityError::RefreshTokenReused)
+            }
+        }
+    }
+
+    async fn deny_session(&self, session_id: i64) -> Result<(), IdentityError> {
+        self.kv.set(&revoked_key(session_id), "1", Some(self.keys.access_ttl() + Duration::from_secs(10))).await?;
+        Ok(())
+    }
+
+    /// Revokes one of the user's sessions (logout when it is the current one).
+    pub async fn revoke_session(&self, principal: &Principal, session_id: i64) -> Result<(), IdentityError> {
+        let user_id = principal.user_id;
+        self.db
+            .run(move |conn| {
+                if sessions::owner(conn, session_id)? != Some(user_id) {
+                    return Err(IdentityError::NotFound("session"));
+                }
+                sessions::revoke(conn, session_id, "signed_out", Utc::now().naive_utc())
+            })
+            .await?;
+        self.deny_session(session_id).await
+    }
+
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<crate::SessionView>, IdentityError> {
+        let (user_id, current) = (principal.user_id, principal.session_id);
+        self.db.run(move |conn| sessions::list(conn, user_id, current, Utc::now().naive_utc())).await
+    }
+
+    /// Establishes the caller from a bearer access token. Revocation takes effect at once through
+    /// the kv deny-list, which holds each revoked session for the lifetime of its access tokens.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Principal, IdentityError> {
+        let claims = self.keys.verify_access(access_token).map_err(|err| match err {
+            TokenError::Expired => IdentityError::TokenExpired,
+            TokenError::Invalid(reason) => {
+                IdentityError::InvalidToken(format!("the access token is not valid: {reason}"))
+            }
+        })?;
+        let user_id =
+            claims.sub.parse().map_err(|_| IdentityError::InvalidToken("the access token names no user".into()))?;
+        if self.kv.get(&revoked_key(claims.sid)).await?.is_some() {
+            return Err(IdentityError::SessionRevoked);
+        }
+        Ok(Principal { user_id, session_id: claims.sid, roles: claims.roles })
+    }
+
+    pub async fn me(&self, principal: &Principal) -> Result<UserView, IdentityError> {
+        let user_id = principal.user_id;
+        self.db
+            .run(move |conn| {
+                let user = users::get(conn, user_id)?;
+                users::view(conn, &user)
+            })
+            .await
+    }
+
+    pub async fn update_me(
+        &self,
+        principal: &Principal,
+        patch: crate::ProfilePatch,
+    ) -> Result<UserView, IdentityError> {
+        let user_id = principal.user_id;
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let user = users::update_profile(conn, user_id, patch, Utc::now().naive_utc())?;
+                    users::view(conn, &user)
+                })
+            })
+            .await
+    }
+
+    /// Sets or changes the password; a user who has one must prove they know it.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: Option<String>,
+        new_password: String,
+    ) -> Result<(), IdentityError> {
+        let user_id = principal.user_id;
+        let user = self.db.run(move |conn| users::get(conn, user_id)).await?;
+        if let Some(stored) = user.password_hash.clone() {
+            let current = current
+                .ok_or_else(|| IdentityError::invalid("current_password", "is required to change a password"))?;
+            if !self.hasher.verify(current, Some(stored)).await? {
+                return Err(IdentityError::invalid("current_password", "is wrong"));
+            }
+        }
+        if let Some(problem) = password::strength_problem(&new_password, &user.phone) {
+            return Err(IdentityError::WeakPassword(problem));
+        }
+        let hash = self.hasher.hash(new_password).await?;
+        self.db.run(move |conn| users::set_password_hash(conn, user_id, &hash, Utc::now().naive_utc())).await
+    }
+
+    /// Creates or promotes an admin (CLI). Returns the user and whether it was created.
+    pub async fn make_admin(
+        &self,
+        phone: &str,
+        nickname: Option<String>,
+        password: Option<String>,
+    ) -> Result<(UserView, bool), IdentityError> {
+        let phone = Self::parse_phone("phone", phone)?;
+        let hash = match password {
+            Some(password) => {
+                if let Some(problem) = password::strength_problem(&password, phone.as_str()) {
+                    return Err(IdentityError::WeakPassword(problem));
+                }
+                Some(self.hasher.hash(password).await?)
+            }
+            None => None,
+        };
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let (user, created) =
+                        users::make_admin(conn, &phone, nickname.as_deref(), hash.as_deref(), Utc::now().naive_utc())?;
+                    Ok((users::view(conn, &user)?, created))
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,78 @@
+//! Sending SMS. Identity sends login codes through an [`SmsProvider`]; the sandbox provider keeps
+//! every message in the database so `/sandbox/sms/messages` (and tests) can read them. A real
+//! provider implements the same trait and is chosen by configuration.
+
+use bazaar_db::Database;
+use bazaar_db::schema::sms_messages;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SmsError(pub String);
+
+pub trait SmsProvider: Send + Sync + 'static {
+    /// Delivers `text` to `phone` (E.164). Resolves once the provider has accepted it.
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), SmsError>>;
+}
+
+/// Stores messages instead of sending them. Shared by all gateways on one database.
+pub struct SandboxSms {
+    db: Database,
+}
+
+impl SandboxSms {
+    pub fn new(db: Database) -> SandboxSms {
+        SandboxSms { db }
+    }
+}
+
+impl SmsProvider for SandboxSms {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), SmsError>> {
+        let (phone, text) = (phone.to_string(), text.to_string());
+        Box::pin(async move {
+            self.db
+                .run(move |conn| {
+                    diesel::insert_into(sms_messages::table)
+                        .values((
+                            sms_messages::phone.eq(phone),
+                            sms_messages::body.eq(text),
+                            sms_messages::created_at.eq(Utc::now().naive_utc()),
+                        ))
+                        .execute(conn)
+                        .map_err(bazaar_db::DbError::from)
+                })
+                .await
+                .map(drop)
+                .map_err(|err| SmsError(err.to_string()))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct SentSms {
+    pub id: i64,
+    pub phone: String,
+    pub body: String,
+    #[serde(serialize_with = "as_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    at.and_utc().serialize(serializer)
+}
+
+/// The newest `limit` messages sent to `phone` (E.164), newest first.
+pub async fn sandbox_messages(db: &Database, phone: String, limit: i64) -> Result<Vec<SentSms>, bazaar_db::DbError> {
+    db.run(move |conn| {
+        Ok(sms_messages::table
+            .filter(sms_messages::phone.eq(phone))
+            .order(sms_messages::id.desc())
+            .limit(limit)
+            .select((sms_messages::id, sms_messages::phone, sms_messages::body, sms_messages::created_at))
+            .load(conn)?)
+    })
+    .await
+}
