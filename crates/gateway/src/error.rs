@@ -39,9 +39,13 @@ pub struct Problem {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
-/// An error a handler returns; rendered once, here.
+/// An error a handler returns; rendered once, here. Boxed: errors travel through every `Result`
+/// in a handler, and a pointer keeps the happy path's return values small.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<Details>);
+
+#[derive(Debug, Clone)]
+struct Details {
     status: StatusCode,
     code: Cow<'static, str>,
     detail: String,
@@ -52,28 +56,28 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Details {
             status,
             code: code.into(),
             detail: detail.into(),
             field: None,
             extensions: serde_json::Map::new(),
             headers: Vec::new(),
-        }
+        }))
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
-        self.field = Some(field.into());
+        self.0.field = Some(field.into());
         self
     }
 
     pub fn with_extension(mut self, key: &str, value: impl Into<serde_json::Value>) -> ApiError {
-        self.extensions.insert(key.to_string(), value.into());
+        self.0.extensions.insert(key.to_string(), value.into());
         self
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
-        self.headers.push((header::RETRY_AFTER, seconds.max(1).to_string()));
+        self.0.headers.push((header::RETRY_AFTER, seconds.max(1).to_string()));
         self
     }
 
@@ -84,7 +88,7 @@ impl ApiError {
             "Bearer realm=\"bazaar\", error=\"{}\"",
             if code == "unauthenticated" { "invalid_request" } else { "invalid_token" }
         );
-        error.headers.push((header::WWW_AUTHENTICATE, challenge));
+        error.0.headers.push((header::WWW_AUTHENTICATE, challenge));
         error
     }
 
@@ -130,41 +134,41 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     pub fn to_problem(&self) -> Problem {
         Problem {
-            kind: format!("/docs/problems#{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
-            status: self.status.as_u16(),
-            code: self.code.to_string(),
-            detail: self.detail.clone(),
-            field: self.field.clone(),
-            extensions: self.extensions.clone(),
+            kind: format!("/docs/problems#{}", self.0.code),
+            title: self.0.status.canonical_reason().unwrap_or("Error").to_string(),
+            status: self.0.status.as_u16(),
+            code: self.0.code.to_string(),
+            detail: self.0.detail.clone(),
+            field: self.0.field.clone(),
+            extensions: self.0.extensions.clone(),
         }
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.0.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        for (name, value) in &self.headers {
+        for (name, value) in &self.0.headers {
             if let Ok(value) = HeaderValue::from_str(value) {
                 response.insert_header((name.clone(), value));
             }

@@ -86,20 +86,21 @@ pub(crate) fn rotate(
     now: NaiveDateTime,
     lifetime: chrono::Duration,
 ) -> Result<Rotation, IdentityError> {
-    let found: Option<(i64, i64, Option<NaiveDateTime>, i64, Option<NaiveDateTime>, NaiveDateTime)> =
-        refresh_tokens::table
-            .inner_join(sessions::table)
-            .filter(refresh_tokens::token_hash.eq(hash_refresh_token(token)))
-            .select((
-                refresh_tokens::id,
-                sessions::id,
-                refresh_tokens::spent_at,
-                sessions::user_id,
-                sessions::revoked_at,
-                sessions::expires_at,
-            ))
-            .first(conn)
-            .optional()?;
+    /// token id, session id, token spent at, user id, session revoked at, session expires at
+    type Presented = (i64, i64, Option<NaiveDateTime>, i64, Option<NaiveDateTime>, NaiveDateTime);
+    let found: Option<Presented> = refresh_tokens::table
+        .inner_join(sessions::table)
+        .filter(refresh_tokens::token_hash.eq(hash_refresh_token(token)))
+        .select((
+            refresh_tokens::id,
+            sessions::id,
+            refresh_tokens::spent_at,
+            sessions::user_id,
+            sessions::revoked_at,
+            sessions::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
     let Some((token_id, session_id, spent_at, user_id, revoked_at, expires_at)) = found else {
         return Err(IdentityError::InvalidRefreshToken);
     };
