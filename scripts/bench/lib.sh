@@ -4,8 +4,14 @@
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BENCH_TMP="$(mktemp -d)"
-BENCH_PIDS=()
-trap 'for pid in "${BENCH_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; rm -rf "$BENCH_TMP"' EXIT
+# Servers are started inside $(...) subshells, so their pids go to a file the exit trap reads.
+BENCH_PIDFILE="$BENCH_TMP/pids"
+touch "$BENCH_PIDFILE"
+cleanup() {
+  while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$BENCH_PIDFILE"
+  rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
 
 ensure_tools() {
   if ! command -v wrk >/dev/null; then
@@ -35,14 +41,12 @@ start_bazaar() {
   local port=$1 data=$2; shift 2
   env BAZAAR_PORT="$port" BAZAAR_DATA_DIR="$data" BAZAAR_LOG_LEVEL="${BAZAAR_LOG_LEVEL:-warn}" "$@" \
     "$BENCH_ROOT/target/release/bazaar" >"$BENCH_TMP/bazaar-$port.log" 2>&1 &
-  BENCH_PIDS+=($!)
-  echo $!
+  echo $! | tee -a "$BENCH_PIDFILE"
 }
 
 start_baseline() {
   "$BENCH_ROOT/target/release/bazaar-baseline" "$1" >/dev/null 2>&1 &
-  BENCH_PIDS+=($!)
-  echo $!
+  echo $! | tee -a "$BENCH_PIDFILE"
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
