@@ -1,7 +1,7 @@
 //! Building the application: prepare the data directory, open the database and migrate it,
 //! connect kv, bind the port, and assemble the actix app. Each step fails with its own clear error.
 
-use crate::config::Config;
+use crate::config::{Config, SmsProviderKind};
 use crate::error::ApiError;
 use crate::middleware::{metrics, problem, request_id};
 use crate::routes;
@@ -14,8 +14,8 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
-use bazaar_identity::sms::SandboxSms;
 use bazaar_kv::{Kv, KvError};
+use bazaar_sms::{HttpSms, SandboxSms, SmsProvider};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,9 +59,7 @@ impl Application {
             addr: format!("{}:{}", config.host, config.port),
             reason: err.to_string(),
         })?;
-        let sms = Arc::new(SandboxSms::new(db.clone()));
-        let identity = Identity::new(db.clone(), kv.clone(), sms, config.identity_settings())
-            .map_err(|err| StartError::Identity(err.to_string()))?;
+        let identity = build_identity(&config, &db, &kv)?;
         let state = AppState { config: Arc::new(config), db, kv, identity };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
@@ -84,6 +82,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The identity service with the SMS provider the configuration names.
+pub fn build_identity(config: &Config, db: &Database, kv: &Kv) -> Result<Identity, StartError> {
+    let sms: Arc<dyn SmsProvider> = match config.sms_provider {
+        SmsProviderKind::Sandbox => Arc::new(SandboxSms::new(db.clone())),
+        SmsProviderKind::Http => Arc::new(
+            HttpSms::new(
+                config.sms_http_url.clone().unwrap_or_default(),
+                config.sms_http_token.clone(),
+                Duration::from_secs(5),
+            )
+            .map_err(|err| StartError::Identity(err.to_string()))?,
+        ),
+    };
+    Identity::new(db.clone(), kv.clone(), sms, config.identity_settings())
+        .map_err(|err| StartError::Identity(err.to_string()))
 }
 
 /// What every command that touches data needs first: a usable data directory, the JWT secret

@@ -17,6 +17,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where SMS messages (login codes) go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProviderKind {
+    /// Stored in the database and shown at `/sandbox/sms/messages`; nothing is sent.
+    Sandbox,
+    /// POSTed as JSON to `sms_http_url`.
+    Http,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -61,6 +71,11 @@ pub struct Config {
     pub otp_global_per_minute: i64,
     /// Wrong passwords per phone number per 15 minutes before password logins are refused.
     pub login_failures_per_phone: i64,
+    pub sms_provider: SmsProviderKind,
+    /// The SMS gateway endpoint for `sms_provider = "http"`.
+    pub sms_http_url: Option<String>,
+    /// Bearer token for the SMS gateway.
+    pub sms_http_token: Option<String>,
     /// Serve the `/sandbox/...` endpoints (SMS outbox, payment sandboxes). Off in production.
     pub sandbox: bool,
     /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
@@ -99,6 +114,9 @@ impl Default for Config {
             otp_per_ip_per_hour: 30,
             otp_global_per_minute: 600,
             login_failures_per_phone: 10,
+            sms_provider: SmsProviderKind::Sandbox,
+            sms_http_url: None,
+            sms_http_token: None,
             sandbox: true,
             trust_forwarded_for: false,
             workers: 0,
@@ -172,6 +190,15 @@ impl Config {
         if !(1..=365).contains(&self.refresh_token_ttl_days) {
             return invalid("refresh_token_ttl_days", "must be between 1 and 365");
         }
+        match (&self.sms_provider, &self.sms_http_url) {
+            (SmsProviderKind::Http, None) => {
+                return invalid("sms_http_url", "is required when sms_provider = \"http\"");
+            }
+            (_, Some(url)) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                return invalid("sms_http_url", "must be an http(s) URL");
+            }
+            _ => {}
+        }
         if !(1..=3_600).contains(&self.otp_code_ttl_secs) {
             return invalid("otp_code_ttl_secs", "must be between 1 and 3600");
         }
@@ -224,6 +251,7 @@ impl Config {
             Some(_) => "<redacted>".into(),
             None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
         });
+        shown.sms_http_token = self.sms_http_token.as_ref().map(|_| "<redacted>".to_string());
         shown.jwt_previous_secrets = self.jwt_previous_secrets.iter().map(|_| "<redacted>".to_string()).collect();
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }

@@ -1,7 +1,6 @@
 //! `bazaar`: serve the API (default), apply migrations, or print the effective configuration.
 
 use bazaar_gateway::{Application, Config, telemetry};
-use bazaar_identity::Identity;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -104,8 +103,7 @@ async fn create_admin(
         Ok(db) => db,
         Err(err) => return fail(&err),
     };
-    let sms = std::sync::Arc::new(bazaar_identity::sms::SandboxSms::new(db.clone()));
-    let identity = match Identity::new(db, bazaar_kv::Kv::memory(), sms, config.identity_settings()) {
+    let identity = match bazaar_gateway::app::build_identity(&config, &db, &bazaar_kv::Kv::memory()) {
         Ok(identity) => identity,
         Err(err) => return fail(&err),
     };

@@ -91,6 +91,9 @@ fn invalid_config_names_the_key() {
         ("BAZAAR_DB_POOL_SIZE", "0", "db_pool_size"),
         ("BAZAAR_DATABASE_URL", "mysql://h/db", "database_url"),
         ("BAZAAR_CORS_ALLOWED_ORIGINS", "h5.example", "cors_allowed_origins"),
+        ("BAZAAR_SMS_PROVIDER", "http", "sms_http_url"),
+        ("BAZAAR_SMS_PROVIDER", "carrier-pigeon", "sms_provider"),
+        ("BAZAAR_JWT_SECRET", "too-short", "jwt_secret"),
     ] {
         let mut command = bazaar(dir.path());
         command.env(key, value);
@@ -117,14 +120,15 @@ fn config_command_redacts_secrets() {
         .arg("config")
         .env("BAZAAR_DATABASE_URL", "postgres://app:hunter2@db:5432/bazaar")
         .env("BAZAAR_REDIS_URL", "redis://:redispass@cache:6379")
-        .env("BAZAAR_JWT_SECRET", "a-very-long-jwt-secret-that-must-not-leak");
+        .env("BAZAAR_JWT_SECRET", "a-very-long-jwt-secret-that-must-not-leak")
+        .env("BAZAAR_SMS_HTTP_TOKEN", "sms-token-must-not-leak");
     let output = run(command);
     assert!(output.status.success());
     let shown = String::from_utf8_lossy(&output.stdout);
     assert!(shown.contains("postgres://app:***@db:5432/bazaar"), "{shown}");
     assert!(shown.contains("redis://:***@cache:6379"), "{shown}");
     assert!(shown.contains("jwt_secret = \"<redacted>\""), "{shown}");
-    for secret in ["hunter2", "redispass", "must-not-leak"] {
+    for secret in ["hunter2", "redispass", "must-not-leak", "sms-token"] {
         assert!(!shown.contains(secret), "{secret} leaked: {shown}");
     }
 }

@@ -14,7 +14,6 @@ pub mod phone;
 mod service;
 mod sessions;
 mod shops;
-pub mod sms;
 pub mod tokens;
 mod users;
 

@@ -4,11 +4,11 @@
 use crate::otp::{OtpCodes, login_message};
 use crate::password::{self, HashCost, PasswordHasher};
 use crate::sessions::{self, DeviceInfo, Rotation};
-use crate::sms::SmsProvider;
 use crate::tokens::{TokenError, TokenKeys};
 use crate::{IdentityError, OtpPurpose, OtpSent, OtpSettings, Phone, Role, UserView, users};
 use bazaar_db::{Database, write_transaction};
 use bazaar_kv::{Kv, Limit};
+use bazaar_sms::SmsProvider;
 use chrono::Utc;
 use serde::Serialize;
 use std::sync::Arc;

@@ -4,7 +4,7 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_identity::Phone;
-use bazaar_identity::sms::{SentSms, sandbox_messages};
+use bazaar_sms::{SentSms, sandbox_messages};
 use serde::Deserialize;
 use utoipa::IntoParams;
 

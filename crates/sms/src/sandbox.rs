@@ -1,6 +1,5 @@
-//! Sending SMS. Identity sends login codes through an [`SmsProvider`]; the sandbox provider keeps
-//! every message in the database so `/sandbox/sms/messages` (and tests) can read them. A real
-//! provider implements the same trait and is chosen by configuration.
+//! The sandbox provider: keeps every message in the database (shared by all gateways) so
+//! `/sandbox/sms/messages` and tests can read what was "sent".
 
 use bazaar_db::Database;
 use bazaar_db::schema::sms_messages;
@@ -9,14 +8,7 @@ use diesel::prelude::*;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SmsError(pub String);
-
-pub trait SmsProvider: Send + Sync + 'static {
-    /// Delivers `text` to `phone` (E.164). Resolves once the provider has accepted it.
-    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> BoxFuture<'a, Result<(), SmsError>>;
-}
+use crate::{SmsError, SmsProvider};
 
 /// Stores messages instead of sending them. Shared by all gateways on one database.
 pub struct SandboxSms {
