@@ -20,3 +20,14 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+/// Serialises the portable schema's naive UTC timestamps as ISO 8601 with a `Z`, so API types can
+/// keep the database's `NaiveDateTime` (`#[serde(serialize_with = "bazaar_core::clock::as_utc")]`).
+pub fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.and_utc(), serializer)
+}
+
+/// [`as_utc`] for optional timestamps.
+pub fn as_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.map(|at| at.and_utc()), serializer)
+}

@@ -54,14 +54,10 @@ pub struct AddressView {
     pub detail: String,
     pub postal_code: Option<String>,
     pub is_default: bool,
-    #[serde(serialize_with = "utc")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "utc")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub updated_at: NaiveDateTime,
-}
-
-fn utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&at.and_utc(), serializer)
 }
 
 fn text(field: &'static str, raw: &str, max: usize) -> Result<String, IdentityError> {

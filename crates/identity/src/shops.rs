@@ -78,10 +78,10 @@ pub struct ApplicationView {
     pub status: String,
     pub reviewer_id: Option<i64>,
     pub review_reason: Option<String>,
-    #[serde(serialize_with = "utc_opt")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc_opt")]
     pub reviewed_at: Option<NaiveDateTime>,
     pub shop_id: Option<i64>,
-    #[serde(serialize_with = "utc")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -95,7 +95,7 @@ pub struct ShopView {
     pub main_category: String,
     pub description: String,
     pub status: String,
-    #[serde(serialize_with = "utc")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -108,14 +108,6 @@ pub struct StaffView {
     pub phone: String,
     pub role: ShopRole,
     pub added_at: chrono::DateTime<Utc>,
-}
-
-fn utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&at.and_utc(), serializer)
-}
-
-fn utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&at.map(|at| at.and_utc()), serializer)
 }
 
 fn bounded(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, IdentityError> {

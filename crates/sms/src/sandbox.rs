@@ -48,12 +48,8 @@ pub struct SentSms {
     pub id: i64,
     pub phone: String,
     pub body: String,
-    #[serde(serialize_with = "as_utc")]
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub created_at: NaiveDateTime,
-}
-
-fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
-    at.and_utc().serialize(serializer)
 }
 
 /// The newest `limit` messages sent to `phone` (E.164), newest first.
