@@ -20,7 +20,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(outbox_events, outbox_positions);
 
 diesel::table! {
     users (id) {
@@ -87,6 +86,17 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        logo_url -> Nullable<Text>,
+        banner_url -> Nullable<Text>,
+        brand_story -> Nullable<Text>,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        business_hours -> Nullable<Text>,
+        service_hours -> Nullable<Text>,
+        followers_count -> BigInt,
+        rating_avg -> Nullable<Double>,
+        rating_count -> BigInt,
     }
 }
 
@@ -127,6 +137,98 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        name_zh -> Text,
+        name_en -> Text,
+        path -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shop_follows (user_id, shop_id) {
+        user_id -> BigInt,
+        shop_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        shop_id -> BigInt,
+        category_id -> BigInt,
+        title -> Text,
+        subtitle -> Text,
+        description -> Text,
+        brand -> Text,
+        tags -> Text,
+        attributes -> Text,
+        images -> Text,
+        video_url -> Nullable<Text>,
+        specs -> Text,
+        status -> Text,
+        price_min -> BigInt,
+        price_max -> BigInt,
+        total_stock -> BigInt,
+        sales_count -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    skus (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        spec_key -> Text,
+        spec_values -> Text,
+        price -> BigInt,
+        original_price -> Nullable<BigInt>,
+        stock -> BigInt,
+        code -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_ledger (id) {
+        id -> BigInt,
+        sku_id -> BigInt,
+        delta -> BigInt,
+        stock_after -> BigInt,
+        reason -> Text,
+        note -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        order_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_views (user_id, product_id) {
+        user_id -> BigInt,
+        product_id -> BigInt,
+        viewed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(products -> shops (shop_id));
+diesel::joinable!(products -> categories (category_id));
+diesel::joinable!(skus -> products (product_id));
+diesel::joinable!(inventory_ledger -> skus (sku_id));
+diesel::joinable!(product_views -> products (product_id));
+diesel::joinable!(shop_follows -> shops (shop_id));
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(addresses -> users (user_id));
@@ -134,6 +236,8 @@ diesel::joinable!(shop_members -> shops (shop_id));
 diesel::joinable!(shop_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    outbox_events,
+    outbox_positions,
     users,
     sessions,
     refresh_tokens,
@@ -142,4 +246,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     shop_members,
     shop_applications,
     sms_messages,
+    categories,
+    shop_follows,
+    products,
+    skus,
+    inventory_ledger,
+    product_views,
 );

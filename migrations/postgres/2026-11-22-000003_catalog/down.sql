@@ -1,0 +1,17 @@
+DROP TABLE product_views;
+DROP TABLE inventory_ledger;
+DROP TABLE skus;
+DROP TABLE products;
+DROP TABLE shop_follows;
+ALTER TABLE shops DROP COLUMN logo_url;
+ALTER TABLE shops DROP COLUMN banner_url;
+ALTER TABLE shops DROP COLUMN brand_story;
+ALTER TABLE shops DROP COLUMN address;
+ALTER TABLE shops DROP COLUMN latitude;
+ALTER TABLE shops DROP COLUMN longitude;
+ALTER TABLE shops DROP COLUMN business_hours;
+ALTER TABLE shops DROP COLUMN service_hours;
+ALTER TABLE shops DROP COLUMN followers_count;
+ALTER TABLE shops DROP COLUMN rating_avg;
+ALTER TABLE shops DROP COLUMN rating_count;
+DROP TABLE categories;
