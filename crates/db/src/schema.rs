@@ -20,7 +20,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     users (id) {
         id -> BigInt,

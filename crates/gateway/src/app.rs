@@ -12,6 +12,7 @@ use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
+use bazaar_catalog::Catalog;
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
 use bazaar_kv::{Kv, KvError};
@@ -60,7 +61,8 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let state = AppState { config: Arc::new(config), db, kv, identity };
+        let catalog = Catalog::new(db.clone());
+        let state = AppState { config: Arc::new(config), db, kv, identity, catalog };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }

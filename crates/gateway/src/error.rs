@@ -7,6 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use bazaar_catalog::CatalogError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
@@ -246,6 +247,27 @@ impl From<IdentityError> for ApiError {
             E::Hashing(_) => ApiError::internal(&detail),
             E::Db(db) => db.into(),
             E::Kv(kv) => kv.into(),
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(err: CatalogError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            CatalogError::Invalid { field, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field} {message}"))
+                    .with_field(field)
+            }
+            CatalogError::NotFound(_) => ApiError::not_found(detail),
+            CatalogError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            CatalogError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            CatalogError::InsufficientStock { sku_id, available } => {
+                ApiError::new(StatusCode::CONFLICT, "out_of_stock", detail)
+                    .with_extension("sku_id", sku_id)
+                    .with_extension("available", available)
+            }
+            CatalogError::Db(db) => db.into(),
         }
     }
 }

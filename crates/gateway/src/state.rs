@@ -1,6 +1,7 @@
 //! What every handler can reach: configuration, the database, the kv store.
 
 use crate::config::Config;
+use bazaar_catalog::Catalog;
 use bazaar_db::Database;
 use bazaar_identity::Identity;
 use bazaar_kv::Kv;
@@ -12,4 +13,5 @@ pub struct AppState {
     pub db: Database,
     pub kv: Kv,
     pub identity: Identity,
+    pub catalog: Catalog,
 }

@@ -5,7 +5,7 @@ use crate::addresses;
 use crate::shops::{self, ApplicationStatus};
 use crate::{
     AddressInput, AddressPatch, AddressView, ApplicationInput, ApplicationView, Identity, IdentityError, Principal,
-    ShopView, StaffView,
+    StaffView,
 };
 use bazaar_db::write_transaction;
 
@@ -92,10 +92,6 @@ impl Identity {
         Self::require_admin(principal)?;
         let reviewer = principal.user_id;
         self.in_transaction(move |conn| shops::reject(conn, id, reviewer, &reason)).await
-    }
-
-    pub async fn shop(&self, shop_id: i64) -> Result<ShopView, IdentityError> {
-        self.db().run(move |conn| shops::shop(conn, shop_id)).await
     }
 
     pub async fn shop_staff(&self, principal: &Principal, shop_id: i64) -> Result<Vec<StaffView>, IdentityError> {

@@ -3,11 +3,15 @@
 
 pub mod addresses;
 pub mod admin;
+pub mod admin_catalog;
 pub mod auth;
 pub mod health;
 pub mod me;
 pub mod ops;
+pub mod products;
 pub mod sandbox;
+pub mod seller;
+pub mod shop_pages;
 pub mod shops;
 
 use crate::config::Config;
@@ -27,7 +31,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(me::routes)
                 .configure(addresses::routes)
                 .configure(shops::routes)
-                .configure(admin::routes),
+                .configure(admin::routes)
+                .configure(products::routes)
+                .configure(shop_pages::routes)
+                .configure(seller::routes)
+                .configure(admin_catalog::routes),
         );
     if config.sandbox {
         cfg.configure(sandbox::routes);

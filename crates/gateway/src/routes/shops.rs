@@ -1,18 +1,17 @@
 //! Seller onboarding for users: apply to open a shop, follow the application, and (for owners)
-//! manage staff. `GET /shops/{id}` is the public shop page (the catalog extends it).
+//! manage staff.
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use bazaar_identity::{ApplicationInput, ApplicationView, ShopView, StaffView};
+use bazaar_identity::{ApplicationInput, ApplicationView, StaffView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/shop-applications").route(web::post().to(apply)).route(web::get().to(my_applications)))
-        .route("/shops/{id}", web::get().to(shop))
         .service(web::resource("/shops/{id}/staff").route(web::get().to(staff)).route(web::post().to(add_staff)))
         .route("/shops/{id}/staff/{user_id}", web::delete().to(remove_staff));
 }
@@ -37,13 +36,6 @@ pub async fn my_applications(
     Auth(principal): Auth,
 ) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
     Ok(web::Json(state.identity.my_applications(&principal).await?))
-}
-
-/// A shop's public page.
-#[utoipa::path(get, path = "/api/v1/shops/{id}", tag = "sellers", params(("id" = i64, Path)),
-    responses((status = 200, body = ShopView), (status = 404, body = Problem)))]
-pub async fn shop(state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<ShopView>, ApiError> {
-    Ok(web::Json(state.identity.shop(id.into_inner()).await?))
 }
 
 /// The shop's owner and staff (members only).

@@ -1,0 +1,278 @@
+//! Buyers' side: product lists by category (with descendants) or shop, sorted, with keyset pages
+//! that stay correct while products change; product detail; recently viewed.
+
+use crate::products::{self as product_rows, ProductRow, SkuRow, status_of};
+use crate::text::from_json;
+use crate::{Attribute, CatalogError, ProductStatus, SkuView, categories, specs::SpecDimension};
+use bazaar_core::Money;
+use bazaar_db::DbConn;
+use bazaar_db::schema::{product_views, products, shops};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    Sales,
+}
+
+/// Which products to list. `after` is the sort key of the last product of the previous page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub category: Option<i64>,
+    pub shop: Option<i64>,
+    pub sort: Sort,
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+/// A product in a list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductCard {
+    pub id: i64,
+    pub shop_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub brand: String,
+    pub image: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_min: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_max: Money,
+    pub sales_count: i64,
+    pub in_stock: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ProductCard {
+    /// The keyset position of this card under `sort`.
+    pub fn sort_key(&self, sort: Sort) -> (i64, i64) {
+        let value = match sort {
+            Sort::Newest => self.created_at.timestamp_micros(),
+            Sort::PriceAsc | Sort::PriceDesc => self.price_min.to_minor(),
+            Sort::Sales => self.sales_count,
+        };
+        (value, self.id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShopSummary {
+    pub id: i64,
+    pub name: String,
+    pub logo_url: Option<String>,
+    pub followers_count: i64,
+    pub rating_avg: Option<f64>,
+}
+
+/// A product page for buyers.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductDetail {
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub brand: String,
+    pub tags: Vec<String>,
+    pub attributes: Vec<Attribute>,
+    pub images: Vec<String>,
+    pub video_url: Option<String>,
+    pub specs: Vec<SpecDimension>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_min: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_max: Money,
+    pub total_stock: i64,
+    pub sales_count: i64,
+    pub skus: Vec<SkuView>,
+    pub shop: ShopSummary,
+    /// Changes whenever the product or one of its SKUs changes (the ETag).
+    pub version: i64,
+}
+
+type CardRow = (i64, i64, String, String, String, String, i64, i64, i64, i64, NaiveDateTime);
+
+fn card(
+    (id, shop_id, title, subtitle, brand, images, price_min, price_max, sales_count, total_stock, created_at): CardRow,
+) -> ProductCard {
+    ProductCard {
+        id,
+        shop_id,
+        title,
+        subtitle,
+        brand,
+        image: from_json::<Vec<String>>(&images).into_iter().next(),
+        price_min: Money::from_minor(price_min),
+        price_max: Money::from_minor(price_max),
+        sales_count,
+        in_stock: total_stock > 0,
+        created_at: created_at.and_utc(),
+    }
+}
+
+fn micros_to_time(micros: i64) -> NaiveDateTime {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default().naive_utc()
+}
+
+pub(crate) fn list(conn: &mut DbConn, query: &ListQuery) -> Result<Vec<ProductCard>, CatalogError> {
+    let mut select = products::table
+        .inner_join(shops::table)
+        .filter(products::status.eq(ProductStatus::Active.as_str()))
+        .filter(shops::status.eq("active"))
+        .select((
+            products::id,
+            products::shop_id,
+            products::title,
+            products::subtitle,
+            products::brand,
+            products::images,
+            products::price_min,
+            products::price_max,
+            products::sales_count,
+            products::total_stock,
+            products::created_at,
+        ))
+        .into_boxed();
+    if let Some(category) = query.category {
+        let ids = categories::with_descendants(conn, category)
+            .map_err(|_| CatalogError::invalid("category", "no such category"))?;
+        select = select.filter(products::category_id.eq_any(ids));
+    }
+    if let Some(shop) = query.shop {
+        select = select.filter(products::shop_id.eq(shop));
+    }
+    select = match (query.sort, query.after) {
+        (Sort::Newest, after) => {
+            if let Some((micros, id)) = after {
+                let at = micros_to_time(micros);
+                select =
+                    select.filter(products::created_at.lt(at).or(products::created_at.eq(at).and(products::id.lt(id))));
+            }
+            select.order((products::created_at.desc(), products::id.desc()))
+        }
+        (Sort::PriceAsc, after) => {
+            if let Some((price, id)) = after {
+                select = select
+                    .filter(products::price_min.gt(price).or(products::price_min.eq(price).and(products::id.gt(id))));
+            }
+            select.order((products::price_min.asc(), products::id.asc()))
+        }
+        (Sort::PriceDesc, after) => {
+            if let Some((price, id)) = after {
+                select = select
+                    .filter(products::price_min.lt(price).or(products::price_min.eq(price).and(products::id.lt(id))));
+            }
+            select.order((products::price_min.desc(), products::id.desc()))
+        }
+        (Sort::Sales, after) => {
+            if let Some((sales, id)) = after {
+                select = select.filter(
+                    products::sales_count.lt(sales).or(products::sales_count.eq(sales).and(products::id.lt(id))),
+                );
+            }
+            select.order((products::sales_count.desc(), products::id.desc()))
+        }
+    };
+    let rows: Vec<CardRow> = select.limit(query.limit).load(conn)?;
+    Ok(rows.into_iter().map(card).collect())
+}
+
+/// The product page, if buyers may see it (active product of an active shop).
+pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail, CatalogError> {
+    let product: ProductRow = product_rows::load(conn, product_id)?;
+    let shop: (i64, String, Option<String>, i64, Option<f64>, String) = shops::table
+        .find(product.shop_id)
+        .select((shops::id, shops::name, shops::logo_url, shops::followers_count, shops::rating_avg, shops::status))
+        .first(conn)?;
+    if status_of(&product.status) != ProductStatus::Active || shop.5 != "active" {
+        return Err(CatalogError::NotFound("product"));
+    }
+    let skus = product_rows::active_skus(conn, product_id)?.iter().map(SkuRow::view).collect();
+    Ok(ProductDetail {
+        id: product.id,
+        category_id: product.category_id,
+        tags: from_json(&product.tags),
+        attributes: from_json(&product.attributes),
+        images: from_json(&product.images),
+        specs: from_json(&product.specs),
+        price_min: Money::from_minor(product.price_min),
+        price_max: Money::from_minor(product.price_max),
+        total_stock: product.total_stock,
+        sales_count: product.sales_count,
+        skus,
+        shop: ShopSummary { id: shop.0, name: shop.1, logo_url: shop.2, followers_count: shop.3, rating_avg: shop.4 },
+        version: product.version,
+        title: product.title,
+        subtitle: product.subtitle,
+        description: product.description,
+        brand: product.brand,
+        video_url: product.video_url,
+    })
+}
+
+/// The product's current version, for conditional requests, if buyers may see it.
+pub(crate) fn visible_version(conn: &mut DbConn, product_id: i64) -> Result<i64, CatalogError> {
+    products::table
+        .inner_join(shops::table)
+        .filter(products::id.eq(product_id))
+        .filter(products::status.eq(ProductStatus::Active.as_str()))
+        .filter(shops::status.eq("active"))
+        .select(products::version)
+        .first(conn)
+        .optional()?
+        .ok_or(CatalogError::NotFound("product"))
+}
+
+/// Remembers that `user_id` looked at `product_id` (one row per pair, the latest time).
+pub(crate) fn record_view(conn: &mut DbConn, user_id: i64, product_id: i64) -> Result<(), CatalogError> {
+    let now = Utc::now().naive_utc();
+    let updated = diesel::update(product_views::table.find((user_id, product_id)))
+        .set(product_views::viewed_at.eq(now))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(product_views::table)
+            .values((
+                product_views::user_id.eq(user_id),
+                product_views::product_id.eq(product_id),
+                product_views::viewed_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The buyer's recently viewed products that are still on sale, most recent first.
+pub(crate) fn recently_viewed(conn: &mut DbConn, user_id: i64, limit: i64) -> Result<Vec<ProductCard>, CatalogError> {
+    let rows: Vec<CardRow> = product_views::table
+        .inner_join(products::table.inner_join(shops::table))
+        .filter(product_views::user_id.eq(user_id))
+        .filter(products::status.eq(ProductStatus::Active.as_str()))
+        .filter(shops::status.eq("active"))
+        .order(product_views::viewed_at.desc())
+        .select((
+            products::id,
+            products::shop_id,
+            products::title,
+            products::subtitle,
+            products::brand,
+            products::images,
+            products::price_min,
+            products::price_max,
+            products::sales_count,
+            products::total_stock,
+            products::created_at,
+        ))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().map(card).collect())
+}

@@ -1,0 +1,202 @@
+//! The inventory ledger. Stock changes only through [`apply`]: one conditional update (stock never
+//! goes below zero, whatever runs concurrently) and one ledger row, so a SKU's stock always equals
+//! the sum of its ledger.
+
+use crate::CatalogError;
+use crate::products::{self, load_for_seller};
+use bazaar_db::DbConn;
+use bazaar_db::schema::{inventory_ledger, products as products_table, skus};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Why stock changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Stock a SKU was created with.
+    Initial,
+    /// A seller counted, received or wrote off goods.
+    Adjustment,
+    /// An order reserved it (checkout).
+    Reservation,
+    /// A cancelled or expired order gave it back.
+    Release,
+    /// A refunded, unshipped order restocked it.
+    Refund,
+}
+
+impl Reason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Reason::Initial => "initial",
+            Reason::Adjustment => "adjustment",
+            Reason::Reservation => "reservation",
+            Reason::Release => "release",
+            Reason::Refund => "refund",
+        }
+    }
+}
+
+/// A seller's stock change: either a new absolute figure or a relative adjustment, with a note.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StockChange {
+    /// The counted stock: the ledger records the difference.
+    pub set: Option<i64>,
+    /// Add (positive) or remove (negative) this much.
+    pub adjust: Option<i64>,
+    /// Why, for the ledger (e.g. "盘点", "received shipment").
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub sku_id: i64,
+    pub delta: i64,
+    pub stock_after: i64,
+    pub reason: String,
+    pub note: Option<String>,
+    pub actor_id: Option<i64>,
+    pub order_id: Option<i64>,
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LowStockItem {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub spec_key: String,
+    pub stock: i64,
+}
+
+/// Changes a SKU's stock by `delta` if the result stays at or above zero, and records it.
+/// Returns the new stock.
+pub fn apply(
+    conn: &mut DbConn,
+    sku_id: i64,
+    delta: i64,
+    reason: Reason,
+    note: Option<&str>,
+    actor_id: Option<i64>,
+    order_id: Option<i64>,
+) -> Result<i64, CatalogError> {
+    let changed = diesel::update(skus::table.find(sku_id).filter((skus::stock + delta).ge(0_i64)))
+        .set((skus::stock.eq(skus::stock + delta), skus::updated_at.eq(Utc::now().naive_utc())))
+        .execute(conn)?;
+    let stock: i64 =
+        skus::table.find(sku_id).select(skus::stock).first(conn).optional()?.ok_or(CatalogError::NotFound("SKU"))?;
+    if changed == 0 {
+        return Err(CatalogError::InsufficientStock { sku_id, available: stock });
+    }
+    diesel::insert_into(inventory_ledger::table)
+        .values((
+            inventory_ledger::sku_id.eq(sku_id),
+            inventory_ledger::delta.eq(delta),
+            inventory_ledger::stock_after.eq(stock),
+            inventory_ledger::reason.eq(reason.as_str()),
+            inventory_ledger::note.eq(note),
+            inventory_ledger::actor_id.eq(actor_id),
+            inventory_ledger::order_id.eq(order_id),
+            inventory_ledger::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(stock)
+}
+
+/// A seller's stock change on one SKU; keeps the product's totals and version in step.
+pub(crate) fn change_stock(
+    conn: &mut DbConn,
+    actor: i64,
+    sku_id: i64,
+    change: StockChange,
+) -> Result<crate::SkuView, CatalogError> {
+    let (product_id, current, active): (i64, i64, bool) = skus::table
+        .find(sku_id)
+        .select((skus::product_id, skus::stock, skus::active))
+        .first(conn)
+        .optional()?
+        .ok_or(CatalogError::NotFound("SKU"))?;
+    load_for_seller(conn, actor, product_id)?;
+    if !active {
+        return Err(CatalogError::Conflict {
+            code: "sku_retired",
+            message: "this SKU's combination was removed".into(),
+        });
+    }
+    let reason = crate::text::bounded("reason", &change.reason, 1, 200, false)?;
+    let delta = match (change.set, change.adjust) {
+        (Some(target), None) if target >= 0 => target - current,
+        (Some(_), None) => return Err(CatalogError::invalid("set", "must be 0 or more")),
+        (None, Some(delta)) if delta != 0 && delta.abs() <= 10_000_000 => delta,
+        (None, Some(_)) => {
+            return Err(CatalogError::invalid("adjust", "must be a non-zero change of at most 10000000"));
+        }
+        _ => return Err(CatalogError::invalid("set", "give exactly one of `set` or `adjust`")),
+    };
+    if delta != 0 {
+        apply(conn, sku_id, delta, Reason::Adjustment, Some(&reason), Some(actor), None).map_err(|err| match err {
+            CatalogError::InsufficientStock { available, .. } => {
+                CatalogError::invalid("adjust", format!("would take stock below zero ({available} available)"))
+            }
+            other => other,
+        })?;
+        products::touch(conn, product_id, "stock_changed")?;
+    }
+    let row = skus::table.find(sku_id).select(products::SkuRow::as_select()).first(conn)?;
+    Ok(row.view())
+}
+
+/// The SKU's ledger, newest first.
+pub(crate) fn ledger(conn: &mut DbConn, actor: i64, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
+    let product_id: i64 = skus::table
+        .find(sku_id)
+        .select(skus::product_id)
+        .first(conn)
+        .optional()?
+        .ok_or(CatalogError::NotFound("SKU"))?;
+    load_for_seller(conn, actor, product_id)?;
+    Ok(inventory_ledger::table
+        .filter(inventory_ledger::sku_id.eq(sku_id))
+        .order(inventory_ledger::id.desc())
+        .select((
+            inventory_ledger::id,
+            inventory_ledger::sku_id,
+            inventory_ledger::delta,
+            inventory_ledger::stock_after,
+            inventory_ledger::reason,
+            inventory_ledger::note,
+            inventory_ledger::actor_id,
+            inventory_ledger::order_id,
+            inventory_ledger::created_at,
+        ))
+        .limit(500)
+        .load(conn)?)
+}
+
+/// Active SKUs of a shop's live or draft products at or below `threshold`, lowest first.
+pub(crate) fn low_stock(
+    conn: &mut DbConn,
+    actor: i64,
+    shop_id: i64,
+    threshold: i64,
+) -> Result<Vec<LowStockItem>, CatalogError> {
+    products::require_member(conn, shop_id, actor)?;
+    Ok(skus::table
+        .inner_join(products_table::table)
+        .filter(products_table::shop_id.eq(shop_id))
+        .filter(products_table::status.eq_any(["active", "draft", "delisted"]))
+        .filter(skus::active.eq(true))
+        .filter(skus::stock.le(threshold))
+        .order((skus::stock.asc(), skus::id.asc()))
+        .select((skus::id, skus::product_id, products_table::title, skus::spec_key, skus::stock))
+        .limit(200)
+        .load(conn)?)
+}

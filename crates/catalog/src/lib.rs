@@ -1,0 +1,23 @@
+//! The catalog of the mobile business district: the category tree, shop pages and follows,
+//! products with Taobao-style SKUs, the inventory ledger, and browsing for buyers.
+//!
+//! Every change to a product, SKU or shop appends an outbox event in the same transaction, for the
+//! search indexer and caches. Knows nothing of HTTP.
+
+mod browse;
+mod categories;
+mod error;
+mod inventory;
+mod products;
+mod service;
+mod shops;
+pub mod specs;
+mod text;
+
+pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
+pub use categories::{CategoryInput, CategoryNode};
+pub use error::CatalogError;
+pub use inventory::{LedgerEntry, LowStockItem, StockChange};
+pub use products::{Attribute, ProductInput, ProductPatch, ProductStatus, SellerProduct, SkuInput, SkuView};
+pub use service::Catalog;
+pub use shops::{ShopPage, ShopPatch};

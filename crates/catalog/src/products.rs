@@ -1,0 +1,656 @@
+//! Sellers' side of products: create drafts with their SKUs, edit (specs included), publish,
+//! unpublish, delete drafts; admins ban. Every change bumps `version`, rewrites the derived fields
+//! and appends an outbox event, all in the caller's transaction.
+
+use crate::inventory::{self, Reason};
+use crate::specs::{self, SpecDimension};
+use crate::text::{bounded, from_json, json, url};
+use crate::{CatalogError, categories};
+use bazaar_core::Money;
+use bazaar_db::DbConn;
+use bazaar_db::outbox::{self, NewOutboxEvent};
+use bazaar_db::schema::{inventory_ledger, products, skus};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Delisted,
+    Banned,
+}
+
+impl ProductStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "draft",
+            ProductStatus::Active => "active",
+            ProductStatus::Delisted => "delisted",
+            ProductStatus::Banned => "banned",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SkuInput {
+    /// The SKU's value for each spec dimension, e.g. `{"颜色": "红", "尺码": "M"}`; `{}` without specs.
+    #[serde(default)]
+    pub specs: BTreeMap<String, String>,
+    /// Yuan as a decimal string, e.g. `"99.00"`; more than zero.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub original_price: Option<Money>,
+    /// Initial stock of a new SKU (0 by default). Later changes go through the stock endpoint.
+    pub stock: Option<i64>,
+    pub code: Option<String>,
+    pub image_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    pub shop_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub brand: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+    /// Image URLs in display order.
+    #[serde(default)]
+    pub images: Vec<String>,
+    pub video_url: Option<String>,
+    #[serde(default)]
+    pub specs: Vec<SpecDimension>,
+    pub skus: Vec<SkuInput>,
+}
+
+/// A partial edit. `specs` and `skus` go together: the SKUs for the new set of combinations.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub category_id: Option<i64>,
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub description: Option<String>,
+    pub brand: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub attributes: Option<Vec<Attribute>>,
+    pub images: Option<Vec<String>>,
+    pub video_url: Option<String>,
+    pub specs: Option<Vec<SpecDimension>>,
+    pub skus: Option<Vec<SkuInput>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SkuView {
+    pub id: i64,
+    pub specs: BTreeMap<String, String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub original_price: Option<Money>,
+    pub stock: i64,
+    pub code: Option<String>,
+    pub image_url: Option<String>,
+}
+
+/// A product as its sellers see it (any status).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SellerProduct {
+    pub id: i64,
+    pub shop_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub brand: String,
+    pub tags: Vec<String>,
+    pub attributes: Vec<Attribute>,
+    pub images: Vec<String>,
+    pub video_url: Option<String>,
+    pub specs: Vec<SpecDimension>,
+    pub status: ProductStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_min: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_max: Money,
+    pub total_stock: i64,
+    pub sales_count: i64,
+    pub version: i64,
+    pub skus: Vec<SkuView>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products)]
+pub(crate) struct ProductRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub brand: String,
+    pub tags: String,
+    pub attributes: String,
+    pub images: String,
+    pub video_url: Option<String>,
+    pub specs: String,
+    pub status: String,
+    pub price_min: i64,
+    pub price_max: i64,
+    pub total_stock: i64,
+    pub sales_count: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = skus)]
+pub(crate) struct SkuRow {
+    pub id: i64,
+    pub spec_key: String,
+    pub spec_values: String,
+    pub price: i64,
+    pub original_price: Option<i64>,
+    pub stock: i64,
+    pub code: Option<String>,
+    pub image_url: Option<String>,
+    pub active: bool,
+}
+
+impl SkuRow {
+    pub(crate) fn view(&self) -> SkuView {
+        SkuView {
+            id: self.id,
+            specs: from_json(&self.spec_values),
+            price: Money::from_minor(self.price),
+            original_price: self.original_price.map(Money::from_minor),
+            stock: self.stock,
+            code: self.code.clone(),
+            image_url: self.image_url.clone(),
+        }
+    }
+}
+
+pub(crate) fn status_of(raw: &str) -> ProductStatus {
+    match raw {
+        "active" => ProductStatus::Active,
+        "delisted" => ProductStatus::Delisted,
+        "banned" => ProductStatus::Banned,
+        _ => ProductStatus::Draft,
+    }
+}
+
+/// Checked, normalised descriptive fields.
+struct Description {
+    title: String,
+    subtitle: String,
+    description: String,
+    brand: String,
+    tags: Vec<String>,
+    attributes: Vec<Attribute>,
+    images: Vec<String>,
+    video_url: Option<String>,
+}
+
+fn check_lists(tags: &[String], attributes: &[Attribute], images: &[String]) -> Result<(), CatalogError> {
+    if tags.len() > 20 {
+        return Err(CatalogError::invalid("tags", "at most 20 tags"));
+    }
+    if attributes.len() > 50 {
+        return Err(CatalogError::invalid("attributes", "at most 50 attributes"));
+    }
+    if images.len() > 20 {
+        return Err(CatalogError::invalid("images", "at most 20 images"));
+    }
+    Ok(())
+}
+
+fn describe(input: &ProductInput) -> Result<Description, CatalogError> {
+    check_lists(&input.tags, &input.attributes, &input.images)?;
+    Ok(Description {
+        title: bounded("title", &input.title, 1, 120, false)?,
+        subtitle: bounded("subtitle", &input.subtitle, 0, 200, false)?,
+        description: bounded("description", &input.description, 0, 20_000, true)?,
+        brand: bounded("brand", &input.brand, 0, 60, false)?,
+        tags: clean_tags(&input.tags)?,
+        attributes: clean_attributes(&input.attributes)?,
+        images: clean_images(&input.images)?,
+        video_url: input.video_url.as_deref().map(|v| url("video_url", v)).transpose()?,
+    })
+}
+
+fn clean_tags(tags: &[String]) -> Result<Vec<String>, CatalogError> {
+    tags.iter().enumerate().map(|(i, tag)| bounded(&format!("tags[{i}]"), tag, 1, 20, false)).collect()
+}
+
+fn clean_attributes(attributes: &[Attribute]) -> Result<Vec<Attribute>, CatalogError> {
+    attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(Attribute {
+                name: bounded(&format!("attributes[{i}].name"), &a.name, 1, 30, false)?,
+                value: bounded(&format!("attributes[{i}].value"), &a.value, 1, 200, false)?,
+            })
+        })
+        .collect()
+}
+
+fn clean_images(images: &[String]) -> Result<Vec<String>, CatalogError> {
+    images.iter().enumerate().map(|(i, image)| url(&format!("images[{i}]"), image)).collect()
+}
+
+/// A SKU input checked against the declared specs.
+struct CheckedSku {
+    key: String,
+    values: BTreeMap<String, String>,
+    price: i64,
+    original_price: Option<i64>,
+    stock: i64,
+    code: Option<String>,
+    image_url: Option<String>,
+}
+
+fn check_skus(specs: &[SpecDimension], skus: &[SkuInput]) -> Result<Vec<CheckedSku>, CatalogError> {
+    if skus.is_empty() {
+        return Err(CatalogError::invalid("skus", "a product needs at least one SKU"));
+    }
+    let mut checked = Vec::with_capacity(skus.len());
+    for (i, sku) in skus.iter().enumerate() {
+        let key = specs::combination_key(specs, &sku.specs, &format!("skus[{i}].specs"))?;
+        if sku.price <= Money::ZERO {
+            return Err(CatalogError::invalid(format!("skus[{i}].price"), "must be more than 0"));
+        }
+        if sku.original_price.is_some_and(|original| original <= Money::ZERO) {
+            return Err(CatalogError::invalid(format!("skus[{i}].original_price"), "must be more than 0"));
+        }
+        let stock = sku.stock.unwrap_or(0);
+        if !(0..=10_000_000).contains(&stock) {
+            return Err(CatalogError::invalid(format!("skus[{i}].stock"), "must be between 0 and 10000000"));
+        }
+        let values = specs.iter().zip(key.split('/')).map(|(d, v)| (d.name.clone(), v.to_string())).collect();
+        checked.push(CheckedSku {
+            key,
+            values,
+            price: sku.price.to_minor(),
+            original_price: sku.original_price.map(Money::to_minor),
+            stock,
+            code: sku.code.as_deref().map(|c| bounded(&format!("skus[{i}].code"), c, 1, 64, false)).transpose()?,
+            image_url: sku.image_url.as_deref().map(|u| url(&format!("skus[{i}].image_url"), u)).transpose()?,
+        });
+    }
+    let keys: Vec<String> = checked.iter().map(|sku| sku.key.clone()).collect();
+    specs::check_coverage(specs, &keys)?;
+    Ok(checked)
+}
+
+pub(crate) fn load(conn: &mut DbConn, product_id: i64) -> Result<ProductRow, CatalogError> {
+    products::table
+        .find(product_id)
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CatalogError::NotFound("product"))
+}
+
+pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuRow>, CatalogError> {
+    Ok(skus::table
+        .filter(skus::product_id.eq(product_id))
+        .filter(skus::active.eq(true))
+        .order(skus::id.asc())
+        .select(SkuRow::as_select())
+        .load(conn)?)
+}
+
+/// Only the shop's owner and staff manage its products.
+pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), CatalogError> {
+    match bazaar_identity::shop_role(conn, shop_id, user_id)? {
+        Some(_) => Ok(()),
+        None => Err(CatalogError::Forbidden("only the shop's owner and staff may manage its products")),
+    }
+}
+
+/// Appends the outbox event for a product change.
+pub(crate) fn announce(conn: &mut DbConn, product: &ProductRow, kind: &str) -> Result<(), CatalogError> {
+    let payload =
+        serde_json::json!({ "product_id": product.id, "shop_id": product.shop_id, "version": product.version });
+    outbox::append(
+        conn,
+        &NewOutboxEvent {
+            topic: "product",
+            entity_id: product.id,
+            kind,
+            payload: &payload.to_string(),
+            created_at: Utc::now().naive_utc(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Rewrites price range and total stock from the active SKUs, bumps the version, and announces it.
+pub(crate) fn touch(conn: &mut DbConn, product_id: i64, kind: &str) -> Result<ProductRow, CatalogError> {
+    let active = active_skus(conn, product_id)?;
+    let price_min = active.iter().map(|sku| sku.price).min().unwrap_or(0);
+    let price_max = active.iter().map(|sku| sku.price).max().unwrap_or(0);
+    let total_stock: i64 = active.iter().map(|sku| sku.stock).sum();
+    diesel::update(products::table.find(product_id))
+        .set((
+            products::price_min.eq(price_min),
+            products::price_max.eq(price_max),
+            products::total_stock.eq(total_stock),
+            products::version.eq(products::version + 1),
+            products::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    let product = load(conn, product_id)?;
+    announce(conn, &product, kind)?;
+    Ok(product)
+}
+
+pub(crate) fn seller_view(conn: &mut DbConn, product: ProductRow) -> Result<SellerProduct, CatalogError> {
+    let skus = active_skus(conn, product.id)?.iter().map(SkuRow::view).collect();
+    Ok(SellerProduct {
+        id: product.id,
+        shop_id: product.shop_id,
+        category_id: product.category_id,
+        tags: from_json(&product.tags),
+        attributes: from_json(&product.attributes),
+        images: from_json(&product.images),
+        specs: from_json(&product.specs),
+        status: status_of(&product.status),
+        price_min: Money::from_minor(product.price_min),
+        price_max: Money::from_minor(product.price_max),
+        total_stock: product.total_stock,
+        sales_count: product.sales_count,
+        version: product.version,
+        skus,
+        created_at: product.created_at.and_utc(),
+        updated_at: product.updated_at.and_utc(),
+        title: product.title,
+        subtitle: product.subtitle,
+        description: product.description,
+        brand: product.brand,
+        video_url: product.video_url,
+    })
+}
+
+fn insert_sku(
+    conn: &mut DbConn,
+    product_id: i64,
+    sku: &CheckedSku,
+    actor: i64,
+    now: NaiveDateTime,
+) -> Result<(), CatalogError> {
+    let sku_id: i64 = diesel::insert_into(skus::table)
+        .values((
+            skus::product_id.eq(product_id),
+            skus::spec_key.eq(&sku.key),
+            skus::spec_values.eq(json(&sku.values)),
+            skus::price.eq(sku.price),
+            skus::original_price.eq(sku.original_price),
+            skus::stock.eq(0_i64),
+            skus::code.eq(&sku.code),
+            skus::image_url.eq(&sku.image_url),
+            skus::active.eq(true),
+            skus::created_at.eq(now),
+            skus::updated_at.eq(now),
+        ))
+        .returning(skus::id)
+        .get_result(conn)?;
+    if sku.stock > 0 {
+        inventory::apply(conn, sku_id, sku.stock, Reason::Initial, None, Some(actor), None)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn create(conn: &mut DbConn, actor: i64, input: ProductInput) -> Result<SellerProduct, CatalogError> {
+    let text = describe(&input)?;
+    let specs = specs::validate_dimensions(&input.specs)?;
+    let checked = check_skus(&specs, &input.skus)?;
+    require_member(conn, input.shop_id, actor)?;
+    categories::path_of(conn, input.category_id, "category_id")?;
+    let now = Utc::now().naive_utc();
+    let product_id: i64 = diesel::insert_into(products::table)
+        .values((
+            products::shop_id.eq(input.shop_id),
+            products::category_id.eq(input.category_id),
+            products::title.eq(&text.title),
+            products::subtitle.eq(&text.subtitle),
+            products::description.eq(&text.description),
+            products::brand.eq(&text.brand),
+            products::tags.eq(json(&text.tags)),
+            products::attributes.eq(json(&text.attributes)),
+            products::images.eq(json(&text.images)),
+            products::video_url.eq(&text.video_url),
+            products::specs.eq(json(&specs)),
+            products::status.eq(ProductStatus::Draft.as_str()),
+            (products::price_min.eq(0_i64), products::price_max.eq(0_i64), products::total_stock.eq(0_i64)),
+            (products::sales_count.eq(0_i64), products::version.eq(0_i64)),
+            (products::created_at.eq(now), products::updated_at.eq(now)),
+        ))
+        .returning(products::id)
+        .get_result(conn)?;
+    for sku in &checked {
+        insert_sku(conn, product_id, sku, actor, now)?;
+    }
+    let product = touch(conn, product_id, "created")?;
+    seller_view(conn, product)
+}
+
+/// The product, if `actor` works for its shop.
+pub(crate) fn load_for_seller(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<ProductRow, CatalogError> {
+    let product = load(conn, product_id)?;
+    require_member(conn, product.shop_id, actor)?;
+    Ok(product)
+}
+
+pub(crate) fn update(
+    conn: &mut DbConn,
+    actor: i64,
+    product_id: i64,
+    patch: ProductPatch,
+) -> Result<SellerProduct, CatalogError> {
+    let product = load_for_seller(conn, actor, product_id)?;
+    if status_of(&product.status) == ProductStatus::Banned {
+        return Err(CatalogError::Conflict {
+            code: "product_banned",
+            message: "a banned product cannot be edited".into(),
+        });
+    }
+    let now = Utc::now().naive_utc();
+    let target = products::table.find(product_id);
+    if let Some(category_id) = patch.category_id {
+        categories::path_of(conn, category_id, "category_id")?;
+        diesel::update(target).set(products::category_id.eq(category_id)).execute(conn)?;
+    }
+    if let Some(title) = &patch.title {
+        diesel::update(target).set(products::title.eq(bounded("title", title, 1, 120, false)?)).execute(conn)?;
+    }
+    if let Some(subtitle) = &patch.subtitle {
+        diesel::update(target)
+            .set(products::subtitle.eq(bounded("subtitle", subtitle, 0, 200, false)?))
+            .execute(conn)?;
+    }
+    if let Some(description) = &patch.description {
+        let description = bounded("description", description, 0, 20_000, true)?;
+        diesel::update(target).set(products::description.eq(description)).execute(conn)?;
+    }
+    if let Some(brand) = &patch.brand {
+        diesel::update(target).set(products::brand.eq(bounded("brand", brand, 0, 60, false)?)).execute(conn)?;
+    }
+    check_lists(
+        patch.tags.as_deref().unwrap_or_default(),
+        patch.attributes.as_deref().unwrap_or_default(),
+        patch.images.as_deref().unwrap_or_default(),
+    )?;
+    if let Some(tags) = &patch.tags {
+        diesel::update(target).set(products::tags.eq(json(&clean_tags(tags)?))).execute(conn)?;
+    }
+    if let Some(attributes) = &patch.attributes {
+        diesel::update(target).set(products::attributes.eq(json(&clean_attributes(attributes)?))).execute(conn)?;
+    }
+    if let Some(images) = &patch.images {
+        diesel::update(target).set(products::images.eq(json(&clean_images(images)?))).execute(conn)?;
+    }
+    if let Some(video) = &patch.video_url {
+        diesel::update(target).set(products::video_url.eq(url("video_url", video)?)).execute(conn)?;
+    }
+    match (patch.specs, patch.skus) {
+        (None, None) => {}
+        (specs, Some(skus)) => {
+            let specs = match specs {
+                Some(specs) => specs::validate_dimensions(&specs)?,
+                None => from_json(&product.specs),
+            };
+            let checked = check_skus(&specs, &skus)?;
+            replace_skus(conn, actor, product_id, &checked, now)?;
+            diesel::update(target).set(products::specs.eq(json(&specs))).execute(conn)?;
+        }
+        (Some(_), None) => {
+            return Err(CatalogError::invalid("skus", "changing specs needs the SKUs for the new combinations"));
+        }
+    }
+    let product = touch(conn, product_id, "updated")?;
+    seller_view(conn, product)
+}
+
+/// Keeps SKUs whose combination stays (with their stock and history), adds new ones, and retires
+/// those whose combination went away (kept, inactive, so their ledger still adds up).
+fn replace_skus(
+    conn: &mut DbConn,
+    actor: i64,
+    product_id: i64,
+    wanted: &[CheckedSku],
+    now: NaiveDateTime,
+) -> Result<(), CatalogError> {
+    let existing: Vec<SkuRow> =
+        skus::table.filter(skus::product_id.eq(product_id)).select(SkuRow::as_select()).load(conn)?;
+    for sku in wanted {
+        match existing.iter().find(|row| row.spec_key == sku.key) {
+            Some(row) => {
+                diesel::update(skus::table.find(row.id))
+                    .set((
+                        skus::price.eq(sku.price),
+                        skus::original_price.eq(sku.original_price),
+                        skus::code.eq(&sku.code),
+                        skus::image_url.eq(&sku.image_url),
+                        skus::active.eq(true),
+                        skus::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            None => insert_sku(conn, product_id, sku, actor, now)?,
+        }
+    }
+    for row in existing.iter().filter(|row| row.active && !wanted.iter().any(|sku| sku.key == row.spec_key)) {
+        diesel::update(skus::table.find(row.id))
+            .set((skus::active.eq(false), skus::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn transition(
+    conn: &mut DbConn,
+    product_id: i64,
+    from: &[ProductStatus],
+    to: ProductStatus,
+    kind: &str,
+) -> Result<ProductRow, CatalogError> {
+    let product = load(conn, product_id)?;
+    let current = status_of(&product.status);
+    if !from.contains(&current) {
+        return Err(CatalogError::Conflict {
+            code: "invalid_status",
+            message: format!("a {} product cannot become {}", current.as_str(), to.as_str()),
+        });
+    }
+    diesel::update(products::table.find(product_id)).set(products::status.eq(to.as_str())).execute(conn)?;
+    if to == ProductStatus::Active {
+        diesel::update(products::table.find(product_id))
+            .set(products::published_at.eq(Utc::now().naive_utc()))
+            .execute(conn)?;
+    }
+    touch(conn, product_id, kind)
+}
+
+pub(crate) fn publish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<SellerProduct, CatalogError> {
+    load_for_seller(conn, actor, product_id)?;
+    if active_skus(conn, product_id)?.is_empty() {
+        return Err(CatalogError::Conflict {
+            code: "no_skus",
+            message: "a product needs a SKU before it can be published".into(),
+        });
+    }
+    let product = transition(
+        conn,
+        product_id,
+        &[ProductStatus::Draft, ProductStatus::Delisted],
+        ProductStatus::Active,
+        "published",
+    )?;
+    seller_view(conn, product)
+}
+
+pub(crate) fn unpublish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<SellerProduct, CatalogError> {
+    load_for_seller(conn, actor, product_id)?;
+    let product = transition(conn, product_id, &[ProductStatus::Active], ProductStatus::Delisted, "unpublished")?;
+    seller_view(conn, product)
+}
+
+pub(crate) fn ban(conn: &mut DbConn, product_id: i64) -> Result<SellerProduct, CatalogError> {
+    let all = [ProductStatus::Draft, ProductStatus::Active, ProductStatus::Delisted];
+    let product = transition(conn, product_id, &all, ProductStatus::Banned, "banned")?;
+    seller_view(conn, product)
+}
+
+/// Drafts only: nothing was ever sold or shown, so the product and its SKUs go entirely.
+pub(crate) fn delete_draft(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<(), CatalogError> {
+    let product = load_for_seller(conn, actor, product_id)?;
+    if status_of(&product.status) != ProductStatus::Draft {
+        return Err(CatalogError::Conflict {
+            code: "invalid_status",
+            message: "only drafts can be deleted; unpublish instead".into(),
+        });
+    }
+    let sku_ids: Vec<i64> = skus::table.filter(skus::product_id.eq(product_id)).select(skus::id).load(conn)?;
+    diesel::delete(inventory_ledger::table.filter(inventory_ledger::sku_id.eq_any(&sku_ids))).execute(conn)?;
+    diesel::delete(skus::table.filter(skus::product_id.eq(product_id))).execute(conn)?;
+    diesel::delete(
+        bazaar_db::schema::product_views::table.filter(bazaar_db::schema::product_views::product_id.eq(product_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(products::table.find(product_id)).execute(conn)?;
+    announce(conn, &product, "deleted")
+}

@@ -1,0 +1,184 @@
+//! [`Catalog`]: the operations the gateway calls, each on the blocking pool in one transaction.
+
+use crate::CatalogError;
+use crate::browse::{self, ListQuery, ProductCard, ProductDetail};
+use crate::categories::{self, CategoryInput, CategoryNode};
+use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
+use crate::products::{self, ProductInput, ProductPatch, SellerProduct, SkuView};
+use crate::shops::{self, ShopPage, ShopPatch};
+use bazaar_db::{Database, DbConn, write_transaction};
+use bazaar_identity::Principal;
+
+#[derive(Clone)]
+pub struct Catalog {
+    db: Database,
+}
+
+fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
+    if principal.is_admin() { Ok(()) } else { Err(CatalogError::Forbidden("administrators only")) }
+}
+
+impl Catalog {
+    pub fn new(db: Database) -> Catalog {
+        Catalog { db }
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, CatalogError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, CatalogError> + Send + 'static,
+    {
+        self.db.run(move |conn| write_transaction(conn, work)).await
+    }
+
+    async fn read<T, F>(&self, work: F) -> Result<T, CatalogError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, CatalogError> + Send + 'static,
+    {
+        self.db.run(work).await
+    }
+
+    pub async fn categories(&self) -> Result<Vec<CategoryNode>, CatalogError> {
+        self.read(categories::tree).await
+    }
+
+    pub async fn create_category(
+        &self,
+        principal: &Principal,
+        input: CategoryInput,
+    ) -> Result<CategoryNode, CatalogError> {
+        require_admin(principal)?;
+        self.write(move |conn| categories::create(conn, input)).await
+    }
+
+    pub async fn delete_category(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
+        require_admin(principal)?;
+        self.write(move |conn| categories::delete(conn, id)).await
+    }
+
+    pub async fn create_product(
+        &self,
+        principal: &Principal,
+        input: ProductInput,
+    ) -> Result<SellerProduct, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| products::create(conn, actor, input)).await
+    }
+
+    pub async fn seller_product(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| {
+            let product = products::load_for_seller(conn, actor, id)?;
+            products::seller_view(conn, product)
+        })
+        .await
+    }
+
+    pub async fn update_product(
+        &self,
+        principal: &Principal,
+        id: i64,
+        patch: ProductPatch,
+    ) -> Result<SellerProduct, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| products::update(conn, actor, id, patch)).await
+    }
+
+    pub async fn publish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| products::publish(conn, actor, id)).await
+    }
+
+    pub async fn unpublish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| products::unpublish(conn, actor, id)).await
+    }
+
+    pub async fn delete_draft(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| products::delete_draft(conn, actor, id)).await
+    }
+
+    pub async fn ban(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+        require_admin(principal)?;
+        self.write(move |conn| products::ban(conn, id)).await
+    }
+
+    pub async fn change_stock(
+        &self,
+        principal: &Principal,
+        sku_id: i64,
+        change: StockChange,
+    ) -> Result<SkuView, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| inventory::change_stock(conn, actor, sku_id, change)).await
+    }
+
+    pub async fn ledger(&self, principal: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| inventory::ledger(conn, actor, sku_id)).await
+    }
+
+    pub async fn low_stock(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        threshold: i64,
+    ) -> Result<Vec<LowStockItem>, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| inventory::low_stock(conn, actor, shop_id, threshold)).await
+    }
+
+    pub async fn list(&self, query: ListQuery) -> Result<Vec<ProductCard>, CatalogError> {
+        self.read(move |conn| browse::list(conn, &query)).await
+    }
+
+    pub async fn detail(&self, id: i64) -> Result<ProductDetail, CatalogError> {
+        self.read(move |conn| browse::detail(conn, id)).await
+    }
+
+    /// The version buyers would see, or not found: answers `If-None-Match` without building the page.
+    pub async fn visible_version(&self, id: i64) -> Result<i64, CatalogError> {
+        self.read(move |conn| browse::visible_version(conn, id)).await
+    }
+
+    pub async fn record_view(&self, principal: &Principal, product_id: i64) -> Result<(), CatalogError> {
+        let user = principal.user_id;
+        self.write(move |conn| browse::record_view(conn, user, product_id)).await
+    }
+
+    pub async fn recently_viewed(&self, principal: &Principal) -> Result<Vec<ProductCard>, CatalogError> {
+        let user = principal.user_id;
+        self.read(move |conn| browse::recently_viewed(conn, user, 50)).await
+    }
+
+    pub async fn shop(&self, id: i64) -> Result<ShopPage, CatalogError> {
+        self.read(move |conn| shops::page(conn, id)).await
+    }
+
+    pub async fn update_shop(
+        &self,
+        principal: &Principal,
+        id: i64,
+        patch: ShopPatch,
+    ) -> Result<ShopPage, CatalogError> {
+        let actor = principal.user_id;
+        self.write(move |conn| shops::update(conn, actor, id, patch)).await
+    }
+
+    pub async fn follow(&self, principal: &Principal, shop_id: i64, on: bool) -> Result<i64, CatalogError> {
+        let user = principal.user_id;
+        self.write(move |conn| shops::follow(conn, user, shop_id, on)).await
+    }
+
+    pub async fn set_shop_suspended(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        suspended: bool,
+    ) -> Result<ShopPage, CatalogError> {
+        require_admin(principal)?;
+        self.write(move |conn| shops::set_status(conn, shop_id, suspended)).await
+    }
+}

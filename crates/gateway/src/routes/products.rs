@@ -1,0 +1,99 @@
+//! Buyers' catalog: the category tree, product lists and pages (with ETag / 304), recently viewed.
+
+use crate::auth::{Auth, bearer_token};
+use crate::error::{ApiError, Problem};
+use crate::page::{Page, PageQuery};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_catalog::{CategoryNode, ListQuery, ProductCard, ProductDetail, Sort};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/categories", web::get().to(categories))
+        .route("/products", web::get().to(list))
+        .route("/products/{id}", web::get().to(detail))
+        .route("/me/recently-viewed", web::get().to(recently_viewed));
+}
+
+/// The category tree, in Chinese and English.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = [CategoryNode])))]
+pub async fn categories(state: web::Data<AppState>) -> Result<web::Json<Vec<CategoryNode>>, ApiError> {
+    Ok(web::Json(state.catalog.categories().await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListFilter {
+    /// A category id; its subcategories are included.
+    category: Option<i64>,
+    shop: Option<i64>,
+    /// `newest` (default), `price_asc`, `price_desc`, `sales`.
+    sort: Option<Sort>,
+}
+
+/// Products on sale, a page at a time.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ListFilter, PageQuery),
+    responses((status = 200, body = Page<ProductCard>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    filter: web::Query<ListFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<ProductCard>>, ApiError> {
+    let (after, limit) = page.parse::<(i64, i64)>()?;
+    let sort = filter.sort.unwrap_or_default();
+    let query = ListQuery { category: filter.category, shop: filter.shop, sort, after, limit: limit.probe() };
+    let cards = state.catalog.list(query).await?;
+    Ok(web::Json(Page::from_probe(cards, limit, |card| card.sort_key(sort))))
+}
+
+fn etag(id: i64, version: i64) -> String {
+    format!("\"{id}-{version}\"")
+}
+
+/// A product page with its SKUs and shop. Answers 304 to a matching `If-None-Match`. A signed-in
+/// buyer's view is recorded for "recently viewed".
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = i64, Path)),
+    responses((status = 200, body = ProductDetail, headers(("ETag" = String))), (status = 304), (status = 404, body = Problem)))]
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    remember_view(&state, &req, id).await;
+    if let Some(wanted) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        let current = etag(id, state.catalog.visible_version(id).await?);
+        if wanted.split(',').any(|tag| tag.trim() == current || tag.trim() == "*") {
+            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current)).finish());
+        }
+    }
+    let product = state.catalog.detail(id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(product.id, product.version)))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(product))
+}
+
+/// Records the view in the background when a valid token came with the request; viewing never
+/// fails because of it.
+async fn remember_view(state: &web::Data<AppState>, req: &HttpRequest, product_id: i64) {
+    let Some(token) = bearer_token(req) else { return };
+    let Ok(principal) = state.identity.authenticate(&token).await else { return };
+    let catalog = state.catalog.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(err) = catalog.record_view(&principal, product_id).await {
+            tracing::debug!(product_id, error = %err, "view not recorded");
+        }
+    });
+}
+
+/// The caller's recently viewed products still on sale, most recent first (at most 50).
+#[utoipa::path(get, path = "/api/v1/me/recently-viewed", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = [ProductCard]), (status = 401, body = Problem)))]
+pub async fn recently_viewed(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+) -> Result<web::Json<Vec<ProductCard>>, ApiError> {
+    Ok(web::Json(state.catalog.recently_viewed(&principal).await?))
+}

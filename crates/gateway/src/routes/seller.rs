@@ -1,0 +1,136 @@
+//! `/api/v1/seller/*`: a shop's owner and staff manage its listings and stock.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use bazaar_catalog::{LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView, StockChange};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/seller/products", web::post().to(create))
+        .service(
+            web::resource("/seller/products/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete_draft)),
+        )
+        .route("/seller/products/{id}/publish", web::post().to(publish))
+        .route("/seller/products/{id}/unpublish", web::post().to(unpublish))
+        .route("/seller/skus/{id}/stock", web::patch().to(change_stock))
+        .route("/seller/skus/{id}/ledger", web::get().to(ledger))
+        .route("/seller/shops/{id}/low-stock", web::get().to(low_stock));
+}
+
+/// Create a product (a draft) with one SKU per combination of its specs.
+#[utoipa::path(post, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])),
+    request_body = ProductInput, responses((status = 201, body = SellerProduct), (status = 403, body = Problem),
+    (status = 422, description = "invalid_field, naming e.g. skus[2].price", body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    Json(input): Json<ProductInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.catalog.create_product(&principal, input).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/seller/products/{id}", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = SellerProduct), (status = 403, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<SellerProduct>, ApiError> {
+    Ok(web::Json(state.catalog.seller_product(&principal, id.into_inner()).await?))
+}
+
+/// Edit a product. Sending `specs` with `skus` changes the combinations: SKUs that stay keep their
+/// stock and history; new ones start at their `stock`; removed ones are retired.
+#[utoipa::path(patch, path = "/api/v1/seller/products/{id}", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ProductPatch,
+    responses((status = 200, body = SellerProduct), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(patch): Json<ProductPatch>,
+) -> Result<web::Json<SellerProduct>, ApiError> {
+    Ok(web::Json(state.catalog.update_product(&principal, id.into_inner(), patch).await?))
+}
+
+/// Delete a draft (published products are unpublished instead).
+#[utoipa::path(delete, path = "/api/v1/seller/products/{id}", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204), (status = 409, description = "invalid_status", body = Problem)))]
+pub async fn delete_draft(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state.catalog.delete_draft(&principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/seller/products/{id}/publish", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = SellerProduct), (status = 409, body = Problem)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<SellerProduct>, ApiError> {
+    Ok(web::Json(state.catalog.publish(&principal, id.into_inner()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/seller/products/{id}/unpublish", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = SellerProduct), (status = 409, body = Problem)))]
+pub async fn unpublish(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<SellerProduct>, ApiError> {
+    Ok(web::Json(state.catalog.unpublish(&principal, id.into_inner()).await?))
+}
+
+/// Set (`set`) or adjust (`adjust`) a SKU's stock, with a reason for the ledger.
+#[utoipa::path(patch, path = "/api/v1/seller/skus/{id}/stock", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = StockChange,
+    responses((status = 200, body = SkuView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_stock(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(change): Json<StockChange>,
+) -> Result<web::Json<SkuView>, ApiError> {
+    Ok(web::Json(state.catalog.change_stock(&principal, id.into_inner(), change).await?))
+}
+
+/// Every stock change of a SKU, newest first.
+#[utoipa::path(get, path = "/api/v1/seller/skus/{id}/ledger", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = [LedgerEntry])))]
+pub async fn ledger(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<LedgerEntry>>, ApiError> {
+    Ok(web::Json(state.catalog.ledger(&principal, id.into_inner()).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LowStockQuery {
+    /// SKUs at or below this stock (default 5).
+    threshold: Option<i64>,
+}
+
+/// The shop's SKUs running low, lowest first.
+#[utoipa::path(get, path = "/api/v1/seller/shops/{id}/low-stock", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path), LowStockQuery), responses((status = 200, body = [LowStockItem]), (status = 403, body = Problem)))]
+pub async fn low_stock(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    query: web::Query<LowStockQuery>,
+) -> Result<web::Json<Vec<LowStockItem>>, ApiError> {
+    let threshold = query.threshold.unwrap_or(5);
+    Ok(web::Json(state.catalog.low_stock(&principal, id.into_inner(), threshold).await?))
+}
