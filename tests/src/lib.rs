@@ -9,6 +9,7 @@ use bazaar_kv::testing::{redis_url_from_env, unique_prefix};
 use serde_json::Value;
 use std::net::SocketAddr;
 
+pub mod catalog;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};
 
