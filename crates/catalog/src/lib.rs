@@ -7,6 +7,7 @@
 mod browse;
 mod categories;
 mod error;
+mod import;
 mod inventory;
 mod products;
 mod service;
@@ -17,6 +18,7 @@ mod text;
 pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
 pub use categories::{CategoryInput, CategoryNode};
 pub use error::CatalogError;
+pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange};
 pub use products::{Attribute, ProductInput, ProductPatch, ProductStatus, SellerProduct, SkuInput, SkuView};
 pub use service::Catalog;

@@ -3,6 +3,7 @@
 use crate::CatalogError;
 use crate::browse::{self, ListQuery, ProductCard, ProductDetail};
 use crate::categories::{self, CategoryInput, CategoryNode};
+use crate::import::{self, ImportReport};
 use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
 use crate::products::{self, ProductInput, ProductPatch, SellerProduct, SkuView};
 use crate::shops::{self, ShopPage, ShopPatch};
@@ -64,6 +65,32 @@ impl Catalog {
     ) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
         self.write(move |conn| products::create(conn, actor, input)).await
+    }
+
+    /// Imports products given as JSON objects (each a product body; `shop_id` may be left out).
+    pub async fn import_json(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        items: Vec<serde_json::Value>,
+    ) -> Result<ImportReport, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| import::run(conn, actor, shop_id, import::from_json(shop_id, items))).await
+    }
+
+    /// Imports products from CSV (see the `import` module for the columns).
+    pub async fn import_csv(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        text: String,
+    ) -> Result<ImportReport, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| {
+            let candidates = import::from_csv(shop_id, &text)?;
+            import::run(conn, actor, shop_id, candidates)
+        })
+        .await
     }
 
     pub async fn seller_product(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {

@@ -62,6 +62,7 @@ impl Modify for BearerAuth {
         crate::routes::shop_pages::follow,
         crate::routes::shop_pages::unfollow,
         crate::routes::seller::create,
+        crate::routes::seller::import,
         crate::routes::seller::get,
         crate::routes::seller::update,
         crate::routes::seller::delete_draft,

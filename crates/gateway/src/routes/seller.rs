@@ -4,13 +4,19 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use bazaar_catalog::{LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView, StockChange};
+use bazaar_catalog::{
+    CatalogError, ImportReport, LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView,
+    StockChange,
+};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/seller/products", web::post().to(create))
+        .route("/seller/products/import", web::post().to(import))
         .service(
             web::resource("/seller/products/{id}")
                 .route(web::get().to(get))
@@ -34,6 +40,57 @@ pub async fn create(
     Json(input): Json<ProductInput>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.catalog.create_product(&principal, input).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportEnvelope {
+    shop_id: i64,
+    /// Product bodies as for `POST /seller/products`; `shop_id` may be left out of each.
+    #[schema(value_type = Vec<Object>)]
+    products: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// The shop to import into (CSV uploads).
+    shop_id: Option<i64>,
+}
+
+/// Import many products at once: JSON (`{"shop_id", "products": [...]}`) or CSV (`text/csv`,
+/// `?shop_id=`; one line per SKU, grouped by `product_ref`). Each product is created or rejected
+/// whole; the report has a row for each.
+#[utoipa::path(post, path = "/api/v1/seller/products/import", tag = "seller", security(("bearer" = [])),
+    params(ImportQuery), request_body(content = ImportEnvelope, description = "or text/csv"),
+    responses((status = 200, body = ImportReport), (status = 400, description = "malformed_csv", body = Problem),
+    (status = 403, body = Problem)))]
+pub async fn import(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<web::Json<ImportReport>, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let report = if content_type.starts_with("text/csv") {
+        let shop_id = query.shop_id.ok_or_else(|| {
+            ApiError::bad_request("invalid_query", "CSV imports name the shop: ?shop_id=").with_field("shop_id")
+        })?;
+        let text = String::from_utf8(body.to_vec())
+            .map_err(|_| ApiError::bad_request("malformed_csv", "the CSV is not UTF-8 text"))?;
+        state.catalog.import_csv(&principal, shop_id, text).await.map_err(|err| match err {
+            CatalogError::Invalid { field, message } if field == "csv" => {
+                ApiError::bad_request("malformed_csv", message)
+            }
+            other => other.into(),
+        })?
+    } else if content_type.starts_with("application/json") {
+        let envelope: ImportEnvelope = crate::extract::parse_json(&body)?;
+        state.catalog.import_json(&principal, envelope.shop_id, envelope.products).await?
+    } else {
+        return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    };
+    Ok(web::Json(report))
 }
 
 #[utoipa::path(get, path = "/api/v1/seller/products/{id}", tag = "seller", security(("bearer" = [])),
