@@ -6,6 +6,7 @@
 
 mod browse;
 mod categories;
+pub mod demo;
 mod error;
 mod import;
 mod inventory;

@@ -23,6 +23,15 @@ enum Command {
     Migrate,
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Fill the database with a realistic bilingual demo catalog (deterministic for a seed).
+    SeedDemo {
+        #[arg(long, default_value_t = 20)]
+        shops: usize,
+        #[arg(long, default_value_t = 1000)]
+        products: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Administer users.
     Admin {
         #[command(subcommand)]
@@ -64,6 +73,10 @@ fn main() -> ExitCode {
         Command::Admin { action: AdminAction::Create { phone, nickname, password } } => {
             telemetry::init(&config);
             actix_web::rt::System::new().block_on(create_admin(config, phone, nickname, password))
+        }
+        Command::SeedDemo { shops, products, seed } => {
+            telemetry::init(&config);
+            actix_web::rt::System::new().block_on(seed_demo(config, shops, products, seed))
         }
         Command::Serve => {
             telemetry::init(&config);
@@ -111,6 +124,38 @@ async fn create_admin(
         Ok((user, created)) => {
             let verb = if created { "created" } else { "promoted" };
             println!("{verb} administrator {} (user {})", user.phone, user.id);
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+async fn seed_demo(mut config: Config, shops: usize, products: usize, seed: u64) -> ExitCode {
+    let db = match bazaar_gateway::app::prepare_storage(&mut config).await {
+        Ok(db) => db,
+        Err(err) => return fail(&err),
+    };
+    let started = std::time::Instant::now();
+    let outcome = db
+        .run(move |conn| {
+            let mut progress = |done: usize, total: usize| {
+                let width = 30;
+                let filled = done * width / total.max(1);
+                eprint!("\rseeding [{}{}] {done}/{total} products", "#".repeat(filled), " ".repeat(width - filled));
+            };
+            bazaar_catalog::demo::seed(conn, shops, products, seed, &mut progress)
+        })
+        .await;
+    eprintln!();
+    match outcome {
+        Ok(summary) => {
+            println!(
+                "seeded {} shops, {} products, {} SKUs in {:.1} s",
+                summary.shops,
+                summary.products,
+                summary.skus,
+                started.elapsed().as_secs_f64()
+            );
             ExitCode::SUCCESS
         }
         Err(err) => fail(&err),
