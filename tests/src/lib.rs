@@ -26,7 +26,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub app_state: bazaar_gateway::state::AppState,
     handle: ServerHandle,
-    _database: TestDatabase,
+    /// The first gateway owns the test database; siblings share it.
+    _database: Option<TestDatabase>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -67,13 +68,26 @@ impl TestApp {
             config.redis_prefix = unique_prefix();
         }
         adjust(&mut config);
+        Some(TestApp::start(config, Some(database), data_dir).await)
+    }
+
+    async fn start(config: Config, database: Option<TestDatabase>, data_dir: tempfile::TempDir) -> TestApp {
         let app = Application::build(config).await.expect("the gateway starts");
         let addr = app.local_addr();
         let app_state = app.state().clone();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Some(TestApp { addr, client, app_state, handle, _database: database, _data_dir: data_dir })
+        TestApp { addr, client, app_state, handle, _database: database, _data_dir: data_dir }
+    }
+
+    /// A second gateway on the same database, kv and JWT secret, as behind a load balancer.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("a temporary data directory");
+        let mut config = (*self.app_state.config).clone();
+        config.data_dir = data_dir.path().to_path_buf();
+        config.port = 0;
+        TestApp::start(config, None, data_dir).await
     }
 
     pub fn url(&self, path: &str) -> String {

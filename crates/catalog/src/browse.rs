@@ -220,19 +220,6 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
     })
 }
 
-/// The product's current version, for conditional requests, if buyers may see it.
-pub(crate) fn visible_version(conn: &mut DbConn, product_id: i64) -> Result<i64, CatalogError> {
-    products::table
-        .inner_join(shops::table)
-        .filter(products::id.eq(product_id))
-        .filter(products::status.eq(ProductStatus::Active.as_str()))
-        .filter(shops::status.eq("active"))
-        .select(products::version)
-        .first(conn)
-        .optional()?
-        .ok_or(CatalogError::NotFound("product"))
-}
-
 /// Remembers that `user_id` looked at `product_id` (one row per pair, the latest time).
 pub(crate) fn record_view(conn: &mut DbConn, user_id: i64, product_id: i64) -> Result<(), CatalogError> {
     let now = Utc::now().naive_utc();

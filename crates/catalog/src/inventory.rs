@@ -112,12 +112,13 @@ pub fn apply(
 }
 
 /// A seller's stock change on one SKU; keeps the product's totals and version in step.
+/// Returns the SKU's product id with the SKU as it is now.
 pub(crate) fn change_stock(
     conn: &mut DbConn,
     actor: i64,
     sku_id: i64,
     change: StockChange,
-) -> Result<crate::SkuView, CatalogError> {
+) -> Result<(i64, crate::SkuView), CatalogError> {
     let (product_id, current, active): (i64, i64, bool) = skus::table
         .find(sku_id)
         .select((skus::product_id, skus::stock, skus::active))
@@ -151,7 +152,7 @@ pub(crate) fn change_stock(
         products::touch(conn, product_id, "stock_changed")?;
     }
     let row = skus::table.find(sku_id).select(products::SkuRow::as_select()).first(conn)?;
-    Ok(row.view())
+    Ok((product_id, row.view()))
 }
 
 /// The SKU's ledger, newest first.

@@ -5,6 +5,7 @@
 //! search indexer and caches. Knows nothing of HTTP.
 
 mod browse;
+pub mod cache;
 mod categories;
 pub mod demo;
 mod error;

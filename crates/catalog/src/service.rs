@@ -1,7 +1,8 @@
 //! [`Catalog`]: the operations the gateway calls, each on the blocking pool in one transaction.
 
 use crate::CatalogError;
-use crate::browse::{self, ListQuery, ProductCard, ProductDetail};
+use crate::browse::{self, ListQuery, ProductCard};
+use crate::cache::{CHANNEL, CachedPage, Change, PageCache};
 use crate::categories::{self, CategoryInput, CategoryNode};
 use crate::import::{self, ImportReport};
 use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
@@ -9,10 +10,14 @@ use crate::products::{self, ProductInput, ProductPatch, SellerProduct, SkuView};
 use crate::shops::{self, ShopPage, ShopPatch};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
+use bazaar_kv::Kv;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Catalog {
     db: Database,
+    kv: Kv,
+    pages: Arc<PageCache>,
 }
 
 fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
@@ -20,8 +25,53 @@ fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
 }
 
 impl Catalog {
-    pub fn new(db: Database) -> Catalog {
-        Catalog { db }
+    /// `cached_pages`: how many product pages to keep in memory.
+    pub fn new(db: Database, kv: Kv, cached_pages: usize) -> Catalog {
+        Catalog { db, kv, pages: Arc::new(PageCache::new(cached_pages)) }
+    }
+
+    /// Invalidates pages here at once, and on other gateways through kv. A failed publish is
+    /// logged: the write has committed, and other gateways then serve the old page until it is
+    /// evicted or the next change to it arrives.
+    async fn changed(&self, change: Change) {
+        self.pages.apply(change);
+        if let Err(err) = self.kv.publish(CHANNEL, &change.encode()).await {
+            tracing::warn!(error = %err, ?change, "could not announce a catalog change to other gateways");
+        }
+    }
+
+    /// Subscribes to other gateways' catalog changes; the returned future applies them until the
+    /// kv store goes away. Subscribe before serving so no change is missed.
+    pub async fn follow_changes(&self) -> Result<impl std::future::Future<Output = ()> + use<>, bazaar_kv::KvError> {
+        let mut subscription = self.kv.subscribe(CHANNEL).await?;
+        let pages = self.pages.clone();
+        Ok(async move {
+            loop {
+                match subscription.recv().await {
+                    Ok(message) => match Change::decode(&message) {
+                        Some(change) => pages.apply(change),
+                        None => tracing::warn!(message, "unreadable catalog change"),
+                    },
+                    // Missed messages: any page may be stale.
+                    Err(bazaar_kv::KvError::Lagged(_)) => pages.clear(),
+                    Err(_) => break,
+                }
+            }
+        })
+    }
+
+    /// The product page as JSON with its version, from memory when possible.
+    pub async fn page(&self, id: i64) -> Result<Arc<CachedPage>, CatalogError> {
+        if let Some(page) = self.pages.get(id) {
+            return Ok(page);
+        }
+        let epoch = self.pages.epoch();
+        let detail = self.read(move |conn| browse::detail(conn, id)).await?;
+        let json = serde_json::to_vec(&detail)
+            .map_err(|err| CatalogError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+        let page = Arc::new(CachedPage { version: detail.version, json: json.into() });
+        self.pages.fill(id, page.clone(), epoch);
+        Ok(page)
     }
 
     async fn write<T, F>(&self, work: F) -> Result<T, CatalogError>
@@ -109,27 +159,37 @@ impl Catalog {
         patch: ProductPatch,
     ) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| products::update(conn, actor, id, patch)).await
+        let product = self.write(move |conn| products::update(conn, actor, id, patch)).await?;
+        self.changed(Change::Product(id)).await;
+        Ok(product)
     }
 
     pub async fn publish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| products::publish(conn, actor, id)).await
+        let product = self.write(move |conn| products::publish(conn, actor, id)).await?;
+        self.changed(Change::Product(id)).await;
+        Ok(product)
     }
 
     pub async fn unpublish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| products::unpublish(conn, actor, id)).await
+        let product = self.write(move |conn| products::unpublish(conn, actor, id)).await?;
+        self.changed(Change::Product(id)).await;
+        Ok(product)
     }
 
     pub async fn delete_draft(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| products::delete_draft(conn, actor, id)).await
+        self.write(move |conn| products::delete_draft(conn, actor, id)).await?;
+        self.changed(Change::Product(id)).await;
+        Ok(())
     }
 
     pub async fn ban(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
         require_admin(principal)?;
-        self.write(move |conn| products::ban(conn, id)).await
+        let product = self.write(move |conn| products::ban(conn, id)).await?;
+        self.changed(Change::Product(id)).await;
+        Ok(product)
     }
 
     pub async fn change_stock(
@@ -139,7 +199,9 @@ impl Catalog {
         change: StockChange,
     ) -> Result<SkuView, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| inventory::change_stock(conn, actor, sku_id, change)).await
+        let (product_id, sku) = self.write(move |conn| inventory::change_stock(conn, actor, sku_id, change)).await?;
+        self.changed(Change::Product(product_id)).await;
+        Ok(sku)
     }
 
     pub async fn ledger(&self, principal: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
@@ -159,15 +221,6 @@ impl Catalog {
 
     pub async fn list(&self, query: ListQuery) -> Result<Vec<ProductCard>, CatalogError> {
         self.read(move |conn| browse::list(conn, &query)).await
-    }
-
-    pub async fn detail(&self, id: i64) -> Result<ProductDetail, CatalogError> {
-        self.read(move |conn| browse::detail(conn, id)).await
-    }
-
-    /// The version buyers would see, or not found: answers `If-None-Match` without building the page.
-    pub async fn visible_version(&self, id: i64) -> Result<i64, CatalogError> {
-        self.read(move |conn| browse::visible_version(conn, id)).await
     }
 
     pub async fn record_view(&self, principal: &Principal, product_id: i64) -> Result<(), CatalogError> {
@@ -191,7 +244,9 @@ impl Catalog {
         patch: ShopPatch,
     ) -> Result<ShopPage, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| shops::update(conn, actor, id, patch)).await
+        let page = self.write(move |conn| shops::update(conn, actor, id, patch)).await?;
+        self.changed(Change::Shop(id)).await;
+        Ok(page)
     }
 
     pub async fn follow(&self, principal: &Principal, shop_id: i64, on: bool) -> Result<i64, CatalogError> {
@@ -206,6 +261,8 @@ impl Catalog {
         suspended: bool,
     ) -> Result<ShopPage, CatalogError> {
         require_admin(principal)?;
-        self.write(move |conn| shops::set_status(conn, shop_id, suspended)).await
+        let page = self.write(move |conn| shops::set_status(conn, shop_id, suspended)).await?;
+        self.changed(Change::Shop(shop_id)).await;
+        Ok(page)
     }
 }

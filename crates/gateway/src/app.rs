@@ -61,7 +61,9 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let catalog = Catalog::new(db.clone());
+        let catalog = Catalog::new(db.clone(), kv.clone(), config.cached_product_pages);
+        let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
+        tokio::spawn(follow);
         let state = AppState { config: Arc::new(config), db, kv, identity, catalog };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })

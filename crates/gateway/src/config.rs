@@ -80,6 +80,8 @@ pub struct Config {
     pub sandbox: bool,
     /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Product pages kept in memory (each gateway; invalidated on change across gateways).
+    pub cached_product_pages: usize,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -119,6 +121,7 @@ impl Default for Config {
             sms_http_token: None,
             sandbox: true,
             trust_forwarded_for: false,
+            cached_product_pages: 20_000,
             workers: 0,
             shutdown_timeout_secs: 10,
         }

@@ -62,17 +62,17 @@ pub async fn detail(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     remember_view(&state, &req, id).await;
-    if let Some(wanted) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        let current = etag(id, state.catalog.visible_version(id).await?);
-        if wanted.split(',').any(|tag| tag.trim() == current || tag.trim() == "*") {
-            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current)).finish());
-        }
+    let page = state.catalog.page(id).await?;
+    let current = etag(id, page.version);
+    let wanted = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    if wanted.is_some_and(|wanted| wanted.split(',').any(|tag| tag.trim() == current || tag.trim() == "*")) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current)).finish());
     }
-    let product = state.catalog.detail(id).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(product.id, product.version)))
+        .insert_header((header::ETAG, current))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(product))
+        .content_type("application/json")
+        .body(page.json.clone()))
 }
 
 /// Records the view in the background when a valid token came with the request; viewing never
