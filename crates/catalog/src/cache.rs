@@ -1,5 +1,6 @@
-//! The product-page cache: serialized pages held in memory, so a hot product costs no database
-//! round trip and no serialisation.
+//! Page caches: serialized product pages and product-list pages held in memory, so a hot page
+//! costs no database round trip and no serialisation. Any catalog change clears the list pages
+//! (a change can move a product in or out of any list); product pages go one by one.
 //!
 //! Correctness rests on two rules. Every catalog write invalidates what it touched, locally at once
 //! and on other gateways through kv pub/sub ([`CHANNEL`]). And a page read from the database is
@@ -8,6 +9,7 @@
 
 use bytes::Bytes;
 use lru::LruCache;
+use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -23,8 +25,9 @@ pub struct CachedPage {
     pub json: Bytes,
 }
 
-pub struct PageCache {
-    entries: Mutex<LruCache<i64, Arc<CachedPage>>>,
+/// Serialized pages by key: product pages by product id, list pages by their query.
+pub struct PageCache<K: Hash + Eq = i64> {
+    entries: Mutex<LruCache<K, Arc<CachedPage>>>,
     epoch: AtomicU64,
 }
 
@@ -55,19 +58,19 @@ impl Change {
     }
 }
 
-impl PageCache {
-    pub fn new(capacity: usize) -> PageCache {
+impl<K: Hash + Eq> PageCache<K> {
+    pub fn new(capacity: usize) -> PageCache<K> {
         let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         PageCache { entries: Mutex::new(LruCache::new(capacity)), epoch: AtomicU64::new(0) }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, LruCache<i64, Arc<CachedPage>>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, LruCache<K, Arc<CachedPage>>> {
         // A panic while holding this lock cannot leave a half-written entry: the map stays usable.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn get(&self, product_id: i64) -> Option<Arc<CachedPage>> {
-        self.entries().get(&product_id).cloned()
+    pub fn get(&self, key: &K) -> Option<Arc<CachedPage>> {
+        self.entries().get(key).cloned()
     }
 
     /// Read before going to the database; pass to [`PageCache::fill`].
@@ -76,13 +79,22 @@ impl PageCache {
     }
 
     /// Stores a page read from the database, unless something was invalidated since `epoch`.
-    pub fn fill(&self, product_id: i64, page: Arc<CachedPage>, epoch: u64) {
+    pub fn fill(&self, key: K, page: Arc<CachedPage>, epoch: u64) {
         let mut entries = self.entries();
         if self.epoch.load(Ordering::Acquire) == epoch {
-            entries.put(product_id, page);
+            entries.put(key, page);
         }
     }
 
+    /// Forgets everything (e.g. after missing change messages).
+    pub fn clear(&self) {
+        let mut entries = self.entries();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
+
+impl PageCache<i64> {
     pub fn apply(&self, change: Change) {
         let mut entries = self.entries();
         self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -92,13 +104,6 @@ impl PageCache {
             }
             Change::Shop(_) => entries.clear(),
         }
-    }
-
-    /// Forgets everything (e.g. after missing change messages).
-    pub fn clear(&self) {
-        let mut entries = self.entries();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
     }
 }
 
@@ -112,24 +117,24 @@ mod tests {
 
     #[test]
     fn a_fill_that_raced_an_invalidation_is_dropped() {
-        let cache = PageCache::new(10);
+        let cache: PageCache = PageCache::new(10);
         let seen = cache.epoch();
         cache.apply(Change::Product(1));
         cache.fill(1, page(1), seen);
-        assert!(cache.get(1).is_none(), "the stale page must not be stored");
+        assert!(cache.get(&1).is_none(), "the stale page must not be stored");
         cache.fill(1, page(2), cache.epoch());
-        assert_eq!(cache.get(1).map(|p| p.version), Some(2));
+        assert_eq!(cache.get(&1).map(|p| p.version), Some(2));
     }
 
     #[test]
     fn shop_changes_clear_every_page_and_capacity_is_bounded() {
-        let cache = PageCache::new(2);
+        let cache: PageCache = PageCache::new(2);
         for id in 1..=3 {
             cache.fill(id, page(id), cache.epoch());
         }
-        assert!(cache.get(1).is_none(), "least recently used goes first");
+        assert!(cache.get(&1).is_none(), "least recently used goes first");
         cache.apply(Change::Shop(9));
-        assert!(cache.get(2).is_none() && cache.get(3).is_none());
+        assert!(cache.get(&2).is_none() && cache.get(&3).is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::import::{self, ImportReport};
 use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
 use crate::products::{self, ProductInput, ProductPatch, SellerProduct, SkuView};
 use crate::shops::{self, ShopPage, ShopPatch};
+use bazaar_core::Cursor;
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 use bazaar_kv::Kv;
@@ -18,6 +19,7 @@ pub struct Catalog {
     db: Database,
     kv: Kv,
     pages: Arc<PageCache>,
+    lists: Arc<PageCache<String>>,
 }
 
 fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
@@ -27,7 +29,12 @@ fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
 impl Catalog {
     /// `cached_pages`: how many product pages to keep in memory.
     pub fn new(db: Database, kv: Kv, cached_pages: usize) -> Catalog {
-        Catalog { db, kv, pages: Arc::new(PageCache::new(cached_pages)) }
+        Catalog {
+            db,
+            kv,
+            pages: Arc::new(PageCache::new(cached_pages)),
+            lists: Arc::new(PageCache::new(cached_pages / 4 + 1)),
+        }
     }
 
     /// Invalidates pages here at once, and on other gateways through kv. A failed publish is
@@ -35,6 +42,7 @@ impl Catalog {
     /// evicted or the next change to it arrives.
     async fn changed(&self, change: Change) {
         self.pages.apply(change);
+        self.lists.clear();
         if let Err(err) = self.kv.publish(CHANNEL, &change.encode()).await {
             tracing::warn!(error = %err, ?change, "could not announce a catalog change to other gateways");
         }
@@ -44,16 +52,22 @@ impl Catalog {
     /// kv store goes away. Subscribe before serving so no change is missed.
     pub async fn follow_changes(&self) -> Result<impl std::future::Future<Output = ()> + use<>, bazaar_kv::KvError> {
         let mut subscription = self.kv.subscribe(CHANNEL).await?;
-        let pages = self.pages.clone();
+        let (pages, lists) = (self.pages.clone(), self.lists.clone());
         Ok(async move {
             loop {
                 match subscription.recv().await {
                     Ok(message) => match Change::decode(&message) {
-                        Some(change) => pages.apply(change),
+                        Some(change) => {
+                            pages.apply(change);
+                            lists.clear();
+                        }
                         None => tracing::warn!(message, "unreadable catalog change"),
                     },
                     // Missed messages: any page may be stale.
-                    Err(bazaar_kv::KvError::Lagged(_)) => pages.clear(),
+                    Err(bazaar_kv::KvError::Lagged(_)) => {
+                        pages.clear();
+                        lists.clear();
+                    }
                     Err(_) => break,
                 }
             }
@@ -62,7 +76,7 @@ impl Catalog {
 
     /// The product page as JSON with its version, from memory when possible.
     pub async fn page(&self, id: i64) -> Result<Arc<CachedPage>, CatalogError> {
-        if let Some(page) = self.pages.get(id) {
+        if let Some(page) = self.pages.get(&id) {
             return Ok(page);
         }
         let epoch = self.pages.epoch();
@@ -219,8 +233,28 @@ impl Catalog {
         self.read(move |conn| inventory::low_stock(conn, actor, shop_id, threshold)).await
     }
 
-    pub async fn list(&self, query: ListQuery) -> Result<Vec<ProductCard>, CatalogError> {
-        self.read(move |conn| browse::list(conn, &query)).await
+    /// A page of products as JSON (`{"items": [...], "next_cursor": ...}`), from memory when the
+    /// same page was asked for since the last catalog change.
+    pub async fn list_page(&self, query: ListQuery, page_size: usize) -> Result<Arc<CachedPage>, CatalogError> {
+        let key = format!("{:?}|{:?}|{:?}|{:?}|{page_size}", query.category, query.shop, query.sort, query.after);
+        if let Some(page) = self.lists.get(&key) {
+            return Ok(page);
+        }
+        let epoch = self.lists.epoch();
+        let sort = query.sort;
+        let mut cards = self.read(move |conn| browse::list(conn, &query)).await?;
+        let more = cards.len() > page_size;
+        cards.truncate(page_size);
+        let next_cursor = if more {
+            cards.last().map(|card| Cursor::encode(&card.sort_key(sort)).as_str().to_string())
+        } else {
+            None
+        };
+        let json = serde_json::to_vec(&serde_json::json!({ "items": cards, "next_cursor": next_cursor }))
+            .map_err(|err| CatalogError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+        let page = Arc::new(CachedPage { version: 0, json: json.into() });
+        self.lists.fill(key, page.clone(), epoch);
+        Ok(page)
     }
 
     pub async fn record_view(&self, principal: &Principal, product_id: i64) -> Result<(), CatalogError> {

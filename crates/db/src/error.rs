@@ -11,6 +11,8 @@ pub enum DbError {
     Connect { backend: crate::Backend, source: diesel::ConnectionError },
     #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("no database connection came free within {0:?}")]
+    Busy(std::time::Duration),
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error("database query failed: {0}")]

@@ -2,7 +2,9 @@
 
 use crate::{Backend, DatabaseUrl, DbConn, DbError};
 use diesel::r2d2::R2D2Connection;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Opens connections to one database and prepares each (SQLite pragmas) before the pool hands it out.
 #[derive(Debug)]
@@ -61,6 +63,11 @@ pub struct PoolStatus {
 pub struct Database {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
+    /// One permit per pooled connection. Requests wait for a permit here, asynchronously, rather
+    /// than as blocking threads queued on the pool: under load that would be dozens of threads
+    /// fighting over a handful of connections on a 2-core machine.
+    permits: Arc<Semaphore>,
+    acquire_timeout: Duration,
 }
 
 impl Database {
@@ -80,7 +87,8 @@ impl Database {
             // surfaces as a 503 like any other database error.
             .test_on_check_out(false)
             .build_unchecked(ConnectionManager { url: url.clone() });
-        Ok(Database { pool, backend: url.backend() })
+        let permits = Arc::new(Semaphore::new(settings.max_connections.max(1) as usize));
+        Ok(Database { pool, backend: url.backend(), permits, acquire_timeout: settings.acquire_timeout })
     }
 
     pub fn backend(&self) -> Backend {
@@ -95,8 +103,13 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| DbError::Busy(self.acquire_timeout))?
+            .map_err(|_| DbError::TaskFailed)?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get().map_err(DbError::from)?;
             work(&mut conn)
         })

@@ -184,7 +184,7 @@ impl From<DbError> for ApiError {
             return ApiError::not_found("No such resource.");
         }
         match err {
-            DbError::Pool(_) | DbError::Connect { .. } => {
+            DbError::Pool(_) | DbError::Busy(_) | DbError::Connect { .. } => {
                 tracing::error!(cause = %err, "database unavailable");
                 ApiError::unavailable("database_unavailable", "The database is busy or unreachable; try again shortly.")
                     .with_retry_after(1)

@@ -39,12 +39,12 @@ pub async fn list(
     state: web::Data<AppState>,
     filter: web::Query<ListFilter>,
     page: web::Query<PageQuery>,
-) -> Result<web::Json<Page<ProductCard>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (after, limit) = page.parse::<(i64, i64)>()?;
     let sort = filter.sort.unwrap_or_default();
     let query = ListQuery { category: filter.category, shop: filter.shop, sort, after, limit: limit.probe() };
-    let cards = state.catalog.list(query).await?;
-    Ok(web::Json(Page::from_probe(cards, limit, |card| card.sort_key(sort))))
+    let page = state.catalog.list_page(query, limit.get() as usize).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(page.json.clone()))
 }
 
 fn etag(id: i64, version: i64) -> String {
