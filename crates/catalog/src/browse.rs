@@ -100,23 +100,36 @@ pub struct ProductDetail {
     pub version: i64,
 }
 
-type CardRow = (i64, i64, String, String, String, String, i64, i64, i64, i64, NaiveDateTime);
+/// What a product card is built from.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = products)]
+struct CardRow {
+    id: i64,
+    shop_id: i64,
+    title: String,
+    subtitle: String,
+    brand: String,
+    images: String,
+    price_min: i64,
+    price_max: i64,
+    sales_count: i64,
+    total_stock: i64,
+    created_at: NaiveDateTime,
+}
 
-fn card(
-    (id, shop_id, title, subtitle, brand, images, price_min, price_max, sales_count, total_stock, created_at): CardRow,
-) -> ProductCard {
+fn card(row: CardRow) -> ProductCard {
     ProductCard {
-        id,
-        shop_id,
-        title,
-        subtitle,
-        brand,
-        image: from_json::<Vec<String>>(&images).into_iter().next(),
-        price_min: Money::from_minor(price_min),
-        price_max: Money::from_minor(price_max),
-        sales_count,
-        in_stock: total_stock > 0,
-        created_at: created_at.and_utc(),
+        id: row.id,
+        shop_id: row.shop_id,
+        image: from_json::<Vec<String>>(&row.images).into_iter().next(),
+        title: row.title,
+        subtitle: row.subtitle,
+        brand: row.brand,
+        price_min: Money::from_minor(row.price_min),
+        price_max: Money::from_minor(row.price_max),
+        sales_count: row.sales_count,
+        in_stock: row.total_stock > 0,
+        created_at: row.created_at.and_utc(),
     }
 }
 
@@ -129,19 +142,7 @@ pub(crate) fn list(conn: &mut DbConn, query: &ListQuery) -> Result<Vec<ProductCa
         .inner_join(shops::table)
         .filter(products::status.eq(ProductStatus::Active.as_str()))
         .filter(shops::status.eq("active"))
-        .select((
-            products::id,
-            products::shop_id,
-            products::title,
-            products::subtitle,
-            products::brand,
-            products::images,
-            products::price_min,
-            products::price_max,
-            products::sales_count,
-            products::total_stock,
-            products::created_at,
-        ))
+        .select(CardRow::as_select())
         .into_boxed();
     if let Some(category) = query.category {
         let ids = categories::with_descendants(conn, category)
@@ -246,19 +247,7 @@ pub(crate) fn recently_viewed(conn: &mut DbConn, user_id: i64, limit: i64) -> Re
         .filter(products::status.eq(ProductStatus::Active.as_str()))
         .filter(shops::status.eq("active"))
         .order(product_views::viewed_at.desc())
-        .select((
-            products::id,
-            products::shop_id,
-            products::title,
-            products::subtitle,
-            products::brand,
-            products::images,
-            products::price_min,
-            products::price_max,
-            products::sales_count,
-            products::total_stock,
-            products::created_at,
-        ))
+        .select(CardRow::as_select())
         .limit(limit)
         .load(conn)?;
     Ok(rows.into_iter().map(card).collect())
