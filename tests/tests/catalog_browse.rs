@@ -13,6 +13,7 @@ on_both_backends!(
     product_pages_carry_etags_and_answer_304,
     recently_viewed_lists_the_latest_views_first,
     shop_pages_follows_and_suspension,
+    admins_manage_categories,
 );
 
 async fn ids(app: &TestApp, path: &str) -> Vec<i64> {
@@ -208,4 +209,44 @@ async fn shop_pages_follows_and_suspension(backend: Backend) {
     assert!(ids(&app, "/api/v1/products").await.is_empty(), "a suspended shop's products leave the lists");
     assert_eq!(app.post_as(&admin, &format!("/api/v1/admin/shops/{shop}/reinstate"), &json!({})).await.status(), 200);
     assert_eq!(app.get(&format!("/api/v1/products/{}", product["id"])).await.status(), 200);
+}
+
+async fn admins_manage_categories(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let phones = app.category("Phones").await;
+    let body = json!({ "parent_id": phones, "name_zh": "折叠屏", "name_en": "Foldables" });
+    assert_eq!(app.post_as(&seller, "/api/v1/admin/categories", &body).await.status(), 403);
+    let created: Value = app.post_as(&admin, "/api/v1/admin/categories", &body).await.json().await.unwrap();
+    let foldables = created["id"].as_i64().unwrap();
+    assert_eq!(app.category("Foldables").await, foldables, "in the tree, under Phones");
+    let bad = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/categories",
+            &json!({ "parent_id": 999999, "name_zh": "无", "name_en": "None" }),
+        )
+        .await;
+    assert_eq!(problem(bad).await["field"], "parent_id");
+
+    // A product in the new leaf is found from its grandparent (Electronics includes descendants).
+    let product = app.publish_product(&seller, &simple(shop, foldables, "折叠屏手机", "8999.00", 2)).await;
+    let electronics = app.category("Electronics").await;
+    assert_eq!(
+        ids(&app, &format!("/api/v1/products?category={electronics}")).await,
+        vec![product["id"].as_i64().unwrap()]
+    );
+
+    let in_use = app.delete_as(&admin, &format!("/api/v1/admin/categories/{phones}")).await;
+    assert_eq!(problem(in_use).await["code"], "category_in_use");
+    let empty: Value = app
+        .post_as(&admin, "/api/v1/admin/categories", &json!({ "name_zh": "临时", "name_en": "Temporary" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.delete_as(&admin, &format!("/api/v1/admin/categories/{}", empty["id"])).await.status(), 204);
+    let tree: Value = app.get("/api/v1/categories").await.json().await.unwrap();
+    assert!(!tree.to_string().contains("Temporary"));
 }
