@@ -7,8 +7,9 @@
 //! `spec_names = 颜色|尺码` with `spec_values = 红|M` on each line.
 
 use crate::CatalogError;
-use crate::products::{self, ProductInput, SkuInput};
+use crate::products;
 use crate::specs::SpecDimension;
+use crate::{ProductInput, SkuInput};
 use bazaar_core::Money;
 use bazaar_db::{DbConn, write_transaction};
 use serde::Serialize;
