@@ -1,9 +1,9 @@
 //! Buyers' side: product lists by category (with descendants) or shop, sorted, with keyset pages
 //! that stay correct while products change; product detail; recently viewed.
 
-use crate::products::{self as product_rows, ProductRow, SkuRow, status_of};
+use crate::products::{self as product_rows, ProductRow, ProductText, SkuRow, status_of};
 use crate::text::from_json;
-use crate::{Attribute, CatalogError, ProductStatus, SkuView, categories, specs::SpecDimension};
+use crate::{CatalogError, ProductStatus, SkuView, categories};
 use bazaar_core::Money;
 use bazaar_db::DbConn;
 use bazaar_db::schema::{product_views, products, shops};
@@ -79,15 +79,8 @@ pub struct ShopSummary {
 pub struct ProductDetail {
     pub id: i64,
     pub category_id: i64,
-    pub title: String,
-    pub subtitle: String,
-    pub description: String,
-    pub brand: String,
-    pub tags: Vec<String>,
-    pub attributes: Vec<Attribute>,
-    pub images: Vec<String>,
-    pub video_url: Option<String>,
-    pub specs: Vec<SpecDimension>,
+    #[serde(flatten)]
+    pub text: ProductText,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub price_min: Money,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -202,10 +195,7 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
     Ok(ProductDetail {
         id: product.id,
         category_id: product.category_id,
-        tags: from_json(&product.tags),
-        attributes: from_json(&product.attributes),
-        images: from_json(&product.images),
-        specs: from_json(&product.specs),
+        text: ProductText::from_row(&product),
         price_min: Money::from_minor(product.price_min),
         price_max: Money::from_minor(product.price_max),
         total_stock: product.total_stock,
@@ -213,11 +203,6 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
         skus,
         shop: ShopSummary { id: shop.0, name: shop.1, logo_url: shop.2, followers_count: shop.3, rating_avg: shop.4 },
         version: product.version,
-        title: product.title,
-        subtitle: product.subtitle,
-        description: product.description,
-        brand: product.brand,
-        video_url: product.video_url,
     })
 }
 

@@ -24,6 +24,6 @@ pub use error::CatalogError;
 pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange};
 pub use product_input::{Attribute, ProductInput, ProductPatch, SkuInput};
-pub use products::{ProductStatus, SellerProduct, SkuView};
+pub use products::{ProductStatus, ProductText, SellerProduct, SkuView};
 pub use service::Catalog;
 pub use shops::{ShopPage, ShopPatch};

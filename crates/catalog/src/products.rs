@@ -51,13 +51,10 @@ pub struct SkuView {
     pub image_url: Option<String>,
 }
 
-/// A product as its sellers see it (any status).
+/// The descriptive part of a product, the same for buyers and sellers.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SellerProduct {
-    pub id: i64,
-    pub shop_id: i64,
-    pub category_id: i64,
+pub struct ProductText {
     pub title: String,
     pub subtitle: String,
     pub description: String,
@@ -67,6 +64,33 @@ pub struct SellerProduct {
     pub images: Vec<String>,
     pub video_url: Option<String>,
     pub specs: Vec<SpecDimension>,
+}
+
+impl ProductText {
+    pub(crate) fn from_row(product: &ProductRow) -> ProductText {
+        ProductText {
+            title: product.title.clone(),
+            subtitle: product.subtitle.clone(),
+            description: product.description.clone(),
+            brand: product.brand.clone(),
+            tags: from_json(&product.tags),
+            attributes: from_json(&product.attributes),
+            images: from_json(&product.images),
+            video_url: product.video_url.clone(),
+            specs: from_json(&product.specs),
+        }
+    }
+}
+
+/// A product as its sellers see it (any status).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SellerProduct {
+    pub id: i64,
+    pub shop_id: i64,
+    pub category_id: i64,
+    #[serde(flatten)]
+    pub text: ProductText,
     pub status: ProductStatus,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub price_min: Money,
@@ -211,10 +235,7 @@ pub(crate) fn seller_view(conn: &mut DbConn, product: ProductRow) -> Result<Sell
         id: product.id,
         shop_id: product.shop_id,
         category_id: product.category_id,
-        tags: from_json(&product.tags),
-        attributes: from_json(&product.attributes),
-        images: from_json(&product.images),
-        specs: from_json(&product.specs),
+        text: ProductText::from_row(&product),
         status: status_of(&product.status),
         price_min: Money::from_minor(product.price_min),
         price_max: Money::from_minor(product.price_max),
@@ -224,11 +245,6 @@ pub(crate) fn seller_view(conn: &mut DbConn, product: ProductRow) -> Result<Sell
         skus,
         created_at: product.created_at.and_utc(),
         updated_at: product.updated_at.and_utc(),
-        title: product.title,
-        subtitle: product.subtitle,
-        description: product.description,
-        brand: product.brand,
-        video_url: product.video_url,
     })
 }
 
