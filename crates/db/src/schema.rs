@@ -221,6 +221,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cart_items (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        sku_id -> BigInt,
+        quantity -> Integer,
+        price_at_add -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cart_items -> skus (sku_id));
 diesel::joinable!(products -> shops (shop_id));
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(skus -> products (product_id));
@@ -251,4 +264,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     skus,
     inventory_ledger,
     product_views,
+    cart_items,
 );

@@ -13,6 +13,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use bazaar_catalog::Catalog;
+use bazaar_checkout::Cart;
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
 use bazaar_kv::{Kv, KvError};
@@ -64,7 +65,8 @@ impl Application {
         let catalog = Catalog::new(db.clone(), kv.clone(), config.cached_product_pages);
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
-        let state = AppState { config: Arc::new(config), db, kv, identity, catalog };
+        let cart = Cart::new(db.clone());
+        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }

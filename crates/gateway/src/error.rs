@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use bazaar_catalog::CatalogError;
+use bazaar_checkout::CartError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
@@ -268,6 +269,20 @@ impl From<CatalogError> for ApiError {
                     .with_extension("available", available)
             }
             CatalogError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(err: CartError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            CartError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
+            }
+            CartError::NotFound(_) => ApiError::not_found(detail),
+            CartError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            CartError::Db(db) => db.into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use bazaar_catalog::Catalog;
+use bazaar_checkout::Cart;
 use bazaar_db::Database;
 use bazaar_identity::Identity;
 use bazaar_kv::Kv;
@@ -14,4 +15,5 @@ pub struct AppState {
     pub kv: Kv,
     pub identity: Identity,
     pub catalog: Catalog,
+    pub cart: Cart,
 }

@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod admin;
 pub mod admin_catalog;
 pub mod auth;
+pub mod cart;
 pub mod health;
 pub mod me;
 pub mod ops;
@@ -35,7 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(products::routes)
                 .configure(shop_pages::routes)
                 .configure(seller::routes)
-                .configure(admin_catalog::routes),
+                .configure(admin_catalog::routes)
+                .configure(cart::routes),
         );
     if config.sandbox {
         cfg.configure(sandbox::routes);

@@ -1,0 +1,279 @@
+//! The cart. Lines are SKUs with quantities; reading the cart joins live prices and stock, and
+//! flags lines whose price changed since they were added, whose stock is short, or that can no
+//! longer be bought (delisted or banned product, retired SKU, suspended shop) — flagged, never
+//! silently dropped.
+
+use bazaar_core::Money;
+use bazaar_db::schema::{cart_items, products, shops, skus};
+use bazaar_db::{Database, DbConn, DbError, write_transaction};
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Most of one SKU a line may hold.
+pub const MAX_QUANTITY: i32 = 99;
+/// Most lines a cart may hold.
+pub const MAX_LINES: i64 = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for CartError {
+    fn from(err: diesel::result::Error) -> Self {
+        CartError::Db(DbError::from(err))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartLine {
+    pub id: i64,
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub specs: BTreeMap<String, String>,
+    pub image: Option<String>,
+    pub quantity: i32,
+    /// The price now.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub unit_price: Money,
+    /// The price when the line was added.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price_when_added: Money,
+    pub price_changed: bool,
+    pub stock: i64,
+    /// Fewer in stock than the line asks for.
+    pub stock_short: bool,
+    /// The product, SKU or shop can no longer be bought.
+    pub unavailable: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartShop {
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub lines: Vec<CartLine>,
+    /// Lines that can be bought now.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub subtotal: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartView {
+    pub shops: Vec<CartShop>,
+    pub total_quantity: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Money,
+}
+
+/// Carts; cheap to clone.
+#[derive(Clone)]
+pub struct Cart {
+    db: Database,
+}
+
+fn check_quantity(quantity: i32) -> Result<(), CartError> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(CartError::Invalid { field: "quantity", message: format!("must be between 1 and {MAX_QUANTITY}") });
+    }
+    Ok(())
+}
+
+/// The SKU's current price if it can be bought now.
+fn buyable_price(conn: &mut DbConn, sku_id: i64) -> Result<i64, CartError> {
+    let found: Option<(i64, bool, String, String)> = skus::table
+        .inner_join(products::table.inner_join(shops::table))
+        .filter(skus::id.eq(sku_id))
+        .select((skus::price, skus::active, products::status, shops::status))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Err(CartError::NotFound("SKU")),
+        Some((price, true, product, shop)) if product == "active" && shop == "active" => Ok(price),
+        Some(_) => {
+            Err(CartError::Conflict { code: "sku_unavailable", message: "this SKU cannot be bought now".into() })
+        }
+    }
+}
+
+fn view(conn: &mut DbConn, user_id: i64) -> Result<CartView, CartError> {
+    type Row = (i64, i32, i64, i64, String, String, i64, i64, bool, i64, String, String, i64, String, String);
+    let rows: Vec<Row> = cart_items::table
+        .inner_join(skus::table.inner_join(products::table.inner_join(shops::table)))
+        .filter(cart_items::user_id.eq(user_id))
+        .order((shops::id.asc(), cart_items::id.asc()))
+        .select((
+            cart_items::id,
+            cart_items::quantity,
+            cart_items::price_at_add,
+            skus::id,
+            skus::spec_values,
+            products::images,
+            skus::price,
+            skus::stock,
+            skus::active,
+            products::id,
+            products::title,
+            products::status,
+            shops::id,
+            shops::name,
+            shops::status,
+        ))
+        .load(conn)?;
+    let mut shops_out: Vec<CartShop> = Vec::new();
+    let (mut total_quantity, mut total) = (0_i64, 0_i64);
+    for row in rows {
+        let (
+            id,
+            quantity,
+            price_at_add,
+            sku_id,
+            spec_values,
+            images,
+            price,
+            stock,
+            active,
+            product_id,
+            title,
+            product_status,
+            shop_id,
+            shop_name,
+            shop_status,
+        ) = row;
+        let unavailable = !active || product_status != "active" || shop_status != "active";
+        let line_total = price.saturating_mul(i64::from(quantity));
+        let line = CartLine {
+            id,
+            sku_id,
+            product_id,
+            title,
+            specs: serde_json::from_str(&spec_values).unwrap_or_default(),
+            image: serde_json::from_str::<Vec<String>>(&images).unwrap_or_default().into_iter().next(),
+            quantity,
+            unit_price: Money::from_minor(price),
+            price_when_added: Money::from_minor(price_at_add),
+            price_changed: price != price_at_add,
+            stock,
+            stock_short: stock < i64::from(quantity),
+            unavailable,
+            line_total: Money::from_minor(line_total),
+        };
+        let buyable = !line.unavailable && !line.stock_short;
+        match shops_out.last_mut() {
+            Some(shop) if shop.shop_id == shop_id => shop.lines.push(line),
+            _ => shops_out.push(CartShop { shop_id, shop_name, lines: vec![line], subtotal: Money::ZERO }),
+        }
+        if buyable {
+            if let Some(shop) = shops_out.last_mut() {
+                shop.subtotal = Money::from_minor(shop.subtotal.to_minor().saturating_add(line_total));
+            }
+            total = total.saturating_add(line_total);
+        }
+        total_quantity += i64::from(quantity);
+    }
+    Ok(CartView { shops: shops_out, total_quantity, total: Money::from_minor(total) })
+}
+
+impl Cart {
+    pub fn new(db: Database) -> Cart {
+        Cart { db }
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> Result<T, CartError> + Send + 'static,
+    ) -> Result<T, CartError> {
+        self.db.run(move |conn| write_transaction(conn, work)).await
+    }
+
+    pub async fn view(&self, user_id: i64) -> Result<CartView, CartError> {
+        self.db.run(move |conn| view(conn, user_id)).await
+    }
+
+    /// Adds `quantity` of a SKU; a SKU already in the cart has its line increased.
+    pub async fn add(&self, user_id: i64, sku_id: i64, quantity: i32) -> Result<CartView, CartError> {
+        check_quantity(quantity)?;
+        self.write(move |conn| {
+            let price = buyable_price(conn, sku_id)?;
+            let now = Utc::now().naive_utc();
+            let existing: Option<(i64, i32)> = cart_items::table
+                .filter(cart_items::user_id.eq(user_id))
+                .filter(cart_items::sku_id.eq(sku_id))
+                .select((cart_items::id, cart_items::quantity))
+                .first(conn)
+                .optional()?;
+            match existing {
+                Some((id, current)) => {
+                    let wanted = current.saturating_add(quantity);
+                    check_quantity(wanted)?;
+                    diesel::update(cart_items::table.find(id))
+                        .set((cart_items::quantity.eq(wanted), cart_items::updated_at.eq(now)))
+                        .execute(conn)?;
+                }
+                None => {
+                    let lines: i64 =
+                        cart_items::table.filter(cart_items::user_id.eq(user_id)).count().get_result(conn)?;
+                    if lines >= MAX_LINES {
+                        return Err(CartError::Conflict {
+                            code: "cart_full",
+                            message: format!("a cart holds at most {MAX_LINES} lines"),
+                        });
+                    }
+                    diesel::insert_into(cart_items::table)
+                        .values((
+                            cart_items::user_id.eq(user_id),
+                            cart_items::sku_id.eq(sku_id),
+                            cart_items::quantity.eq(quantity),
+                            cart_items::price_at_add.eq(price),
+                            cart_items::created_at.eq(now),
+                            cart_items::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            view(conn, user_id)
+        })
+        .await
+    }
+
+    /// Sets a line's quantity (the buyer's own lines only).
+    pub async fn set_quantity(&self, user_id: i64, item_id: i64, quantity: i32) -> Result<CartView, CartError> {
+        check_quantity(quantity)?;
+        self.write(move |conn| {
+            let changed = diesel::update(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
+                .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(Utc::now().naive_utc())))
+                .execute(conn)?;
+            if changed == 0 {
+                return Err(CartError::NotFound("cart item"));
+            }
+            view(conn, user_id)
+        })
+        .await
+    }
+
+    pub async fn remove(&self, user_id: i64, item_id: i64) -> Result<CartView, CartError> {
+        self.write(move |conn| {
+            let removed = diesel::delete(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
+                .execute(conn)?;
+            if removed == 0 {
+                return Err(CartError::NotFound("cart item"));
+            }
+            view(conn, user_id)
+        })
+        .await
+    }
+}
