@@ -201,3 +201,13 @@ pub(crate) fn low_stock(
         .limit(200)
         .load(conn)?)
 }
+
+/// Takes `quantity` of a SKU for an order: the ledgered conditional update (never below zero,
+/// whatever runs concurrently) plus the product's totals and version, in the caller's transaction.
+/// Fails with `InsufficientStock` and changes nothing when there is not enough.
+pub fn reserve(conn: &mut DbConn, sku_id: i64, quantity: i64, buyer: i64, order_id: i64) -> Result<(), CatalogError> {
+    apply(conn, sku_id, -quantity, Reason::Reservation, None, Some(buyer), Some(order_id))?;
+    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).first(conn)?;
+    products::touch(conn, product_id, "stock_changed")?;
+    Ok(())
+}

@@ -49,6 +49,13 @@ impl Catalog {
         }
     }
 
+    /// Announces products whose stock or totals another crate changed (checkout's reservations).
+    pub async fn products_changed(&self, product_ids: &[i64]) {
+        for id in product_ids {
+            self.changed(Change::Product(*id)).await;
+        }
+    }
+
     /// Subscribes to other gateways' catalog changes; the returned future applies them until the
     /// kv store goes away. Subscribe before serving so no change is missed.
     pub async fn follow_changes(&self) -> Result<impl std::future::Future<Output = ()> + use<>, bazaar_kv::KvError> {

@@ -17,20 +17,22 @@ pub const MAX_QUANTITY: i32 = 99;
 pub const MAX_LINES: i64 = 100;
 
 #[derive(Debug, thiserror::Error)]
-pub enum CartError {
+pub enum CheckoutError {
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    #[error("not enough stock for SKU {sku_id}: {available} available")]
+    OutOfStock { sku_id: i64, available: i64 },
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for CartError {
+impl From<diesel::result::Error> for CheckoutError {
     fn from(err: diesel::result::Error) -> Self {
-        CartError::Db(DbError::from(err))
+        CheckoutError::Db(DbError::from(err))
     }
 }
 
@@ -86,31 +88,17 @@ pub struct Cart {
     db: Database,
 }
 
-fn check_quantity(quantity: i32) -> Result<(), CartError> {
+fn check_quantity(quantity: i32) -> Result<(), CheckoutError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
-        return Err(CartError::Invalid { field: "quantity", message: format!("must be between 1 and {MAX_QUANTITY}") });
+        return Err(CheckoutError::Invalid {
+            field: "quantity",
+            message: format!("must be between 1 and {MAX_QUANTITY}"),
+        });
     }
     Ok(())
 }
 
-/// The SKU's current price if it can be bought now.
-fn buyable_price(conn: &mut DbConn, sku_id: i64) -> Result<i64, CartError> {
-    let found: Option<(i64, bool, String, String)> = skus::table
-        .inner_join(products::table.inner_join(shops::table))
-        .filter(skus::id.eq(sku_id))
-        .select((skus::price, skus::active, products::status, shops::status))
-        .first(conn)
-        .optional()?;
-    match found {
-        None => Err(CartError::NotFound("SKU")),
-        Some((price, true, product, shop)) if product == "active" && shop == "active" => Ok(price),
-        Some(_) => {
-            Err(CartError::Conflict { code: "sku_unavailable", message: "this SKU cannot be bought now".into() })
-        }
-    }
-}
-
-fn view(conn: &mut DbConn, user_id: i64) -> Result<CartView, CartError> {
+fn view(conn: &mut DbConn, user_id: i64) -> Result<CartView, CheckoutError> {
     type Row = (i64, i32, i64, i64, String, String, i64, i64, bool, i64, String, String, i64, String, String);
     let rows: Vec<Row> = cart_items::table
         .inner_join(skus::table.inner_join(products::table.inner_join(shops::table)))
@@ -195,20 +183,20 @@ impl Cart {
 
     async fn write<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut DbConn) -> Result<T, CartError> + Send + 'static,
-    ) -> Result<T, CartError> {
+        work: impl FnOnce(&mut DbConn) -> Result<T, CheckoutError> + Send + 'static,
+    ) -> Result<T, CheckoutError> {
         self.db.run(move |conn| write_transaction(conn, work)).await
     }
 
-    pub async fn view(&self, user_id: i64) -> Result<CartView, CartError> {
+    pub async fn view(&self, user_id: i64) -> Result<CartView, CheckoutError> {
         self.db.run(move |conn| view(conn, user_id)).await
     }
 
     /// Adds `quantity` of a SKU; a SKU already in the cart has its line increased.
-    pub async fn add(&self, user_id: i64, sku_id: i64, quantity: i32) -> Result<CartView, CartError> {
+    pub async fn add(&self, user_id: i64, sku_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
         check_quantity(quantity)?;
         self.write(move |conn| {
-            let price = buyable_price(conn, sku_id)?;
+            let price = crate::orders::sellable(conn, sku_id)?.price;
             let now = Utc::now().naive_utc();
             let existing: Option<(i64, i32)> = cart_items::table
                 .filter(cart_items::user_id.eq(user_id))
@@ -228,7 +216,7 @@ impl Cart {
                     let lines: i64 =
                         cart_items::table.filter(cart_items::user_id.eq(user_id)).count().get_result(conn)?;
                     if lines >= MAX_LINES {
-                        return Err(CartError::Conflict {
+                        return Err(CheckoutError::Conflict {
                             code: "cart_full",
                             message: format!("a cart holds at most {MAX_LINES} lines"),
                         });
@@ -251,26 +239,26 @@ impl Cart {
     }
 
     /// Sets a line's quantity (the buyer's own lines only).
-    pub async fn set_quantity(&self, user_id: i64, item_id: i64, quantity: i32) -> Result<CartView, CartError> {
+    pub async fn set_quantity(&self, user_id: i64, item_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
         check_quantity(quantity)?;
         self.write(move |conn| {
             let changed = diesel::update(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
                 .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(Utc::now().naive_utc())))
                 .execute(conn)?;
             if changed == 0 {
-                return Err(CartError::NotFound("cart item"));
+                return Err(CheckoutError::NotFound("cart item"));
             }
             view(conn, user_id)
         })
         .await
     }
 
-    pub async fn remove(&self, user_id: i64, item_id: i64) -> Result<CartView, CartError> {
+    pub async fn remove(&self, user_id: i64, item_id: i64) -> Result<CartView, CheckoutError> {
         self.write(move |conn| {
             let removed = diesel::delete(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
                 .execute(conn)?;
             if removed == 0 {
-                return Err(CartError::NotFound("cart item"));
+                return Err(CheckoutError::NotFound("cart item"));
             }
             view(conn, user_id)
         })

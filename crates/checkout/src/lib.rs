@@ -2,5 +2,9 @@
 //! Orders, stock reservation and the order state machine come with the checkout issue.
 
 mod cart;
+mod orders;
+mod service;
 
-pub use cart::{Cart, CartError, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
+pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
+pub use orders::{CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
+pub use service::Orders;

@@ -233,6 +233,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checkouts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        checkout_id -> BigInt,
+        user_id -> BigInt,
+        shop_id -> BigInt,
+        status -> Text,
+        subtotal -> BigInt,
+        shipping_fee -> BigInt,
+        total -> BigInt,
+        address -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_items (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        sku_id -> BigInt,
+        product_id -> BigInt,
+        title -> Text,
+        specs -> Text,
+        unit_price -> BigInt,
+        quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    order_events (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(order_items -> orders (order_id));
+diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(cart_items -> skus (sku_id));
 diesel::joinable!(products -> shops (shop_id));
 diesel::joinable!(products -> categories (category_id));
@@ -265,4 +319,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     inventory_ledger,
     product_views,
     cart_items,
+    checkouts,
+    orders,
+    order_items,
+    order_events,
 );

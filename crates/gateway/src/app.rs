@@ -13,7 +13,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use bazaar_catalog::Catalog;
-use bazaar_checkout::Cart;
+use bazaar_checkout::{Cart, Orders};
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
 use bazaar_kv::{Kv, KvError};
@@ -66,7 +66,8 @@ impl Application {
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
-        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart };
+        let orders = Orders::new(db.clone(), catalog.clone());
+        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }

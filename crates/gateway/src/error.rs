@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use bazaar_catalog::CatalogError;
-use bazaar_checkout::CartError;
+use bazaar_checkout::CheckoutError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
@@ -273,16 +273,21 @@ impl From<CatalogError> for ApiError {
     }
 }
 
-impl From<CartError> for ApiError {
-    fn from(err: CartError) -> ApiError {
+impl From<CheckoutError> for ApiError {
+    fn from(err: CheckoutError) -> ApiError {
         let detail = err.to_string();
         match err {
-            CartError::Invalid { field, .. } => {
+            CheckoutError::Invalid { field, .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
             }
-            CartError::NotFound(_) => ApiError::not_found(detail),
-            CartError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            CartError::Db(db) => db.into(),
+            CheckoutError::NotFound(_) => ApiError::not_found(detail),
+            CheckoutError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            CheckoutError::OutOfStock { sku_id, available } => {
+                ApiError::new(StatusCode::CONFLICT, "out_of_stock", detail)
+                    .with_extension("sku_id", sku_id)
+                    .with_extension("available", available)
+            }
+            CheckoutError::Db(db) => db.into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use bazaar_catalog::Catalog;
-use bazaar_checkout::Cart;
+use bazaar_checkout::{Cart, Orders};
 use bazaar_db::Database;
 use bazaar_identity::Identity;
 use bazaar_kv::Kv;
@@ -16,4 +16,5 @@ pub struct AppState {
     pub identity: Identity,
     pub catalog: Catalog,
     pub cart: Cart,
+    pub orders: Orders,
 }

@@ -9,6 +9,7 @@ pub mod cart;
 pub mod health;
 pub mod me;
 pub mod ops;
+pub mod orders;
 pub mod products;
 pub mod sandbox;
 pub mod seller;
@@ -37,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(shop_pages::routes)
                 .configure(seller::routes)
                 .configure(admin_catalog::routes)
-                .configure(cart::routes),
+                .configure(cart::routes)
+                .configure(orders::routes),
         );
     if config.sandbox {
         cfg.configure(sandbox::routes);

@@ -1,0 +1,393 @@
+//! Placing orders. One request is one checkout: its lines are split into one order per shop, the
+//! prices and the address are snapshotted, and stock is reserved for every line or none, all in
+//! one write transaction. An `Idempotency-Key` makes retries safe: the same key and request return
+//! the stored answer; the same key with another request is refused.
+
+use crate::CheckoutError;
+use bazaar_catalog::{CatalogError, reserve_stock};
+use bazaar_core::Money;
+use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
+use bazaar_db::{DbConn, write_transaction};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Shipping per shop order until shops configure their own rule: a flat fee, free from a threshold.
+pub const SHIPPING_FEE: i64 = 1_000;
+pub const FREE_SHIPPING_FROM: i64 = 9_900;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderLine {
+    pub sku_id: i64,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrder {
+    /// One of the buyer's addresses; it is copied into the orders.
+    pub address_id: i64,
+    /// What to buy; without it, every line of the cart that can be bought.
+    pub items: Option<Vec<OrderLine>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderItemView {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub specs: BTreeMap<String, String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub unit_price: Money,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderView {
+    pub id: i64,
+    pub checkout_id: i64,
+    pub shop_id: i64,
+    pub status: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub subtotal: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub shipping_fee: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub address: serde_json::Value,
+    pub items: Vec<OrderItemView>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutResult {
+    pub checkout_id: i64,
+    pub orders: Vec<OrderView>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Money,
+}
+
+/// A SKU that can be bought now, with what an order snapshots of it.
+pub(crate) struct Sellable {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub shop_id: i64,
+    pub title: String,
+    pub specs: String,
+    pub price: i64,
+}
+
+/// The SKU if it can be bought now: active SKU of an active product of an active shop.
+pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, CheckoutError> {
+    type Row = (i64, String, String, i64, bool, String, i64, String);
+    let found: Option<Row> = skus::table
+        .inner_join(products::table.inner_join(shops::table))
+        .filter(skus::id.eq(sku_id))
+        .select((
+            skus::product_id,
+            products::title,
+            skus::spec_values,
+            skus::price,
+            skus::active,
+            products::status,
+            shops::id,
+            shops::status,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((product_id, title, specs, price, active, product_status, shop_id, shop_status)) = found else {
+        return Err(CheckoutError::NotFound("SKU"));
+    };
+    if !active || product_status != "active" || shop_status != "active" {
+        return Err(CheckoutError::Conflict {
+            code: "sku_unavailable",
+            message: format!("SKU {sku_id} cannot be bought now"),
+        });
+    }
+    Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
+}
+
+/// What placing led to, and which products' stock changed (for cache invalidation).
+pub(crate) enum Placed {
+    New(CheckoutResult, Vec<i64>),
+    Replayed(CheckoutResult),
+}
+
+fn request_hash(request: &PlaceOrder) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()))
+}
+
+fn address_snapshot(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<serde_json::Value, CheckoutError> {
+    type Row = (String, String, String, String, String, String, Option<String>);
+    let row: Option<Row> = addresses::table
+        .filter(addresses::id.eq(address_id))
+        .filter(addresses::user_id.eq(user_id))
+        .select((
+            addresses::recipient,
+            addresses::phone,
+            addresses::province,
+            addresses::city,
+            addresses::district,
+            addresses::detail,
+            addresses::postal_code,
+        ))
+        .first(conn)
+        .optional()?;
+    let (recipient, phone, province, city, district, detail, postal_code) =
+        row.ok_or(CheckoutError::Invalid { field: "address_id", message: "is not one of your addresses".into() })?;
+    Ok(serde_json::json!({ "recipient": recipient, "phone": phone, "province": province, "city": city,
+                           "district": district, "detail": detail, "postal_code": postal_code }))
+}
+
+/// The lines to order: the request's (merged by SKU), or the cart's buyable lines.
+fn lines(conn: &mut DbConn, user_id: i64, request: &PlaceOrder) -> Result<(BTreeMap<i64, i32>, bool), CheckoutError> {
+    let mut merged = BTreeMap::new();
+    let from_cart = request.items.is_none();
+    match &request.items {
+        Some(items) => {
+            for (i, line) in items.iter().enumerate() {
+                let total = merged.entry(line.sku_id).or_insert(0_i32);
+                *total = total.saturating_add(line.quantity);
+                if !(1..=crate::MAX_QUANTITY).contains(&line.quantity) || *total > crate::MAX_QUANTITY {
+                    return Err(CheckoutError::Invalid {
+                        field: "items",
+                        message: format!("item {i}: quantity must be 1 to 99"),
+                    });
+                }
+            }
+        }
+        None => {
+            let cart: Vec<(i64, i32)> = cart_items::table
+                .filter(cart_items::user_id.eq(user_id))
+                .select((cart_items::sku_id, cart_items::quantity))
+                .load(conn)?;
+            merged.extend(cart);
+        }
+    }
+    if merged.is_empty() {
+        return Err(CheckoutError::Invalid { field: "items", message: "there is nothing to order".into() });
+    }
+    Ok((merged, from_cart))
+}
+
+pub(crate) fn place(conn: &mut DbConn, user_id: i64, key: &str, request: &PlaceOrder) -> Result<Placed, CheckoutError> {
+    let hash = request_hash(request);
+    write_transaction(conn, |conn| {
+        let stored: Option<(String, String)> = checkouts::table
+            .filter(checkouts::user_id.eq(user_id))
+            .filter(checkouts::idempotency_key.eq(key))
+            .select((checkouts::request_hash, checkouts::response))
+            .first(conn)
+            .optional()?;
+        if let Some((stored_hash, response)) = stored {
+            if stored_hash != hash {
+                return Err(CheckoutError::Conflict {
+                    code: "idempotency_key_reused",
+                    message: "this Idempotency-Key was used for a different request".into(),
+                });
+            }
+            let result = serde_json::from_str(&response)
+                .map_err(|err| CheckoutError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+            return Ok(Placed::Replayed(result));
+        }
+        let now = Utc::now().naive_utc();
+        let address = address_snapshot(conn, user_id, request.address_id)?;
+        let (wanted, from_cart) = lines(conn, user_id, request)?;
+        let checkout_id: i64 = diesel::insert_into(checkouts::table)
+            .values((
+                checkouts::user_id.eq(user_id),
+                checkouts::idempotency_key.eq(key),
+                checkouts::request_hash.eq(&hash),
+                checkouts::response.eq(""),
+                checkouts::created_at.eq(now),
+            ))
+            .returning(checkouts::id)
+            .get_result(conn)?;
+        // Group by shop, in a stable order.
+        let mut by_shop: BTreeMap<i64, Vec<(Sellable, i32)>> = BTreeMap::new();
+        for (&sku_id, &quantity) in &wanted {
+            let sellable = sellable(conn, sku_id)?;
+            by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
+        }
+        let mut views = Vec::new();
+        let mut changed_products = Vec::new();
+        for (shop_id, lines) in by_shop {
+            let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
+            let shipping = if subtotal >= FREE_SHIPPING_FROM { 0 } else { SHIPPING_FEE };
+            let order_id: i64 = diesel::insert_into(orders::table)
+                .values((
+                    orders::checkout_id.eq(checkout_id),
+                    orders::user_id.eq(user_id),
+                    orders::shop_id.eq(shop_id),
+                    orders::status.eq("pending_payment"),
+                    orders::subtotal.eq(subtotal),
+                    orders::shipping_fee.eq(shipping),
+                    orders::total.eq(subtotal + shipping),
+                    orders::address.eq(address.to_string()),
+                    orders::created_at.eq(now),
+                    orders::updated_at.eq(now),
+                ))
+                .returning(orders::id)
+                .get_result(conn)?;
+            let mut items = Vec::new();
+            for (Sellable { sku_id, product_id, title, specs, price, .. }, quantity) in lines {
+                reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id).map_err(|err| match err {
+                    CatalogError::InsufficientStock { sku_id, available } => {
+                        CheckoutError::OutOfStock { sku_id, available }
+                    }
+                    CatalogError::Db(db) => CheckoutError::Db(db),
+                    other => CheckoutError::Db(bazaar_db::DbError::Migration(other.to_string())),
+                })?;
+                diesel::insert_into(order_items::table)
+                    .values((
+                        order_items::order_id.eq(order_id),
+                        order_items::sku_id.eq(sku_id),
+                        order_items::product_id.eq(product_id),
+                        order_items::title.eq(&title),
+                        order_items::specs.eq(&specs),
+                        order_items::unit_price.eq(price),
+                        order_items::quantity.eq(quantity),
+                    ))
+                    .execute(conn)?;
+                changed_products.push(product_id);
+                items.push(OrderItemView {
+                    sku_id,
+                    product_id,
+                    title,
+                    specs: serde_json::from_str(&specs).unwrap_or_default(),
+                    unit_price: Money::from_minor(price),
+                    quantity,
+                });
+            }
+            record_event(conn, order_id, None, "pending_payment", Some(user_id), "placed", now)?;
+            views.push(OrderView {
+                id: order_id,
+                checkout_id,
+                shop_id,
+                status: "pending_payment".into(),
+                subtotal: Money::from_minor(subtotal),
+                shipping_fee: Money::from_minor(shipping),
+                total: Money::from_minor(subtotal + shipping),
+                address: address.clone(),
+                items,
+                created_at: now.and_utc(),
+            });
+        }
+        if from_cart {
+            diesel::delete(cart_items::table.filter(cart_items::user_id.eq(user_id))).execute(conn)?;
+        } else {
+            let ordered: Vec<i64> = wanted.keys().copied().collect();
+            diesel::delete(
+                cart_items::table.filter(cart_items::user_id.eq(user_id)).filter(cart_items::sku_id.eq_any(ordered)),
+            )
+            .execute(conn)?;
+        }
+        let total = views.iter().map(|v| v.total.to_minor()).sum();
+        let result = CheckoutResult { checkout_id, orders: views, total: Money::from_minor(total) };
+        let response = serde_json::to_string(&result).unwrap_or_default();
+        diesel::update(checkouts::table.find(checkout_id)).set(checkouts::response.eq(response)).execute(conn)?;
+        Ok(Placed::New(result, changed_products))
+    })
+}
+
+pub(crate) fn record_event(
+    conn: &mut DbConn,
+    order_id: i64,
+    from: Option<&str>,
+    to: &str,
+    actor: Option<i64>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), CheckoutError> {
+    diesel::insert_into(order_events::table)
+        .values((
+            order_events::order_id.eq(order_id),
+            order_events::from_status.eq(from),
+            order_events::to_status.eq(to),
+            order_events::actor_id.eq(actor),
+            order_events::reason.eq(reason),
+            order_events::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The buyer's orders, newest first, each with its items.
+pub(crate) fn list(
+    conn: &mut DbConn,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OrderView>, CheckoutError> {
+    let mut query = orders::table.filter(orders::user_id.eq(user_id)).into_boxed();
+    if let Some(before) = before {
+        query = query.filter(orders::id.lt(before));
+    }
+    let ids: Vec<i64> = query.order(orders::id.desc()).limit(limit).select(orders::id).load(conn)?;
+    ids.into_iter().map(|id| load(conn, user_id, id)).collect()
+}
+
+/// One of the buyer's orders (someone else's answers "not found").
+pub(crate) fn load(conn: &mut DbConn, user_id: i64, order_id: i64) -> Result<OrderView, CheckoutError> {
+    type Row = (i64, i64, i64, String, i64, i64, i64, String, NaiveDateTime);
+    let row: Row = orders::table
+        .filter(orders::id.eq(order_id))
+        .filter(orders::user_id.eq(user_id))
+        .select((
+            orders::id,
+            orders::checkout_id,
+            orders::shop_id,
+            orders::status,
+            orders::subtotal,
+            orders::shipping_fee,
+            orders::total,
+            orders::address,
+            orders::created_at,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(CheckoutError::NotFound("order"))?;
+    let items: Vec<(i64, i64, String, String, i64, i32)> = order_items::table
+        .filter(order_items::order_id.eq(order_id))
+        .order(order_items::id.asc())
+        .select((
+            order_items::sku_id,
+            order_items::product_id,
+            order_items::title,
+            order_items::specs,
+            order_items::unit_price,
+            order_items::quantity,
+        ))
+        .load(conn)?;
+    Ok(OrderView {
+        id: row.0,
+        checkout_id: row.1,
+        shop_id: row.2,
+        status: row.3,
+        subtotal: Money::from_minor(row.4),
+        shipping_fee: Money::from_minor(row.5),
+        total: Money::from_minor(row.6),
+        address: serde_json::from_str(&row.7).unwrap_or_default(),
+        items: items
+            .into_iter()
+            .map(|(sku_id, product_id, title, specs, price, quantity)| OrderItemView {
+                sku_id,
+                product_id,
+                title,
+                specs: serde_json::from_str(&specs).unwrap_or_default(),
+                unit_price: Money::from_minor(price),
+                quantity,
+            })
+            .collect(),
+        created_at: row.8.and_utc(),
+    })
+}

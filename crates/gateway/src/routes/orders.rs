@@ -1,0 +1,70 @@
+//! `/api/v1/orders`: place orders (one per shop per checkout) and read them back.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::page::{Page, PageQuery};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_checkout::{CheckoutResult, OrderView, PlaceOrder};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/orders").route(web::post().to(place)).route(web::get().to(list)))
+        .route("/orders/{id}", web::get().to(get));
+}
+
+/// The client's key for this checkout: required, so a retried request never buys twice.
+fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > 128 {
+        return Err(ApiError::bad_request(
+            "idempotency_key_required",
+            "send an Idempotency-Key header (1 to 128 characters)",
+        )
+        .with_field("Idempotency-Key"));
+    }
+    Ok(key.to_string())
+}
+
+/// Place orders: the request's items (or the cart's) become one order per shop; stock is reserved
+/// for every line or none. Repeating the request with the same `Idempotency-Key` returns the same
+/// result (200); the same key with a different body is a 409.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrder,
+    params(("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = CheckoutResult), (status = 200, description = "replayed", body = CheckoutResult),
+    (status = 400, description = "idempotency_key_required", body = Problem),
+    (status = 409, description = "out_of_stock, sku_unavailable, idempotency_key_reused", body = Problem),
+    (status = 422, body = Problem)))]
+pub async fn place(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    req: HttpRequest,
+    Json(request): Json<PlaceOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let (result, placed_now) = state.orders.place(principal.user_id, key, request).await?;
+    Ok(if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) })
+}
+
+/// The buyer's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<OrderView>)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<OrderView>>, ApiError> {
+    let (before, limit) = page.parse::<i64>()?;
+    let orders = state.orders.list(principal.user_id, before, limit.probe()).await?;
+    Ok(web::Json(Page::from_probe(orders, limit, |order| order.id)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    Ok(web::Json(state.orders.get(principal.user_id, id.into_inner()).await?))
+}
