@@ -211,3 +211,21 @@ pub fn reserve(conn: &mut DbConn, sku_id: i64, quantity: i64, buyer: i64, order_
     products::touch(conn, product_id, "stock_changed")?;
     Ok(())
 }
+
+/// Gives back `quantity` of a SKU from an order that will not be delivered (cancelled, expired,
+/// refunded before shipping). Callers make this happen once per order by changing the order's
+/// state in the same transaction.
+pub fn release(
+    conn: &mut DbConn,
+    sku_id: i64,
+    quantity: i64,
+    actor: Option<i64>,
+    order_id: i64,
+    refund: bool,
+) -> Result<(), CatalogError> {
+    let reason = if refund { Reason::Refund } else { Reason::Release };
+    apply(conn, sku_id, quantity, reason, None, actor, Some(order_id))?;
+    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).first(conn)?;
+    products::touch(conn, product_id, "stock_changed")?;
+    Ok(())
+}

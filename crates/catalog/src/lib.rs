@@ -22,7 +22,7 @@ pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
 pub use categories::{CategoryInput, CategoryNode};
 pub use error::CatalogError;
 pub use import::{ImportReport, ImportResult};
-pub use inventory::{LedgerEntry, LowStockItem, StockChange, reserve as reserve_stock};
+pub use inventory::{LedgerEntry, LowStockItem, StockChange, release as release_stock, reserve as reserve_stock};
 pub use product_input::{Attribute, ProductInput, ProductPatch, SkuInput};
 pub use products::{ProductStatus, ProductText, SellerProduct, SkuView};
 pub use service::Catalog;

@@ -26,6 +26,10 @@ pub enum CheckoutError {
     Conflict { code: &'static str, message: String },
     #[error("not enough stock for SKU {sku_id}: {available} available")]
     OutOfStock { sku_id: i64, available: i64 },
+    #[error("the order is {current}; it cannot become {wanted}")]
+    InvalidTransition { current: String, wanted: String },
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
 }

@@ -2,9 +2,11 @@
 //! Orders, stock reservation and the order state machine come with the checkout issue.
 
 mod cart;
+mod lifecycle;
 mod orders;
 mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
+pub use lifecycle::{OrderEvent, mark_paid};
 pub use orders::{CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
-pub use service::Orders;
+pub use service::{OrderDetail, Orders};

@@ -1,7 +1,24 @@
 //! [`Orders`]: placing and reading orders, on the blocking pool.
 
 use crate::CheckoutError;
+use crate::lifecycle::{self, Actor, OrderEvent};
 use crate::orders::{self, CheckoutResult, OrderView, PlaceOrder, Placed};
+use bazaar_db::schema::orders as orders_table;
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::time::Duration;
+
+/// An order with its shipment and its history.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderDetail {
+    #[serde(flatten)]
+    pub order: OrderView,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub events: Vec<OrderEvent>,
+}
 use bazaar_catalog::Catalog;
 use bazaar_db::Database;
 
@@ -52,7 +69,109 @@ impl Orders {
         self.db.run(move |conn| orders::list(conn, user_id, before, limit)).await
     }
 
-    pub async fn get(&self, user_id: i64, order_id: i64) -> Result<OrderView, CheckoutError> {
-        self.db.run(move |conn| orders::load(conn, user_id, order_id)).await
+    pub async fn get(&self, user_id: i64, order_id: i64) -> Result<OrderDetail, CheckoutError> {
+        self.db
+            .run(move |conn| {
+                let order = orders::load(conn, user_id, order_id)?;
+                detail(conn, order)
+            })
+            .await
     }
+
+    async fn released(&self, outcome: Result<Vec<i64>, CheckoutError>) -> Result<(), CheckoutError> {
+        self.catalog.products_changed(&outcome?).await;
+        Ok(())
+    }
+
+    /// The buyer cancels an unpaid order; its stock goes back.
+    pub async fn cancel_by_buyer(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<(), CheckoutError> {
+        let outcome = self.db.run(move |conn| lifecycle::cancel(conn, order_id, Actor::Buyer(user_id), reason)).await;
+        self.released(outcome).await
+    }
+
+    /// The shop cancels an order it has not shipped, with a reason; its stock goes back.
+    pub async fn cancel_by_shop(
+        &self,
+        member: i64,
+        order_id: i64,
+        reason: Option<String>,
+    ) -> Result<(), CheckoutError> {
+        let outcome = self.db.run(move |conn| lifecycle::cancel(conn, order_id, Actor::Shop(member), reason)).await;
+        self.released(outcome).await
+    }
+
+    /// For payments: `pending_payment → paid`, safe to call twice (false the second time).
+    pub async fn mark_paid(&self, order_id: i64, payment_reference: String) -> Result<bool, CheckoutError> {
+        self.db.run(move |conn| lifecycle::mark_paid(conn, order_id, &payment_reference)).await
+    }
+
+    pub async fn ship(
+        &self,
+        member: i64,
+        order_id: i64,
+        carrier: String,
+        tracking: String,
+    ) -> Result<(), CheckoutError> {
+        self.db.run(move |conn| lifecycle::ship(conn, order_id, member, carrier, tracking)).await
+    }
+
+    pub async fn confirm_receipt(&self, user_id: i64, order_id: i64) -> Result<(), CheckoutError> {
+        self.db.run(move |conn| lifecycle::confirm_receipt(conn, order_id, user_id)).await
+    }
+
+    /// Cancels orders left unpaid for longer than `timeout` (the sweeper); returns how many.
+    pub async fn expire_unpaid(&self, timeout: Duration) -> Result<usize, CheckoutError> {
+        let cutoff = Utc::now().naive_utc() - chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
+        let due = self.db.run(move |conn| lifecycle::unpaid_before(conn, cutoff, 500)).await?;
+        let mut expired = 0;
+        for order_id in due {
+            let outcome = self.db.run(move |conn| lifecycle::cancel(conn, order_id, Actor::System, None)).await;
+            match outcome {
+                Ok(products) => {
+                    self.catalog.products_changed(&products).await;
+                    expired += 1;
+                }
+                // Paid or cancelled meanwhile: nothing to do.
+                Err(CheckoutError::InvalidTransition { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(expired)
+    }
+
+    /// A shop's orders for its members, newest first.
+    pub async fn shop_orders(
+        &self,
+        member: i64,
+        shop_id: i64,
+        status: Option<String>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OrderDetail>, CheckoutError> {
+        self.db
+            .run(move |conn| {
+                let ids = lifecycle::shop_orders(conn, member, shop_id, status, before, limit)?;
+                ids.into_iter()
+                    .map(|id| {
+                        let order = orders::load_any(conn, id)?;
+                        detail(conn, order)
+                    })
+                    .collect()
+            })
+            .await
+    }
+}
+
+fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail, CheckoutError> {
+    let (carrier, tracking_number): (Option<String>, Option<String>) = orders_table::table
+        .find(order.id)
+        .select((orders_table::carrier, orders_table::tracking_number))
+        .first(conn)?;
+    let events = lifecycle::events(conn, order.id)?;
+    Ok(OrderDetail { order, carrier, tracking_number, events })
 }

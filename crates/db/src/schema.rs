@@ -257,6 +257,10 @@ diesel::table! {
         address -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        shipped_at -> Nullable<Timestamp>,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
     }
 }
 

@@ -67,6 +67,11 @@ impl Application {
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
         let orders = Orders::new(db.clone(), catalog.clone());
+        tokio::spawn(sweep_unpaid_orders(
+            orders.clone(),
+            Duration::from_secs(config.order_payment_timeout_secs),
+            Duration::from_secs(config.order_sweep_interval_secs),
+        ));
         let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
@@ -88,6 +93,20 @@ impl Application {
     /// Serves until stopped by SIGINT/SIGTERM or a handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Cancels orders left unpaid past their time, releasing their stock. Every gateway runs it; the
+/// conditional status change makes each order expire once however many race for it.
+async fn sweep_unpaid_orders(orders: Orders, timeout: Duration, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match orders.expire_unpaid(timeout).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "cancelled unpaid orders"),
+            Err(err) => tracing::warn!(error = %err, "order sweep failed; retrying next tick"),
+        }
     }
 }
 

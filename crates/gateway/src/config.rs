@@ -82,6 +82,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Product pages kept in memory (each gateway; invalidated on change across gateways).
     pub cached_product_pages: usize,
+    /// Unpaid orders are cancelled (and their stock released) after this long.
+    pub order_payment_timeout_secs: u64,
+    /// How often the sweeper looks for unpaid orders past their time.
+    pub order_sweep_interval_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -122,6 +126,8 @@ impl Default for Config {
             sandbox: true,
             trust_forwarded_for: false,
             cached_product_pages: 20_000,
+            order_payment_timeout_secs: 15 * 60,
+            order_sweep_interval_secs: 30,
             workers: 0,
             shutdown_timeout_secs: 10,
         }
@@ -204,6 +210,9 @@ impl Config {
         }
         if !(1..=3_600).contains(&self.otp_code_ttl_secs) {
             return invalid("otp_code_ttl_secs", "must be between 1 and 3600");
+        }
+        if self.order_payment_timeout_secs < 1 || self.order_sweep_interval_secs < 1 {
+            return invalid("order_payment_timeout_secs", "and order_sweep_interval_secs must be at least 1");
         }
         if self.password_hash_memory_kib < 64 {
             return invalid("password_hash_memory_kib", "must be at least 64");

@@ -287,6 +287,11 @@ impl From<CheckoutError> for ApiError {
                     .with_extension("sku_id", sku_id)
                     .with_extension("available", available)
             }
+            CheckoutError::InvalidTransition { current, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", detail)
+                    .with_extension("current_status", current)
+            }
+            CheckoutError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
             CheckoutError::Db(db) => db.into(),
         }
     }

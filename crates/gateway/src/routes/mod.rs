@@ -13,6 +13,7 @@ pub mod orders;
 pub mod products;
 pub mod sandbox;
 pub mod seller;
+pub mod seller_orders;
 pub mod shop_pages;
 pub mod shops;
 
@@ -39,7 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(seller::routes)
                 .configure(admin_catalog::routes)
                 .configure(cart::routes)
-                .configure(orders::routes),
+                .configure(orders::routes)
+                .configure(seller_orders::routes),
         );
     if config.sandbox {
         cfg.configure(sandbox::routes);

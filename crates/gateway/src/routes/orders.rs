@@ -6,11 +6,15 @@ use crate::extract::Json;
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bazaar_checkout::{CheckoutResult, OrderView, PlaceOrder};
+use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/orders").route(web::post().to(place)).route(web::get().to(list)))
-        .route("/orders/{id}", web::get().to(get));
+        .route("/orders/{id}", web::get().to(get))
+        .route("/orders/{id}/cancel", web::post().to(cancel))
+        .route("/orders/{id}/confirm-receipt", web::post().to(confirm_receipt));
 }
 
 /// The client's key for this checkout: required, so a retried request never buys twice.
@@ -60,11 +64,45 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+    responses((status = 200, body = OrderDetail), (status = 404, body = Problem)))]
 pub async fn get(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
-) -> Result<web::Json<OrderView>, ApiError> {
+) -> Result<web::Json<OrderDetail>, ApiError> {
     Ok(web::Json(state.orders.get(principal.user_id, id.into_inner()).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    reason: Option<String>,
+}
+
+/// Cancel an unpaid order; its stock goes back.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = CancelRequest, responses((status = 200, body = OrderDetail),
+    (status = 409, description = "invalid_transition (with current_status)", body = Problem)))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<CancelRequest>,
+) -> Result<web::Json<OrderDetail>, ApiError> {
+    let id = id.into_inner();
+    state.orders.cancel_by_buyer(principal.user_id, id, body.reason).await?;
+    Ok(web::Json(state.orders.get(principal.user_id, id).await?))
+}
+
+/// Confirm a shipped order arrived.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm-receipt", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = OrderDetail), (status = 409, body = Problem)))]
+pub async fn confirm_receipt(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<OrderDetail>, ApiError> {
+    let id = id.into_inner();
+    state.orders.confirm_receipt(principal.user_id, id).await?;
+    Ok(web::Json(state.orders.get(principal.user_id, id).await?))
 }

@@ -1,0 +1,233 @@
+//! What happens to an order after it is placed: pending_payment → paid → shipped → received, or
+//! cancelled (by the buyer before payment, by the shop before shipping, or by the sweeper when
+//! payment times out). Every step is a conditional update of the status — so two racing steps
+//! cannot both win, and stock goes back exactly once — plus an `order_events` row.
+
+use crate::CheckoutError;
+use crate::orders::record_event;
+use bazaar_catalog::{CatalogError, release_stock};
+use bazaar_db::schema::{order_events, order_items, orders};
+use bazaar_db::{DbConn, write_transaction};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderEvent {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_id: Option<i64>,
+    pub reason: Option<String>,
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub at: NaiveDateTime,
+}
+
+/// Who may act on an order.
+pub(crate) enum Actor {
+    Buyer(i64),
+    /// A member (owner or staff) of the order's shop.
+    Shop(i64),
+    /// Payments and the sweeper.
+    System,
+}
+
+struct OrderHead {
+    user_id: i64,
+    shop_id: i64,
+    status: String,
+}
+
+fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
+    let row: Option<(i64, i64, String)> = orders::table
+        .find(order_id)
+        .select((orders::user_id, orders::shop_id, orders::status))
+        .first(conn)
+        .optional()?;
+    let (user_id, shop_id, status) = row.ok_or(CheckoutError::NotFound("order"))?;
+    Ok(OrderHead { user_id, shop_id, status })
+}
+
+/// Checks the actor may see the order at all; others are told it does not exist.
+fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Option<i64>, CheckoutError> {
+    match actor {
+        Actor::Buyer(user) if *user == order.user_id => Ok(Some(*user)),
+        Actor::Shop(user)
+            if bazaar_identity::shop_role(conn, order.shop_id, *user)
+                .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?
+                .is_some() =>
+        {
+            Ok(Some(*user))
+        }
+        Actor::System => Ok(None),
+        _ => Err(CheckoutError::NotFound("order")),
+    }
+}
+
+/// Moves the order from one of `from` to `to`. A move the state does not allow is a 409 naming
+/// the current state.
+fn transition(
+    conn: &mut DbConn,
+    order_id: i64,
+    actor: &Actor,
+    from: &[&str],
+    to: &str,
+    reason: &str,
+) -> Result<(Option<i64>, String), CheckoutError> {
+    let order = head(conn, order_id)?;
+    let actor_id = authorize(conn, &order, actor)?;
+    let refuse =
+        |current: &str| CheckoutError::InvalidTransition { current: current.to_string(), wanted: to.to_string() };
+    if !from.contains(&order.status.as_str()) {
+        return Err(refuse(&order.status));
+    }
+    let now = Utc::now().naive_utc();
+    let moved = diesel::update(orders::table.find(order_id).filter(orders::status.eq(&order.status)))
+        .set((orders::status.eq(to), orders::updated_at.eq(now)))
+        .execute(conn)?;
+    if moved == 0 {
+        return Err(refuse(&head(conn, order_id)?.status));
+    }
+    record_event(conn, order_id, Some(&order.status), to, actor_id, reason, now)?;
+    Ok((actor_id, order.status))
+}
+
+/// Puts every item of the order back in stock (the order's state change guards "once").
+fn release(conn: &mut DbConn, order_id: i64, actor: Option<i64>) -> Result<Vec<i64>, CheckoutError> {
+    let items: Vec<(i64, i64, i32)> = order_items::table
+        .filter(order_items::order_id.eq(order_id))
+        .select((order_items::sku_id, order_items::product_id, order_items::quantity))
+        .load(conn)?;
+    for (sku_id, _, quantity) in &items {
+        release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, false).map_err(|err| match err {
+            CatalogError::Db(db) => CheckoutError::Db(db),
+            other => CheckoutError::Db(bazaar_db::DbError::Migration(other.to_string())),
+        })?;
+    }
+    Ok(items.into_iter().map(|(_, product, _)| product).collect())
+}
+
+fn reason(field: &'static str, raw: Option<String>, required: bool) -> Result<String, CheckoutError> {
+    let text = raw.unwrap_or_default().trim().to_string();
+    if (required && text.is_empty()) || text.chars().count() > 200 {
+        return Err(CheckoutError::Invalid { field, message: "must be 1 to 200 characters".into() });
+    }
+    Ok(text)
+}
+
+/// Cancels and releases the stock. Buyers may cancel before payment; shops before shipping.
+pub(crate) fn cancel(
+    conn: &mut DbConn,
+    order_id: i64,
+    actor: Actor,
+    why: Option<String>,
+) -> Result<Vec<i64>, CheckoutError> {
+    let (from, why): (&[&str], String) = match actor {
+        Actor::Buyer(_) => (&["pending_payment"], reason("reason", why, false)?),
+        Actor::Shop(_) => (&["pending_payment", "paid"], reason("reason", why, true)?),
+        Actor::System => (&["pending_payment"], why.unwrap_or_else(|| "payment_timeout".into())),
+    };
+    write_transaction(conn, |conn| {
+        let (actor_id, _) = transition(
+            conn,
+            order_id,
+            &actor,
+            from,
+            "cancelled",
+            if why.is_empty() { "cancelled by buyer" } else { &why },
+        )?;
+        release(conn, order_id, actor_id)
+    })
+}
+
+/// Records payment. Safe to call twice: an order already paid (or further) is left alone and
+/// `false` returned; a cancelled order is a 409 (the payment must then be refunded).
+pub fn mark_paid(conn: &mut DbConn, order_id: i64, payment_reference: &str) -> Result<bool, CheckoutError> {
+    write_transaction(conn, |conn| {
+        let order = head(conn, order_id)?;
+        if matches!(order.status.as_str(), "paid" | "shipped" | "received" | "completed") {
+            return Ok(false);
+        }
+        transition(conn, order_id, &Actor::System, &["pending_payment"], "paid", payment_reference)?;
+        diesel::update(orders::table.find(order_id)).set(orders::paid_at.eq(Utc::now().naive_utc())).execute(conn)?;
+        Ok(true)
+    })
+}
+
+pub(crate) fn ship(
+    conn: &mut DbConn,
+    order_id: i64,
+    seller: i64,
+    carrier: String,
+    tracking: String,
+) -> Result<(), CheckoutError> {
+    let carrier = reason("carrier", Some(carrier), true)?;
+    let tracking = reason("tracking_number", Some(tracking), true)?;
+    write_transaction(conn, |conn| {
+        transition(conn, order_id, &Actor::Shop(seller), &["paid"], "shipped", &format!("{carrier} {tracking}"))?;
+        diesel::update(orders::table.find(order_id))
+            .set((
+                orders::carrier.eq(&carrier),
+                orders::tracking_number.eq(&tracking),
+                orders::shipped_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub(crate) fn confirm_receipt(conn: &mut DbConn, order_id: i64, buyer: i64) -> Result<(), CheckoutError> {
+    write_transaction(conn, |conn| {
+        transition(conn, order_id, &Actor::Buyer(buyer), &["shipped"], "received", "confirmed by buyer").map(drop)
+    })
+}
+
+/// Unpaid orders placed before `cutoff`, oldest first.
+pub(crate) fn unpaid_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+    Ok(orders::table
+        .filter(orders::status.eq("pending_payment"))
+        .filter(orders::created_at.lt(cutoff))
+        .order(orders::created_at.asc())
+        .limit(limit)
+        .select(orders::id)
+        .load(conn)?)
+}
+
+pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>, CheckoutError> {
+    Ok(order_events::table
+        .filter(order_events::order_id.eq(order_id))
+        .order(order_events::id.asc())
+        .select((
+            order_events::from_status,
+            order_events::to_status,
+            order_events::actor_id,
+            order_events::reason,
+            order_events::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Orders of a shop for its members, newest first, optionally in one state.
+pub(crate) fn shop_orders(
+    conn: &mut DbConn,
+    member: i64,
+    shop_id: i64,
+    status: Option<String>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>, CheckoutError> {
+    let role = bazaar_identity::shop_role(conn, shop_id, member)
+        .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?;
+    if role.is_none() {
+        return Err(CheckoutError::Forbidden("only the shop's owner and staff see its orders"));
+    }
+    let mut query = orders::table.filter(orders::shop_id.eq(shop_id)).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(orders::status.eq(status));
+    }
+    if let Some(before) = before {
+        query = query.filter(orders::id.lt(before));
+    }
+    Ok(query.order(orders::id.desc()).limit(limit).select(orders::id).load(conn)?)
+}

@@ -1,0 +1,82 @@
+//! `/api/v1/seller/orders`: a shop's order inbox, shipping, and cancelling before shipment.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, Problem};
+use crate::extract::Json;
+use crate::page::{Page, PageQuery};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use bazaar_checkout::OrderDetail;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/seller/orders", web::get().to(inbox))
+        .route("/seller/orders/{id}/ship", web::post().to(ship))
+        .route("/seller/orders/{id}/cancel", web::post().to(cancel));
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InboxFilter {
+    shop_id: i64,
+    /// e.g. `paid` for orders waiting to ship.
+    status: Option<String>,
+}
+
+/// The shop's orders, newest first (owner and staff).
+#[utoipa::path(get, path = "/api/v1/seller/orders", tag = "seller", security(("bearer" = [])),
+    params(InboxFilter, PageQuery), responses((status = 200, body = Page<OrderDetail>), (status = 403, body = Problem)))]
+pub async fn inbox(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    filter: web::Query<InboxFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<OrderDetail>>, ApiError> {
+    let (before, limit) = page.parse::<i64>()?;
+    let filter = filter.into_inner();
+    let orders =
+        state.orders.shop_orders(principal.user_id, filter.shop_id, filter.status, before, limit.probe()).await?;
+    Ok(web::Json(Page::from_probe(orders, limit, |order| order.order.id)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shipment {
+    carrier: String,
+    tracking_number: String,
+}
+
+/// Ship a paid order.
+#[utoipa::path(post, path = "/api/v1/seller/orders/{id}/ship", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Shipment,
+    responses((status = 204), (status = 409, description = "invalid_transition", body = Problem), (status = 422, body = Problem)))]
+pub async fn ship(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<Shipment>,
+) -> Result<HttpResponse, ApiError> {
+    state.orders.ship(principal.user_id, id.into_inner(), body.carrier, body.tracking_number).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShopCancel {
+    /// Required: the buyer is told why.
+    reason: Option<String>,
+}
+
+/// Cancel an order not yet shipped, with a reason; its stock goes back.
+#[utoipa::path(post, path = "/api/v1/seller/orders/{id}/cancel", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ShopCancel,
+    responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<ShopCancel>,
+) -> Result<HttpResponse, ApiError> {
+    state.orders.cancel_by_shop(principal.user_id, id.into_inner(), body.reason).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,185 @@
+//! After placing: cancellation (buyer, shop, payment timeout) releases stock exactly once, payment
+//! is idempotent, shipping and receipt follow, illegal moves are 409 naming the current state, and
+//! every step is on the order's timeline.
+
+use bazaar_tests::catalog::simple;
+use bazaar_tests::{Backend, TestApp, User, on_both_backends, problem};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+on_both_backends!(
+    buyers_cancel_unpaid_orders_once,
+    paid_orders_ship_and_arrive,
+    shops_cancel_with_a_reason,
+    unpaid_orders_expire
+);
+
+struct Setup {
+    seller: User,
+    buyer: User,
+    product: Value,
+    shop: i64,
+}
+
+async fn setup(app: &TestApp, admin: &User) -> Setup {
+    let (seller, shop) = app.seller(admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "青团", "9.00", 10)).await;
+    let buyer = app.register().await;
+    Setup { seller, buyer, product, shop }
+}
+
+async fn place(app: &TestApp, s: &Setup, quantity: i32) -> i64 {
+    let address: Value = app
+        .post_as(
+            &s.buyer,
+            "/api/v1/me/addresses",
+            &json!({ "recipient": "赵六", "phone": s.buyer.phone, "province": "江苏省",
+                 "city": "苏州市", "district": "姑苏区", "detail": "平江路 8 号" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = format!("k-{}-{quantity}-{}", address["id"], s.product["id"]);
+    let response = app
+        .client
+        .post(app.url("/api/v1/orders"))
+        .bearer_auth(&s.buyer.access_token)
+        .header("idempotency-key", key)
+        .json(&json!({ "address_id": address["id"], "items": [{ "sku_id": s.product["skus"][0]["id"], "quantity": quantity }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["orders"][0]["id"].as_i64().unwrap()
+}
+
+async fn stock(app: &TestApp, s: &Setup) -> i64 {
+    let view: Value =
+        app.get_as(&s.seller, &format!("/api/v1/seller/products/{}", s.product["id"])).await.json().await.unwrap();
+    view["skus"][0]["stock"].as_i64().unwrap()
+}
+
+async fn buyers_cancel_unpaid_orders_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 4).await;
+    assert_eq!(stock(&app, &s).await, 6);
+    let cancelled: Value = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{order}/cancel"), &json!({ "reason": "买错了" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(stock(&app, &s).await, 10, "stock back");
+    let again = app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/cancel"), &json!({})).await;
+    let body = problem(again).await;
+    assert_eq!(
+        (body["code"].as_str(), body["current_status"].as_str()),
+        (Some("invalid_transition"), Some("cancelled"))
+    );
+    assert_eq!(stock(&app, &s).await, 10, "released exactly once");
+    let steps: Vec<&str> =
+        cancelled["events"].as_array().unwrap().iter().map(|e| e["to_status"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["pending_payment", "cancelled"]);
+    assert_eq!(cancelled["events"][1]["actor_id"], s.buyer.id);
+    let stranger = app.register().await;
+    assert_eq!(app.post_as(&stranger, &format!("/api/v1/orders/{order}/cancel"), &json!({})).await.status(), 404);
+}
+
+async fn paid_orders_ship_and_arrive(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 1).await;
+    assert!(app.app_state.orders.mark_paid(order, "pay-123".into()).await.unwrap());
+    assert!(!app.app_state.orders.mark_paid(order, "pay-123".into()).await.unwrap(), "paying twice is harmless");
+    let late_cancel = app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/cancel"), &json!({})).await;
+    assert_eq!(problem(late_cancel).await["current_status"], "paid");
+
+    let inbox: Value = app
+        .get_as(&s.seller, &format!("/api/v1/seller/orders?shop_id={}&status=paid", s.shop))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["items"][0]["id"], order);
+    let (rival, _) = app.seller(&admin).await;
+    assert_eq!(app.get_as(&rival, &format!("/api/v1/seller/orders?shop_id={}", s.shop)).await.status(), 403);
+    let ship = json!({ "carrier": "顺丰", "tracking_number": "SF1234567890" });
+    assert_eq!(app.post_as(&rival, &format!("/api/v1/seller/orders/{order}/ship"), &ship).await.status(), 404);
+    let clerk = app.register().await;
+    app.post_as(&s.seller, &format!("/api/v1/shops/{}/staff", s.shop), &json!({ "phone": clerk.phone })).await;
+    assert_eq!(
+        app.post_as(&clerk, &format!("/api/v1/seller/orders/{order}/ship"), &ship).await.status(),
+        204,
+        "staff ship too"
+    );
+    let twice = app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/ship"), &ship).await;
+    assert_eq!(problem(twice).await["current_status"], "shipped");
+
+    let received: Value = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{order}/confirm-receipt"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((received["status"].as_str(), received["carrier"].as_str()), (Some("received"), Some("顺丰")));
+    let steps: Vec<&str> =
+        received["events"].as_array().unwrap().iter().map(|e| e["to_status"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["pending_payment", "paid", "shipped", "received"]);
+    assert_eq!(stock(&app, &s).await, 9, "a delivered order keeps its stock");
+}
+
+async fn shops_cancel_with_a_reason(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 3).await;
+    app.app_state.orders.mark_paid(order, "pay-1".into()).await.unwrap();
+    let no_reason = app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/cancel"), &json!({})).await;
+    assert_eq!(problem(no_reason).await["field"], "reason");
+    assert_eq!(
+        app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/cancel"), &json!({ "reason": "缺货" }))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(stock(&app, &s).await, 10);
+    let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+    assert_eq!(detail["events"][2]["reason"], "缺货");
+    assert!(app.app_state.orders.mark_paid(order, "late".into()).await.is_err(), "a cancelled order cannot be paid");
+}
+
+async fn unpaid_orders_expire(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.order_payment_timeout_secs = 1;
+        c.order_sweep_interval_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let unpaid = place(&app, &s, 2).await;
+    let paid = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(paid, "pay-2".into()).await.unwrap();
+    let mut status = Value::Null;
+    for _ in 0..60 {
+        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{unpaid}")).await.json().await.unwrap();
+        status = detail["status"].clone();
+        if status == "cancelled" {
+            assert_eq!(detail["events"][1]["reason"], "payment_timeout");
+            assert!(detail["events"][1]["actor_id"].is_null());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "cancelled", "the sweeper cancels unpaid orders past their time");
+    assert_eq!(stock(&app, &s).await, 9, "its 2 are back; the paid order's 1 is not");
+    let still: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{paid}")).await.json().await.unwrap();
+    assert_eq!(still["status"], "paid");
+}
