@@ -160,6 +160,11 @@ async fn a_checkout_becomes_one_order_per_shop_with_snapshots(backend: Backend) 
     for (sku, quantity) in [(tea["skus"][0]["id"].clone(), 1), (nuts["skus"][0]["id"].clone(), 2)] {
         app.post_as(&buyer, "/api/v1/cart/items", &json!({ "sku_id": sku, "quantity": quantity })).await;
     }
+    let preview: Value = app.post_as(&buyer, "/api/v1/checkout/preview", &json!({})).await.json().await.unwrap();
+    assert_eq!(preview["shops"].as_array().unwrap().len(), 2);
+    assert_eq!(preview["total"], "190.00");
+    assert!(preview["shops"].as_array().unwrap().iter().all(|s| s["adjustments"] == json!([])));
+    assert_eq!(preview["shops"][0]["lines"][0]["in_stock"], true);
     let placed = order(&app, &buyer, "cart-1", &json!({ "address_id": address })).await;
     assert_eq!(placed.status(), 201);
     let placed: Value = placed.json().await.unwrap();
@@ -173,7 +178,7 @@ async fn a_checkout_becomes_one_order_per_shop_with_snapshots(backend: Backend) 
         "free from 99.00"
     );
     assert_eq!((nut_order["shipping_fee"].as_str(), nut_order["total"].as_str()), (Some("10.00"), Some("70.00")));
-    assert_eq!(placed["total"], "190.00");
+    assert_eq!(placed["total"], preview["total"], "placing charges what the preview said");
     assert_eq!(tea_order["status"], "pending_payment");
     assert_eq!(tea_order["address"]["detail"], "文三路 1 号");
     let cart: Value = app.get_as(&buyer, "/api/v1/cart").await.json().await.unwrap();

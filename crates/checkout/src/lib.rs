@@ -8,5 +8,7 @@ mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
 pub use lifecycle::{OrderEvent, mark_paid};
-pub use orders::{CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
+pub use orders::{
+    Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder, Preview, PreviewRequest,
+};
 pub use service::{OrderDetail, Orders};

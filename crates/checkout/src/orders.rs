@@ -116,6 +116,52 @@ pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, Check
     Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
 }
 
+/// A discount or surcharge on a shop's order. Coupons and points (the marketing work) add them in
+/// [`quote`]; until then the list is empty and totals are subtotal + shipping.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Adjustment {
+    /// e.g. `coupon`, `points`.
+    pub kind: String,
+    pub label: String,
+    /// Negative for a discount.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+}
+
+/// One shop's part of a checkout, priced: what an order would be.
+pub(crate) struct ShopQuote {
+    pub shop_id: i64,
+    pub lines: Vec<(Sellable, i32)>,
+    pub subtotal: i64,
+    pub shipping: i64,
+    pub adjustments: Vec<Adjustment>,
+}
+
+impl ShopQuote {
+    pub fn total(&self) -> i64 {
+        self.subtotal + self.shipping + self.adjustments.iter().map(|a| a.amount.to_minor()).sum::<i64>()
+    }
+}
+
+/// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
+/// a checkout is computed, for the preview and for placing alike.
+pub(crate) fn quote(conn: &mut DbConn, wanted: &BTreeMap<i64, i32>) -> Result<Vec<ShopQuote>, CheckoutError> {
+    let mut by_shop: BTreeMap<i64, Vec<(Sellable, i32)>> = BTreeMap::new();
+    for (&sku_id, &quantity) in wanted {
+        let sellable = sellable(conn, sku_id)?;
+        by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
+    }
+    Ok(by_shop
+        .into_iter()
+        .map(|(shop_id, lines)| {
+            let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
+            let shipping = if subtotal >= FREE_SHIPPING_FROM { 0 } else { SHIPPING_FEE };
+            ShopQuote { shop_id, lines, subtotal, shipping, adjustments: Vec::new() }
+        })
+        .collect())
+}
+
 /// What placing led to, and which products' stock changed (for cache invalidation).
 pub(crate) enum Placed {
     New(CheckoutResult, Vec<i64>),
@@ -212,17 +258,12 @@ pub(crate) fn place(conn: &mut DbConn, user_id: i64, key: &str, request: &PlaceO
             ))
             .returning(checkouts::id)
             .get_result(conn)?;
-        // Group by shop, in a stable order.
-        let mut by_shop: BTreeMap<i64, Vec<(Sellable, i32)>> = BTreeMap::new();
-        for (&sku_id, &quantity) in &wanted {
-            let sellable = sellable(conn, sku_id)?;
-            by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
-        }
+        let quotes = quote(conn, &wanted)?;
         let mut views = Vec::new();
         let mut changed_products = Vec::new();
-        for (shop_id, lines) in by_shop {
-            let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
-            let shipping = if subtotal >= FREE_SHIPPING_FROM { 0 } else { SHIPPING_FEE };
+        for quote in quotes {
+            let (shop_id, subtotal, shipping, total) = (quote.shop_id, quote.subtotal, quote.shipping, quote.total());
+            let lines = quote.lines;
             let order_id: i64 = diesel::insert_into(orders::table)
                 .values((
                     orders::checkout_id.eq(checkout_id),
@@ -231,7 +272,7 @@ pub(crate) fn place(conn: &mut DbConn, user_id: i64, key: &str, request: &PlaceO
                     orders::status.eq("pending_payment"),
                     orders::subtotal.eq(subtotal),
                     orders::shipping_fee.eq(shipping),
-                    orders::total.eq(subtotal + shipping),
+                    orders::total.eq(total),
                     orders::address.eq(address.to_string()),
                     orders::created_at.eq(now),
                     orders::updated_at.eq(now),
@@ -276,7 +317,7 @@ pub(crate) fn place(conn: &mut DbConn, user_id: i64, key: &str, request: &PlaceO
                 status: "pending_payment".into(),
                 subtotal: Money::from_minor(subtotal),
                 shipping_fee: Money::from_minor(shipping),
-                total: Money::from_minor(subtotal + shipping),
+                total: Money::from_minor(total),
                 address: address.clone(),
                 items,
                 created_at: now.and_utc(),
@@ -398,4 +439,79 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
             .collect(),
         created_at: row.8.and_utc(),
     })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// What to buy; without it, the cart.
+    pub items: Option<Vec<OrderLine>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewLine {
+    pub sku_id: i64,
+    pub title: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub unit_price: Money,
+    pub quantity: i32,
+    /// Enough stock right now (placing reserves it; this only looks).
+    pub in_stock: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewShop {
+    pub shop_id: i64,
+    pub lines: Vec<PreviewLine>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub subtotal: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub shipping_fee: Money,
+    pub adjustments: Vec<Adjustment>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preview {
+    pub shops: Vec<PreviewShop>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Money,
+}
+
+/// Totals per shop before placing, computed exactly as placing will.
+pub(crate) fn preview(conn: &mut DbConn, user_id: i64, request: &PreviewRequest) -> Result<Preview, CheckoutError> {
+    let as_order = PlaceOrder { address_id: 0, items: request.items.clone() };
+    let (wanted, _) = lines(conn, user_id, &as_order)?;
+    let quotes = quote(conn, &wanted)?;
+    let mut shops_out = Vec::with_capacity(quotes.len());
+    let mut grand = 0;
+    for quote in quotes {
+        let total = quote.total();
+        grand += total;
+        let mut lines = Vec::with_capacity(quote.lines.len());
+        for (sku, quantity) in &quote.lines {
+            let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).first(conn)?;
+            lines.push(PreviewLine {
+                sku_id: sku.sku_id,
+                title: sku.title.clone(),
+                unit_price: Money::from_minor(sku.price),
+                quantity: *quantity,
+                in_stock: stock >= i64::from(*quantity),
+            });
+        }
+        shops_out.push(PreviewShop {
+            shop_id: quote.shop_id,
+            lines,
+            subtotal: Money::from_minor(quote.subtotal),
+            shipping_fee: Money::from_minor(quote.shipping),
+            adjustments: quote.adjustments,
+            total: Money::from_minor(total),
+        });
+    }
+    Ok(Preview { shops: shops_out, total: Money::from_minor(grand) })
 }

@@ -84,6 +84,7 @@ impl Modify for BearerAuth {
         crate::routes::orders::list,
         crate::routes::orders::get,
         crate::routes::orders::cancel,
+        crate::routes::orders::preview,
         crate::routes::orders::confirm_receipt,
         crate::routes::seller_orders::inbox,
         crate::routes::seller_orders::ship,

@@ -6,13 +6,14 @@ use crate::extract::Json;
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder};
+use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Preview, PreviewRequest};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/orders").route(web::post().to(place)).route(web::get().to(list)))
         .route("/orders/{id}", web::get().to(get))
+        .route("/checkout/preview", web::post().to(preview))
         .route("/orders/{id}/cancel", web::post().to(cancel))
         .route("/orders/{id}/confirm-receipt", web::post().to(confirm_receipt));
 }
@@ -105,4 +106,15 @@ pub async fn confirm_receipt(
     let id = id.into_inner();
     state.orders.confirm_receipt(principal.user_id, id).await?;
     Ok(web::Json(state.orders.get(principal.user_id, id).await?))
+}
+
+/// Totals per shop (subtotal, shipping, adjustments) before placing, computed as placing will.
+#[utoipa::path(post, path = "/api/v1/checkout/preview", tag = "orders", security(("bearer" = [])),
+    request_body = PreviewRequest, responses((status = 200, body = Preview), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn preview(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    Json(request): Json<PreviewRequest>,
+) -> Result<web::Json<Preview>, ApiError> {
+    Ok(web::Json(state.orders.preview(principal.user_id, request).await?))
 }
