@@ -11,7 +11,9 @@ on_both_backends!(
     buyers_cancel_unpaid_orders_once,
     paid_orders_ship_and_arrive,
     shops_cancel_with_a_reason,
-    unpaid_orders_expire
+    unpaid_orders_expire,
+    refunds_restock_unshipped_orders_once,
+    shipped_orders_are_received_automatically,
 );
 
 struct Setup {
@@ -182,4 +184,111 @@ async fn unpaid_orders_expire(backend: Backend) {
     assert_eq!(stock(&app, &s).await, 9, "its 2 are back; the paid order's 1 is not");
     let still: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{paid}")).await.json().await.unwrap();
     assert_eq!(still["status"], "paid");
+}
+
+async fn refunds_restock_unshipped_orders_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let unpaid = place(&app, &s, 1).await;
+    let early = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{unpaid}/refund-requests"), &json!({ "reason": "不想要了" }))
+        .await;
+    assert_eq!(problem(early).await["current_status"], "pending_payment", "nothing paid, nothing to refund");
+
+    let unshipped = place(&app, &s, 2).await;
+    app.app_state.orders.mark_paid(unshipped, "pay-u".into()).await.unwrap();
+    assert_eq!(stock(&app, &s).await, 7);
+    let asked = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{unshipped}/refund-requests"), &json!({ "reason": "拍错规格" }))
+        .await;
+    assert_eq!(asked.status(), 201);
+    let request: Value = asked.json().await.unwrap();
+    let twice = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{unshipped}/refund-requests"), &json!({ "reason": "再问" }))
+        .await;
+    assert_eq!(problem(twice).await["code"], "refund_pending");
+    let inbox: Value = app
+        .get_as(&s.seller, &format!("/api/v1/seller/refund-requests?shop_id={}", s.shop))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox[0]["id"], request["id"]);
+
+    let approve = format!("/api/v1/seller/refund-requests/{}/approve", request["id"]);
+    let stranger = app.register().await;
+    assert_eq!(app.post_as(&stranger, &approve, &json!({})).await.status(), 404);
+    let approved: Value = app.post_as(&s.seller, &approve, &json!({})).await.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(stock(&app, &s).await, 9, "an unshipped order goes back into stock");
+    let again = app.post_as(&s.seller, &approve, &json!({})).await;
+    assert_eq!(problem(again).await["code"], "invalid_transition");
+    assert_eq!(stock(&app, &s).await, 9, "restocked exactly once");
+    let order: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{unshipped}")).await.json().await.unwrap();
+    assert_eq!(order["status"], "refunded");
+    let id = request["id"].as_i64().unwrap();
+    assert!(app.app_state.orders.mark_refunded(id).await.unwrap());
+    assert!(!app.app_state.orders.mark_refunded(id).await.unwrap(), "the provider's confirmation is idempotent");
+
+    // A shipped order: refunded without restocking (the goods are with the buyer); rejection needs a reason.
+    let shipped = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(shipped, "pay-s".into()).await.unwrap();
+    app.post_as(
+        &s.seller,
+        &format!("/api/v1/seller/orders/{shipped}/ship"),
+        &json!({ "carrier": "圆通", "tracking_number": "YT1" }),
+    )
+    .await;
+    let ask: Value = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{shipped}/refund-requests"), &json!({ "reason": "破损" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reject = format!("/api/v1/seller/refund-requests/{}/reject", ask["id"]);
+    assert_eq!(problem(app.post_as(&s.seller, &reject, &json!({})).await).await["field"], "reason");
+    let rejected: Value = app.post_as(&s.seller, &reject, &json!({ "reason": "请先退货" })).await.json().await.unwrap();
+    assert_eq!(
+        (rejected["status"].as_str(), rejected["decision_reason"].as_str()),
+        (Some("rejected"), Some("请先退货"))
+    );
+    let ask: Value = app
+        .post_as(&s.buyer, &format!("/api/v1/orders/{shipped}/refund-requests"), &json!({ "reason": "已退货" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post_as(&s.seller, &format!("/api/v1/seller/refund-requests/{}/approve", ask["id"]), &json!({})).await;
+    assert_eq!(stock(&app, &s).await, 8, "9 - 1 shipped; nothing restocked for it");
+}
+
+async fn shipped_orders_are_received_automatically(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.order_auto_receive_secs = 1;
+        c.order_sweep_interval_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(order, "pay".into()).await.unwrap();
+    app.post_as(
+        &s.seller,
+        &format!("/api/v1/seller/orders/{order}/ship"),
+        &json!({ "carrier": "中通", "tracking_number": "ZT9" }),
+    )
+    .await;
+    for _ in 0..60 {
+        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+        if detail["status"] == "received" {
+            assert_eq!(detail["events"].as_array().unwrap().last().unwrap()["reason"], "auto_confirmed");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the order was never confirmed automatically");
 }

@@ -4,6 +4,7 @@
 mod cart;
 mod lifecycle;
 mod orders;
+mod refunds;
 mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
@@ -11,4 +12,5 @@ pub use lifecycle::{OrderEvent, mark_paid};
 pub use orders::{
     Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder, Preview, PreviewRequest,
 };
+pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};

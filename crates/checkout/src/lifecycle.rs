@@ -67,7 +67,7 @@ fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Opti
 
 /// Moves the order from one of `from` to `to`. A move the state does not allow is a 409 naming
 /// the current state.
-fn transition(
+pub(crate) fn transition(
     conn: &mut DbConn,
     order_id: i64,
     actor: &Actor,
@@ -94,13 +94,18 @@ fn transition(
 }
 
 /// Puts every item of the order back in stock (the order's state change guards "once").
-fn release(conn: &mut DbConn, order_id: i64, actor: Option<i64>) -> Result<Vec<i64>, CheckoutError> {
+pub(crate) fn release_order(
+    conn: &mut DbConn,
+    order_id: i64,
+    actor: Option<i64>,
+    refund: bool,
+) -> Result<Vec<i64>, CheckoutError> {
     let items: Vec<(i64, i64, i32)> = order_items::table
         .filter(order_items::order_id.eq(order_id))
         .select((order_items::sku_id, order_items::product_id, order_items::quantity))
         .load(conn)?;
     for (sku_id, _, quantity) in &items {
-        release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, false).map_err(|err| match err {
+        release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, refund).map_err(|err| match err {
             CatalogError::Db(db) => CheckoutError::Db(db),
             other => CheckoutError::Db(bazaar_db::DbError::Migration(other.to_string())),
         })?;
@@ -137,7 +142,7 @@ pub(crate) fn cancel(
             "cancelled",
             if why.is_empty() { "cancelled by buyer" } else { &why },
         )?;
-        release(conn, order_id, actor_id)
+        release_order(conn, order_id, actor_id, false)
     })
 }
 
@@ -206,6 +211,40 @@ pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>
             order_events::created_at,
         ))
         .load(conn)?)
+}
+
+/// Refuses users who do not work for the shop.
+pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, member: i64) -> Result<(), CheckoutError> {
+    let role = bazaar_identity::shop_role(conn, shop_id, member)
+        .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?;
+    if role.is_none() {
+        return Err(CheckoutError::Forbidden("only the shop's owner and staff may do that"));
+    }
+    Ok(())
+}
+
+/// The order, if `member` works for its shop (others are told it does not exist).
+pub(crate) fn authorize_shop(conn: &mut DbConn, order_id: i64, member: i64) -> Result<(), CheckoutError> {
+    let order = head(conn, order_id)?;
+    authorize(conn, &order, &Actor::Shop(member)).map(drop)
+}
+
+/// Shipped orders the buyer never confirmed, shipped before `cutoff`.
+pub(crate) fn shipped_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+    Ok(orders::table
+        .filter(orders::status.eq("shipped"))
+        .filter(orders::shipped_at.lt(cutoff))
+        .order(orders::shipped_at.asc())
+        .limit(limit)
+        .select(orders::id)
+        .load(conn)?)
+}
+
+/// Confirms receipt on the buyer's behalf after the waiting period.
+pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), CheckoutError> {
+    write_transaction(conn, |conn| {
+        transition(conn, order_id, &Actor::System, &["shipped"], "received", "auto_confirmed").map(drop)
+    })
 }
 
 /// Orders of a shop for its members, newest first, optionally in one state.

@@ -3,6 +3,7 @@
 use crate::CheckoutError;
 use crate::lifecycle::{self, Actor, OrderEvent};
 use crate::orders::{self, CheckoutResult, OrderView, PlaceOrder, Placed};
+use crate::refunds::{self, RefundRequest};
 use bazaar_db::schema::orders as orders_table;
 use chrono::Utc;
 use diesel::prelude::*;
@@ -151,6 +152,53 @@ impl Orders {
             }
         }
         Ok(expired)
+    }
+
+    pub async fn request_refund(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        reason: String,
+    ) -> Result<RefundRequest, CheckoutError> {
+        self.db.run(move |conn| refunds::request(conn, user_id, order_id, &reason)).await
+    }
+
+    /// The shop approves (restocking an unshipped order once) or rejects (with a reason).
+    pub async fn decide_refund(
+        &self,
+        member: i64,
+        request_id: i64,
+        approve: bool,
+        reason: Option<String>,
+    ) -> Result<RefundRequest, CheckoutError> {
+        let (request, restocked) =
+            self.db.run(move |conn| refunds::decide(conn, member, request_id, approve, reason)).await?;
+        self.catalog.products_changed(&restocked).await;
+        Ok(request)
+    }
+
+    /// For payments: the money is back with the buyer. Safe to call twice.
+    pub async fn mark_refunded(&self, request_id: i64) -> Result<bool, CheckoutError> {
+        self.db.run(move |conn| refunds::mark_refunded(conn, request_id)).await
+    }
+
+    pub async fn shop_refunds(&self, member: i64, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
+        self.db.run(move |conn| refunds::for_shop(conn, member, shop_id)).await
+    }
+
+    /// Confirms receipt of orders shipped longer than `wait` ago; returns how many.
+    pub async fn auto_receive(&self, wait: Duration) -> Result<usize, CheckoutError> {
+        let cutoff = Utc::now().naive_utc() - chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        let due = self.db.run(move |conn| lifecycle::shipped_before(conn, cutoff, 500)).await?;
+        let mut confirmed = 0;
+        for order_id in due {
+            match self.db.run(move |conn| lifecycle::auto_receive(conn, order_id)).await {
+                Ok(()) => confirmed += 1,
+                Err(CheckoutError::InvalidTransition { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(confirmed)
     }
 
     /// A shop's orders for its members, newest first.

@@ -289,6 +289,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refund_requests (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        reason -> Text,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        refunded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(refund_requests -> orders (order_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_events -> orders (order_id));
 diesel::joinable!(cart_items -> skus (sku_id));
@@ -327,4 +343,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     order_items,
     order_events,
+    refund_requests,
 );

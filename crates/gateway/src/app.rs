@@ -67,9 +67,10 @@ impl Application {
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
         let orders = Orders::new(db.clone(), catalog.clone());
-        tokio::spawn(sweep_unpaid_orders(
+        tokio::spawn(sweep_orders(
             orders.clone(),
             Duration::from_secs(config.order_payment_timeout_secs),
+            Duration::from_secs(config.order_auto_receive_secs),
             Duration::from_secs(config.order_sweep_interval_secs),
         ));
         let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders };
@@ -96,16 +97,22 @@ impl Application {
     }
 }
 
-/// Cancels orders left unpaid past their time, releasing their stock. Every gateway runs it; the
-/// conditional status change makes each order expire once however many race for it.
-async fn sweep_unpaid_orders(orders: Orders, timeout: Duration, every: Duration) {
+/// Cancels orders left unpaid past their time (releasing their stock) and confirms receipt of
+/// orders shipped long ago. Every gateway runs it; the conditional status change makes each order
+/// move once however many race for it.
+async fn sweep_orders(orders: Orders, payment_timeout: Duration, auto_receive: Duration, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match orders.expire_unpaid(timeout).await {
+        match orders.expire_unpaid(payment_timeout).await {
             Ok(0) => {}
             Ok(expired) => tracing::info!(expired, "cancelled unpaid orders"),
             Err(err) => tracing::warn!(error = %err, "order sweep failed; retrying next tick"),
+        }
+        match orders.auto_receive(auto_receive).await {
+            Ok(0) => {}
+            Ok(confirmed) => tracing::info!(confirmed, "confirmed receipt of long-shipped orders"),
+            Err(err) => tracing::warn!(error = %err, "receipt sweep failed; retrying next tick"),
         }
     }
 }

@@ -84,6 +84,8 @@ pub struct Config {
     pub cached_product_pages: usize,
     /// Unpaid orders are cancelled (and their stock released) after this long.
     pub order_payment_timeout_secs: u64,
+    /// Shipped orders the buyer has not confirmed are confirmed after this long.
+    pub order_auto_receive_secs: u64,
     /// How often the sweeper looks for unpaid orders past their time.
     pub order_sweep_interval_secs: u64,
     /// HTTP worker threads; 0 means one per core.
@@ -127,6 +129,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             cached_product_pages: 20_000,
             order_payment_timeout_secs: 15 * 60,
+            order_auto_receive_secs: 10 * 24 * 3600,
             order_sweep_interval_secs: 30,
             workers: 0,
             shutdown_timeout_secs: 10,

@@ -6,7 +6,7 @@ use crate::extract::Json;
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Preview, PreviewRequest};
+use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Preview, PreviewRequest, RefundRequest};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -15,6 +15,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}", web::get().to(get))
         .route("/checkout/preview", web::post().to(preview))
         .route("/orders/{id}/cancel", web::post().to(cancel))
+        .route("/orders/{id}/refund-requests", web::post().to(request_refund))
         .route("/orders/{id}/confirm-receipt", web::post().to(confirm_receipt));
 }
 
@@ -117,4 +118,24 @@ pub async fn preview(
     Json(request): Json<PreviewRequest>,
 ) -> Result<web::Json<Preview>, ApiError> {
     Ok(web::Json(state.orders.preview(principal.user_id, request).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundAsk {
+    reason: String,
+}
+
+/// Ask the shop for a refund of a paid order.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refund-requests", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = RefundAsk, responses((status = 201, body = RefundRequest),
+    (status = 409, description = "invalid_transition, refund_pending", body = Problem), (status = 422, body = Problem)))]
+pub async fn request_refund(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<RefundAsk>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(state.orders.request_refund(principal.user_id, id.into_inner(), body.reason).await?))
 }

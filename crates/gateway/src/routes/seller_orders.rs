@@ -6,14 +6,17 @@ use crate::extract::Json;
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use bazaar_checkout::OrderDetail;
+use bazaar_checkout::{OrderDetail, RefundRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/seller/orders", web::get().to(inbox))
         .route("/seller/orders/{id}/ship", web::post().to(ship))
-        .route("/seller/orders/{id}/cancel", web::post().to(cancel));
+        .route("/seller/orders/{id}/cancel", web::post().to(cancel))
+        .route("/seller/refund-requests", web::get().to(refunds))
+        .route("/seller/refund-requests/{id}/approve", web::post().to(approve_refund))
+        .route("/seller/refund-requests/{id}/reject", web::post().to(reject_refund));
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -79,4 +82,46 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     state.orders.cancel_by_shop(principal.user_id, id.into_inner(), body.reason).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ShopFilter {
+    shop_id: i64,
+}
+
+/// Refund requests on the shop's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/seller/refund-requests", tag = "seller", security(("bearer" = [])),
+    params(ShopFilter), responses((status = 200, body = [RefundRequest]), (status = 403, body = Problem)))]
+pub async fn refunds(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    filter: web::Query<ShopFilter>,
+) -> Result<web::Json<Vec<RefundRequest>>, ApiError> {
+    Ok(web::Json(state.orders.shop_refunds(principal.user_id, filter.shop_id).await?))
+}
+
+/// Approve: the order becomes `refunded`; an order not yet shipped goes back into stock.
+#[utoipa::path(post, path = "/api/v1/seller/refund-requests/{id}/approve", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ShopCancel,
+    responses((status = 200, body = RefundRequest), (status = 409, body = Problem)))]
+pub async fn approve_refund(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<ShopCancel>,
+) -> Result<web::Json<RefundRequest>, ApiError> {
+    Ok(web::Json(state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?))
+}
+
+/// Reject, with a reason; the buyer may ask again.
+#[utoipa::path(post, path = "/api/v1/seller/refund-requests/{id}/reject", tag = "seller", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ShopCancel,
+    responses((status = 200, body = RefundRequest), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn reject_refund(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<i64>,
+    Json(body): Json<ShopCancel>,
+) -> Result<web::Json<RefundRequest>, ApiError> {
+    Ok(web::Json(state.orders.decide_refund(principal.user_id, id.into_inner(), false, body.reason).await?))
 }

@@ -1,0 +1,165 @@
+//! After-sales refunds. A buyer asks for one on a paid order; the shop approves or rejects it.
+//! Approval moves the order to `refunded` — restocking it, exactly once, if it had not shipped —
+//! and the request waits for the payment provider, whose confirmation (`mark_refunded`, safe to
+//! call twice) completes it.
+
+use crate::CheckoutError;
+use crate::lifecycle::{Actor, authorize_shop, release_order, transition};
+use bazaar_db::schema::{orders, refund_requests};
+use bazaar_db::{DbConn, write_transaction};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[diesel(table_name = refund_requests)]
+pub struct RefundRequest {
+    pub id: i64,
+    pub order_id: i64,
+    pub user_id: i64,
+    /// `requested`, `approved`, `rejected` or `refunded`.
+    pub status: String,
+    pub reason: String,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<i64>,
+    #[serde(serialize_with = "bazaar_core::clock::as_utc")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub created_at: NaiveDateTime,
+}
+
+fn text(field: &'static str, raw: &str) -> Result<String, CheckoutError> {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > 500 {
+        return Err(CheckoutError::Invalid { field, message: "must be 1 to 500 characters".into() });
+    }
+    Ok(text.to_string())
+}
+
+fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
+    refund_requests::table
+        .find(id)
+        .select(RefundRequest::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CheckoutError::NotFound("refund request"))
+}
+
+/// The buyer asks for a refund of a paid order (paid, shipped or received).
+pub(crate) fn request(
+    conn: &mut DbConn,
+    buyer: i64,
+    order_id: i64,
+    reason: &str,
+) -> Result<RefundRequest, CheckoutError> {
+    let reason = text("reason", reason)?;
+    write_transaction(conn, |conn| {
+        let order: Option<(i64, String)> =
+            orders::table.find(order_id).select((orders::user_id, orders::status)).first(conn).optional()?;
+        let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::NotFound("order"))?;
+        if !matches!(status.as_str(), "paid" | "shipped" | "received") {
+            return Err(CheckoutError::InvalidTransition { current: status, wanted: "refund_requested".into() });
+        }
+        let inserted = diesel::insert_into(refund_requests::table)
+            .values((
+                refund_requests::order_id.eq(order_id),
+                refund_requests::user_id.eq(owner),
+                refund_requests::status.eq("requested"),
+                refund_requests::reason.eq(&reason),
+                refund_requests::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .returning(refund_requests::id)
+            .get_result::<i64>(conn);
+        match inserted {
+            Ok(id) => load(conn, id),
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(CheckoutError::Conflict {
+                    code: "refund_pending",
+                    message: "a refund request for this order is waiting for the shop".into(),
+                })
+            }
+            Err(err) => Err(err.into()),
+        }
+    })
+}
+
+/// The shop decides. Returns the request and the products whose stock came back.
+pub(crate) fn decide(
+    conn: &mut DbConn,
+    member: i64,
+    request_id: i64,
+    approve: bool,
+    why: Option<String>,
+) -> Result<(RefundRequest, Vec<i64>), CheckoutError> {
+    let why = match (approve, why) {
+        (false, why) => Some(text("reason", why.as_deref().unwrap_or_default())?),
+        (true, Some(why)) if !why.trim().is_empty() => Some(text("reason", &why)?),
+        (true, _) => None,
+    };
+    write_transaction(conn, |conn| {
+        let request = load(conn, request_id)?;
+        authorize_shop(conn, request.order_id, member)?;
+        let to = if approve { "approved" } else { "rejected" };
+        let decided =
+            diesel::update(refund_requests::table.find(request_id).filter(refund_requests::status.eq("requested")))
+                .set((
+                    refund_requests::status.eq(to),
+                    refund_requests::decision_reason.eq(&why),
+                    refund_requests::decided_by.eq(member),
+                    refund_requests::decided_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(conn)?;
+        if decided == 0 {
+            return Err(CheckoutError::InvalidTransition { current: request.status, wanted: to.into() });
+        }
+        let mut restocked = Vec::new();
+        if approve {
+            let reason = format!("refund request {request_id} approved");
+            let (_, before) = transition(
+                conn,
+                request.order_id,
+                &Actor::Shop(member),
+                &["paid", "shipped", "received"],
+                "refunded",
+                &reason,
+            )?;
+            // Goods that never left the shop go back on the shelf; shipped goods are with the buyer.
+            if before == "paid" {
+                restocked = release_order(conn, request.order_id, Some(member), true)?;
+            }
+        }
+        Ok((load(conn, request_id)?, restocked))
+    })
+}
+
+/// For payments: the money went back. Safe to call twice (false the second time).
+pub fn mark_refunded(conn: &mut DbConn, request_id: i64) -> Result<bool, CheckoutError> {
+    write_transaction(conn, |conn| {
+        let request = load(conn, request_id)?;
+        match request.status.as_str() {
+            "refunded" => Ok(false),
+            "approved" => {
+                diesel::update(refund_requests::table.find(request_id).filter(refund_requests::status.eq("approved")))
+                    .set((
+                        refund_requests::status.eq("refunded"),
+                        refund_requests::refunded_at.eq(Utc::now().naive_utc()),
+                    ))
+                    .execute(conn)?;
+                Ok(true)
+            }
+            other => Err(CheckoutError::InvalidTransition { current: other.into(), wanted: "refunded".into() }),
+        }
+    })
+}
+
+/// Refund requests on a shop's orders, newest first, for its members.
+pub(crate) fn for_shop(conn: &mut DbConn, member: i64, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
+    crate::lifecycle::require_member(conn, shop_id, member)?;
+    Ok(refund_requests::table
+        .inner_join(orders::table)
+        .filter(orders::shop_id.eq(shop_id))
+        .order(refund_requests::id.desc())
+        .limit(200)
+        .select(RefundRequest::as_select())
+        .load(conn)?)
+}
