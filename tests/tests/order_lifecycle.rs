@@ -14,6 +14,8 @@ on_both_backends!(
     unpaid_orders_expire,
     refunds_restock_unshipped_orders_once,
     shipped_orders_are_received_automatically,
+    two_sweepers_release_stock_once,
+    every_illegal_transition_is_refused,
 );
 
 struct Setup {
@@ -291,4 +293,96 @@ async fn shipped_orders_are_received_automatically(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the order was never confirmed automatically");
+}
+
+async fn two_sweepers_release_stock_once(backend: Backend) {
+    let Some(a) = TestApp::spawn_with(backend, |c| {
+        c.order_payment_timeout_secs = 1;
+        c.order_sweep_interval_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let s = setup(&a, &admin).await;
+    let order = place(&a, &s, 3).await;
+    assert_eq!(stock(&a, &s).await, 7);
+    for _ in 0..60 {
+        let detail: Value = b.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+        if detail["status"] == "cancelled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Give the slower sweeper a chance to try too.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let detail: Value = a.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+    let cancellations = detail["events"].as_array().unwrap().iter().filter(|e| e["to_status"] == "cancelled").count();
+    assert_eq!(cancellations, 1);
+    assert_eq!(stock(&a, &s).await, 10, "released once, not twice");
+    let ledger: Value = a
+        .get_as(&s.seller, &format!("/api/v1/seller/skus/{}/ledger", s.product["skus"][0]["id"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger.as_array().unwrap().iter().filter(|e| e["reason"] == "release").count(), 1);
+}
+
+async fn every_illegal_transition_is_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let ship = json!({ "carrier": "EMS", "tracking_number": "E1" });
+    // An order in each state.
+    let pending = place(&app, &s, 1).await;
+    let paid = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(paid, "p".into()).await.unwrap();
+    let shipped = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(shipped, "p".into()).await.unwrap();
+    assert_eq!(app.post_as(&s.seller, &format!("/api/v1/seller/orders/{shipped}/ship"), &ship).await.status(), 204);
+    let received = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(received, "p".into()).await.unwrap();
+    app.post_as(&s.seller, &format!("/api/v1/seller/orders/{received}/ship"), &ship).await;
+    app.post_as(&s.buyer, &format!("/api/v1/orders/{received}/confirm-receipt"), &json!({})).await;
+    let cancelled = place(&app, &s, 1).await;
+    app.post_as(&s.buyer, &format!("/api/v1/orders/{cancelled}/cancel"), &json!({})).await;
+
+    let buyer_cancel = |id: i64| (s.buyer.clone(), format!("/api/v1/orders/{id}/cancel"), json!({}));
+    let seller_ship = |id: i64| (s.seller.clone(), format!("/api/v1/seller/orders/{id}/ship"), ship.clone());
+    let confirm = |id: i64| (s.buyer.clone(), format!("/api/v1/orders/{id}/confirm-receipt"), json!({}));
+    let seller_cancel =
+        |id: i64| (s.seller.clone(), format!("/api/v1/seller/orders/{id}/cancel"), json!({ "reason": "x" }));
+    let cases = [
+        (pending, "pending_payment", vec![seller_ship(pending), confirm(pending)]),
+        (paid, "paid", vec![buyer_cancel(paid), confirm(paid)]),
+        (shipped, "shipped", vec![buyer_cancel(shipped), seller_ship(shipped), seller_cancel(shipped)]),
+        (
+            received,
+            "received",
+            vec![buyer_cancel(received), seller_ship(received), confirm(received), seller_cancel(received)],
+        ),
+        (
+            cancelled,
+            "cancelled",
+            vec![buyer_cancel(cancelled), seller_ship(cancelled), confirm(cancelled), seller_cancel(cancelled)],
+        ),
+    ];
+    for (order, state, moves) in cases {
+        for (user, path, body) in moves {
+            let response = app.post_as(&user, &path, &body).await;
+            assert_eq!(response.status(), 409, "{path} on a {state} order");
+            let problem = problem(response).await;
+            assert_eq!(
+                (problem["code"].as_str(), problem["current_status"].as_str()),
+                (Some("invalid_transition"), Some(state)),
+                "{path}"
+            );
+        }
+        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+        assert_eq!(detail["status"], state, "refused moves change nothing");
+    }
+    assert!(app.app_state.orders.mark_paid(cancelled, "late".into()).await.is_err());
 }

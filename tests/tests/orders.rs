@@ -10,6 +10,7 @@ on_both_backends!(
     an_order_with_one_short_line_reserves_nothing,
     retries_with_the_same_key_never_buy_twice,
     a_checkout_becomes_one_order_per_shop_with_snapshots,
+    one_key_replayed_concurrently_places_once,
 );
 
 async fn buyer_with_address(app: &TestApp) -> (User, i64) {
@@ -200,4 +201,35 @@ async fn a_checkout_becomes_one_order_per_shop_with_snapshots(backend: Backend) 
     assert_eq!(app.get_as(&stranger, &format!("/api/v1/orders/{}", nut_order["id"])).await.status(), 404);
     let page: Value = app.get(&format!("/api/v1/products/{}", nuts["id"])).await.json().await.unwrap();
     assert_eq!(page["total_stock"], 3, "the product page shows the reserved stock at once");
+}
+
+async fn one_key_replayed_concurrently_places_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "粽子", "15.00", 100)).await;
+    let (buyer, address) = buyer_with_address(&app).await;
+    let body = json!({ "address_id": address, "items": [{ "sku_id": product["skus"][0]["id"], "quantity": 2 }] });
+    let app = std::sync::Arc::new(app);
+    let replays: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, buyer, body) = (app.clone(), buyer.clone(), body.clone());
+            tokio::spawn(async move {
+                let response = order(&app, &buyer, "double-tap", &body).await;
+                (response.status().as_u16(), response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut checkouts = std::collections::BTreeSet::new();
+    for replay in replays {
+        let (status, result) = replay.await.unwrap();
+        assert!(status == 200 || status == 201, "{status}: {result}");
+        created += usize::from(status == 201);
+        checkouts.insert(result["checkout_id"].as_i64().unwrap());
+    }
+    assert_eq!((created, checkouts.len()), (1, 1), "one order, the same answer twenty times");
+    let orders: Value = app.get_as(&buyer, "/api/v1/orders").await.json().await.unwrap();
+    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
+    assert_eq!(stock_of(&app, &seller, &product).await, 98);
 }

@@ -42,20 +42,20 @@ impl Orders {
         key: String,
         request: PlaceOrder,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
-        let placed = self.db.run(move |conn| orders::place(conn, user_id, &key, &request)).await;
-        let placed = match placed {
-            // Two requests with one key at once on PostgreSQL: the loser's insert hits the unique
-            // index after the winner commits; reading again replays the winner's answer.
-            Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )))) => {
-                return Err(CheckoutError::Conflict {
-                    code: "idempotency_key_in_flight",
-                    message: "a request with this Idempotency-Key is still being placed; retry".into(),
-                });
+        // Two requests with one key at once on PostgreSQL: the loser's insert hits the unique index
+        // only after the winner has committed, so running again finds and replays the winner's
+        // answer. (SQLite's IMMEDIATE transactions already serialise them.)
+        let mut attempts = 0;
+        let placed = loop {
+            attempts += 1;
+            let (key, request) = (key.clone(), request.clone());
+            match self.db.run(move |conn| orders::place(conn, user_id, &key, &request)).await {
+                Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )))) if attempts < 3 => continue,
+                other => break other?,
             }
-            other => other?,
         };
         match placed {
             Placed::New(result, changed) => {
