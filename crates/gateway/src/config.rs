@@ -323,9 +323,14 @@ fn describe(errors: figment::Error) -> String {
         .join("; ")
 }
 
-/// `BAZAAR_*` variables, minus those that configure the test suites or name the config file.
+/// `BAZAAR_*` variables, minus those that are not configuration: the test suites' backends, the
+/// config file's name, and the password `bazaar admin create` reads.
 fn environment() -> Env {
-    Env::prefixed(ENV_PREFIX).filter(|key| !key.as_str().starts_with("test_") && key.as_str() != "config")
+    // Keys arrive as written (upper case): compare without case.
+    Env::prefixed(ENV_PREFIX).filter(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        !key.starts_with("test_") && !matches!(key.as_str(), "config" | "admin_password")
+    })
 }
 
 /// Lists come as TOML arrays from the file and as `a,b` from the environment.

@@ -210,3 +210,26 @@ mod reqwest {
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
     }
 }
+
+#[test]
+fn admin_create_takes_the_password_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = bazaar(dir.path());
+    command
+        .args(["admin", "create", "--phone", "13800138000"])
+        .env("BAZAAR_ADMIN_PASSWORD", "admin-pass-1")
+        // The test suites' own variables are not configuration either.
+        .env("BAZAAR_TEST_POSTGRES_URL", "postgres://elsewhere/test");
+    let created = run(command);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created administrator +8613800138000"));
+    let mut again = bazaar(dir.path());
+    again.args(["admin", "create", "--phone", "13800138000"]);
+    assert!(
+        String::from_utf8_lossy(&run(again).stdout).contains("promoted"),
+        "a second run promotes, it does not fail"
+    );
+    let mut weak = bazaar(dir.path());
+    weak.args(["admin", "create", "--phone", "13900139000"]).env("BAZAAR_ADMIN_PASSWORD", "weak");
+    assert_one_line_failure(&run(weak), "password");
+}
