@@ -7,14 +7,28 @@ for line in io.lines(os.getenv("BUYERS")) do
 end
 local items = os.getenv("ITEMS")
 local counter = 0
-local prefix = tostring(math.random(1, 1000000000))
+local threads = 0
+
+-- Runs in the main state: gives each thread its own id, so keys never collide across threads.
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
+local shown = false
+response = function(status, headers, body)
+  if status >= 400 and not shown then
+    shown = true
+    io.stderr:write("first error " .. status .. ": " .. body .. "\n")
+  end
+end
 
 request = function()
   counter = counter + 1
   local buyer = buyers[(counter % #buyers) + 1]
   local headers = {
     ["Authorization"] = "Bearer " .. buyer.token,
-    ["Idempotency-Key"] = prefix .. "-" .. counter,
+    ["Idempotency-Key"] = os.time() .. "-" .. thread_id .. "-" .. counter,
     ["Content-Type"] = "application/json",
   }
   local body = '{"address_id":' .. buyer.address .. ',"items":' .. items .. '}'

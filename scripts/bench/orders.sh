@@ -32,7 +32,7 @@ for backend in ${backends[@]}; do
         if [ "$shape" = single ]; then items="[{\"sku_id\":$(sku 0),\"quantity\":1}]"; per=1
         else items="[{\"sku_id\":$(sku 1),\"quantity\":1},{\"sku_id\":$(sku 3),\"quantity\":1}]"; per=2; fi
         out=$(BUYERS="$BENCH_TMP/buyers" ITEMS="$items" wrk -t2 -c32 -d"${BENCH_SECONDS:-10}s" --latency \
-          -s "$BENCH_ROOT/scripts/bench/orders.lua" http://127.0.0.1:18580)
+          -s "$BENCH_ROOT/scripts/bench/orders.lua" http://127.0.0.1:18580 2>>"$BENCH_TMP/errors")
         rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
         bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
         p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
@@ -40,7 +40,7 @@ for backend in ${backends[@]}; do
       done
     else
       items="[{\"sku_id\":$(sku 0),\"quantity\":1}]"
-      out=$(BUYERS="$BENCH_TMP/buyers" ITEMS="$items" wrk -t2 -c1000 -d5s --latency -s "$BENCH_ROOT/scripts/bench/orders.lua" http://127.0.0.1:18580)
+      out=$(BUYERS="$BENCH_TMP/buyers" ITEMS="$items" wrk -t2 -c1000 -d5s --latency -s "$BENCH_ROOT/scripts/bench/orders.lua" http://127.0.0.1:18580 2>>"$BENCH_TMP/errors")
       total=$(awk '/requests in/ { print $1 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
       p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
       ledger=$(curl -s -H "authorization: Bearer $(seller 0)" "http://127.0.0.1:18580/api/v1/seller/skus/$(sku 0)/ledger")
@@ -53,3 +53,5 @@ for backend in ${backends[@]}; do
 done
 echo
 echo "Load generator and server share $(nproc) cores."
+[ -s "$BENCH_TMP/errors" ] && { echo "First errors seen:"; sort -u "$BENCH_TMP/errors" | head -5; }
+true

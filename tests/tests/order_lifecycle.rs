@@ -16,6 +16,8 @@ on_both_backends!(
     shipped_orders_are_received_automatically,
     two_sweepers_release_stock_once,
     every_illegal_transition_is_refused,
+    received_orders_complete_when_the_after_sales_window_closes,
+    the_seller_inbox_filters_by_day,
 );
 
 struct Setup {
@@ -385,4 +387,59 @@ async fn every_illegal_transition_is_refused(backend: Backend) {
         assert_eq!(detail["status"], state, "refused moves change nothing");
     }
     assert!(app.app_state.orders.mark_paid(cancelled, "late".into()).await.is_err());
+}
+
+async fn received_orders_complete_when_the_after_sales_window_closes(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.order_complete_after_secs = 1;
+        c.order_sweep_interval_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 1).await;
+    app.app_state.orders.mark_paid(order, "p".into()).await.unwrap();
+    app.post_as(
+        &s.seller,
+        &format!("/api/v1/seller/orders/{order}/ship"),
+        &json!({ "carrier": "京东", "tracking_number": "JD1" }),
+    )
+    .await;
+    app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/confirm-receipt"), &json!({})).await;
+    let mut status = Value::Null;
+    for _ in 0..60 {
+        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+        status = detail["status"].clone();
+        if status == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "completed");
+    let late =
+        app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/refund-requests"), &json!({ "reason": "太晚了" })).await;
+    assert_eq!(problem(late).await["current_status"], "completed", "no refunds after the window");
+}
+
+async fn the_seller_inbox_filters_by_day(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let s = setup(&app, &admin).await;
+    let order = place(&app, &s, 1).await;
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    let inbox = |query: String| {
+        let (app, seller) = (&app, s.seller.clone());
+        async move { app.get_as(&seller, &format!("/api/v1/seller/orders?shop_id={}&{query}", s.shop)).await }
+    };
+    let found: Value = inbox(format!("from={today}&to={today}")).await.json().await.unwrap();
+    assert_eq!(found["items"][0]["id"], order);
+    let before: Value = inbox(format!("to={yesterday}")).await.json().await.unwrap();
+    assert_eq!(before["items"], json!([]));
+    let after: Value = inbox(format!("from={}", today.succ_opt().unwrap())).await.json().await.unwrap();
+    assert_eq!(after["items"], json!([]));
+    assert_eq!(inbox("from=not-a-day".into()).await.status(), 400);
 }

@@ -240,6 +240,25 @@ pub(crate) fn shipped_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i6
         .load(conn)?)
 }
 
+/// Received orders whose after-sales window closed before `cutoff` (the last change of a received
+/// order is its receipt, so `updated_at` is the receipt time).
+pub(crate) fn received_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+    Ok(orders::table
+        .filter(orders::status.eq("received"))
+        .filter(orders::updated_at.lt(cutoff))
+        .order(orders::updated_at.asc())
+        .limit(limit)
+        .select(orders::id)
+        .load(conn)?)
+}
+
+/// Closes an order once refunds can no longer be asked for.
+pub(crate) fn complete(conn: &mut DbConn, order_id: i64) -> Result<(), CheckoutError> {
+    write_transaction(conn, |conn| {
+        transition(conn, order_id, &Actor::System, &["received"], "completed", "after_sales_window_closed").map(drop)
+    })
+}
+
 /// Confirms receipt on the buyer's behalf after the waiting period.
 pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), CheckoutError> {
     write_transaction(conn, |conn| {
@@ -247,23 +266,27 @@ pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), Check
     })
 }
 
-/// Orders of a shop for its members, newest first, optionally in one state.
+/// Orders of a shop for its members, newest first, optionally in one state and placed between
+/// two times (from inclusive, until exclusive).
 pub(crate) fn shop_orders(
     conn: &mut DbConn,
     member: i64,
     shop_id: i64,
     status: Option<String>,
+    placed_between: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<i64>, CheckoutError> {
-    let role = bazaar_identity::shop_role(conn, shop_id, member)
-        .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?;
-    if role.is_none() {
-        return Err(CheckoutError::Forbidden("only the shop's owner and staff see its orders"));
-    }
+    require_member(conn, shop_id, member)?;
     let mut query = orders::table.filter(orders::shop_id.eq(shop_id)).into_boxed();
     if let Some(status) = status {
         query = query.filter(orders::status.eq(status));
+    }
+    if let Some(from) = placed_between.0 {
+        query = query.filter(orders::created_at.ge(from));
+    }
+    if let Some(until) = placed_between.1 {
+        query = query.filter(orders::created_at.lt(until));
     }
     if let Some(before) = before {
         query = query.filter(orders::id.lt(before));

@@ -201,18 +201,34 @@ impl Orders {
         Ok(confirmed)
     }
 
+    /// Completes received orders whose after-sales window (`window`) has closed; returns how many.
+    pub async fn complete_settled(&self, window: Duration) -> Result<usize, CheckoutError> {
+        let cutoff = Utc::now().naive_utc() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+        let due = self.db.run(move |conn| lifecycle::received_before(conn, cutoff, 500)).await?;
+        let mut completed = 0;
+        for order_id in due {
+            match self.db.run(move |conn| lifecycle::complete(conn, order_id)).await {
+                Ok(()) => completed += 1,
+                Err(CheckoutError::InvalidTransition { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(completed)
+    }
+
     /// A shop's orders for its members, newest first.
     pub async fn shop_orders(
         &self,
         member: i64,
         shop_id: i64,
         status: Option<String>,
+        placed_between: (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>),
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<OrderDetail>, CheckoutError> {
         self.db
             .run(move |conn| {
-                let ids = lifecycle::shop_orders(conn, member, shop_id, status, before, limit)?;
+                let ids = lifecycle::shop_orders(conn, member, shop_id, status, placed_between, before, limit)?;
                 ids.into_iter()
                     .map(|id| {
                         let order = orders::load_any(conn, id)?;

@@ -71,6 +71,7 @@ impl Application {
             orders.clone(),
             Duration::from_secs(config.order_payment_timeout_secs),
             Duration::from_secs(config.order_auto_receive_secs),
+            Duration::from_secs(config.order_complete_after_secs),
             Duration::from_secs(config.order_sweep_interval_secs),
         ));
         let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders };
@@ -100,7 +101,13 @@ impl Application {
 /// Cancels orders left unpaid past their time (releasing their stock) and confirms receipt of
 /// orders shipped long ago. Every gateway runs it; the conditional status change makes each order
 /// move once however many race for it.
-async fn sweep_orders(orders: Orders, payment_timeout: Duration, auto_receive: Duration, every: Duration) {
+async fn sweep_orders(
+    orders: Orders,
+    payment_timeout: Duration,
+    auto_receive: Duration,
+    complete_after: Duration,
+    every: Duration,
+) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
@@ -113,6 +120,11 @@ async fn sweep_orders(orders: Orders, payment_timeout: Duration, auto_receive: D
             Ok(0) => {}
             Ok(confirmed) => tracing::info!(confirmed, "confirmed receipt of long-shipped orders"),
             Err(err) => tracing::warn!(error = %err, "receipt sweep failed; retrying next tick"),
+        }
+        match orders.complete_settled(complete_after).await {
+            Ok(0) => {}
+            Ok(completed) => tracing::info!(completed, "completed orders past their after-sales window"),
+            Err(err) => tracing::warn!(error = %err, "completion sweep failed; retrying next tick"),
         }
     }
 }

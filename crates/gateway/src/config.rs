@@ -86,6 +86,8 @@ pub struct Config {
     pub order_payment_timeout_secs: u64,
     /// Shipped orders the buyer has not confirmed are confirmed after this long.
     pub order_auto_receive_secs: u64,
+    /// Received orders are completed (no more refund requests) after this long.
+    pub order_complete_after_secs: u64,
     /// How often the sweeper looks for unpaid orders past their time.
     pub order_sweep_interval_secs: u64,
     /// HTTP worker threads; 0 means one per core.
@@ -130,6 +132,7 @@ impl Default for Config {
             cached_product_pages: 20_000,
             order_payment_timeout_secs: 15 * 60,
             order_auto_receive_secs: 10 * 24 * 3600,
+            order_complete_after_secs: 7 * 24 * 3600,
             order_sweep_interval_secs: 30,
             workers: 0,
             shutdown_timeout_secs: 10,

@@ -24,6 +24,10 @@ pub struct InboxFilter {
     shop_id: i64,
     /// e.g. `paid` for orders waiting to ship.
     status: Option<String>,
+    /// Placed on or after this day (UTC), `YYYY-MM-DD`.
+    from: Option<chrono::NaiveDate>,
+    /// Placed on or before this day (UTC), `YYYY-MM-DD`.
+    to: Option<chrono::NaiveDate>,
 }
 
 /// The shop's orders, newest first (owner and staff).
@@ -37,8 +41,12 @@ pub async fn inbox(
 ) -> Result<web::Json<Page<OrderDetail>>, ApiError> {
     let (before, limit) = page.parse::<i64>()?;
     let filter = filter.into_inner();
-    let orders =
-        state.orders.shop_orders(principal.user_id, filter.shop_id, filter.status, before, limit.probe()).await?;
+    let from = filter.from.and_then(|day| day.and_hms_opt(0, 0, 0));
+    let until = filter.to.and_then(|day| day.succ_opt()).and_then(|day| day.and_hms_opt(0, 0, 0));
+    let orders = state
+        .orders
+        .shop_orders(principal.user_id, filter.shop_id, filter.status, (from, until), before, limit.probe())
+        .await?;
     Ok(web::Json(Page::from_probe(orders, limit, |order| order.order.id)))
 }
 
