@@ -161,9 +161,17 @@ async fn a_checkout_becomes_one_order_per_shop_with_snapshots(backend: Backend) 
     for (sku, quantity) in [(tea["skus"][0]["id"].clone(), 1), (nuts["skus"][0]["id"].clone(), 2)] {
         app.post_as(&buyer, "/api/v1/cart/items", &json!({ "sku_id": sku, "quantity": quantity })).await;
     }
+    // The tea shop has its own rule: 8.00, free only from 500.00.
+    let rule = json!({ "shipping_fee": "8.00", "free_shipping_from": "500.00" });
+    let page: Value =
+        app.patch_as(&tea_seller, &format!("/api/v1/shops/{tea_shop}"), &rule).await.json().await.unwrap();
+    assert_eq!((page["shipping_fee"].as_str(), page["free_shipping_from"].as_str()), (Some("8.00"), Some("500.00")));
+    let negative =
+        app.patch_as(&tea_seller, &format!("/api/v1/shops/{tea_shop}"), &json!({ "shipping_fee": "-1.00" })).await;
+    assert_eq!(problem(negative).await["field"], "shipping_fee");
     let preview: Value = app.post_as(&buyer, "/api/v1/checkout/preview", &json!({})).await.json().await.unwrap();
     assert_eq!(preview["shops"].as_array().unwrap().len(), 2);
-    assert_eq!(preview["total"], "190.00");
+    assert_eq!(preview["total"], "198.00");
     assert!(preview["shops"].as_array().unwrap().iter().all(|s| s["adjustments"] == json!([])));
     assert_eq!(preview["shops"][0]["lines"][0]["in_stock"], true);
     let placed = order(&app, &buyer, "cart-1", &json!({ "address_id": address })).await;
@@ -175,10 +183,14 @@ async fn a_checkout_becomes_one_order_per_shop_with_snapshots(backend: Backend) 
     let nut_order = orders.iter().find(|o| o["shop_id"] == snack_shop).unwrap();
     assert_eq!(
         (tea_order["shipping_fee"].as_str(), tea_order["total"].as_str()),
-        (Some("0.00"), Some("120.00")),
-        "free from 99.00"
+        (Some("8.00"), Some("128.00")),
+        "the tea shop's own rule"
     );
-    assert_eq!((nut_order["shipping_fee"].as_str(), nut_order["total"].as_str()), (Some("10.00"), Some("70.00")));
+    assert_eq!(
+        (nut_order["shipping_fee"].as_str(), nut_order["total"].as_str()),
+        (Some("10.00"), Some("70.00")),
+        "the default rule"
+    );
     assert_eq!(placed["total"], preview["total"], "placing charges what the preview said");
     assert_eq!(tea_order["status"], "pending_payment");
     assert_eq!(tea_order["address"]["detail"], "文三路 1 号");

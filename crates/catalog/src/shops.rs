@@ -31,6 +31,13 @@ pub struct ShopPage {
     pub followers_count: i64,
     pub rating_avg: Option<f64>,
     pub rating_count: i64,
+    /// Shipping per order, free from `free_shipping_from`.
+    #[serde(serialize_with = "bazaar_core::money::serialize_minor")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub shipping_fee: i64,
+    #[serde(serialize_with = "bazaar_core::money::serialize_minor")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub free_shipping_from: i64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,6 +55,10 @@ pub struct ShopPatch {
     /// e.g. `"09:00-21:00"`.
     pub business_hours: Option<String>,
     pub service_hours: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub shipping_fee: Option<bazaar_core::Money>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub free_shipping_from: Option<bazaar_core::Money>,
 }
 
 pub(crate) fn page(conn: &mut DbConn, shop_id: i64) -> Result<ShopPage, CatalogError> {
@@ -136,6 +147,17 @@ pub(crate) fn update(conn: &mut DbConn, actor: i64, shop_id: i64, patch: ShopPat
     }
     if let Some(service) = patch.service_hours.as_deref().map(|h| hours("service_hours", h)).transpose()? {
         diesel::update(target).set(shops::service_hours.eq(service)).execute(conn)?;
+    }
+    for (field, amount) in [("shipping_fee", patch.shipping_fee), ("free_shipping_from", patch.free_shipping_from)] {
+        if amount.is_some_and(|amount| amount < bazaar_core::Money::ZERO) {
+            return Err(CatalogError::invalid(field, "must be 0 or more"));
+        }
+    }
+    if let Some(fee) = patch.shipping_fee {
+        diesel::update(target).set(shops::shipping_fee.eq(fee.to_minor())).execute(conn)?;
+    }
+    if let Some(threshold) = patch.free_shipping_from {
+        diesel::update(target).set(shops::free_shipping_from.eq(threshold.to_minor())).execute(conn)?;
     }
     diesel::update(target).set(shops::updated_at.eq(Utc::now().naive_utc())).execute(conn)?;
     announce(conn, shop_id, "updated")?;

@@ -14,10 +14,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// Shipping per shop order until shops configure their own rule: a flat fee, free from a threshold.
-pub const SHIPPING_FEE: i64 = 1_000;
-pub const FREE_SHIPPING_FROM: i64 = 9_900;
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -152,14 +148,16 @@ pub(crate) fn quote(conn: &mut DbConn, wanted: &BTreeMap<i64, i32>) -> Result<Ve
         let sellable = sellable(conn, sku_id)?;
         by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
     }
-    Ok(by_shop
-        .into_iter()
-        .map(|(shop_id, lines)| {
-            let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
-            let shipping = if subtotal >= FREE_SHIPPING_FROM { 0 } else { SHIPPING_FEE };
-            ShopQuote { shop_id, lines, subtotal, shipping, adjustments: Vec::new() }
-        })
-        .collect())
+    let mut quotes = Vec::with_capacity(by_shop.len());
+    for (shop_id, lines) in by_shop {
+        // Each shop's own rule: a flat fee per order, free from a threshold.
+        let (fee, free_from): (i64, i64) =
+            shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).first(conn)?;
+        let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
+        let shipping = if subtotal >= free_from { 0 } else { fee };
+        quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments: Vec::new() });
+    }
+    Ok(quotes)
 }
 
 /// What placing led to, and which products' stock changed (for cache invalidation).

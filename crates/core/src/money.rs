@@ -73,6 +73,11 @@ impl Money {
     }
 }
 
+/// Serialises an amount stored in minor units (fen) the way `Money` is shown: `"10.00"`.
+pub fn serialize_minor<S: serde::Serializer>(minor: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    Money::from_minor(*minor).serialize(serializer)
+}
+
 impl TryFrom<Decimal> for Money {
     type Error = MoneyError;
     fn try_from(amount: Decimal) -> Result<Self, Self::Error> {

@@ -96,6 +96,8 @@ diesel::table! {
         followers_count -> BigInt,
         rating_avg -> Nullable<Double>,
         rating_count -> BigInt,
+        shipping_fee -> BigInt,
+        free_shipping_from -> BigInt,
     }
 }
 
