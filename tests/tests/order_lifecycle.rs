@@ -60,6 +60,34 @@ async fn place(app: &TestApp, s: &Setup, quantity: i32) -> i64 {
     response.json::<Value>().await.unwrap()["orders"][0]["id"].as_i64().unwrap()
 }
 
+/// The order's detail once it reaches `status` (the sweeper runs every second in these tests).
+async fn when_status(app: &TestApp, buyer: &User, order: i64, status: &str) -> Value {
+    for _ in 0..60 {
+        let detail: Value = app.get_as(buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
+        if detail["status"] == status {
+            return detail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("order {order} never became {status}");
+}
+
+/// A gateway whose sweeper runs every second, with `adjust` setting its waiting periods.
+async fn with_sweeper(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway::Config)) -> Option<TestApp> {
+    TestApp::spawn_with(backend, |c| {
+        c.order_sweep_interval_secs = 1;
+        adjust(c);
+    })
+    .await
+}
+
+/// Pays and ships an order.
+async fn pay_and_ship(app: &TestApp, s: &Setup, order: i64) {
+    app.app_state.orders.mark_paid(order, "pay".into()).await.unwrap();
+    let ship = json!({ "carrier": "中通", "tracking_number": "ZT9" });
+    assert_eq!(app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/ship"), &ship).await.status(), 204);
+}
+
 async fn stock(app: &TestApp, s: &Setup) -> i64 {
     let view: Value =
         app.get_as(&s.seller, &format!("/api/v1/seller/products/{}", s.product["id"])).await.json().await.unwrap();
@@ -160,31 +188,15 @@ async fn shops_cancel_with_a_reason(backend: Backend) {
 }
 
 async fn unpaid_orders_expire(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.order_payment_timeout_secs = 1;
-        c.order_sweep_interval_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = with_sweeper(backend, |c| c.order_payment_timeout_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let unpaid = place(&app, &s, 2).await;
     let paid = place(&app, &s, 1).await;
     app.app_state.orders.mark_paid(paid, "pay-2".into()).await.unwrap();
-    let mut status = Value::Null;
-    for _ in 0..60 {
-        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{unpaid}")).await.json().await.unwrap();
-        status = detail["status"].clone();
-        if status == "cancelled" {
-            assert_eq!(detail["events"][1]["reason"], "payment_timeout");
-            assert!(detail["events"][1]["actor_id"].is_null());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, "cancelled", "the sweeper cancels unpaid orders past their time");
+    let detail = when_status(&app, &s.buyer, unpaid, "cancelled").await;
+    assert_eq!(detail["events"][1]["reason"], "payment_timeout");
+    assert!(detail["events"][1]["actor_id"].is_null());
     assert_eq!(stock(&app, &s).await, 9, "its 2 are back; the paid order's 1 is not");
     let still: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{paid}")).await.json().await.unwrap();
     assert_eq!(still["status"], "paid");
@@ -268,68 +280,31 @@ async fn refunds_restock_unshipped_orders_once(backend: Backend) {
 }
 
 async fn shipped_orders_are_received_automatically(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.order_auto_receive_secs = 1;
-        c.order_sweep_interval_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = with_sweeper(backend, |c| c.order_auto_receive_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let order = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(order, "pay".into()).await.unwrap();
-    app.post_as(
-        &s.seller,
-        &format!("/api/v1/seller/orders/{order}/ship"),
-        &json!({ "carrier": "中通", "tracking_number": "ZT9" }),
-    )
-    .await;
-    for _ in 0..60 {
-        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
-        if detail["status"] == "received" {
-            assert_eq!(detail["events"].as_array().unwrap().last().unwrap()["reason"], "auto_confirmed");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the order was never confirmed automatically");
+    pay_and_ship(&app, &s, order).await;
+    let detail = when_status(&app, &s.buyer, order, "received").await;
+    assert_eq!(detail["events"].as_array().unwrap().last().unwrap()["reason"], "auto_confirmed");
 }
 
 async fn two_sweepers_release_stock_once(backend: Backend) {
-    let Some(a) = TestApp::spawn_with(backend, |c| {
-        c.order_payment_timeout_secs = 1;
-        c.order_sweep_interval_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(a) = with_sweeper(backend, |c| c.order_payment_timeout_secs = 1).await else { return };
     let b = a.spawn_sibling().await;
     let admin = a.admin().await;
     let s = setup(&a, &admin).await;
     let order = place(&a, &s, 3).await;
     assert_eq!(stock(&a, &s).await, 7);
-    for _ in 0..60 {
-        let detail: Value = b.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
-        if detail["status"] == "cancelled" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    when_status(&b, &s.buyer, order, "cancelled").await;
     // Give the slower sweeper a chance to try too.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let detail: Value = a.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
     let cancellations = detail["events"].as_array().unwrap().iter().filter(|e| e["to_status"] == "cancelled").count();
     assert_eq!(cancellations, 1);
     assert_eq!(stock(&a, &s).await, 10, "released once, not twice");
-    let ledger: Value = a
-        .get_as(&s.seller, &format!("/api/v1/seller/skus/{}/ledger", s.product["skus"][0]["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sku = s.product["skus"][0]["id"].clone();
+    let ledger: Value = a.get_as(&s.seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await.json().await.unwrap();
     assert_eq!(ledger.as_array().unwrap().iter().filter(|e| e["reason"] == "release").count(), 1);
 }
 
@@ -390,35 +365,13 @@ async fn every_illegal_transition_is_refused(backend: Backend) {
 }
 
 async fn received_orders_complete_when_the_after_sales_window_closes(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.order_complete_after_secs = 1;
-        c.order_sweep_interval_secs = 1;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = with_sweeper(backend, |c| c.order_complete_after_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let order = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(order, "p".into()).await.unwrap();
-    app.post_as(
-        &s.seller,
-        &format!("/api/v1/seller/orders/{order}/ship"),
-        &json!({ "carrier": "京东", "tracking_number": "JD1" }),
-    )
-    .await;
+    pay_and_ship(&app, &s, order).await;
     app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/confirm-receipt"), &json!({})).await;
-    let mut status = Value::Null;
-    for _ in 0..60 {
-        let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
-        status = detail["status"].clone();
-        if status == "completed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, "completed");
+    when_status(&app, &s.buyer, order, "completed").await;
     let late =
         app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/refund-requests"), &json!({ "reason": "太晚了" })).await;
     assert_eq!(problem(late).await["current_status"], "completed", "no refunds after the window");

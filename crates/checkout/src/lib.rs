@@ -4,13 +4,13 @@
 mod cart;
 mod lifecycle;
 mod orders;
+mod preview;
 mod refunds;
 mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
 pub use lifecycle::{OrderEvent, mark_paid};
-pub use orders::{
-    Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder, Preview, PreviewRequest,
-};
+pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
+pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};

@@ -193,7 +193,11 @@ fn address_snapshot(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<
 }
 
 /// The lines to order: the request's (merged by SKU), or the cart's buyable lines.
-fn lines(conn: &mut DbConn, user_id: i64, request: &PlaceOrder) -> Result<(BTreeMap<i64, i32>, bool), CheckoutError> {
+pub(crate) fn lines(
+    conn: &mut DbConn,
+    user_id: i64,
+    request: &PlaceOrder,
+) -> Result<(BTreeMap<i64, i32>, bool), CheckoutError> {
     let mut merged = BTreeMap::new();
     let from_cart = request.items.is_none();
     match &request.items {
@@ -437,79 +441,4 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
             .collect(),
         created_at: row.8.and_utc(),
     })
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PreviewRequest {
-    /// What to buy; without it, the cart.
-    pub items: Option<Vec<OrderLine>>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PreviewLine {
-    pub sku_id: i64,
-    pub title: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub unit_price: Money,
-    pub quantity: i32,
-    /// Enough stock right now (placing reserves it; this only looks).
-    pub in_stock: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PreviewShop {
-    pub shop_id: i64,
-    pub lines: Vec<PreviewLine>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub subtotal: Money,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub shipping_fee: Money,
-    pub adjustments: Vec<Adjustment>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub total: Money,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Preview {
-    pub shops: Vec<PreviewShop>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub total: Money,
-}
-
-/// Totals per shop before placing, computed exactly as placing will.
-pub(crate) fn preview(conn: &mut DbConn, user_id: i64, request: &PreviewRequest) -> Result<Preview, CheckoutError> {
-    let as_order = PlaceOrder { address_id: 0, items: request.items.clone() };
-    let (wanted, _) = lines(conn, user_id, &as_order)?;
-    let quotes = quote(conn, &wanted)?;
-    let mut shops_out = Vec::with_capacity(quotes.len());
-    let mut grand = 0;
-    for quote in quotes {
-        let total = quote.total();
-        grand += total;
-        let mut lines = Vec::with_capacity(quote.lines.len());
-        for (sku, quantity) in &quote.lines {
-            let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).first(conn)?;
-            lines.push(PreviewLine {
-                sku_id: sku.sku_id,
-                title: sku.title.clone(),
-                unit_price: Money::from_minor(sku.price),
-                quantity: *quantity,
-                in_stock: stock >= i64::from(*quantity),
-            });
-        }
-        shops_out.push(PreviewShop {
-            shop_id: quote.shop_id,
-            lines,
-            subtotal: Money::from_minor(quote.subtotal),
-            shipping_fee: Money::from_minor(quote.shipping),
-            adjustments: quote.adjustments,
-            total: Money::from_minor(total),
-        });
-    }
-    Ok(Preview { shops: shops_out, total: Money::from_minor(grand) })
 }

@@ -67,12 +67,8 @@ impl Orders {
     }
 
     /// Totals per shop before placing.
-    pub async fn preview(
-        &self,
-        user_id: i64,
-        request: crate::orders::PreviewRequest,
-    ) -> Result<crate::orders::Preview, CheckoutError> {
-        self.db.run(move |conn| orders::preview(conn, user_id, &request)).await
+    pub async fn preview(&self, user_id: i64, request: crate::PreviewRequest) -> Result<crate::Preview, CheckoutError> {
+        self.db.run(move |conn| crate::preview::preview(conn, user_id, &request)).await
     }
 
     pub async fn list(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<OrderView>, CheckoutError> {
