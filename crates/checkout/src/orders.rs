@@ -44,6 +44,27 @@ pub struct OrderItemView {
     pub quantity: i32,
 }
 
+impl OrderItemView {
+    /// From the stored snapshot: specs as JSON text, the price in fen.
+    fn from_stored(
+        sku_id: i64,
+        product_id: i64,
+        title: String,
+        specs: &str,
+        price: i64,
+        quantity: i32,
+    ) -> OrderItemView {
+        OrderItemView {
+            sku_id,
+            product_id,
+            title,
+            specs: serde_json::from_str(specs).unwrap_or_default(),
+            unit_price: Money::from_minor(price),
+            quantity,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
@@ -302,14 +323,7 @@ pub(crate) fn place(conn: &mut DbConn, user_id: i64, key: &str, request: &PlaceO
                     ))
                     .execute(conn)?;
                 changed_products.push(product_id);
-                items.push(OrderItemView {
-                    sku_id,
-                    product_id,
-                    title,
-                    specs: serde_json::from_str(&specs).unwrap_or_default(),
-                    unit_price: Money::from_minor(price),
-                    quantity,
-                });
+                items.push(OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity));
             }
             record_event(conn, order_id, None, "pending_payment", Some(user_id), "placed", now)?;
             views.push(OrderView {
@@ -430,13 +444,8 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
         address: serde_json::from_str(&row.7).unwrap_or_default(),
         items: items
             .into_iter()
-            .map(|(sku_id, product_id, title, specs, price, quantity)| OrderItemView {
-                sku_id,
-                product_id,
-                title,
-                specs: serde_json::from_str(&specs).unwrap_or_default(),
-                unit_price: Money::from_minor(price),
-                quantity,
+            .map(|(sku_id, product_id, title, specs, price, quantity)| {
+                OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity)
             })
             .collect(),
         created_at: row.8.and_utc(),
