@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::net::SocketAddr;
 
 pub mod catalog;
+pub mod chat;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};
 
@@ -88,6 +89,11 @@ impl TestApp {
         config.data_dir = data_dir.path().to_path_buf();
         config.port = 0;
         TestApp::start(config, None, data_dir).await
+    }
+
+    /// Stops this gateway gracefully (its database stays, for a sibling or a restart).
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -13,6 +13,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use bazaar_catalog::Catalog;
+use bazaar_chat::Chat;
 use bazaar_checkout::{Cart, Orders};
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
@@ -41,7 +42,21 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
-pub use actix_web::dev::ServerHandle;
+/// Stops the gateway: chat sockets are told the server is going away first, because a graceful
+/// stop otherwise waits out its whole timeout for connections that never end by themselves.
+#[derive(Clone)]
+pub struct ServerHandle {
+    server: actix_web::dev::ServerHandle,
+    hub: bazaar_chat::Hub,
+}
+
+impl ServerHandle {
+    /// Sends the stop command at once; the returned future waits for the server to finish.
+    pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> + use<> {
+        self.hub.shut_down();
+        self.server.stop(graceful)
+    }
+}
 
 pub struct Application {
     server: Server,
@@ -74,7 +89,10 @@ impl Application {
             Duration::from_secs(config.order_complete_after_secs),
             Duration::from_secs(config.order_sweep_interval_secs),
         ));
-        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders };
+        let chat = Chat::new(db.clone(), kv.clone());
+        let deliver = chat.follow().await.map_err(|source| StartError::Kv { source })?;
+        tokio::spawn(deliver);
+        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders, chat };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }
@@ -89,12 +107,45 @@ impl Application {
 
     /// A handle that stops the server (gracefully with `stop(true)`).
     pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+        ServerHandle { server: self.server.handle(), hub: self.state.chat.hub().clone() }
     }
 
     /// Serves until stopped by SIGINT/SIGTERM or a handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.handle();
+        let signals = tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: closing chat connections, finishing requests in flight");
+            handle.stop(true).await;
+        });
+        let outcome = self.server.await;
+        signals.abort();
+        outcome
+    }
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM. If a handler cannot be installed, that signal is simply
+/// not listened for (the process can still be stopped by the other, or killed).
+async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
 
@@ -244,7 +295,9 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             .wrap(from_fn(metrics::record))
             .wrap(from_fn(request_id::assign))
     })
-    .shutdown_timeout(shutdown_secs);
+    .shutdown_timeout(shutdown_secs)
+    // Signals are handled in `run_until_stopped`, which closes chat sockets before stopping.
+    .disable_signals();
     if workers > 0 {
         server = server.workers(workers);
     }

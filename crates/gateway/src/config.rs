@@ -90,6 +90,15 @@ pub struct Config {
     pub order_complete_after_secs: u64,
     /// How often the sweeper looks for unpaid orders past their time.
     pub order_sweep_interval_secs: u64,
+    /// Chat WebSocket: the server pings this often, and closes a connection silent for
+    /// `chat_idle_timeout_secs` (a phone that lost its network without closing).
+    pub chat_heartbeat_secs: u64,
+    pub chat_idle_timeout_secs: u64,
+    /// Largest WebSocket frame (or message assembled from continuations) a client may send.
+    pub chat_max_frame_bytes: usize,
+    /// Per-connection frame rate: a steady rate and the burst above it.
+    pub chat_frames_per_sec: u32,
+    pub chat_frame_burst: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -134,6 +143,11 @@ impl Default for Config {
             order_auto_receive_secs: 10 * 24 * 3600,
             order_complete_after_secs: 7 * 24 * 3600,
             order_sweep_interval_secs: 30,
+            chat_heartbeat_secs: 20,
+            chat_idle_timeout_secs: 60,
+            chat_max_frame_bytes: 16 * 1024,
+            chat_frames_per_sec: 10,
+            chat_frame_burst: 30,
             workers: 0,
             shutdown_timeout_secs: 10,
         }
@@ -219,6 +233,15 @@ impl Config {
         }
         if self.order_payment_timeout_secs < 1 || self.order_sweep_interval_secs < 1 {
             return invalid("order_payment_timeout_secs", "and order_sweep_interval_secs must be at least 1");
+        }
+        if self.chat_heartbeat_secs < 1 || self.chat_idle_timeout_secs <= self.chat_heartbeat_secs {
+            return invalid("chat_idle_timeout_secs", "must be longer than chat_heartbeat_secs (at least 1)");
+        }
+        if !(256..=1024 * 1024).contains(&self.chat_max_frame_bytes) {
+            return invalid("chat_max_frame_bytes", "must be between 256 and 1048576");
+        }
+        if self.chat_frames_per_sec < 1 || self.chat_frame_burst < 1 {
+            return invalid("chat_frames_per_sec", "and chat_frame_burst must be at least 1");
         }
         if self.password_hash_memory_kib < 64 {
             return invalid("password_hash_memory_kib", "must be at least 64");

@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use bazaar_catalog::CatalogError;
+use bazaar_chat::ChatError;
 use bazaar_checkout::CheckoutError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
@@ -66,6 +67,19 @@ impl ApiError {
             extensions: serde_json::Map::new(),
             headers: Vec::new(),
         }))
+    }
+
+    /// The detail and field, for channels that are not HTTP (WebSocket error frames).
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.0.field.as_deref()
+    }
+
+    pub fn extensions(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.0.extensions
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
@@ -293,6 +307,23 @@ impl From<CheckoutError> for ApiError {
             }
             CheckoutError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
             CheckoutError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(err: ChatError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            ChatError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
+            }
+            ChatError::NotFound(_) => ApiError::not_found(detail),
+            ChatError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            ChatError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
+            ChatError::Blocked => ApiError::new(StatusCode::FORBIDDEN, "chat_blocked", detail),
+            ChatError::Db(db) => db.into(),
+            ChatError::Kv(kv) => kv.into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use bazaar_catalog::Catalog;
+use bazaar_chat::Chat;
 use bazaar_checkout::{Cart, Orders};
 use bazaar_db::Database;
 use bazaar_identity::Identity;
@@ -17,4 +18,5 @@ pub struct AppState {
     pub catalog: Catalog,
     pub cart: Cart,
     pub orders: Orders,
+    pub chat: Chat,
 }

@@ -6,6 +6,9 @@ pub mod admin;
 pub mod admin_catalog;
 pub mod auth;
 pub mod cart;
+pub mod chat;
+pub mod chat_tools;
+pub mod chat_ws;
 pub mod health;
 pub mod me;
 pub mod ops;
@@ -41,7 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(admin_catalog::routes)
                 .configure(cart::routes)
                 .configure(orders::routes)
-                .configure(seller_orders::routes),
+                .configure(seller_orders::routes)
+                .configure(chat::routes)
+                .configure(chat_ws::routes)
+                .configure(chat_tools::routes),
         );
     if config.sandbox {
         cfg.configure(sandbox::routes);

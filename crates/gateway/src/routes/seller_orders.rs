@@ -67,7 +67,13 @@ pub async fn ship(
     id: web::Path<i64>,
     Json(body): Json<Shipment>,
 ) -> Result<HttpResponse, ApiError> {
-    state.orders.ship(principal.user_id, id.into_inner(), body.carrier, body.tracking_number).await?;
+    let order_id = id.into_inner();
+    let notice = format!("订单已发货 Your order has shipped: {} {}", body.carrier.trim(), body.tracking_number.trim());
+    state.orders.ship(principal.user_id, order_id, body.carrier, body.tracking_number).await?;
+    // The buyer hears of it in chat too. The shipment stands either way, so a failure here is logged, not returned.
+    if let Err(err) = state.chat.order_notice(order_id, notice).await {
+        tracing::warn!(order_id, error = %err, "could not post the shipping notice to chat");
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,0 +1,113 @@
+//! The shop's chat settings and the admins' moderation tools, on [`Chat`].
+
+use crate::ChatError;
+use crate::conversations;
+use crate::messages::{self, HistoryQuery, MessagePage};
+use crate::moderation::{self, ChatSettings, ReportView};
+use crate::service::Chat;
+use bazaar_db::write_transaction;
+use bazaar_identity::Principal;
+use chrono::Utc;
+
+fn require_admin(principal: &Principal) -> Result<(), ChatError> {
+    if principal.is_admin() { Ok(()) } else { Err(ChatError::Forbidden("only admins may do this")) }
+}
+
+impl Chat {
+    pub async fn settings(&self, principal: &Principal, shop_id: i64) -> Result<ChatSettings, ChatError> {
+        let user = principal.user_id;
+        self.db
+            .run(move |conn| {
+                moderation::require_member(conn, shop_id, user, false)?;
+                moderation::load_settings(conn, shop_id)
+            })
+            .await
+    }
+
+    pub async fn update_settings(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        wanted: ChatSettings,
+    ) -> Result<ChatSettings, ChatError> {
+        let user = principal.user_id;
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    moderation::require_member(conn, shop_id, user, true)?;
+                    moderation::save_settings(conn, shop_id, wanted, Utc::now().naive_utc())
+                })
+            })
+            .await
+    }
+
+    /// A participant reports the conversation; from then on admins can read it.
+    pub async fn report(
+        &self,
+        principal: &Principal,
+        conversation_id: i64,
+        reason: String,
+    ) -> Result<ReportView, ChatError> {
+        let user = principal.user_id;
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    conversations::access(conn, conversation_id, user)?;
+                    moderation::report(conn, conversation_id, user, &reason, Utc::now().naive_utc())
+                })
+            })
+            .await
+    }
+
+    pub async fn reports(&self, principal: &Principal, status: String) -> Result<Vec<ReportView>, ChatError> {
+        require_admin(principal)?;
+        if status != "open" && status != "closed" {
+            return Err(ChatError::invalid("status", "must be open or closed"));
+        }
+        self.db.run(move |conn| moderation::reports_with_status(conn, &status)).await
+    }
+
+    /// An admin reads a reported conversation; without a report admins cannot.
+    pub async fn reported_messages(
+        &self,
+        principal: &Principal,
+        report_id: i64,
+        query: HistoryQuery,
+    ) -> Result<MessagePage, ChatError> {
+        require_admin(principal)?;
+        self.db
+            .run(move |conn| {
+                let report = moderation::find_report(conn, report_id)?;
+                messages::history(conn, report.conversation_id, query)
+            })
+            .await
+    }
+
+    pub async fn close_report(&self, principal: &Principal, report_id: i64) -> Result<ReportView, ChatError> {
+        require_admin(principal)?;
+        let admin = principal.user_id;
+        self.db.run(move |conn| moderation::close_report(conn, report_id, admin, Utc::now().naive_utc())).await
+    }
+
+    pub async fn sensitive_word_list(&self, principal: &Principal) -> Result<Vec<String>, ChatError> {
+        require_admin(principal)?;
+        Ok(self.sensitive_words().await?.as_ref().clone())
+    }
+
+    /// Replaces the masked words; every gateway uses the new list for the next message.
+    pub async fn replace_sensitive_words(
+        &self,
+        principal: &Principal,
+        words: Vec<String>,
+    ) -> Result<Vec<String>, ChatError> {
+        require_admin(principal)?;
+        let saved = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| moderation::replace_words(conn, words, Utc::now().naive_utc()))
+            })
+            .await?;
+        self.announce_words_changed().await;
+        Ok(saved)
+    }
+}

@@ -1,0 +1,277 @@
+//! Conversations: one per (buyer, shop). Who may see one, what the list shows, and the shop's
+//! block switch.
+
+use crate::ChatError;
+use bazaar_core::clock::{as_utc, as_utc_opt};
+use bazaar_core::{Cursor, PageLimit};
+use bazaar_db::DbConn;
+use bazaar_db::schema::{chat_conversations as conv, shop_members, shops, users};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which side of a conversation a message or a reader is on. System notices (e.g. "order
+/// shipped") belong to neither and count as unread for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Side {
+    Buyer,
+    Shop,
+    System,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buyer => "buyer",
+            Side::Shop => "shop",
+            Side::System => "system",
+        }
+    }
+
+    pub(crate) fn parse(raw: &str) -> Side {
+        match raw {
+            "buyer" => Side::Buyer,
+            "shop" => Side::Shop,
+            _ => Side::System,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = conv)]
+pub(crate) struct ConversationRow {
+    pub id: i64,
+    pub buyer_id: i64,
+    pub shop_id: i64,
+    pub last_seq: i64,
+    pub last_message_at: Option<NaiveDateTime>,
+    pub last_preview: Option<String>,
+    pub buyer_read_seq: i64,
+    pub shop_read_seq: i64,
+    pub buyer_unread: i64,
+    pub shop_unread: i64,
+    pub buyer_delivered_seq: i64,
+    pub shop_delivered_seq: i64,
+    pub blocked_at: Option<NaiveDateTime>,
+    pub away_sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A conversation as one participant sees it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationView {
+    pub id: i64,
+    /// The caller's side: `buyer`, or `shop` for the shop's owner and staff.
+    pub side: Side,
+    pub shop: Party,
+    pub buyer: Party,
+    pub last_seq: i64,
+    #[serde(serialize_with = "as_utc_opt")]
+    pub last_message_at: Option<NaiveDateTime>,
+    pub last_preview: Option<String>,
+    /// Messages from the other side (and system notices) after the caller's read position.
+    pub unread: i64,
+    pub read_seq: i64,
+    /// How far the other side has read (read receipts) and received.
+    pub other_read_seq: i64,
+    pub other_delivered_seq: i64,
+    pub blocked: bool,
+    #[serde(serialize_with = "as_utc")]
+    pub created_at: NaiveDateTime,
+}
+
+/// A shop or a buyer as shown in a conversation.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Party {
+    pub id: i64,
+    pub name: String,
+    pub avatar_url: Option<String>,
+}
+
+/// A page of conversations, most recently active first, and the caller's total unread badge.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationPage {
+    pub conversations: Vec<ConversationView>,
+    pub next_cursor: Option<String>,
+    pub unread_total: i64,
+}
+
+/// A shop's or buyer's display name and picture.
+type NameAndPicture = (String, Option<String>);
+
+/// Where a page of conversations ends: (last activity, id) of its last conversation.
+pub type ConversationKey = (NaiveDateTime, i64);
+
+/// The conversation and the caller's side in it. Anyone else gets "not found": conversations are
+/// private, including whether they exist.
+pub(crate) fn access(
+    conn: &mut DbConn,
+    conversation_id: i64,
+    user_id: i64,
+) -> Result<(ConversationRow, Side), ChatError> {
+    let row = find(conn, conversation_id)?;
+    if row.buyer_id == user_id {
+        return Ok((row, Side::Buyer));
+    }
+    if bazaar_identity::shop_role(conn, row.shop_id, user_id)?.is_some() {
+        return Ok((row, Side::Shop));
+    }
+    Err(ChatError::NotFound("conversation"))
+}
+
+pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<ConversationRow, ChatError> {
+    conv::table
+        .find(conversation_id)
+        .select(ConversationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ChatError::NotFound("conversation"))
+}
+
+/// The (buyer, shop) conversation, created if missing. Returns it and whether it was created.
+pub(crate) fn get_or_create(
+    conn: &mut DbConn,
+    buyer_id: i64,
+    shop_id: i64,
+    now: NaiveDateTime,
+) -> Result<(ConversationRow, bool), ChatError> {
+    let existing = conv::table
+        .filter(conv::buyer_id.eq(buyer_id).and(conv::shop_id.eq(shop_id)))
+        .select(ConversationRow::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(row) = existing {
+        return Ok((row, false));
+    }
+    diesel::insert_into(conv::table)
+        .values((
+            conv::buyer_id.eq(buyer_id),
+            conv::shop_id.eq(shop_id),
+            conv::created_at.eq(now),
+            conv::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let row = conv::table
+        .filter(conv::buyer_id.eq(buyer_id).and(conv::shop_id.eq(shop_id)))
+        .select(ConversationRow::as_select())
+        .first(conn)?;
+    Ok((row, true))
+}
+
+/// Everyone who receives a conversation's events: its buyer and every member of its shop.
+pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<Vec<i64>, ChatError> {
+    let mut members: Vec<i64> =
+        shop_members::table.filter(shop_members::shop_id.eq(row.shop_id)).select(shop_members::user_id).load(conn)?;
+    members.push(row.buyer_id);
+    Ok(members)
+}
+
+pub(crate) fn view(conn: &mut DbConn, row: ConversationRow, side: Side) -> Result<ConversationView, ChatError> {
+    let shop: NameAndPicture = shops::table.find(row.shop_id).select((shops::name, shops::logo_url)).first(conn)?;
+    let buyer: NameAndPicture =
+        users::table.find(row.buyer_id).select((users::nickname, users::avatar_url)).first(conn)?;
+    Ok(present(row, side, shop, buyer))
+}
+
+fn present(row: ConversationRow, side: Side, shop: NameAndPicture, buyer: NameAndPicture) -> ConversationView {
+    let (unread, read_seq, other_read_seq, other_delivered_seq) = match side {
+        Side::Buyer => (row.buyer_unread, row.buyer_read_seq, row.shop_read_seq, row.shop_delivered_seq),
+        _ => (row.shop_unread, row.shop_read_seq, row.buyer_read_seq, row.buyer_delivered_seq),
+    };
+    ConversationView {
+        id: row.id,
+        side,
+        shop: Party { id: row.shop_id, name: shop.0, avatar_url: shop.1 },
+        buyer: Party { id: row.buyer_id, name: buyer.0, avatar_url: buyer.1 },
+        last_seq: row.last_seq,
+        last_message_at: row.last_message_at,
+        last_preview: row.last_preview,
+        unread,
+        read_seq,
+        other_read_seq,
+        other_delivered_seq,
+        blocked: row.blocked_at.is_some(),
+        created_at: row.created_at,
+    }
+}
+
+fn member_shops(conn: &mut DbConn, user_id: i64) -> Result<Vec<i64>, ChatError> {
+    Ok(shop_members::table.filter(shop_members::user_id.eq(user_id)).select(shop_members::shop_id).load(conn)?)
+}
+
+/// The caller's conversations (as a buyer and as a member of any shop), most recently active first.
+pub(crate) fn list(
+    conn: &mut DbConn,
+    user_id: i64,
+    after: Option<ConversationKey>,
+    limit: PageLimit,
+) -> Result<ConversationPage, ChatError> {
+    let my_shops = member_shops(conn, user_id)?;
+    let mut query = conv::table
+        .inner_join(shops::table)
+        .inner_join(users::table)
+        .filter(conv::buyer_id.eq(user_id).or(conv::shop_id.eq_any(my_shops.clone())))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(conv::updated_at.lt(at).or(conv::updated_at.eq(at).and(conv::id.lt(id))));
+    }
+    let rows: Vec<(ConversationRow, NameAndPicture, NameAndPicture)> = query
+        .order((conv::updated_at.desc(), conv::id.desc()))
+        .limit(limit.probe())
+        .select((ConversationRow::as_select(), (shops::name, shops::logo_url), (users::nickname, users::avatar_url)))
+        .load(conn)?;
+    let more = rows.len() as i64 > i64::from(limit.get());
+    let mut conversations = Vec::with_capacity(rows.len());
+    let mut last_key = None;
+    for (row, shop, buyer) in rows.into_iter().take(limit.get() as usize) {
+        last_key = Some((row.updated_at, row.id));
+        let side = if row.buyer_id == user_id { Side::Buyer } else { Side::Shop };
+        conversations.push(present(row, side, shop, buyer));
+    }
+    let next_cursor = last_key.filter(|_| more).map(|key| Cursor::encode(&key).as_str().to_string());
+    Ok(ConversationPage { conversations, next_cursor, unread_total: unread_total_with(conn, user_id, &my_shops)? })
+}
+
+/// The badge: unread messages across all the caller's conversations, on both sides.
+pub(crate) fn unread_total(conn: &mut DbConn, user_id: i64) -> Result<i64, ChatError> {
+    let my_shops = member_shops(conn, user_id)?;
+    unread_total_with(conn, user_id, &my_shops)
+}
+
+fn unread_total_with(conn: &mut DbConn, user_id: i64, my_shops: &[i64]) -> Result<i64, ChatError> {
+    // Loading the non-zero counters and adding them here avoids SUM, whose type differs by backend.
+    let as_buyer: Vec<i64> = conv::table
+        .filter(conv::buyer_id.eq(user_id).and(conv::buyer_unread.gt(0)))
+        .select(conv::buyer_unread)
+        .load(conn)?;
+    let as_shop: Vec<i64> = conv::table
+        .filter(conv::shop_id.eq_any(my_shops.to_vec()).and(conv::shop_unread.gt(0)))
+        .select(conv::shop_unread)
+        .load(conn)?;
+    Ok(as_buyer.iter().chain(as_shop.iter()).sum())
+}
+
+/// Blocks (or unblocks) the buyer of a conversation; only the shop side may.
+pub(crate) fn set_blocked(
+    conn: &mut DbConn,
+    user_id: i64,
+    conversation_id: i64,
+    blocked: bool,
+    now: NaiveDateTime,
+) -> Result<(ConversationRow, Side), ChatError> {
+    let (_, side) = access(conn, conversation_id, user_id)?;
+    if side != Side::Shop {
+        return Err(ChatError::Forbidden("only the shop's owner and staff can block a buyer"));
+    }
+    let (at, by) = if blocked { (Some(now), Some(user_id)) } else { (None, None) };
+    diesel::update(conv::table.find(conversation_id))
+        .set((conv::blocked_at.eq(at), conv::blocked_by.eq(by)))
+        .execute(conn)?;
+    Ok((find(conn, conversation_id)?, side))
+}

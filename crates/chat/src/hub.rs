@@ -1,0 +1,206 @@
+//! Delivery to connected devices. Every gateway keeps a [`Hub`] of its own open connections by
+//! user. Events travel between gateways on one kv pub/sub channel ([`CHANNEL`]): each gateway
+//! publishes an envelope naming the users it is for, and every gateway's hub hands it to the
+//! connections it holds for them. With the in-process kv that is one gateway talking to itself.
+//!
+//! Pub/sub is at most once. Nothing is lost by it: every message is stored before it is
+//! published, and a client that misses events (a lagging gateway tells it to `resync`) catches up
+//! by seq.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, watch};
+
+/// The kv channel carrying chat events between gateways.
+pub const CHANNEL: &str = "chat:events";
+
+/// Events a connection may have queued before it counts as too slow and is closed (the client
+/// reconnects and syncs by seq).
+const QUEUE_PER_CONNECTION: usize = 256;
+
+/// A serialized event, shared by every connection it goes to.
+pub type Outbound = Arc<str>;
+
+/// What travels on [`CHANNEL`].
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Envelope<'a> {
+    #[serde(default)]
+    pub to: Vec<i64>,
+    /// The connection the event came from, which already has it (`<gateway>:<connection>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<&'a str>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<&'a RawValue>,
+    /// The sensitive-word list changed: reload it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reload_words: bool,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Tells this gateway's connections apart from every other gateway's.
+    instance: String,
+    next_connection: AtomicU64,
+    users: Mutex<HashMap<i64, Vec<Local>>>,
+    shutdown: watch::Sender<bool>,
+}
+
+struct Local {
+    id: u64,
+    sender: mpsc::Sender<Outbound>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        static HUBS: AtomicU64 = AtomicU64::new(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let instance = format!("{:x}.{:x}.{}", std::process::id(), nanos, HUBS.fetch_add(1, Ordering::Relaxed));
+        let (shutdown, _) = watch::channel(false);
+        Hub {
+            inner: Arc::new(Inner {
+                instance,
+                next_connection: AtomicU64::new(1),
+                users: Mutex::new(HashMap::new()),
+                shutdown,
+            }),
+        }
+    }
+
+    /// Registers a device of `user_id`; events for the user arrive on the returned connection
+    /// until it is dropped.
+    pub fn connect(&self, user_id: i64) -> Connection {
+        let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = mpsc::channel(QUEUE_PER_CONNECTION);
+        self.inner.users().entry(user_id).or_default().push(Local { id, sender });
+        Connection {
+            origin: format!("{}:{id}", self.inner.instance),
+            id,
+            user_id,
+            receiver,
+            shutdown: self.inner.shutdown.subscribe(),
+            hub: self.inner.clone(),
+        }
+    }
+
+    /// Open connections on this gateway.
+    pub fn connections(&self) -> usize {
+        self.inner.users().values().map(Vec::len).sum()
+    }
+
+    /// Tells every connection the server is stopping (they close with "going away").
+    pub fn shut_down(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Hands an envelope from [`CHANNEL`] to this gateway's connections. Returns whether it asked
+    /// for the sensitive-word list to be reloaded.
+    pub(crate) fn dispatch(&self, payload: &str) -> bool {
+        let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(payload) else {
+            tracing::warn!("ignoring a malformed chat envelope");
+            return false;
+        };
+        if let Some(event) = envelope.event {
+            let event: Outbound = Arc::from(event.get());
+            let skip = envelope.skip.and_then(|origin| self.local_id(origin));
+            let mut users = self.inner.users();
+            for user in &envelope.to {
+                if let Some(locals) = users.get_mut(user) {
+                    // A full queue means a client that stopped reading: drop it rather than grow
+                    // without bound; its connection closes and the client resyncs.
+                    locals.retain(|local| Some(local.id) == skip || local.sender.try_send(event.clone()).is_ok());
+                    if locals.is_empty() {
+                        users.remove(user);
+                    }
+                }
+            }
+        }
+        envelope.reload_words
+    }
+
+    /// Pub/sub dropped messages on this gateway: every connection is told to catch up by seq.
+    pub(crate) fn resync_all(&self) {
+        let event: Outbound = Arc::from(r#"{"type":"resync"}"#);
+        for locals in self.inner.users().values_mut() {
+            locals.retain(|local| local.sender.try_send(event.clone()).is_ok());
+        }
+    }
+
+    fn local_id(&self, origin: &str) -> Option<u64> {
+        let (instance, id) = origin.rsplit_once(':')?;
+        (instance == self.inner.instance).then(|| id.parse().ok()).flatten()
+    }
+}
+
+impl Inner {
+    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Local>>> {
+        // The map holds only senders; a panic elsewhere cannot leave it half-updated.
+        self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One connected device.
+pub struct Connection {
+    origin: String,
+    id: u64,
+    user_id: i64,
+    receiver: mpsc::Receiver<Outbound>,
+    shutdown: watch::Receiver<bool>,
+    hub: Arc<Inner>,
+}
+
+impl Connection {
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+
+    /// Names this connection in envelopes, so an event it caused is not echoed back to it.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The next event for this device; `None` once the hub dropped it for being too slow.
+    pub async fn next_event(&mut self) -> Option<Outbound> {
+        self.receiver.recv().await
+    }
+
+    /// What tells this connection the server is stopping.
+    pub fn shutdown_signal(&self) -> ShutdownSignal {
+        ShutdownSignal(self.shutdown.clone())
+    }
+}
+
+/// Resolves [`ShutdownSignal::stopping`] when the server begins to shut down.
+pub struct ShutdownSignal(watch::Receiver<bool>);
+
+impl ShutdownSignal {
+    pub async fn stopping(&mut self) {
+        // An error means the hub is gone, which is a shutdown too.
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut users = self.hub.users();
+        if let Some(locals) = users.get_mut(&self.user_id) {
+            locals.retain(|local| local.id != self.id);
+            if locals.is_empty() {
+                users.remove(&self.user_id);
+            }
+        }
+    }
+}

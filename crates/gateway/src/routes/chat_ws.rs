@@ -1,0 +1,325 @@
+//! `/api/v1/chat/ws`: the chat WebSocket. One task per connection reads the client's JSON frames
+//! (send, read, ack, typing, sync, ping), writes the events the hub delivers for the user, pings
+//! on a heartbeat and closes with a clear code:
+//!
+//! | code | when |
+//! |---|---|
+//! | 4401 | no valid access token (at connect, or the session was signed out since) |
+//! | 4408 | nothing heard from the client within the idle timeout |
+//! | 4429 | the client kept sending faster than its rate limit |
+//! | 4000 | the client stopped reading its events; reconnect and sync |
+//! | 1009 | a frame over the size limit |
+//! | 1001 | the server is shutting down |
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::header::{HeaderValue, SEC_WEBSOCKET_PROTOCOL};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
+use bazaar_chat::{HistoryQuery, NewContent, SendMessage};
+use bazaar_core::PageLimit;
+use bazaar_identity::Principal;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// The subprotocol a client names (with its token) in `Sec-WebSocket-Protocol`.
+pub const PROTOCOL: &str = "bazaar.chat.v1";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/chat/ws", web::get().to(connect));
+}
+
+/// Open the chat WebSocket. Authenticate with `?access_token=<token>` or with the header
+/// `Sec-WebSocket-Protocol: bazaar.chat.v1, <token>` (the server answers `bazaar.chat.v1`).
+#[utoipa::path(get, path = "/api/v1/chat/ws", tag = "chat",
+    params(("access_token" = Option<String>, Query, description = "the access token, unless sent as a subprotocol")),
+    responses((status = 101, description = "switching to WebSocket; see docs/api.md for the frames"),
+    (status = 400, description = "not a WebSocket handshake")))]
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, named_protocol) = credentials(&req);
+    let (mut response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|err| ApiError::bad_request("websocket_handshake_required", err.to_string()))?;
+    if named_protocol {
+        response.headers_mut().insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(PROTOCOL));
+    }
+    let limits = Limits::from(&state);
+    let stream =
+        stream.max_frame_size(limits.max_frame).aggregate_continuations().max_continuation_size(limits.max_frame);
+    actix_web::rt::spawn(run(state, token, session, stream, limits));
+    Ok(response)
+}
+
+/// The token from the query or the subprotocol header, and whether the client named our protocol.
+fn credentials(req: &HttpRequest) -> (Option<String>, bool) {
+    let offered: Vec<String> = req
+        .headers()
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(',').map(|part| part.trim().to_string()))
+        .filter(|part| !part.is_empty())
+        .collect();
+    let named_protocol = offered.iter().any(|p| p == PROTOCOL);
+    let from_protocol = offered.into_iter().find(|p| p != PROTOCOL && named_protocol);
+    let from_query =
+        web::Query::<TokenQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().access_token);
+    (from_query.or(from_protocol), named_protocol)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    access_token: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    heartbeat: Duration,
+    idle_timeout: Duration,
+    max_frame: usize,
+    frames_per_sec: f64,
+    burst: f64,
+}
+
+impl Limits {
+    fn from(state: &AppState) -> Limits {
+        let config = &state.config;
+        Limits {
+            heartbeat: Duration::from_secs(config.chat_heartbeat_secs),
+            idle_timeout: Duration::from_secs(config.chat_idle_timeout_secs),
+            max_frame: config.chat_max_frame_bytes,
+            frames_per_sec: f64::from(config.chat_frames_per_sec),
+            burst: f64::from(config.chat_frame_burst),
+        }
+    }
+}
+
+/// A token bucket: `burst` frames at once, refilled at `frames_per_sec`.
+struct RateLimit {
+    tokens: f64,
+    refilled: Instant,
+    limits: Limits,
+}
+
+impl RateLimit {
+    fn new(limits: Limits) -> RateLimit {
+        RateLimit { tokens: limits.burst, refilled: Instant::now(), limits }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.limits.frames_per_sec;
+        self.tokens = (self.tokens + earned).min(self.limits.burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn reason(code: u16, description: &str) -> Option<CloseReason> {
+    let code = match code {
+        1001 => CloseCode::Away,
+        1009 => CloseCode::Size,
+        other => CloseCode::Other(other),
+    };
+    Some(CloseReason { code, description: Some(description.to_string()) })
+}
+
+async fn run(
+    state: web::Data<AppState>,
+    token: Option<String>,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    limits: Limits,
+) {
+    let token = token.unwrap_or_default();
+    let principal = match state.identity.authenticate(&token).await {
+        Ok(principal) => principal,
+        Err(err) => {
+            let _ = session.close(reason(4401, &err.to_string())).await;
+            return;
+        }
+    };
+    let mut connection = state.chat.hub().connect(principal.user_id);
+    let mut shutdown = connection.shutdown_signal();
+    let unread_total = state.chat.unread_total(&principal).await.unwrap_or_default();
+    let hello = json!({ "type": "hello", "user_id": principal.user_id, "unread_total": unread_total,
+        "heartbeat_secs": limits.heartbeat.as_secs() });
+    if session.text(hello.to_string()).await.is_err() {
+        return;
+    }
+    let mut rate = RateLimit::new(limits);
+    let mut refused_in_a_row = 0.0;
+    let mut last_heard = Instant::now();
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + limits.heartbeat, limits.heartbeat);
+    let close = loop {
+        tokio::select! {
+            frame = stream.recv() => {
+                let message = match frame {
+                    None => break None,
+                    Some(Err(ProtocolError::Overflow)) => break reason(1009, "frame too large"),
+                    Some(Err(err)) => break reason(1002, &err.to_string()),
+                    Some(Ok(message)) => message,
+                };
+                last_heard = Instant::now();
+                let reply = match message {
+                    AggregatedMessage::Text(text) => {
+                        if !rate.allow() {
+                            refused_in_a_row += 1.0;
+                            if refused_in_a_row > limits.burst {
+                                break reason(4429, "rate limit exceeded");
+                            }
+                            Some(error_frame("rate_limited", "too many frames; slow down", None).to_string())
+                        } else {
+                            refused_in_a_row = 0.0;
+                            answer(&state, &principal, connection.origin(), &text).await
+                        }
+                    }
+                    AggregatedMessage::Binary(_) => {
+                        Some(error_frame("bad_frame", "send JSON text frames", None).to_string())
+                    }
+                    AggregatedMessage::Ping(bytes) => {
+                        if session.pong(&bytes).await.is_err() {
+                            break None;
+                        }
+                        None
+                    }
+                    AggregatedMessage::Pong(_) => None,
+                    AggregatedMessage::Close(client_reason) => break client_reason,
+                };
+                if let Some(reply) = reply && session.text(reply).await.is_err() {
+                    break None;
+                }
+            }
+            event = connection.next_event() => match event {
+                Some(event) => {
+                    if session.text(event.to_string()).await.is_err() {
+                        break None;
+                    }
+                }
+                None => break reason(4000, "too slow: reconnect and sync"),
+            },
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > limits.idle_timeout {
+                    break reason(4408, "no heartbeat from the client");
+                }
+                if state.identity.authenticate(&token).await.is_err() {
+                    break reason(4401, "the session ended or the token expired; reconnect with a fresh token");
+                }
+                if session.ping(b"").await.is_err() {
+                    break None;
+                }
+            }
+            () = shutdown.stopping() => break reason(1001, "the server is shutting down"),
+        }
+    };
+    drop(connection);
+    let _ = session.close(close).await;
+}
+
+/// What a client may send.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum Frame {
+    Send {
+        conversation_id: i64,
+        client_msg_id: String,
+        content: NewContent,
+    },
+    Read {
+        conversation_id: i64,
+        seq: i64,
+    },
+    Ack {
+        conversation_id: i64,
+        seq: i64,
+    },
+    Typing {
+        conversation_id: i64,
+    },
+    /// With a conversation: its messages after `since_seq`. Without: the conversation list, to
+    /// learn which conversations moved while offline.
+    Sync {
+        conversation_id: Option<i64>,
+        since_seq: Option<i64>,
+        limit: Option<u32>,
+    },
+    Ping,
+}
+
+fn error_frame(code: &str, message: &str, field: Option<&str>) -> serde_json::Value {
+    json!({ "type": "error", "code": code, "message": message, "field": field })
+}
+
+/// Carries out one frame; the reply for this connection, if any.
+async fn answer(state: &AppState, principal: &Principal, origin: &str, text: &str) -> Option<String> {
+    let frame: Frame = match serde_json::from_str(text) {
+        Ok(frame) => frame,
+        Err(err) => return Some(error_frame("bad_frame", &err.to_string(), None).to_string()),
+    };
+    let chat = &state.chat;
+    let outcome: Result<Option<serde_json::Value>, ApiError> = async {
+        Ok(match frame {
+            Frame::Send { conversation_id, client_msg_id, content } => {
+                let reference = client_msg_id.clone();
+                let sent = chat
+                    .send(principal, conversation_id, SendMessage { client_msg_id, content }, Some(origin))
+                    .await
+                    .map_err(|err| with_reference(ApiError::from(err), conversation_id, &reference))?;
+                Some(json!({ "type": "sent", "duplicate": sent.duplicate, "message": sent.message }))
+            }
+            Frame::Read { conversation_id, seq } => {
+                let position = chat.read(principal, conversation_id, seq, Some(origin)).await?;
+                Some(json!({ "type": "read_position", "position": position }))
+            }
+            Frame::Ack { conversation_id, seq } => {
+                chat.delivered(principal, conversation_id, seq, Some(origin)).await?;
+                None
+            }
+            Frame::Typing { conversation_id } => {
+                chat.typing(principal, conversation_id, Some(origin)).await?;
+                None
+            }
+            Frame::Sync { conversation_id: Some(id), since_seq, limit } => {
+                let page = chat
+                    .history(
+                        principal,
+                        id,
+                        HistoryQuery { before_seq: None, since_seq: Some(since_seq.unwrap_or(0)), limit },
+                    )
+                    .await?;
+                Some(json!({ "type": "history", "page": page }))
+            }
+            Frame::Sync { conversation_id: None, limit, .. } => {
+                let limit = PageLimit::new(limit.or(Some(PageLimit::MAX)))
+                    .map_err(|err| ApiError::bad_request("invalid_frame", err.to_string()).with_field("limit"))?;
+                let page = chat.conversations(principal, None, limit).await?;
+                Some(json!({ "type": "conversations", "page": page }))
+            }
+            Frame::Ping => Some(json!({ "type": "pong" })),
+        })
+    }
+    .await;
+    match outcome {
+        Ok(reply) => reply.map(|reply| reply.to_string()),
+        Err(err) => {
+            let mut frame = error_frame(err.code(), err.detail(), err.field());
+            if let Some(fields) = frame.as_object_mut() {
+                fields.extend(err.extensions().clone());
+            }
+            Some(frame.to_string())
+        }
+    }
+}
+
+/// Errors about a send name the message they refuse, so the client can mark it failed.
+fn with_reference(err: ApiError, conversation_id: i64, client_msg_id: &str) -> ApiError {
+    err.with_extension("conversation_id", conversation_id).with_extension("client_msg_id", client_msg_id)
+}
