@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 pub mod catalog;
 pub mod chat;
+mod orders;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};
 

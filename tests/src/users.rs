@@ -60,6 +60,10 @@ impl TestApp {
         self.request(reqwest::Method::POST, path, Some(user), Some(body)).await
     }
 
+    pub async fn put_as(&self, user: &User, path: &str, body: &Value) -> reqwest::Response {
+        self.request(reqwest::Method::PUT, path, Some(user), Some(body)).await
+    }
+
     pub async fn patch_as(&self, user: &User, path: &str, body: &Value) -> reqwest::Response {
         self.request(reqwest::Method::PATCH, path, Some(user), Some(body)).await
     }

@@ -238,7 +238,7 @@ async fn a_blocked_buyer_is_refused(backend: Backend) {
 
 async fn only_participants_can_read_a_conversation(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (buyer, shop, conversation) = buyer_and_shop(&app).await;
+    let (buyer, _shop, conversation) = buyer_and_shop(&app).await;
     app.chat(&buyer).await.say(conversation, "p-1", "我的地址是…").await;
     let stranger = app.register().await;
     let admin = app.admin().await;

@@ -35,29 +35,7 @@ async fn setup(app: &TestApp, admin: &User) -> Setup {
 }
 
 async fn place(app: &TestApp, s: &Setup, quantity: i32) -> i64 {
-    let address: Value = app
-        .post_as(
-            &s.buyer,
-            "/api/v1/me/addresses",
-            &json!({ "recipient": "赵六", "phone": s.buyer.phone, "province": "江苏省",
-                 "city": "苏州市", "district": "姑苏区", "detail": "平江路 8 号" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let key = format!("k-{}-{quantity}-{}", address["id"], s.product["id"]);
-    let response = app
-        .client
-        .post(app.url("/api/v1/orders"))
-        .bearer_auth(&s.buyer.access_token)
-        .header("idempotency-key", key)
-        .json(&json!({ "address_id": address["id"], "items": [{ "sku_id": s.product["skus"][0]["id"], "quantity": quantity }] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["orders"][0]["id"].as_i64().unwrap()
+    app.place_order(&s.buyer, &s.product["skus"][0]["id"], quantity).await
 }
 
 /// The order's detail once it reaches `status` (the sweeper runs every second in these tests).

@@ -58,3 +58,52 @@ async fn catalog_changes_reach_the_other_gateways_cache() {
     }
     panic!("gateway A still serves a suspended shop's product");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_crosses_gateways() {
+    let Some(a) = TestApp::spawn(Backend::Postgres).await else { return };
+    assert_eq!(a.app_state.kv.backend_name(), "redis", "scale-out needs Redis (BAZAAR_TEST_REDIS_URL)");
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let (seller, shop) = a.seller(&admin).await;
+    let buyer = a.register().await;
+    let conversation = a.open_conversation(&buyer, shop).await;
+
+    // The buyer is connected to gateway A, the seller to gateway B (and to A on a second device).
+    let mut buyer_ws = a.chat(&buyer).await;
+    let mut seller_on_b = b.chat(&seller).await;
+    let mut seller_on_a = a.chat(&seller).await;
+
+    assert_eq!(buyer_ws.say(conversation, "x-1", "从 A 发出").await["type"], "sent");
+    assert_eq!(seller_on_b.next_of("message").await["message"]["text"], "从 A 发出");
+    assert_eq!(seller_on_a.next_of("message").await["message"]["text"], "从 A 发出");
+
+    assert_eq!(seller_on_b.say(conversation, "y-1", "从 B 回复").await["type"], "sent");
+    assert_eq!(buyer_ws.next_of("message").await["message"]["text"], "从 B 回复");
+    assert_eq!(seller_on_a.next_of("message").await["message"]["text"], "从 B 回复", "the seller's other device");
+
+    // Ephemeral and receipt events cross too.
+    seller_on_b.send(json!({ "type": "typing", "conversation_id": conversation })).await;
+    assert_eq!(buyer_ws.next_of("typing").await["side"], "shop");
+    buyer_ws.send(json!({ "type": "read", "conversation_id": conversation, "seq": 2 })).await;
+    assert_eq!(seller_on_b.next_of("read").await["seq"], 2);
+
+    // A sensitive word set through A masks on B at once.
+    let saved = a.put_as(&admin, "/api/v1/admin/chat/sensitive-words", &json!({ "words": ["转账"] })).await;
+    assert_eq!(saved.status(), 200);
+    let masked = eventually_masked(&mut seller_on_b, conversation).await;
+    assert_eq!(masked, "先**再发货");
+}
+
+/// Sends until gateway B has heard that the word list changed (pub/sub crosses in milliseconds).
+async fn eventually_masked(client: &mut bazaar_tests::chat::ChatClient, conversation: i64) -> String {
+    for attempt in 0..50 {
+        let sent = client.say(conversation, &format!("m-{attempt}"), "先转账再发货").await;
+        let text = sent["message"]["text"].as_str().unwrap_or_default().to_string();
+        if text.contains('*') {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("gateway B never applied the new sensitive words");
+}

@@ -204,3 +204,54 @@ impl Drop for Connection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Hub;
+
+    fn envelope(to: &[i64], skip: Option<&str>, n: usize) -> String {
+        serde_json::json!({ "to": to, "skip": skip, "event": { "type": "message", "n": n } }).to_string()
+    }
+
+    #[tokio::test]
+    async fn delivers_to_every_device_of_the_named_users_except_the_origin() {
+        let hub = Hub::new();
+        let (mut phone, mut tablet, mut other) = (hub.connect(1), hub.connect(1), hub.connect(2));
+        hub.dispatch(&envelope(&[1], Some(phone.origin()), 7));
+        assert_eq!(tablet.next_event().await.as_deref(), Some(r#"{"n":7,"type":"message"}"#));
+        hub.dispatch(&envelope(&[1, 2], None, 8));
+        assert!(
+            phone.next_event().await.is_some_and(|e| e.contains("\"n\":8")),
+            "the origin skipped only its own event"
+        );
+        assert!(other.next_event().await.is_some_and(|e| e.contains("\"n\":8")));
+        assert_eq!(hub.connections(), 3);
+        drop(tablet);
+        assert_eq!(hub.connections(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_device_that_stops_reading_is_dropped_not_buffered_forever() {
+        let hub = Hub::new();
+        let mut stuck = hub.connect(1);
+        for n in 0..=super::QUEUE_PER_CONNECTION {
+            hub.dispatch(&envelope(&[1], None, n));
+        }
+        let mut queued = 0;
+        while stuck.next_event().await.is_some() {
+            queued += 1;
+        }
+        assert_eq!(queued, super::QUEUE_PER_CONNECTION, "the queue is drained, then the connection ends");
+        assert_eq!(hub.connections(), 0);
+    }
+
+    #[tokio::test]
+    async fn another_gateways_origin_is_not_skipped_here() {
+        let (here, there) = (Hub::new(), Hub::new());
+        let mut local = here.connect(1);
+        let remote = there.connect(1);
+        // Both are connection 1 of their gateway; only the gateway part tells them apart.
+        here.dispatch(&envelope(&[1], Some(remote.origin()), 1));
+        assert!(local.next_event().await.is_some());
+    }
+}

@@ -1,0 +1,33 @@
+//! Placing an order the way the app does: an address, then the order with an idempotency key.
+
+use crate::{TestApp, User};
+use serde_json::{Value, json};
+
+impl TestApp {
+    /// Places one order of `quantity` × `sku_id` for `buyer` (to a fresh address); its id.
+    pub async fn place_order(&self, buyer: &User, sku_id: &Value, quantity: i32) -> i64 {
+        let address: Value = self
+            .post_as(
+                buyer,
+                "/api/v1/me/addresses",
+                &json!({ "recipient": "赵六", "phone": buyer.phone, "province": "江苏省",
+                     "city": "苏州市", "district": "姑苏区", "detail": "平江路 8 号" }),
+            )
+            .await
+            .json()
+            .await
+            .expect("address");
+        let key = format!("k-{}-{quantity}-{sku_id}", address["id"]);
+        let response = self
+            .client
+            .post(self.url("/api/v1/orders"))
+            .bearer_auth(&buyer.access_token)
+            .header("idempotency-key", key)
+            .json(&json!({ "address_id": address["id"], "items": [{ "sku_id": sku_id, "quantity": quantity }] }))
+            .send()
+            .await
+            .expect("order request");
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().await.expect("checkout")["orders"][0]["id"].as_i64().expect("order id")
+    }
+}
