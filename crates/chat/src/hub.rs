@@ -9,10 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, watch};
 
 /// The kv channel carrying chat events between gateways.
 pub const CHANNEL: &str = "chat:events";
@@ -54,7 +54,39 @@ struct Inner {
 
 struct Local {
     id: u64,
-    sender: mpsc::Sender<Outbound>,
+    queue: Arc<Queue>,
+}
+
+/// One connection's pending events. A plain locked deque and a `Notify` rather than a channel:
+/// an idle connection then costs a few dozen bytes here instead of a channel's preallocated block,
+/// which matters at tens of thousands of connections per gateway.
+#[derive(Default)]
+struct Queue {
+    events: Mutex<VecDeque<Outbound>>,
+    ready: Notify,
+    /// Set when the queue overflowed: the connection ends once it has drained what it holds.
+    overflowed: AtomicBool,
+}
+
+impl Queue {
+    /// Queues `event`; false (and the queue is closed) when the reader has fallen too far behind.
+    fn push(&self, event: &Outbound) -> bool {
+        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if events.len() >= QUEUE_PER_CONNECTION {
+            self.overflowed.store(true, Ordering::Release);
+            drop(events);
+            self.ready.notify_one();
+            return false;
+        }
+        events.push_back(event.clone());
+        drop(events);
+        self.ready.notify_one();
+        true
+    }
+
+    fn pop(&self) -> Option<Outbound> {
+        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front()
+    }
 }
 
 impl Default for Hub {
@@ -84,13 +116,13 @@ impl Hub {
     /// until it is dropped.
     pub fn connect(&self, user_id: i64) -> Connection {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = mpsc::channel(QUEUE_PER_CONNECTION);
-        self.inner.users().entry(user_id).or_default().push(Local { id, sender });
+        let queue = Arc::new(Queue::default());
+        self.inner.users().entry(user_id).or_default().push(Local { id, queue: queue.clone() });
         Connection {
             origin: format!("{}:{id}", self.inner.instance),
             id,
             user_id,
-            receiver,
+            queue,
             shutdown: self.inner.shutdown.subscribe(),
             hub: self.inner.clone(),
         }
@@ -121,7 +153,7 @@ impl Hub {
                 if let Some(locals) = users.get_mut(user) {
                     // A full queue means a client that stopped reading: drop it rather than grow
                     // without bound; its connection closes and the client resyncs.
-                    locals.retain(|local| Some(local.id) == skip || local.sender.try_send(event.clone()).is_ok());
+                    locals.retain(|local| Some(local.id) == skip || local.queue.push(&event));
                     if locals.is_empty() {
                         users.remove(user);
                     }
@@ -135,7 +167,7 @@ impl Hub {
     pub(crate) fn resync_all(&self) {
         let event: Outbound = Arc::from(r#"{"type":"resync"}"#);
         for locals in self.inner.users().values_mut() {
-            locals.retain(|local| local.sender.try_send(event.clone()).is_ok());
+            locals.retain(|local| local.queue.push(&event));
         }
     }
 
@@ -157,7 +189,7 @@ pub struct Connection {
     origin: String,
     id: u64,
     user_id: i64,
-    receiver: mpsc::Receiver<Outbound>,
+    queue: Arc<Queue>,
     shutdown: watch::Receiver<bool>,
     hub: Arc<Inner>,
 }
@@ -174,7 +206,17 @@ impl Connection {
 
     /// The next event for this device; `None` once the hub dropped it for being too slow.
     pub async fn next_event(&mut self) -> Option<Outbound> {
-        self.receiver.recv().await
+        loop {
+            if let Some(event) = self.queue.pop() {
+                return Some(event);
+            }
+            if self.queue.overflowed.load(Ordering::Acquire) {
+                return None;
+            }
+            // `notify_one` leaves a permit when nobody waits, so a push between the checks above
+            // and this wait is not missed.
+            self.queue.ready.notified().await;
+        }
     }
 
     /// What tells this connection the server is stopping.

@@ -132,96 +132,139 @@ fn reason(code: u16, description: &str) -> Option<CloseReason> {
     Some(CloseReason { code, description: Some(description.to_string()) })
 }
 
+/// A live connection's state. Its handlers are awaited boxed, so the task every idle connection
+/// keeps holds pointers rather than the largest future any frame might need (memory per idle
+/// connection is a benchmarked target).
+struct Live {
+    state: web::Data<AppState>,
+    principal: Principal,
+    token: String,
+    session: Session,
+    limits: Limits,
+    rate: RateLimit,
+    refused_in_a_row: f64,
+    last_heard: Instant,
+}
+
+/// What a handler decided: carry on, or close (with a reason, or none when the peer is gone).
+enum Flow {
+    Continue,
+    Close(Option<CloseReason>),
+}
+
 async fn run(
     state: web::Data<AppState>,
     token: Option<String>,
-    mut session: Session,
+    session: Session,
     mut stream: AggregatedMessageStream,
     limits: Limits,
 ) {
-    let token = token.unwrap_or_default();
+    let Some(mut live) = Box::pin(greet(state, token.unwrap_or_default(), session, limits)).await else {
+        return;
+    };
+    let mut connection = live.state.chat.hub().connect(live.principal.user_id);
+    let mut shutdown = connection.shutdown_signal();
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + limits.heartbeat, limits.heartbeat);
+    let close = loop {
+        let flow = tokio::select! {
+            frame = stream.recv() => Box::pin(live.on_frame(frame, connection.origin())).await,
+            event = connection.next_event() => match event {
+                Some(event) => Box::pin(live.send(event.to_string())).await,
+                None => Flow::Close(reason(4000, "too slow: reconnect and sync")),
+            },
+            _ = heartbeat.tick() => Box::pin(live.on_heartbeat()).await,
+            () = shutdown.stopping() => Flow::Close(reason(1001, "the server is shutting down")),
+        };
+        if let Flow::Close(reason) = flow {
+            break reason;
+        }
+    };
+    drop(connection);
+    let _ = Box::pin(live.session.close(close)).await;
+}
+
+/// Authenticates and says hello; `None` when the connection was refused (closed with 4401) or lost.
+async fn greet(state: web::Data<AppState>, token: String, mut session: Session, limits: Limits) -> Option<Live> {
     let principal = match state.identity.authenticate(&token).await {
         Ok(principal) => principal,
         Err(err) => {
             let _ = session.close(reason(4401, &err.to_string())).await;
-            return;
+            return None;
         }
     };
-    let mut connection = state.chat.hub().connect(principal.user_id);
-    let mut shutdown = connection.shutdown_signal();
     let unread_total = state.chat.unread_total(&principal).await.unwrap_or_default();
     let hello = json!({ "type": "hello", "user_id": principal.user_id, "unread_total": unread_total,
         "heartbeat_secs": limits.heartbeat.as_secs() });
-    if session.text(hello.to_string()).await.is_err() {
-        return;
-    }
-    let mut rate = RateLimit::new(limits);
-    let mut refused_in_a_row = 0.0;
-    let mut last_heard = Instant::now();
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + limits.heartbeat, limits.heartbeat);
-    let close = loop {
-        tokio::select! {
-            frame = stream.recv() => {
-                let message = match frame {
-                    None => break None,
-                    Some(Err(ProtocolError::Overflow)) => break reason(1009, "frame too large"),
-                    Some(Err(err)) => break reason(1002, &err.to_string()),
-                    Some(Ok(message)) => message,
-                };
-                last_heard = Instant::now();
-                let reply = match message {
-                    AggregatedMessage::Text(text) => {
-                        if !rate.allow() {
-                            refused_in_a_row += 1.0;
-                            if refused_in_a_row > limits.burst {
-                                break reason(4429, "rate limit exceeded");
-                            }
-                            Some(error_frame("rate_limited", "too many frames; slow down", None).to_string())
-                        } else {
-                            refused_in_a_row = 0.0;
-                            answer(&state, &principal, connection.origin(), &text).await
-                        }
-                    }
-                    AggregatedMessage::Binary(_) => {
-                        Some(error_frame("bad_frame", "send JSON text frames", None).to_string())
-                    }
-                    AggregatedMessage::Ping(bytes) => {
-                        if session.pong(&bytes).await.is_err() {
-                            break None;
-                        }
-                        None
-                    }
-                    AggregatedMessage::Pong(_) => None,
-                    AggregatedMessage::Close(client_reason) => break client_reason,
-                };
-                if let Some(reply) = reply && session.text(reply).await.is_err() {
-                    break None;
-                }
-            }
-            event = connection.next_event() => match event {
-                Some(event) => {
-                    if session.text(event.to_string()).await.is_err() {
-                        break None;
-                    }
-                }
-                None => break reason(4000, "too slow: reconnect and sync"),
-            },
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > limits.idle_timeout {
-                    break reason(4408, "no heartbeat from the client");
-                }
-                if state.identity.authenticate(&token).await.is_err() {
-                    break reason(4401, "the session ended or the token expired; reconnect with a fresh token");
-                }
-                if session.ping(b"").await.is_err() {
-                    break None;
-                }
-            }
-            () = shutdown.stopping() => break reason(1001, "the server is shutting down"),
+    session.text(hello.to_string()).await.ok()?;
+    Some(Live {
+        state,
+        principal,
+        token,
+        session,
+        limits,
+        rate: RateLimit::new(limits),
+        refused_in_a_row: 0.0,
+        last_heard: Instant::now(),
+    })
+}
+
+impl Live {
+    async fn send(&mut self, text: String) -> Flow {
+        match self.session.text(text).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close(None),
         }
-    };
-    drop(connection);
-    let _ = session.close(close).await;
+    }
+
+    async fn on_frame(&mut self, frame: Option<Result<AggregatedMessage, ProtocolError>>, origin: &str) -> Flow {
+        let message = match frame {
+            None => return Flow::Close(None),
+            Some(Err(ProtocolError::Overflow)) => return Flow::Close(reason(1009, "frame too large")),
+            Some(Err(err)) => return Flow::Close(reason(1002, &err.to_string())),
+            Some(Ok(message)) => message,
+        };
+        self.last_heard = Instant::now();
+        let reply = match message {
+            AggregatedMessage::Text(text) => {
+                if !self.rate.allow() {
+                    self.refused_in_a_row += 1.0;
+                    if self.refused_in_a_row > self.limits.burst {
+                        return Flow::Close(reason(4429, "rate limit exceeded"));
+                    }
+                    Some(error_frame("rate_limited", "too many frames; slow down", None).to_string())
+                } else {
+                    self.refused_in_a_row = 0.0;
+                    answer(&self.state, &self.principal, origin, &text).await
+                }
+            }
+            AggregatedMessage::Binary(_) => Some(error_frame("bad_frame", "send JSON text frames", None).to_string()),
+            AggregatedMessage::Ping(bytes) => {
+                if self.session.pong(&bytes).await.is_err() {
+                    return Flow::Close(None);
+                }
+                None
+            }
+            AggregatedMessage::Pong(_) => None,
+            AggregatedMessage::Close(client_reason) => return Flow::Close(client_reason),
+        };
+        match reply {
+            Some(reply) => self.send(reply).await,
+            None => Flow::Continue,
+        }
+    }
+
+    async fn on_heartbeat(&mut self) -> Flow {
+        if self.last_heard.elapsed() > self.limits.idle_timeout {
+            return Flow::Close(reason(4408, "no heartbeat from the client"));
+        }
+        if self.state.identity.authenticate(&self.token).await.is_err() {
+            return Flow::Close(reason(4401, "the session ended or the token expired; reconnect with a fresh token"));
+        }
+        match self.session.ping(b"").await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close(None),
+        }
+    }
 }
 
 /// What a client may send.
