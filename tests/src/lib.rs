@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 pub mod catalog;
 pub mod chat;
 mod orders;
+pub mod search;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};
 

@@ -45,6 +45,13 @@ pub fn read_after(conn: &mut DbConn, after: EventId, limit: i64) -> Result<Vec<O
 }
 
 /// Where `follower` got to; `EventId(0)` for a follower that never ran.
+/// The newest event's id (0 when there is none): where a follower that just rebuilt from the
+/// tables themselves starts following.
+pub fn latest(conn: &mut DbConn) -> Result<EventId, DbError> {
+    let newest: Option<i64> = outbox_events::table.select(diesel::dsl::max(outbox_events::id)).first(conn)?;
+    Ok(EventId(newest.unwrap_or(0)))
+}
+
 pub fn position(conn: &mut DbConn, follower: &str) -> Result<EventId, DbError> {
     let stored: Option<i64> = outbox_positions::table
         .filter(outbox_positions::follower.eq(follower))

@@ -389,6 +389,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_synonyms (id) {
+        id -> BigInt,
+        members -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(chat_messages -> chat_conversations (conversation_id));
 diesel::joinable!(chat_reports -> chat_conversations (conversation_id));
 diesel::joinable!(chat_conversations -> shops (shop_id));
@@ -422,4 +430,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_shop_settings,
     chat_sensitive_words,
     chat_reports,
+    search_synonyms,
 );

@@ -18,6 +18,7 @@ use bazaar_checkout::{Cart, Orders};
 use bazaar_db::{Database, DbError, PoolSettings, run_migrations};
 use bazaar_identity::Identity;
 use bazaar_kv::{Kv, KvError};
+use bazaar_search::Search;
 use bazaar_sms::{HttpSms, SandboxSms, SmsProvider};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum StartError {
     Bind { addr: String, reason: String },
     #[error("cannot set up identity: {0}")]
     Identity(String),
+    #[error("cannot open the search index: {0}")]
+    Search(String),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -48,12 +51,14 @@ pub enum StartError {
 pub struct ServerHandle {
     server: actix_web::dev::ServerHandle,
     hub: bazaar_chat::Hub,
+    search: Search,
 }
 
 impl ServerHandle {
     /// Sends the stop command at once; the returned future waits for the server to finish.
     pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> + use<> {
         self.hub.shut_down();
+        self.search.stop();
         self.server.stop(graceful)
     }
 }
@@ -92,7 +97,9 @@ impl Application {
         let chat = Chat::new(db.clone(), kv.clone());
         let deliver = chat.follow().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(deliver);
-        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders, chat };
+        let search = open_search(&config, &db, &kv).await?;
+        search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|err| StartError::Search(err.to_string()))?;
+        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders, chat, search };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }
@@ -107,7 +114,11 @@ impl Application {
 
     /// A handle that stops the server (gracefully with `stop(true)`).
     pub fn handle(&self) -> ServerHandle {
-        ServerHandle { server: self.server.handle(), hub: self.state.chat.hub().clone() }
+        ServerHandle {
+            server: self.server.handle(),
+            hub: self.state.chat.hub().clone(),
+            search: self.state.search.clone(),
+        }
     }
 
     /// Serves until stopped by SIGINT/SIGTERM or a handle.
@@ -178,6 +189,15 @@ async fn sweep_orders(
             Err(err) => tracing::warn!(error = %err, "completion sweep failed; retrying next tick"),
         }
     }
+}
+
+/// This gateway's search index (built from the database if it is missing or unreadable).
+pub async fn open_search(config: &Config, db: &Database, kv: &Kv) -> Result<Search, StartError> {
+    let (dir, db, kv) = (config.search_dir(), db.clone(), kv.clone());
+    tokio::task::spawn_blocking(move || Search::open(&dir, db, kv))
+        .await
+        .map_err(|_| StartError::Search("the opening task failed".into()))?
+        .map_err(|err| StartError::Search(err.to_string()))
 }
 
 /// The identity service with the SMS provider the configuration names.

@@ -80,6 +80,9 @@ pub struct Config {
     pub sandbox: bool,
     /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Where this gateway keeps its search index (each gateway has its own); `<data_dir>/search`
+    /// when unset.
+    pub search_index_dir: Option<PathBuf>,
     /// Product pages kept in memory (each gateway; invalidated on change across gateways).
     pub cached_product_pages: usize,
     /// Unpaid orders are cancelled (and their stock released) after this long.
@@ -138,6 +141,7 @@ impl Default for Config {
             sms_http_token: None,
             sandbox: true,
             trust_forwarded_for: false,
+            search_index_dir: None,
             cached_product_pages: 20_000,
             order_payment_timeout_secs: 15 * 60,
             order_auto_receive_secs: 10 * 24 * 3600,
@@ -277,6 +281,10 @@ impl Config {
             Some(url) => DatabaseUrl::parse(url).unwrap_or_else(|_| self.sqlite_url()),
             None => self.sqlite_url(),
         }
+    }
+
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_index_dir.clone().unwrap_or_else(|| self.data_dir.join("search"))
     }
 
     fn sqlite_url(&self) -> DatabaseUrl {

@@ -13,6 +13,7 @@ use bazaar_checkout::CheckoutError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
+use bazaar_search::SearchError;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -324,6 +325,22 @@ impl From<ChatError> for ApiError {
             ChatError::Blocked => ApiError::new(StatusCode::FORBIDDEN, "chat_blocked", detail),
             ChatError::Db(db) => db.into(),
             ChatError::Kv(kv) => kv.into(),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(err: SearchError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            SearchError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
+            }
+            SearchError::EmptyQuery => ApiError::bad_request("empty_query", detail).with_field("q"),
+            SearchError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            SearchError::Db(db) => db.into(),
+            SearchError::Kv(kv) => kv.into(),
+            SearchError::Index(_) | SearchError::Io(_) => ApiError::internal(&detail),
         }
     }
 }

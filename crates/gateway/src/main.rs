@@ -32,6 +32,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Rebuild this gateway's search index from the database (stop the gateway first, or use
+    /// POST /api/v1/admin/search/reindex on a running one).
+    Reindex,
     /// Administer users.
     Admin {
         #[command(subcommand)]
@@ -77,6 +80,10 @@ fn main() -> ExitCode {
         Command::SeedDemo { shops, products, seed } => {
             telemetry::init(&config);
             actix_web::rt::System::new().block_on(seed_demo(config, shops, products, seed))
+        }
+        Command::Reindex => {
+            telemetry::init(&config);
+            actix_web::rt::System::new().block_on(reindex(config))
         }
         Command::Serve => {
             telemetry::init(&config);
@@ -156,6 +163,33 @@ async fn seed_demo(mut config: Config, shops: usize, products: usize, seed: u64)
                 summary.skus,
                 started.elapsed().as_secs_f64()
             );
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+async fn reindex(mut config: Config) -> ExitCode {
+    let db = match bazaar_gateway::app::prepare_storage(&mut config).await {
+        Ok(db) => db,
+        Err(err) => return fail(&err),
+    };
+    let search = match bazaar_gateway::app::open_search(&config, &db, &bazaar_kv::Kv::memory()).await {
+        Ok(search) => search,
+        Err(err) => return fail(&err),
+    };
+    let started = std::time::Instant::now();
+    let progress: bazaar_search::Progress = Box::new(|done: u64, total: u64| {
+        let width = 30;
+        let filled = (done * width / total.max(1)).min(width) as usize;
+        eprint!("\rindexing [{}{}] {done}/{total} products", "#".repeat(filled), " ".repeat(width as usize - filled));
+    });
+    let outcome = search.rebuild(Some(progress)).await;
+    eprintln!();
+    match outcome {
+        Ok(count) => {
+            let secs = started.elapsed().as_secs_f64();
+            println!("indexed {count} products in {secs:.1} s ({:.0} products/s)", count as f64 / secs.max(0.001));
             ExitCode::SUCCESS
         }
         Err(err) => fail(&err),

@@ -7,6 +7,7 @@ use bazaar_checkout::{Cart, Orders};
 use bazaar_db::Database;
 use bazaar_identity::Identity;
 use bazaar_kv::Kv;
+use bazaar_search::Search;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -19,4 +20,5 @@ pub struct AppState {
     pub cart: Cart,
     pub orders: Orders,
     pub chat: Chat,
+    pub search: Search,
 }

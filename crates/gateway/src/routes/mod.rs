@@ -15,6 +15,7 @@ pub mod ops;
 pub mod orders;
 pub mod products;
 pub mod sandbox;
+pub mod search;
 pub mod seller;
 pub mod seller_orders;
 pub mod shop_pages;
@@ -33,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .service(ops::docs_ui())
         .service(
             web::scope("/api/v1")
+                // Before the shop routes: `/shops/nearby` must not be taken for `/shops/{id}`.
+                .configure(search::routes)
                 .configure(auth::routes)
                 .configure(me::routes)
                 .configure(addresses::routes)

@@ -1,0 +1,186 @@
+//! What the index holds for a product, read from the database: active products of active shops.
+
+use crate::schema::Fields;
+use bazaar_db::DbConn;
+use bazaar_db::schema::{categories, products, shops};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use tantivy::TantivyDocument;
+use tantivy::schema::Facet;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ProductRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub brand: String,
+    pub tags: String,
+    pub attributes: String,
+    pub images: String,
+    pub price_min: i64,
+    pub total_stock: i64,
+    pub sales_count: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub shop_name: String,
+    pub shop_rating: Option<f64>,
+}
+
+/// Category ids → (path of ids like "/1/5/", names along the path) for building documents.
+pub struct Categories(HashMap<i64, (String, String)>);
+
+impl Categories {
+    pub fn load(conn: &mut DbConn) -> Result<Categories, diesel::result::Error> {
+        let rows: Vec<(i64, String, String, String)> = categories::table
+            .select((categories::id, categories::path, categories::name_zh, categories::name_en))
+            .load(conn)?;
+        let names: HashMap<i64, String> = rows.iter().map(|(id, _, zh, en)| (*id, format!("{zh} {en}"))).collect();
+        let map = rows
+            .into_iter()
+            .map(|(id, path, _, _)| {
+                let along: Vec<&str> = path
+                    .split('/')
+                    .filter_map(|p| p.parse::<i64>().ok())
+                    .filter_map(|id| names.get(&id).map(String::as_str))
+                    .collect();
+                (id, (path, along.join(" ")))
+            })
+            .collect();
+        Ok(Categories(map))
+    }
+
+    /// The facet for a category (`/1/5`), which matches its descendants' products too.
+    pub fn facet(&self, category_id: i64) -> Facet {
+        let path = self.0.get(&category_id).map(|(path, _)| path.as_str()).unwrap_or("");
+        facet_of_path(path)
+    }
+
+    fn names(&self, category_id: i64) -> &str {
+        self.0.get(&category_id).map(|(_, names)| names.as_str()).unwrap_or("")
+    }
+}
+
+/// "/1/5/" → the facet /1/5.
+pub fn facet_of_path(path: &str) -> Facet {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    Facet::from_path(parts)
+}
+
+pub const SELECT_BATCH: i64 = 2_000;
+
+type Selection = (
+    products::id,
+    products::shop_id,
+    products::category_id,
+    products::title,
+    products::subtitle,
+    products::brand,
+    products::tags,
+    products::attributes,
+    products::images,
+    products::price_min,
+    products::total_stock,
+    products::sales_count,
+    products::created_at,
+    shops::name,
+    shops::rating_avg,
+);
+
+const SELECTION: Selection = (
+    products::id,
+    products::shop_id,
+    products::category_id,
+    products::title,
+    products::subtitle,
+    products::brand,
+    products::tags,
+    products::attributes,
+    products::images,
+    products::price_min,
+    products::total_stock,
+    products::sales_count,
+    products::created_at,
+    shops::name,
+    shops::rating_avg,
+);
+
+/// Searchable products with ids in `ids` (the others are to be removed from the index).
+pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, diesel::result::Error> {
+    products::table
+        .inner_join(shops::table)
+        .filter(products::id.eq_any(ids.to_vec()))
+        .filter(products::status.eq("active"))
+        .filter(shops::status.eq("active"))
+        .select(SELECTION)
+        .load(conn)
+}
+
+/// The next batch of searchable products after `after` (by id), for a full rebuild.
+pub fn searchable_after(conn: &mut DbConn, after: i64) -> Result<Vec<ProductRow>, diesel::result::Error> {
+    products::table
+        .inner_join(shops::table)
+        .filter(products::id.gt(after))
+        .filter(products::status.eq("active"))
+        .filter(shops::status.eq("active"))
+        .order(products::id)
+        .limit(SELECT_BATCH)
+        .select(SELECTION)
+        .load(conn)
+}
+
+/// Products of `shop_ids` (a shop change touches every product of the shop).
+pub fn products_of_shops(conn: &mut DbConn, shop_ids: &[i64]) -> Result<Vec<i64>, diesel::result::Error> {
+    products::table.filter(products::shop_id.eq_any(shop_ids.to_vec())).select(products::id).load(conn)
+}
+
+pub fn count_searchable(conn: &mut DbConn) -> Result<i64, diesel::result::Error> {
+    products::table
+        .inner_join(shops::table)
+        .filter(products::status.eq("active"))
+        .filter(shops::status.eq("active"))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(serde::Deserialize)]
+struct Attribute {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> TantivyDocument {
+    let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
+    let attributes: Vec<Attribute> = serde_json::from_str(&row.attributes).unwrap_or_default();
+    let images: Vec<String> = serde_json::from_str(&row.images).unwrap_or_default();
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(fields.id, row.id as u64);
+    doc.add_text(fields.title, &row.title);
+    doc.add_text(fields.subtitle, &row.subtitle);
+    doc.add_text(fields.brand, &row.brand);
+    if !row.brand.trim().is_empty() {
+        doc.add_facet(fields.brand_facet, Facet::from_path([row.brand.trim().to_lowercase()]));
+    }
+    for tag in &tags {
+        doc.add_text(fields.tags, tag);
+        doc.add_text(fields.tag_keys, tag.trim().to_lowercase());
+    }
+    let values: Vec<&str> = attributes.iter().flat_map(|a| [a.name.as_str(), a.value.as_str()]).collect();
+    doc.add_text(fields.attributes, values.join(" "));
+    doc.add_text(fields.category_names, categories.names(row.category_id));
+    doc.add_facet(fields.category, categories.facet(row.category_id));
+    doc.add_u64(fields.shop_id, row.shop_id as u64);
+    doc.add_text(fields.shop_name, &row.shop_name);
+    doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));
+    doc.add_i64(fields.price, row.price_min);
+    doc.add_i64(fields.sales, row.sales_count);
+    doc.add_f64(fields.rating, row.shop_rating.unwrap_or(0.0));
+    doc.add_i64(fields.stock, row.total_stock);
+    doc.add_i64(fields.created, row.created_at.and_utc().timestamp());
+    if let Some(image) = images.first() {
+        doc.add_text(fields.image, image);
+    }
+    doc
+}

@@ -1,0 +1,46 @@
+use bazaar_db::DbError;
+use bazaar_kv::KvError;
+
+/// Everything search can refuse or fail with; the gateway gives each a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// A query with nothing to search for (empty, or only words like 的 / the).
+    #[error("the query has nothing to search for; type a product, brand or category")]
+    EmptyQuery,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Kv(#[from] KvError),
+}
+
+impl SearchError {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> SearchError {
+        SearchError::Invalid { field, message: message.into() }
+    }
+}
+
+impl From<diesel::result::Error> for SearchError {
+    fn from(err: diesel::result::Error) -> Self {
+        SearchError::Db(DbError::from(err))
+    }
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
+    fn from(err: tantivy::directory::error::OpenDirectoryError) -> Self {
+        SearchError::Io(err.to_string())
+    }
+}
+
+impl From<tantivy::query::QueryParserError> for SearchError {
+    fn from(err: tantivy::query::QueryParserError) -> Self {
+        SearchError::Io(err.to_string())
+    }
+}

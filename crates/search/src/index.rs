@@ -1,0 +1,90 @@
+//! The index on disk: opened, checked, and created (or recreated) when missing or unreadable.
+//! Each commit carries the outbox position it reflects, so a restart resumes where it stopped.
+
+use crate::SearchError;
+use crate::analysis::{PINYIN, ZH, pinyin_analyzer, zh_analyzer};
+use crate::schema::{self, Fields};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+/// Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
+pub const FORMAT: u32 = 1;
+
+/// What each commit records.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CommitPoint {
+    pub format: u32,
+    /// The outbox position the index reflects.
+    pub position: i64,
+}
+
+pub struct Opened {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    /// Where the index stands, or `None` when it is new (or was unusable) and must be built.
+    pub committed: Option<CommitPoint>,
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(ZH, zh_analyzer());
+    index.tokenizers().register(PINYIN, pinyin_analyzer());
+}
+
+/// Opens the index in `dir`, or creates an empty one — when there is none, when it cannot be read,
+/// or when it was built by another format. A broken index never stops the gateway: it is rebuilt
+/// from the database.
+pub fn open_or_create(dir: &Path) -> Result<Opened, SearchError> {
+    let (schema, fields) = schema::build();
+    match try_open(dir) {
+        Ok(Some((index, committed))) if committed.format == FORMAT => {
+            register(&index);
+            let reader = reader(&index)?;
+            let fields = fields_of(&index).unwrap_or(fields);
+            return Ok(Opened { index, reader, fields, committed: Some(committed) });
+        }
+        Ok(Some(_)) => tracing::warn!(dir = %dir.display(), "the search index has another format; rebuilding it"),
+        Ok(None) => tracing::info!(dir = %dir.display(), "no search index yet; building it"),
+        Err(err) => tracing::warn!(dir = %dir.display(), error = %err, "the search index is unreadable; rebuilding it"),
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .map_err(|err| SearchError::Io(format!("cannot clear {}: {err}", dir.display())))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|err| SearchError::Io(format!("cannot create {}: {err}", dir.display())))?;
+    let index = Index::create_in_dir(dir, schema)?;
+    register(&index);
+    let reader = reader(&index)?;
+    Ok(Opened { index, reader, fields, committed: None })
+}
+
+fn try_open(dir: &Path) -> Result<Option<(Index, CommitPoint)>, SearchError> {
+    if !dir.join("meta.json").exists() {
+        return Ok(None);
+    }
+    let index = Index::open_in_dir(dir)?;
+    let metas = index.load_metas()?;
+    let committed: CommitPoint =
+        metas.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
+    // Touch every segment so a damaged file is found now rather than at the first query.
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        segment.get_store_reader(1).map_err(|err| SearchError::Io(err.to_string()))?;
+    }
+    Ok(Some((index, committed)))
+}
+
+fn fields_of(index: &Index) -> Option<Fields> {
+    let (_, built) = schema::build();
+    let schema = index.schema();
+    let same =
+        schema.get_field("pinyin").ok() == Some(built.pinyin) && schema.get_field("image").ok() == Some(built.image);
+    same.then_some(built)
+}
+
+fn reader(index: &Index) -> Result<IndexReader, SearchError> {
+    // Reloaded by the indexer after each commit, so "committed" means "searchable".
+    Ok(index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?)
+}

@@ -1,0 +1,25 @@
+//! Product search: a tantivy index of active products of active shops, with Chinese segmentation
+//! (jieba), pinyin (full, initials, every reading of heteronyms), English stemming and typo
+//! tolerance, synonyms, filters, facets, sorts, highlighted titles, suggestions, voice (by sound),
+//! hot and zero-result queries, and shops nearby. One indexer thread per gateway owns the writer
+//! and follows the catalog outbox; each gateway keeps its own index.
+
+mod analysis;
+mod documents;
+mod error;
+mod index;
+mod indexer;
+mod nearby;
+mod query;
+mod schema;
+mod searching;
+mod service;
+mod suggest;
+mod synonyms;
+
+pub use analysis::{pinyin_terms, zh_terms};
+pub use error::SearchError;
+pub use indexer::Progress;
+pub use nearby::{NearbyQuery, NearbyShop, shops_nearby};
+pub use searching::{BrandCount, CategoryCount, Facets, Hit, PriceBucket, SearchPage, SortBy};
+pub use service::{QueryCount, Search, SearchParams, Suggestion};

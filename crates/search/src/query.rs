@@ -1,0 +1,195 @@
+//! Turning a shopper's words into a tantivy query: every word must match (in any text field, by
+//! its pinyin, or — for Latin words of 5+ letters — with one typo), synonyms widen a word to its
+//! group, and filters narrow the set without affecting the ranking.
+
+use crate::SearchError;
+use crate::analysis::{self, is_stop_word, words, zh_terms};
+use crate::schema::Fields;
+use crate::synonyms::Synonyms;
+use std::ops::Bound;
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Narrowing a search; none of these change the order.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// The category facet (`/1/5`): the category and its descendants.
+    pub category: Option<Facet>,
+    pub shop_id: Option<i64>,
+    pub brand: Option<String>,
+    /// Price range in fen, inclusive.
+    pub price_from: Option<i64>,
+    pub price_to: Option<i64>,
+    pub in_stock: bool,
+    pub tags: Vec<String>,
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+/// What one typed word may match.
+fn word_clause(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
+    let term = zh_terms(word).into_iter().next()?;
+    let weighted = [
+        (fields.title, 3.0),
+        (fields.brand, 2.5),
+        (fields.tags, 1.5),
+        (fields.category_names, 1.2),
+        (fields.attributes, 1.0),
+        (fields.subtitle, 1.0),
+        (fields.shop_name, 0.8),
+    ];
+    let mut any: Vec<(Occur, Box<dyn Query>)> = weighted
+        .iter()
+        .map(|(field, boost)| (Occur::Should, boosted(term_query(Term::from_field_text(*field, &term)), *boost)))
+        .collect();
+    let raw = word.to_lowercase();
+    if raw.chars().all(|c| c.is_ascii_alphabetic()) {
+        // Typed pinyin: full (shouji), initials (sj) or one syllable of a spaced query (shou ji).
+        any.push((Occur::Should, boosted(term_query(Term::from_field_text(fields.pinyin, &raw)), 2.0)));
+        if raw.len() >= 5 {
+            for field in [fields.title, fields.brand] {
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &term), 1, true);
+                any.push((Occur::Should, boosted(Box::new(fuzzy), 0.5)));
+            }
+        }
+    }
+    Some(Box::new(BooleanQuery::new(any)))
+}
+
+/// Every word of `text` must match.
+fn all_words(fields: &Fields, text: &str) -> Vec<(Occur, Box<dyn Query>)> {
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(&w.text.to_lowercase()))
+        .filter_map(|w| word_clause(fields, &w.text))
+        .map(|clause| (Occur::Must, clause))
+        .collect()
+}
+
+pub fn check_length(q: &str) -> Result<&str, SearchError> {
+    let q = q.trim();
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(SearchError::invalid("q", format!("at most {MAX_QUERY_CHARS} characters")));
+    }
+    Ok(q)
+}
+
+/// The text part of a search. A phrase of a synonym group found in the query (充电宝) becomes
+/// "any member of the group"; the longest member is looked for first, so "power bank" wins over
+/// a shorter member inside it.
+pub fn text_query(fields: &Fields, q: &str, synonyms: &Synonyms) -> Result<Box<dyn Query>, SearchError> {
+    let mut rest = check_length(q)?.to_lowercase();
+    let mut clauses = Vec::new();
+    for group in synonyms.groups() {
+        let mut members: Vec<&String> = group.iter().collect();
+        members.sort_by_key(|m| std::cmp::Reverse(m.chars().count()));
+        let Some(found) = members.into_iter().find(|m| rest.contains(m.as_str())) else { continue };
+        rest = rest.replacen(found.as_str(), " ", 1);
+        let alternatives: Vec<(Occur, Box<dyn Query>)> = group
+            .iter()
+            .map(|m| all_words(fields, m))
+            .filter(|words| !words.is_empty())
+            .map(|words| (Occur::Should, Box::new(BooleanQuery::new(words)) as Box<dyn Query>))
+            .collect();
+        if !alternatives.is_empty() {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>));
+        }
+    }
+    clauses.extend(all_words(fields, &rest));
+    if clauses.is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A spoken query, matched by sound: a word's pinyin must come close to a word of the product (one
+/// edit for short words, two for long ones), so 手记 and 首饰 still reach 手机. Transcripts are
+/// sentences (我想买手机), so any word may match; products matching more words rank higher.
+pub fn voice_query(fields: &Fields, transcript: &str) -> Result<Box<dyn Query>, SearchError> {
+    let transcript = check_length(transcript)?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for word in analysis::jieba().cut_for_search(transcript, true) {
+        let word = word.word.trim();
+        if word.is_empty() || is_stop_word(word) || !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        if !analysis::has_han(word) {
+            if let Some(clause) = word_clause(fields, word) {
+                clauses.push((Occur::Should, clause));
+            }
+            continue;
+        }
+        let mut sounds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for reading in analysis::readings(word) {
+            let full = reading.concat();
+            let distance = if full.len() >= 6 { 2 } else { 1 };
+            let exact = term_query(Term::from_field_text(fields.pinyin, &full));
+            sounds.push((Occur::Should, boosted(exact, 2.0)));
+            sounds.push((
+                Occur::Should,
+                Box::new(FuzzyTermQuery::new(Term::from_field_text(fields.pinyin, &full), distance, true)),
+            ));
+        }
+        // The characters themselves, when they were heard right.
+        if let Some(clause) = word_clause(fields, word) {
+            sounds.push((Occur::Should, boosted(clause, 1.5)));
+        }
+        clauses.push((Occur::Should, Box::new(BooleanQuery::new(sounds))));
+    }
+    if clauses.is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+}
+
+/// `text` narrowed by `filters`.
+pub fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+    let mut clauses = vec![(Occur::Must, text)];
+    if let Some(category) = &filters.category {
+        clauses.push(filter(Box::new(TermQuery::new(
+            Term::from_facet(fields.category, category),
+            IndexRecordOption::Basic,
+        ))));
+    }
+    if let Some(shop) = filters.shop_id {
+        clauses.push(filter(Box::new(TermQuery::new(
+            Term::from_field_u64(fields.shop_id, shop as u64),
+            IndexRecordOption::Basic,
+        ))));
+    }
+    if let Some(brand) = &filters.brand {
+        let facet = Facet::from_path([brand.trim().to_lowercase()]);
+        clauses.push(filter(Box::new(TermQuery::new(
+            Term::from_facet(fields.brand_facet, &facet),
+            IndexRecordOption::Basic,
+        ))));
+    }
+    if filters.price_from.is_some() || filters.price_to.is_some() {
+        let bound =
+            |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(fields.price, v)));
+        clauses.push(filter(Box::new(RangeQuery::new(bound(filters.price_from), bound(filters.price_to)))));
+    }
+    if filters.in_stock {
+        let from = Bound::Included(Term::from_field_i64(fields.stock, 1));
+        clauses.push(filter(Box::new(RangeQuery::new(from, Bound::Unbounded))));
+    }
+    for tag in &filters.tags {
+        let term = Term::from_field_text(fields.tag_keys, &tag.trim().to_lowercase());
+        clauses.push(filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}

@@ -1,0 +1,239 @@
+//! Running a search on the current searcher: the page of hits (with highlighted titles), the total,
+//! and facet counts for the filtered set — categories, brands and price buckets — in one pass.
+
+use crate::SearchError;
+use crate::schema::Fields;
+use bazaar_core::Money;
+use serde::Serialize;
+use std::collections::HashMap;
+use tantivy::collector::{Count, FacetCollector, FilterCollector, MultiCollector, TopDocs};
+use tantivy::query::Query;
+use tantivy::schema::{Facet, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, SegmentReader, TantivyDocument};
+
+/// Price buckets (fen) for the price facet; the last is open-ended.
+const PRICE_BUCKETS: [(i64, i64); 6] =
+    [(0, 5_000), (5_000, 10_000), (10_000, 50_000), (50_000, 100_000), (100_000, 500_000), (500_000, i64::MAX)];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SortBy {
+    /// BM25 with gentle boosts for sales and shop rating.
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Sales,
+    Newest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hit {
+    pub id: i64,
+    pub title: String,
+    /// The title with the matched words in `<b>…</b>` (HTML-escaped otherwise).
+    pub highlight: String,
+    pub brand: String,
+    pub shop_id: i64,
+    pub shop_name: String,
+    /// The lowest SKU price.
+    #[serde(serialize_with = "bazaar_core::money::serialize_minor")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub price: i64,
+    pub sales: i64,
+    pub stock: i64,
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryCount {
+    pub id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BrandCount {
+    pub brand: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriceBucket {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub from: Money,
+    /// Absent for the open-ended top bucket.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub to: Option<Money>,
+    pub count: u64,
+}
+
+/// Counts over everything the query and filters match (not just this page).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Facets {
+    /// The subcategories of the filtered category (top-level ones when unfiltered).
+    pub categories: Vec<CategoryCount>,
+    pub brands: Vec<BrandCount>,
+    pub prices: Vec<PriceBucket>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    pub items: Vec<Hit>,
+    /// How many products match in all.
+    pub total: usize,
+    pub next_cursor: Option<String>,
+    pub facets: Option<Facets>,
+}
+
+/// Category ids to names, for facet labels.
+pub type CategoryNames = HashMap<i64, (String, String)>;
+
+pub struct Plan<'a> {
+    pub query: &'a dyn Query,
+    pub sort: SortBy,
+    pub offset: usize,
+    pub limit: usize,
+    /// Count facets under this category facet (root when `None`); no facets when `facets` is false.
+    pub facets: bool,
+    pub facet_parent: Option<Facet>,
+}
+
+fn fast_i64(segment: &SegmentReader, name: &str) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>> {
+    segment.fast_fields().i64(name).ok().map(|column| column.first_or_default_col(0))
+}
+
+fn fast_f64(segment: &SegmentReader, name: &str) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>> {
+    segment.fast_fields().f64(name).ok().map(|column| column.first_or_default_col(0.0))
+}
+
+/// The page's documents in order.
+fn top_documents(
+    plan: &Plan<'_>,
+    multi: &mut MultiCollector<'_>,
+) -> Box<dyn FnOnce(&mut tantivy::collector::MultiFruit) -> Vec<DocAddress>> {
+    let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset);
+    match plan.sort {
+        SortBy::Relevance => {
+            let handle = multi.add_collector(top.tweak_score(|segment: &SegmentReader| {
+                let (sales, rating) = (fast_i64(segment, "sales"), fast_f64(segment, "rating"));
+                move |doc: tantivy::DocId, score: tantivy::Score| {
+                    let sales = sales.as_ref().map_or(0, |c| c.get_val(doc)).max(0) as f32;
+                    let rating = rating.as_ref().map_or(0.0, |c| c.get_val(doc)) as f32;
+                    // Gentle: a best seller gains tens of percent, never enough to bury a better match.
+                    score * (1.0 + 0.05 * (1.0 + sales).ln()) * (1.0 + 0.02 * rating)
+                }
+            }));
+            Box::new(move |fruits| handle.extract(fruits).into_iter().map(|(_, address)| address).collect())
+        }
+        sort => {
+            let (field, order) = match sort {
+                SortBy::PriceAsc => ("price", Order::Asc),
+                SortBy::PriceDesc => ("price", Order::Desc),
+                SortBy::Sales => ("sales", Order::Desc),
+                _ => ("created", Order::Desc),
+            };
+            let handle = multi.add_collector(top.order_by_fast_field::<i64>(field, order));
+            Box::new(move |fruits| handle.extract(fruits).into_iter().map(|(_, address)| address).collect())
+        }
+    }
+}
+
+pub fn run(
+    searcher: &Searcher,
+    fields: &Fields,
+    plan: &Plan<'_>,
+    names: &CategoryNames,
+) -> Result<SearchPage, SearchError> {
+    let mut multi = MultiCollector::new();
+    let take_top = top_documents(plan, &mut multi);
+    let count = multi.add_collector(Count);
+    let parent = plan.facet_parent.clone().unwrap_or_else(Facet::root);
+    let facet_handles = plan.facets.then(|| {
+        let mut categories = FacetCollector::for_field("category");
+        categories.add_facet(parent.clone());
+        let mut brands = FacetCollector::for_field("brand_facet");
+        brands.add_facet(Facet::root());
+        let prices: Vec<_> = PRICE_BUCKETS
+            .iter()
+            .map(|&(from, to)| {
+                multi.add_collector(FilterCollector::new("price".to_string(), move |p: i64| p >= from && p < to, Count))
+            })
+            .collect();
+        (multi.add_collector(categories), multi.add_collector(brands), prices)
+    });
+    let mut fruits = searcher.search(plan.query, &multi)?;
+    let addresses = take_top(&mut fruits);
+    let total = count.extract(&mut fruits);
+    let facets = facet_handles.map(|(categories, brands, prices)| {
+        let categories = categories.extract(&mut fruits);
+        let brands = brands.extract(&mut fruits);
+        Facets {
+            categories: categories
+                .get(parent.clone())
+                .filter_map(|(facet, count)| {
+                    let id: i64 = facet.to_path().last()?.parse().ok()?;
+                    let (zh, en) = names.get(&id).cloned().unwrap_or_default();
+                    Some(CategoryCount { id, name_zh: zh, name_en: en, count })
+                })
+                .collect(),
+            brands: brands
+                .get(Facet::root())
+                .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
+                .collect(),
+            prices: prices
+                .into_iter()
+                .zip(PRICE_BUCKETS)
+                .map(|(handle, (from, to))| PriceBucket {
+                    from: Money::from_minor(from),
+                    to: (to != i64::MAX).then(|| Money::from_minor(to)),
+                    count: handle.extract(&mut fruits) as u64,
+                })
+                .collect(),
+        }
+    });
+    let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
+    let mut items = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        items.push(hit(&doc, fields, snippets.as_ref()));
+    }
+    let next_cursor = (plan.offset + items.len() < total)
+        .then(|| bazaar_core::Cursor::encode(&(plan.offset + items.len())).as_str().to_string());
+    Ok(SearchPage { items, total, next_cursor, facets })
+}
+
+fn hit(doc: &TantivyDocument, fields: &Fields, snippets: Option<&SnippetGenerator>) -> Hit {
+    let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let int = |field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
+    let title = text(fields.title);
+    let highlight = match snippets.map(|g| g.snippet(&title)) {
+        Some(snippet) if !snippet.is_empty() => snippet.to_html(),
+        _ => escape(&title),
+    };
+    Hit {
+        id: doc.get_first(fields.id).and_then(|v| v.as_u64()).unwrap_or_default() as i64,
+        highlight,
+        title,
+        brand: text(fields.brand),
+        shop_id: doc.get_first(fields.shop_id).and_then(|v| v.as_u64()).unwrap_or_default() as i64,
+        shop_name: text(fields.shop_name),
+        price: int(fields.price),
+        sales: int(fields.sales),
+        stock: int(fields.stock),
+        image: doc.get_first(fields.image).and_then(|v| v.as_str()).map(str::to_string),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

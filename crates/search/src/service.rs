@@ -1,0 +1,391 @@
+//! [`Search`]: the index of one gateway, its indexer thread, and the query operations.
+
+use crate::index::{self, Opened};
+use crate::indexer::{Command, Indexer, Progress};
+use crate::query::{self, Filters};
+use crate::searching::{self, CategoryNames, Plan, SearchPage, SortBy};
+use crate::suggest::{self, Suggestions};
+use crate::synonyms::Synonyms;
+use crate::{SearchError, documents};
+use bazaar_core::{Cursor, Money, PageLimit};
+use bazaar_db::Database;
+use bazaar_db::schema::categories;
+use bazaar_kv::Kv;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::schema::Facet;
+use tantivy::{Index, IndexReader};
+
+const HOT: &str = "search:hot";
+const ZERO: &str = "search:zero";
+/// Deep pages cost as much as all pages before them; past this, narrow the query instead.
+const MAX_OFFSET: usize = 1_000;
+const MAX_PAGE: u32 = 50;
+
+/// `/search` parameters as they arrive.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct SearchParams {
+    /// What the shopper typed: Chinese, pinyin (full or initials), English, or a mix.
+    pub q: Option<String>,
+    /// This category and its descendants.
+    #[serde(alias = "category")]
+    pub category_id: Option<i64>,
+    #[serde(alias = "shop")]
+    pub shop_id: Option<i64>,
+    pub brand: Option<String>,
+    /// Lowest price, e.g. `50.00`.
+    pub price_min: Option<String>,
+    pub price_max: Option<String>,
+    pub in_stock: Option<bool>,
+    /// Comma-separated tags; every one must be present.
+    pub tags: Option<String>,
+    pub sort: Option<SortBy>,
+    /// Facet counts (default true).
+    pub facets: Option<bool>,
+    pub cursor: Option<String>,
+    /// 1 to 50; 20 by default.
+    pub limit: Option<u32>,
+}
+
+/// A suggestion for the search box.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suggestion {
+    pub text: String,
+    /// `query` (searched often) or `word` (from titles and brands).
+    pub source: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueryCount {
+    pub query: String,
+    pub count: u64,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    fields: crate::schema::Fields,
+    db: Database,
+    kv: Kv,
+    synonyms: RwLock<Arc<Synonyms>>,
+    suggestions: Arc<RwLock<Arc<Suggestions>>>,
+    categories: RwLock<Option<Arc<(HashMap<i64, Facet>, CategoryNames)>>>,
+    commands: Mutex<Option<Sender<Command>>>,
+    /// Set until the indexer has started: what it must do first.
+    pending: Mutex<Option<Option<index::CommitPoint>>>,
+    dir: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct Search {
+    inner: Arc<Inner>,
+}
+
+impl Search {
+    /// Opens (or creates) the index in `dir`. Nothing is indexed until [`Search::start`].
+    pub fn open(dir: &Path, db: Database, kv: Kv) -> Result<Search, SearchError> {
+        let Opened { index, reader, fields, committed } = index::open_or_create(dir)?;
+        let synonyms = Synonyms::load(&mut *db.get()?)?;
+        let suggestions = Suggestions::build(&reader.searcher(), &[fields.title, fields.brand]);
+        Ok(Search {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                fields,
+                db,
+                kv,
+                synonyms: RwLock::new(Arc::new(synonyms)),
+                suggestions: Arc::new(RwLock::new(Arc::new(suggestions))),
+                categories: RwLock::new(None),
+                commands: Mutex::new(None),
+                pending: Mutex::new(Some(committed)),
+                dir: dir.to_path_buf(),
+            }),
+        })
+    }
+
+    fn indexer(&self) -> Result<Indexer, SearchError> {
+        let (searcher_reader, fields) = (self.inner.reader.clone(), self.inner.fields);
+        let suggestions = self.inner.suggestions.clone();
+        let refresh_reader = self.inner.reader.clone();
+        let committed = lock(&self.inner.pending).clone().flatten();
+        Indexer::new(
+            self.inner.index.clone(),
+            searcher_reader,
+            fields,
+            self.inner.db.clone(),
+            committed,
+            Box::new(move || {
+                let fresh = Suggestions::build(&refresh_reader.searcher(), &[fields.title, fields.brand]);
+                *suggestions.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+            }),
+        )
+    }
+
+    /// Starts the indexer thread (building the index first if it is new) and wakes it on every
+    /// catalog change announced on `changes` (the catalog's kv channel).
+    pub async fn start(&self, changes: &str) -> Result<(), SearchError> {
+        let indexer = self.indexer()?;
+        let needs_build = lock(&self.inner.pending).take().is_some_and(|committed| committed.is_none());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("search-indexer".into())
+            .spawn(move || indexer.run(needs_build, receiver))
+            .map_err(|err| SearchError::Io(format!("cannot start the indexer: {err}")))?;
+        *lock(&self.inner.commands) = Some(sender.clone());
+        let mut subscription = self.inner.kv.subscribe(changes).await?;
+        tokio::spawn(async move {
+            loop {
+                match subscription.recv().await {
+                    Ok(_) | Err(bazaar_kv::KvError::Lagged(_)) => {
+                        if sender.send(Command::Nudge).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Stops the indexer after its current batch.
+    pub fn stop(&self) {
+        if let Some(sender) = lock(&self.inner.commands).take() {
+            let _ = sender.send(Command::Stop);
+        }
+    }
+
+    /// Rebuilds the whole index from the database, through the running indexer or (for the CLI,
+    /// with no gateway running) directly. Returns the number of products indexed.
+    pub async fn rebuild(&self, progress: Option<Progress>) -> Result<u64, SearchError> {
+        let running = lock(&self.inner.commands).clone();
+        let search = self.clone();
+        tokio::task::spawn_blocking(move || match running {
+            Some(sender) => {
+                let (done, answer) = std::sync::mpsc::channel();
+                sender.send(Command::Rebuild { progress, done }).map_err(|_| SearchError::Io("the indexer stopped".into()))?;
+                answer.recv().map_err(|_| SearchError::Io("the indexer stopped".into()))?.map_err(SearchError::Io)
+            }
+            None => {
+                let mut indexer = search.indexer().map_err(|err| match err {
+                    SearchError::Index(tantivy::TantivyError::LockFailure(..)) => SearchError::Io(format!(
+                        "the index in {} is in use (is a gateway running on this data directory? stop it, or rebuild through it)",
+                        search.inner.dir.display()
+                    )),
+                    other => other,
+                })?;
+                indexer.rebuild(progress)
+            }
+        })
+        .await
+        .map_err(|_| SearchError::Io("the rebuild task failed".into()))?
+    }
+
+    pub fn fields(&self) -> &crate::schema::Fields {
+        &self.inner.fields
+    }
+
+    async fn categories(&self) -> Result<Arc<(HashMap<i64, Facet>, CategoryNames)>, SearchError> {
+        if let Some(loaded) = self.inner.categories.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(loaded);
+        }
+        let rows: Vec<(i64, String, String, String)> = self
+            .inner
+            .db
+            .run(|conn| {
+                categories::table
+                    .select((categories::id, categories::path, categories::name_zh, categories::name_en))
+                    .load(conn)
+                    .map_err(SearchError::from)
+            })
+            .await?;
+        let facets = rows.iter().map(|(id, path, _, _)| (*id, documents::facet_of_path(path))).collect();
+        let names = rows.into_iter().map(|(id, _, zh, en)| (id, (zh, en))).collect();
+        let loaded = Arc::new((facets, names));
+        *self.inner.categories.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    fn parse_filters(&self, params: &SearchParams, facets: &HashMap<i64, Facet>) -> Result<Filters, SearchError> {
+        let category = match params.category_id {
+            Some(id) => {
+                Some(facets.get(&id).cloned().ok_or_else(|| SearchError::invalid("category_id", "no such category"))?)
+            }
+            None => None,
+        };
+        let price = |field: &'static str, raw: &Option<String>| -> Result<Option<i64>, SearchError> {
+            raw.as_deref()
+                .map(|raw| {
+                    rust_decimal::Decimal::from_str(raw.trim())
+                        .ok()
+                        .and_then(|amount| Money::parse_exact(amount).ok())
+                        .filter(|money| money.to_minor() >= 0)
+                        .map(Money::to_minor)
+                        .ok_or_else(|| SearchError::invalid(field, "must be an amount like 99.00"))
+                })
+                .transpose()
+        };
+        let (price_from, price_to) = (price("price_min", &params.price_min)?, price("price_max", &params.price_max)?);
+        if let (Some(from), Some(to)) = (price_from, price_to)
+            && from > to
+        {
+            return Err(SearchError::invalid("price_max", "must not be below price_min"));
+        }
+        Ok(Filters {
+            category,
+            shop_id: params.shop_id,
+            brand: params.brand.clone().filter(|b| !b.trim().is_empty()),
+            price_from,
+            price_to,
+            in_stock: params.in_stock.unwrap_or(false),
+            tags: params
+                .tags
+                .as_deref()
+                .map(|t| t.split(',').map(str::to_string).filter(|t| !t.trim().is_empty()).collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn page(params: &SearchParams) -> Result<(usize, usize), SearchError> {
+        let limit = PageLimit::new(params.limit)
+            .ok()
+            .filter(|l| l.get() <= MAX_PAGE)
+            .ok_or_else(|| SearchError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")))?;
+        let offset: usize = match &params.cursor {
+            Some(raw) => Cursor::decode(raw).map_err(|err| SearchError::invalid("cursor", err.to_string()))?,
+            None => 0,
+        };
+        if offset > MAX_OFFSET {
+            return Err(SearchError::invalid(
+                "cursor",
+                format!("results past the first {MAX_OFFSET} are not served; narrow the search"),
+            ));
+        }
+        Ok((offset, limit.get() as usize))
+    }
+
+    /// A text search with filters, facets, sorting and paging; popular and fruitless queries are counted.
+    pub async fn search(&self, params: SearchParams) -> Result<SearchPage, SearchError> {
+        let q = params.q.clone().unwrap_or_default();
+        let synonyms = self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let text = query::text_query(&self.inner.fields, &q, &synonyms)?;
+        let page = self.execute(text, &params).await?;
+        self.count_query(&q, page.total).await;
+        Ok(page)
+    }
+
+    /// A search from a speech transcript, matched by sound.
+    pub async fn voice(&self, transcript: &str, params: SearchParams) -> Result<SearchPage, SearchError> {
+        let text = query::voice_query(&self.inner.fields, transcript)?;
+        self.execute(text, &params).await
+    }
+
+    async fn execute(
+        &self,
+        text: Box<dyn tantivy::query::Query>,
+        params: &SearchParams,
+    ) -> Result<SearchPage, SearchError> {
+        let categories = self.categories().await?;
+        let filters = self.parse_filters(params, &categories.0)?;
+        let (offset, limit) = Self::page(params)?;
+        let search = self.clone();
+        let (sort, facets, facet_parent) =
+            (params.sort.unwrap_or_default(), params.facets.unwrap_or(true), filters.category.clone());
+        tokio::task::spawn_blocking(move || {
+            let query = query::with_filters(&search.inner.fields, text, &filters);
+            let plan = Plan { query: query.as_ref(), sort, offset, limit, facets, facet_parent };
+            searching::run(&search.inner.reader.searcher(), &search.inner.fields, &plan, &categories.1)
+        })
+        .await
+        .map_err(|_| SearchError::Io("the search task failed".into()))?
+    }
+
+    async fn count_query(&self, q: &str, total: usize) {
+        let normalized: String =
+            q.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().chars().take(50).collect();
+        if normalized.is_empty() {
+            return;
+        }
+        let key = if total == 0 { ZERO } else { HOT };
+        // Counting is best effort: a kv hiccup must not fail the search itself.
+        if let Err(err) = self.inner.kv.zincr(key, &normalized, 1.0).await {
+            tracing::debug!(error = %err, "could not count a search query");
+        }
+    }
+
+    /// Completions for the search box: popular past queries first, then words of titles and brands.
+    pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() || prefix.chars().count() > 30 {
+            return Err(SearchError::invalid("q", "type 1 to 30 characters"));
+        }
+        let mut out: Vec<Suggestion> = self
+            .inner
+            .kv
+            .ztop(HOT, 200)
+            .await?
+            .into_iter()
+            .filter(|(query, _)| suggest::phrase_matches(query, prefix))
+            .take(limit.div_ceil(2))
+            .map(|(text, _)| Suggestion { text, source: "query" })
+            .collect();
+        let words = self.inner.suggestions.read().unwrap_or_else(|p| p.into_inner()).clone();
+        for (word, _) in words.complete(prefix, limit) {
+            if out.len() >= limit {
+                break;
+            }
+            if !out.iter().any(|s| s.text == word) {
+                out.push(Suggestion { text: word, source: "word" });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The most searched queries (for the app's search page).
+    pub async fn hot(&self, limit: usize) -> Result<Vec<QueryCount>, SearchError> {
+        self.top(HOT, limit).await
+    }
+
+    /// Queries that found nothing, most frequent first (for admins: missing products or synonyms).
+    pub async fn zero_results(&self, limit: usize) -> Result<Vec<QueryCount>, SearchError> {
+        self.top(ZERO, limit).await
+    }
+
+    async fn top(&self, key: &str, limit: usize) -> Result<Vec<QueryCount>, SearchError> {
+        Ok(self
+            .inner
+            .kv
+            .ztop(key, limit)
+            .await?
+            .into_iter()
+            .map(|(query, count)| QueryCount { query, count: count as u64 })
+            .collect())
+    }
+
+    pub fn synonyms(&self) -> Vec<Vec<String>> {
+        self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).groups().to_vec()
+    }
+
+    /// Replaces the synonym groups; they apply to the next query on this gateway (others reload
+    /// them on their next start or reindex). No reindex is needed: synonyms widen queries.
+    pub async fn replace_synonyms(&self, groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, SearchError> {
+        let saved =
+            self.inner.db.run(move |conn| Synonyms::replace(conn, groups, chrono::Utc::now().naive_utc())).await?;
+        let groups = saved.groups().to_vec();
+        *self.inner.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(saved);
+        Ok(groups)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

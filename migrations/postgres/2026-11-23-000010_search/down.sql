@@ -1,0 +1,2 @@
+DROP INDEX shops_location;
+DROP TABLE search_synonyms;
