@@ -86,10 +86,17 @@ impl TestApp {
 
     /// A second gateway on the same database, kv and JWT secret, as behind a load balancer.
     pub async fn spawn_sibling(&self) -> TestApp {
+        self.spawn_sibling_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn_sibling`], with the configuration adjusted first.
+    pub async fn spawn_sibling_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("a temporary data directory");
         let mut config = (*self.app_state.config).clone();
         config.data_dir = data_dir.path().to_path_buf();
+        config.search_index_dir = None;
         config.port = 0;
+        adjust(&mut config);
         TestApp::start(config, None, data_dir).await
     }
 

@@ -107,3 +107,19 @@ async fn eventually_masked(client: &mut bazaar_tests::chat::ChatClient, conversa
     }
     panic!("gateway B never applied the new sensitive words");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_gateway_indexes_every_change() {
+    let Some(a) = TestApp::spawn(Backend::Postgres).await else { return };
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let (seller, shop) = a.seller(&admin).await;
+    let snacks = a.category("Snacks").await;
+    let through_a = a.publish_product(&seller, &simple(shop, snacks, "杏仁饼 澳门手信", "20.00", 10)).await;
+    let through_b = b.publish_product(&seller, &simple(shop, snacks, "蛋黄酥 手工", "15.00", 10)).await;
+    // Each gateway keeps its own index, fed from the shared outbox: both see both.
+    for gateway in [&a, &b] {
+        gateway.until_searchable("杏仁饼", through_a["id"].as_i64().unwrap()).await;
+        gateway.until_searchable("danhuangsu", through_b["id"].as_i64().unwrap()).await;
+    }
+}

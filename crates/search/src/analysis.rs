@@ -192,7 +192,8 @@ impl Tokenizer for PinyinTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
         let mut tokens = Vec::new();
-        for (position, word) in words(text).into_iter().filter(|w| has_han(&w.text)).enumerate() {
+        let han: Vec<Word> = words(text).into_iter().filter(|w| has_han(&w.text)).collect();
+        for (position, word) in han.iter().enumerate() {
             for term in pinyin_terms(&word.text) {
                 tokens.push(Token {
                     offset_from: word.from,
@@ -202,9 +203,30 @@ impl Tokenizer for PinyinTokenizer {
                     position_length: 1,
                 });
             }
+            // Two neighbouring words typed as one (桂花 + 糕 → guihuagao, ghg), when they touch.
+            if let Some(next) = han.get(position + 1).filter(|next| next.from == word.to) {
+                for term in joined_terms(&word.text, &next.text) {
+                    tokens.push(Token {
+                        offset_from: word.from,
+                        offset_to: next.to,
+                        position,
+                        text: term,
+                        position_length: 2,
+                    });
+                }
+            }
         }
         Tokens::new(tokens)
     }
+}
+
+/// Full pinyin and initials of two words written together (first readings only, to stay small).
+fn joined_terms(first: &str, second: &str) -> Vec<String> {
+    let (Some(a), Some(b)) = (readings(first).into_iter().next(), readings(second).into_iter().next()) else {
+        return Vec::new();
+    };
+    let joined: Vec<&str> = a.into_iter().chain(b).collect();
+    vec![joined.concat(), joined.iter().filter_map(|s| s.get(..1)).collect()]
 }
 
 pub fn zh_analyzer() -> TextAnalyzer {

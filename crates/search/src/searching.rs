@@ -116,11 +116,11 @@ fn fast_f64(segment: &SegmentReader, name: &str) -> Option<std::sync::Arc<dyn ta
     segment.fast_fields().f64(name).ok().map(|column| column.first_or_default_col(0.0))
 }
 
+/// Takes the page's documents, in order, out of the collected fruits.
+type TakeTop = Box<dyn FnOnce(&mut tantivy::collector::MultiFruit) -> Vec<DocAddress>>;
+
 /// The page's documents in order.
-fn top_documents(
-    plan: &Plan<'_>,
-    multi: &mut MultiCollector<'_>,
-) -> Box<dyn FnOnce(&mut tantivy::collector::MultiFruit) -> Vec<DocAddress>> {
+fn top_documents(plan: &Plan<'_>, multi: &mut MultiCollector<'_>) -> TakeTop {
     let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset);
     match plan.sort {
         SortBy::Relevance => {

@@ -69,6 +69,9 @@ pub struct QueryCount {
     pub count: u64,
 }
 
+/// Category id → its facet (for filters) and its names (for facet labels).
+type CategoryLookup = (HashMap<i64, Facet>, CategoryNames);
+
 struct Inner {
     index: Index,
     reader: IndexReader,
@@ -77,10 +80,12 @@ struct Inner {
     kv: Kv,
     synonyms: RwLock<Arc<Synonyms>>,
     suggestions: Arc<RwLock<Arc<Suggestions>>>,
-    categories: RwLock<Option<Arc<(HashMap<i64, Facet>, CategoryNames)>>>,
+    categories: RwLock<Option<Arc<CategoryLookup>>>,
     commands: Mutex<Option<Sender<Command>>>,
     /// Set until the indexer has started: what it must do first.
     pending: Mutex<Option<Option<index::CommitPoint>>>,
+    /// The outbox position the index had on disk when opened (`None`: it was new or unusable).
+    opened_at: Option<i64>,
     dir: PathBuf,
 }
 
@@ -107,6 +112,7 @@ impl Search {
                 categories: RwLock::new(None),
                 commands: Mutex::new(None),
                 pending: Mutex::new(Some(committed)),
+                opened_at: committed.map(|c| c.position),
                 dir: dir.to_path_buf(),
             }),
         })
@@ -116,7 +122,7 @@ impl Search {
         let (searcher_reader, fields) = (self.inner.reader.clone(), self.inner.fields);
         let suggestions = self.inner.suggestions.clone();
         let refresh_reader = self.inner.reader.clone();
-        let committed = lock(&self.inner.pending).clone().flatten();
+        let committed = (*lock(&self.inner.pending)).flatten();
         Indexer::new(
             self.inner.index.clone(),
             searcher_reader,
@@ -143,14 +149,10 @@ impl Search {
         *lock(&self.inner.commands) = Some(sender.clone());
         let mut subscription = self.inner.kv.subscribe(changes).await?;
         tokio::spawn(async move {
-            loop {
-                match subscription.recv().await {
-                    Ok(_) | Err(bazaar_kv::KvError::Lagged(_)) => {
-                        if sender.send(Command::Nudge).is_err() {
-                            break;
-                        }
-                    }
-                    Err(_) => break,
+            // Every change (or a gap in them) wakes the indexer; it reads what changed from the outbox.
+            while let Ok(_) | Err(bazaar_kv::KvError::Lagged(_)) = subscription.recv().await {
+                if sender.send(Command::Nudge).is_err() {
+                    break;
                 }
             }
         });
@@ -190,11 +192,13 @@ impl Search {
         .map_err(|_| SearchError::Io("the rebuild task failed".into()))?
     }
 
-    pub fn fields(&self) -> &crate::schema::Fields {
-        &self.inner.fields
+    /// The outbox position the index on disk reflected when this gateway opened it; `None` when it
+    /// had to be built (new, unreadable, or of another format).
+    pub fn resumed_from(&self) -> Option<i64> {
+        self.inner.opened_at
     }
 
-    async fn categories(&self) -> Result<Arc<(HashMap<i64, Facet>, CategoryNames)>, SearchError> {
+    async fn categories(&self) -> Result<Arc<CategoryLookup>, SearchError> {
         if let Some(loaded) = self.inner.categories.read().unwrap_or_else(|p| p.into_inner()).clone() {
             return Ok(loaded);
         }
