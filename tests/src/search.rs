@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 /// loaded CI machine).
 pub const INDEX_WAIT: Duration = Duration::from_secs(10);
 
-/// (key, title, brand, tags, category name_en, price, stock)
-pub const CATALOG: &[(&str, &str, &str, &[&str], &str, &str, i64)] = &[
+/// A product of the fixed catalog: (key, title, brand, tags, category name_en, price, stock).
+pub type Fixture = (&'static str, &'static str, &'static str, &'static [&'static str], &'static str, &'static str, i64);
+
+pub const CATALOG: &[Fixture] = &[
     ("huawei", "华为 Mate 60 Pro 手机 5G 全网通", "华为", &["旗舰"], "Phones", "5999.00", 20),
     ("iphone", "Apple iPhone 15 手机 128GB", "Apple", &["旗舰"], "Phones", "5399.00", 15),
     ("xiaomi", "小米 14 智能手机 徕卡影像", "小米", &[], "Phones", "3999.00", 0),

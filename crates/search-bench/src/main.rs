@@ -1,0 +1,237 @@
+//! The search benchmark (run by `scripts/bench/search.sh`).
+//!
+//! `bazaar-search-bench <database-url> <index-dir> <seconds>` runs a fixed query mix against
+//! Bazaar's search service (the index `bazaar reindex` built, without and with facets), then loads
+//! the same products into the database's own full-text search — SQLite FTS5 or PostgreSQL
+//! `tsvector` + GIN, both fed jieba-segmented text so they can match Chinese at all — and runs the
+//! same queries there. Two concurrent clients, closed loop. Prints one line per engine.
+
+use bazaar_db::schema::{products, shops};
+use bazaar_db::{Database, DatabaseUrl, DbConn, PoolSettings};
+use bazaar_search::{Search, SearchParams};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The query mix: Chinese, pinyin, initials, English, mixed, two-word.
+const QUERIES: &[&str] = &[
+    "手机",
+    "shouji",
+    "华为 手机",
+    "连衣裙",
+    "lianyiqun",
+    "running shoes",
+    "蓝牙耳机",
+    "sj",
+    "坚果",
+    "空气炸锅",
+    "面膜",
+    "跑步鞋 李宁",
+    "笔记本电脑",
+    "tea",
+    "牛仔裤",
+];
+const CLIENTS: usize = 2;
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    #[allow(dead_code)]
+    id: i64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, index_dir, seconds] = args.as_slice() else {
+        return Err("usage: bazaar-search-bench <database-url> <index-dir> <seconds>".into());
+    };
+    let seconds: u64 = seconds.parse().map_err(|_| "seconds must be a number".to_string())?;
+    let url = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
+    let db = Database::connect(&url, &PoolSettings { max_connections: 4, ..PoolSettings::default() })
+        .map_err(|e| e.to_string())?;
+    let search = Search::open(Path::new(index_dir), db.clone(), bazaar_kv::Kv::memory()).map_err(|e| e.to_string())?;
+
+    for facets in [false, true] {
+        let search = search.clone();
+        let run = measure(seconds, move |q| {
+            let search = search.clone();
+            async move {
+                let params = SearchParams { q: Some(q.to_string()), facets: Some(facets), ..SearchParams::default() };
+                search.search(params).await.map(|page| page.total).unwrap_or(0)
+            }
+        })
+        .await;
+        report(&format!("bazaar (tantivy){}", if facets { ", with facets" } else { "" }), &run);
+    }
+
+    let (engine, built) = load_full_text(&db).await?;
+    println!(
+        "{engine} build: {} products in {:.1} s ({:.0} docs/s)",
+        built.0,
+        built.1,
+        built.0 as f64 / built.1.max(0.001)
+    );
+    let run = measure(seconds, move |q| {
+        let db = db.clone();
+        let words = segmented(q);
+        async move { db.run(move |conn| full_text_top20(conn, &words)).await.unwrap_or(0) }
+    })
+    .await;
+    report(engine, &run);
+    Ok(())
+}
+
+struct Run {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+async fn measure<F, Fut>(seconds: u64, query: F) -> Run
+where
+    F: Fn(&'static str) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = usize> + Send,
+{
+    let query = Arc::new(query);
+    // Warm up: every query once.
+    for q in QUERIES {
+        query(q).await;
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut clients = Vec::new();
+    for client in 0..CLIENTS {
+        let query = query.clone();
+        clients.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = client;
+            while Instant::now() < deadline {
+                let q = QUERIES[n % QUERIES.len()];
+                n += 1;
+                let at = Instant::now();
+                query(q).await;
+                latencies.push(at.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await.unwrap_or_default());
+    }
+    Run { latencies, elapsed: started.elapsed() }
+}
+
+fn report(name: &str, run: &Run) {
+    let mut sorted = run.latencies.clone();
+    sorted.sort();
+    let at = |q: f64| {
+        sorted
+            .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    let qps = sorted.len() as f64 / run.elapsed.as_secs_f64();
+    println!(
+        "{name}: queries={} qps={qps:.0} p50_ms={:.2} p99_ms={:.2}",
+        sorted.len(),
+        at(0.50).as_secs_f64() * 1000.0,
+        at(0.99).as_secs_f64() * 1000.0
+    );
+}
+
+/// Lowercased jieba words joined by spaces: what the baselines index and query.
+fn segmented(text: &str) -> String {
+    static JIEBA: std::sync::OnceLock<jieba_rs::Jieba> = std::sync::OnceLock::new();
+    let jieba = JIEBA.get_or_init(jieba_rs::Jieba::new);
+    jieba
+        .cut_for_search(&text.to_lowercase(), true)
+        .into_iter()
+        .map(|t| t.word.trim())
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| w.replace('"', ""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+type Row = (i64, String, String, String, String);
+
+/// Loads every active product into the database's own full-text index; (engine, (count, seconds)).
+async fn load_full_text(db: &Database) -> Result<(&'static str, (u64, f64)), String> {
+    db.run(|conn| {
+        let started = Instant::now();
+        let engine = match conn {
+            DbConn::Sqlite(_) => "SQLite FTS5",
+            DbConn::Postgres(_) => "PostgreSQL full-text (GIN)",
+        };
+        let setup: &[&str] = match conn {
+            DbConn::Sqlite(_) => {
+                &["DROP TABLE IF EXISTS bench_fts", "CREATE VIRTUAL TABLE bench_fts USING fts5(words, id UNINDEXED)"]
+            }
+            DbConn::Postgres(_) => {
+                &["DROP TABLE IF EXISTS bench_fts", "CREATE TABLE bench_fts (id BIGINT, words TSVECTOR)"]
+            }
+        };
+        for statement in setup {
+            diesel::sql_query(*statement).execute(conn)?;
+        }
+        let mut after = 0_i64;
+        let mut count = 0_u64;
+        loop {
+            let rows: Vec<Row> = products::table
+                .inner_join(shops::table)
+                .filter(products::id.gt(after).and(products::status.eq("active")))
+                .order(products::id)
+                .limit(2_000)
+                .select((products::id, products::title, products::subtitle, products::brand, products::tags))
+                .load(conn)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            count += rows.len() as u64;
+            conn.transaction(|conn| {
+                for (id, title, subtitle, brand, tags) in &rows {
+                    let words = segmented(&format!("{title} {subtitle} {brand} {tags}"));
+                    let insert = match conn {
+                        DbConn::Sqlite(_) => "INSERT INTO bench_fts (words, id) VALUES ($1, $2)",
+                        DbConn::Postgres(_) => {
+                            "INSERT INTO bench_fts (words, id) VALUES (to_tsvector('simple', $1), $2)"
+                        }
+                    };
+                    diesel::sql_query(insert).bind::<Text, _>(words).bind::<BigInt, _>(*id).execute(conn)?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })?;
+        }
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("CREATE INDEX bench_fts_words ON bench_fts USING GIN (words)").execute(conn)?;
+            diesel::sql_query("ANALYZE bench_fts").execute(conn)?;
+        }
+        Ok::<_, diesel::result::Error>((engine, (count, started.elapsed().as_secs_f64())))
+    })
+    .await
+    .map_err(|e: diesel::result::Error| e.to_string())
+}
+
+/// The 20 best matches for all of `words`; the number found.
+fn full_text_top20(conn: &mut DbConn, words: &str) -> Result<usize, diesel::result::Error> {
+    if words.is_empty() {
+        return Ok(0);
+    }
+    let found: Vec<Found> = match conn {
+        DbConn::Sqlite(_) => {
+            let all: String = words.split(' ').map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ");
+            diesel::sql_query("SELECT id FROM bench_fts WHERE bench_fts MATCH $1 ORDER BY rank LIMIT 20")
+                .bind::<Text, _>(all)
+                .load(conn)?
+        }
+        DbConn::Postgres(_) => diesel::sql_query(
+            "SELECT id FROM bench_fts WHERE words @@ plainto_tsquery('simple', $1) \
+             ORDER BY ts_rank(words, plainto_tsquery('simple', $1)) DESC LIMIT 20",
+        )
+        .bind::<Text, _>(words)
+        .load(conn)?,
+    };
+    Ok(found.len())
+}
