@@ -7,7 +7,7 @@
 //! same queries there. Two concurrent clients, closed loop. Prints one line per engine.
 
 use bazaar_db::schema::{products, shops};
-use bazaar_db::{Database, DatabaseUrl, DbConn, PoolSettings};
+use bazaar_db::{Database, DatabaseUrl, DbConn, DbError, PoolSettings};
 use bazaar_search::{Search, SearchParams};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -208,14 +208,14 @@ async fn load_full_text(db: &Database) -> Result<(&'static str, (u64, f64)), Str
             diesel::sql_query("CREATE INDEX bench_fts_words ON bench_fts USING GIN (words)").execute(conn)?;
             diesel::sql_query("ANALYZE bench_fts").execute(conn)?;
         }
-        Ok::<_, diesel::result::Error>((engine, (count, started.elapsed().as_secs_f64())))
+        Ok::<_, DbError>((engine, (count, started.elapsed().as_secs_f64())))
     })
     .await
-    .map_err(|e: diesel::result::Error| e.to_string())
+    .map_err(|e: DbError| e.to_string())
 }
 
 /// The 20 best matches for all of `words`; the number found.
-fn full_text_top20(conn: &mut DbConn, words: &str) -> Result<usize, diesel::result::Error> {
+fn full_text_top20(conn: &mut DbConn, words: &str) -> Result<usize, DbError> {
     if words.is_empty() {
         return Ok(0);
     }
