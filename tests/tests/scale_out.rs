@@ -122,4 +122,9 @@ async fn each_gateway_indexes_every_change() {
         gateway.until_searchable("杏仁饼", through_a["id"].as_i64().unwrap()).await;
         gateway.until_searchable("danhuangsu", through_b["id"].as_i64().unwrap()).await;
     }
+    // A synonym group set through A widens queries on B too.
+    let groups = json!({ "groups": [["蛋黄酥", "egg yolk pastry"]] });
+    assert_eq!(a.put_as(&admin, "/api/v1/admin/search/synonyms", &groups).await.status(), 200);
+    a.until_searchable("egg yolk pastry", through_b["id"].as_i64().unwrap()).await;
+    b.until_searchable("egg yolk pastry", through_b["id"].as_i64().unwrap()).await;
 }

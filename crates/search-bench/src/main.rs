@@ -4,7 +4,9 @@
 //! Bazaar's search service (the index `bazaar reindex` built, without and with facets), then loads
 //! the same products into the database's own full-text search — SQLite FTS5 or PostgreSQL
 //! `tsvector` + GIN, both fed jieba-segmented text so they can match Chinese at all — and runs the
-//! same queries there. Two concurrent clients, closed loop. Prints one line per engine.
+//! same queries there. Two concurrent clients, closed loop. Prints one line per engine. It also
+//! times suggestions for a set of prefixes, and freshness: products published through the catalog
+//! service, timed until a search finds them (the indexer running, woken by the catalog's notices).
 
 use bazaar_db::schema::{products, shops};
 use bazaar_db::{Database, DatabaseUrl, DbConn, DbError, PoolSettings};
@@ -52,7 +54,20 @@ async fn main() -> Result<(), String> {
     let url = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
     let db = Database::connect(&url, &PoolSettings { max_connections: 4, ..PoolSettings::default() })
         .map_err(|e| e.to_string())?;
-    let search = Search::open(Path::new(index_dir), db.clone(), bazaar_kv::Kv::memory()).map_err(|e| e.to_string())?;
+    // One kv for the search service and the catalog, so the catalog's change notices wake the indexer.
+    let kv = bazaar_kv::Kv::memory();
+    let search = Search::open(Path::new(index_dir), db.clone(), kv.clone()).map_err(|e| e.to_string())?;
+
+    let freshness = freshness(&db, &search, kv).await?;
+    report("freshness (publish → searchable)", &freshness);
+    let suggest = search.clone();
+    let run = measure(seconds, move |q| {
+        let search = suggest.clone();
+        let prefix: String = q.chars().take(2).collect();
+        async move { search.suggest(&prefix, 10).await.map(|s| s.len()).unwrap_or(0) }
+    })
+    .await;
+    report("suggest (2-character prefixes of the mix)", &run);
 
     for facets in [false, true] {
         let search = search.clone();
@@ -82,6 +97,46 @@ async fn main() -> Result<(), String> {
     .await;
     report(engine, &run);
     Ok(())
+}
+
+/// Publishes products through the catalog service and times each until a search finds it.
+async fn freshness(db: &Database, search: &Search, kv: bazaar_kv::Kv) -> Result<Run, String> {
+    let catalog = bazaar_catalog::Catalog::new(db.clone(), kv, 100);
+    search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|e| e.to_string())?;
+    let (shop, owner, category): (i64, i64, i64) = db
+        .run(|conn| {
+            let (shop, owner) = shops::table.select((shops::id, shops::owner_id)).first::<(i64, i64)>(conn)?;
+            let category = products::table.select(products::category_id).first::<i64>(conn)?;
+            Ok::<_, DbError>((shop, owner, category))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let principal =
+        bazaar_identity::Principal { user_id: owner, session_id: 0, roles: vec![bazaar_identity::Role::Seller] };
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    for n in 0..20 {
+        let word = format!("鲜度测试{n}号");
+        let input =
+            serde_json::from_value(serde_json::json!({ "shop_id": shop, "category_id": category, "title": word,
+            "images": [], "skus": [{ "price": "9.90", "stock": 1 }] }))
+            .map_err(|e| e.to_string())?;
+        let product = catalog.create_product(&principal, input).await.map_err(|e| e.to_string())?;
+        catalog.publish(&principal, product.id).await.map_err(|e| e.to_string())?;
+        let published = Instant::now();
+        loop {
+            let params = SearchParams { q: Some(word.clone()), facets: Some(false), ..SearchParams::default() };
+            if search.search(params).await.map(|p| p.total).unwrap_or(0) > 0 {
+                break;
+            }
+            if published.elapsed() > Duration::from_secs(30) {
+                return Err(format!("{word} never became searchable"));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        latencies.push(published.elapsed());
+    }
+    Ok(Run { latencies, elapsed: started.elapsed() })
 }
 
 struct Run {

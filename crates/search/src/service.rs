@@ -22,6 +22,8 @@ use tantivy::schema::Facet;
 use tantivy::{Index, IndexReader};
 
 const HOT: &str = "search:hot";
+/// The kv channel on which a gateway tells the others the synonym groups changed.
+const SYNONYMS_CHANGED: &str = "search:synonyms";
 const ZERO: &str = "search:zero";
 /// Deep pages cost as much as all pages before them; past this, narrow the query instead.
 const MAX_OFFSET: usize = 1_000;
@@ -147,6 +149,15 @@ impl Search {
             .spawn(move || indexer.run(needs_build, receiver))
             .map_err(|err| SearchError::Io(format!("cannot start the indexer: {err}")))?;
         *lock(&self.inner.commands) = Some(sender.clone());
+        let mut synonym_changes = self.inner.kv.subscribe(SYNONYMS_CHANGED).await?;
+        let search = self.clone();
+        tokio::spawn(async move {
+            while let Ok(_) | Err(bazaar_kv::KvError::Lagged(_)) = synonym_changes.recv().await {
+                if let Err(err) = search.reload_synonyms().await {
+                    tracing::warn!(error = %err, "could not reload the synonym groups");
+                }
+            }
+        });
         let mut subscription = self.inner.kv.subscribe(changes).await?;
         tokio::spawn(async move {
             // Every change (or a gap in them) wakes the indexer; it reads what changed from the outbox.
@@ -379,14 +390,23 @@ impl Search {
         self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).groups().to_vec()
     }
 
-    /// Replaces the synonym groups; they apply to the next query on this gateway (others reload
-    /// them on their next start or reindex). No reindex is needed: synonyms widen queries.
+    /// Replaces the synonym groups; every gateway uses them from its next query (the others hear
+    /// of it over kv pub/sub). No reindex is needed: synonyms widen queries, not the index.
     pub async fn replace_synonyms(&self, groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, SearchError> {
         let saved =
             self.inner.db.run(move |conn| Synonyms::replace(conn, groups, chrono::Utc::now().naive_utc())).await?;
         let groups = saved.groups().to_vec();
         *self.inner.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(saved);
+        if let Err(err) = self.inner.kv.publish(SYNONYMS_CHANGED, "changed").await {
+            tracing::warn!(error = %err, "could not tell other gateways the synonyms changed");
+        }
         Ok(groups)
+    }
+
+    async fn reload_synonyms(&self) -> Result<(), SearchError> {
+        let loaded = self.inner.db.run(Synonyms::load).await?;
+        *self.inner.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
+        Ok(())
     }
 }
 
