@@ -25,7 +25,9 @@ run_size() { # products database-url label
   size=$(du -sh "$data/search" | cut -f1)
   echo "| $label | $n | index build | $indexed; index $size on disk |"
   "$bench" "$url" "$data/search" "$seconds" | while IFS= read -r line; do
-    if [[ "$line" == *"build:"* ]]; then
+    if [[ "$line" == index:* ]]; then
+      continue
+    elif [[ "$line" == *"build:"* ]]; then
       echo "| $label | $n | ${line%%:*} | ${line#*: } |"
     else
       echo "| $label | $n | ${line%%:*} | $(field qps "$line") q/s, p50 $(field p50_ms "$line") ms, p99 $(field p99_ms "$line") ms ($(field queries "$line") queries) |"

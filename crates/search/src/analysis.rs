@@ -243,13 +243,19 @@ pub fn pinyin_analyzer() -> TextAnalyzer {
 
 /// The `zh` terms of `text`, as the index holds them.
 pub fn zh_terms(text: &str) -> Vec<String> {
-    let mut analyzer = zh_analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut terms = Vec::new();
-    while stream.advance() {
-        terms.push(stream.token().text.clone());
+    thread_local! {
+        // Building an analyzer allocates its filters and stemmer; queries reuse one per thread.
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(zh_analyzer());
     }
-    terms
+    ANALYZER.with(|analyzer| {
+        let mut analyzer = analyzer.borrow_mut();
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(stream.token().text.clone());
+        }
+        terms
+    })
 }
 
 #[cfg(test)]

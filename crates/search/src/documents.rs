@@ -116,17 +116,24 @@ pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, die
         .load(conn)
 }
 
-/// The next batch of searchable products after `after` (by id), for a full rebuild.
-pub fn searchable_after(conn: &mut DbConn, after: i64) -> Result<Vec<ProductRow>, diesel::result::Error> {
-    products::table
-        .inner_join(shops::table)
+/// The next batch of products after `after` (by id) for a full rebuild: the searchable ones among
+/// them, and the last id looked at (`None` when there are no more). Ids are read alone first so the
+/// scan walks the primary key; joining and filtering in the same statement let SQLite choose a
+/// plan that rescans the table for every batch.
+pub fn searchable_after(
+    conn: &mut DbConn,
+    after: i64,
+) -> Result<(Vec<ProductRow>, Option<i64>), diesel::result::Error> {
+    let ids: Vec<i64> = products::table
         .filter(products::id.gt(after))
-        .filter(products::status.eq("active"))
-        .filter(shops::status.eq("active"))
         .order(products::id)
         .limit(SELECT_BATCH)
-        .select(SELECTION)
-        .load(conn)
+        .select(products::id)
+        .load(conn)?;
+    let Some(last) = ids.last().copied() else { return Ok((Vec::new(), None)) };
+    let mut rows = searchable(conn, &ids)?;
+    rows.sort_by_key(|row| row.id);
+    Ok((rows, Some(last)))
 }
 
 /// Products of `shop_ids` (a shop change touches every product of the shop).
@@ -141,6 +148,11 @@ pub fn count_searchable(conn: &mut DbConn) -> Result<i64, diesel::result::Error>
         .filter(shops::status.eq("active"))
         .count()
         .get_result(conn)
+}
+
+/// Gentle: a best seller gains tens of percent, never enough to bury a clearly better match.
+pub fn popularity_boost(sales: i64, rating: f64) -> f64 {
+    (1.0 + 0.05 * (1.0 + sales.max(0) as f64).ln()) * (1.0 + 0.02 * rating.clamp(0.0, 5.0))
 }
 
 #[derive(serde::Deserialize)]
@@ -176,7 +188,9 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));
     doc.add_i64(fields.price, row.price_min);
     doc.add_i64(fields.sales, row.sales_count);
-    doc.add_f64(fields.rating, row.shop_rating.unwrap_or(0.0));
+    let rating = row.shop_rating.unwrap_or(0.0);
+    doc.add_f64(fields.rating, rating);
+    doc.add_f64(fields.boost, popularity_boost(row.sales_count, rating));
     doc.add_i64(fields.stock, row.total_stock);
     doc.add_i64(fields.created, row.created_at.and_utc().timestamp());
     if let Some(image) = images.first() {

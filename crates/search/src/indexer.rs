@@ -20,7 +20,8 @@ use tantivy::{Index, IndexReader, IndexWriter, Term};
 const LOOKBACK: i64 = 256;
 const BATCH: i64 = 1_000;
 const POLL: Duration = Duration::from_millis(500);
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The writer's memory budget, shared by its indexing threads (one per core, at most four).
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
 
 /// Progress of a rebuild: (done, total).
 pub type Progress = Box<dyn Fn(u64, u64) + Send>;
@@ -56,7 +57,8 @@ impl Indexer {
         committed: Option<CommitPoint>,
         on_commit: Box<dyn Fn() + Send>,
     ) -> Result<Indexer, SearchError> {
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
         Ok(Indexer {
             reader,
             fields,
@@ -146,9 +148,9 @@ impl Indexer {
         self.writer.delete_all_documents()?;
         let (mut after, mut done) = (0, 0_u64);
         loop {
-            let rows = documents::searchable_after(&mut conn, after)?;
-            let Some(last) = rows.last() else { break };
-            after = last.id;
+            let (rows, last) = documents::searchable_after(&mut conn, after)?;
+            let Some(last) = last else { break };
+            after = last;
             for row in &rows {
                 self.writer.add_document(documents::document(row, &self.fields, &categories))?;
             }

@@ -7,9 +7,9 @@ use crate::analysis::{self, is_stop_word, words, zh_terms};
 use crate::schema::Fields;
 use crate::synonyms::Synonyms;
 use std::ops::Bound;
-use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{Searcher, Term};
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -36,8 +36,24 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
 }
 
+/// What the index holds, to leave out of a query the terms that cannot match (fewer scorers per
+/// segment) and to try typo tolerance only for words the index does not know.
+pub struct Known<'a> {
+    searcher: &'a Searcher,
+}
+
+impl<'a> Known<'a> {
+    pub fn new(searcher: &'a Searcher) -> Known<'a> {
+        Known { searcher }
+    }
+
+    fn has(&self, term: &Term) -> bool {
+        self.searcher.doc_freq(term).is_ok_and(|n| n > 0)
+    }
+}
+
 /// What one typed word may match.
-fn word_clause(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
+fn word_clause(fields: &Fields, known: &Known<'_>, word: &str) -> Option<Box<dyn Query>> {
     let term = zh_terms(word).into_iter().next()?;
     let weighted = [
         (fields.title, 3.0),
@@ -48,30 +64,38 @@ fn word_clause(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
         (fields.subtitle, 1.0),
         (fields.shop_name, 0.8),
     ];
-    let mut any: Vec<(Occur, Box<dyn Query>)> = weighted
-        .iter()
-        .map(|(field, boost)| (Occur::Should, boosted(term_query(Term::from_field_text(*field, &term)), *boost)))
-        .collect();
+    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in weighted {
+        let exact = Term::from_field_text(field, &term);
+        if known.has(&exact) {
+            any.push((Occur::Should, boosted(term_query(exact), boost)));
+        }
+    }
     let raw = word.to_lowercase();
     if raw.chars().all(|c| c.is_ascii_alphabetic()) {
         // Typed pinyin: full (shouji), initials (sj) or one syllable of a spaced query (shou ji).
-        any.push((Occur::Should, boosted(term_query(Term::from_field_text(fields.pinyin, &raw)), 2.0)));
-        if raw.len() >= 5 {
+        let pinyin = Term::from_field_text(fields.pinyin, &raw);
+        if known.has(&pinyin) {
+            any.push((Occur::Should, boosted(term_query(pinyin), 2.0)));
+        }
+        // A Latin word the index does not know may be a typo (iphnoe).
+        if any.is_empty() && raw.len() >= 5 {
             for field in [fields.title, fields.brand] {
                 let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &term), 1, true);
                 any.push((Occur::Should, boosted(Box::new(fuzzy), 0.5)));
             }
         }
     }
+    // An empty union matches nothing, which is right for a word nothing contains.
     Some(Box::new(BooleanQuery::new(any)))
 }
 
 /// Every word of `text` must match.
-fn all_words(fields: &Fields, text: &str) -> Vec<(Occur, Box<dyn Query>)> {
+fn all_words(fields: &Fields, known: &Known<'_>, text: &str) -> Vec<(Occur, Box<dyn Query>)> {
     words(text)
         .into_iter()
         .filter(|w| !is_stop_word(&w.text.to_lowercase()))
-        .filter_map(|w| word_clause(fields, &w.text))
+        .filter_map(|w| word_clause(fields, known, &w.text))
         .map(|clause| (Occur::Must, clause))
         .collect()
 }
@@ -87,7 +111,12 @@ pub fn check_length(q: &str) -> Result<&str, SearchError> {
 /// The text part of a search. A phrase of a synonym group found in the query (充电宝) becomes
 /// "any member of the group"; the longest member is looked for first, so "power bank" wins over
 /// a shorter member inside it.
-pub fn text_query(fields: &Fields, q: &str, synonyms: &Synonyms) -> Result<Box<dyn Query>, SearchError> {
+pub fn text_query(
+    fields: &Fields,
+    known: &Known<'_>,
+    q: &str,
+    synonyms: &Synonyms,
+) -> Result<Box<dyn Query>, SearchError> {
     let mut rest = check_length(q)?.to_lowercase();
     let mut clauses = Vec::new();
     for group in synonyms.groups() {
@@ -97,7 +126,7 @@ pub fn text_query(fields: &Fields, q: &str, synonyms: &Synonyms) -> Result<Box<d
         rest = rest.replacen(found.as_str(), " ", 1);
         let alternatives: Vec<(Occur, Box<dyn Query>)> = group
             .iter()
-            .map(|m| all_words(fields, m))
+            .map(|m| all_words(fields, known, m))
             .filter(|words| !words.is_empty())
             .map(|words| (Occur::Should, Box::new(BooleanQuery::new(words)) as Box<dyn Query>))
             .collect();
@@ -105,7 +134,7 @@ pub fn text_query(fields: &Fields, q: &str, synonyms: &Synonyms) -> Result<Box<d
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>));
         }
     }
-    clauses.extend(all_words(fields, &rest));
+    clauses.extend(all_words(fields, known, &rest));
     if clauses.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
@@ -115,7 +144,7 @@ pub fn text_query(fields: &Fields, q: &str, synonyms: &Synonyms) -> Result<Box<d
 /// A spoken query, matched by sound: a word's pinyin must come close to a word of the product (one
 /// edit for short words, two for long ones), so 手记 and 首饰 still reach 手机. Transcripts are
 /// sentences (我想买手机), so any word may match; products matching more words rank higher.
-pub fn voice_query(fields: &Fields, transcript: &str) -> Result<Box<dyn Query>, SearchError> {
+pub fn voice_query(fields: &Fields, known: &Known<'_>, transcript: &str) -> Result<Box<dyn Query>, SearchError> {
     let transcript = check_length(transcript)?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for word in analysis::jieba().cut_for_search(transcript, true) {
@@ -124,7 +153,7 @@ pub fn voice_query(fields: &Fields, transcript: &str) -> Result<Box<dyn Query>, 
             continue;
         }
         if !analysis::has_han(word) {
-            if let Some(clause) = word_clause(fields, word) {
+            if let Some(clause) = word_clause(fields, known, word) {
                 clauses.push((Occur::Should, clause));
             }
             continue;
@@ -141,7 +170,7 @@ pub fn voice_query(fields: &Fields, transcript: &str) -> Result<Box<dyn Query>, 
             ));
         }
         // The characters themselves, when they were heard right.
-        if let Some(clause) = word_clause(fields, word) {
+        if let Some(clause) = word_clause(fields, known, word) {
             sounds.push((Occur::Should, boosted(clause, 1.5)));
         }
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(sounds))));

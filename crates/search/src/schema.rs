@@ -25,6 +25,8 @@ pub struct Fields {
     pub price: Field,
     pub sales: Field,
     pub rating: Field,
+    /// Popularity multiplier for relevance, computed at indexing so a query multiplies one number.
+    pub boost: Field,
     pub stock: Field,
     pub created: Field,
     pub image: Field,
@@ -56,6 +58,7 @@ pub fn build() -> (Schema, Fields) {
         price: schema.add_i64_field("price", INDEXED | STORED | FAST),
         sales: schema.add_i64_field("sales", STORED | FAST),
         rating: schema.add_f64_field("rating", FAST),
+        boost: schema.add_f64_field("boost", FAST),
         stock: schema.add_i64_field("stock", INDEXED | STORED | FAST),
         created: schema.add_i64_field("created", FAST),
         image: schema.add_text_field("image", STORED),

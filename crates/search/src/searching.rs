@@ -6,11 +6,11 @@ use crate::schema::Fields;
 use bazaar_core::Money;
 use serde::Serialize;
 use std::collections::HashMap;
-use tantivy::collector::{Count, FacetCollector, FilterCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, SegmentCollector, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, SegmentReader, TantivyDocument};
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument};
 
 /// Price buckets (fen) for the price facet; the last is open-ended.
 const PRICE_BUCKETS: [(i64, i64); 6] =
@@ -108,43 +108,80 @@ pub struct Plan<'a> {
     pub facet_parent: Option<Facet>,
 }
 
-fn fast_i64(segment: &SegmentReader, name: &str) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>> {
-    segment.fast_fields().i64(name).ok().map(|column| column.first_or_default_col(0))
+/// Counts matches per price bucket in one pass over the price column.
+struct PriceBuckets;
+
+struct SegmentPriceBuckets {
+    prices: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    counts: [u64; PRICE_BUCKETS.len()],
 }
 
-fn fast_f64(segment: &SegmentReader, name: &str) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<f64>>> {
-    segment.fast_fields().f64(name).ok().map(|column| column.first_or_default_col(0.0))
+impl Collector for PriceBuckets {
+    type Fruit = [u64; PRICE_BUCKETS.len()];
+    type Child = SegmentPriceBuckets;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentPriceBuckets> {
+        let prices = segment.fast_fields().i64("price").ok().map(|column| column.first_or_default_col(0));
+        Ok(SegmentPriceBuckets { prices, counts: [0; PRICE_BUCKETS.len()] })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut total = [0; PRICE_BUCKETS.len()];
+        for fruit in fruits {
+            total.iter_mut().zip(fruit).for_each(|(t, n)| *t += n);
+        }
+        Ok(total)
+    }
 }
 
-/// Takes the page's documents, in order, out of the collected fruits.
-type TakeTop = Box<dyn FnOnce(&mut tantivy::collector::MultiFruit) -> Vec<DocAddress>>;
+impl SegmentCollector for SegmentPriceBuckets {
+    type Fruit = [u64; PRICE_BUCKETS.len()];
 
-/// The page's documents in order.
-fn top_documents(plan: &Plan<'_>, multi: &mut MultiCollector<'_>) -> TakeTop {
-    let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset);
-    match plan.sort {
-        SortBy::Relevance => {
-            let handle = multi.add_collector(top.tweak_score(|segment: &SegmentReader| {
-                let (sales, rating) = (fast_i64(segment, "sales"), fast_f64(segment, "rating"));
-                move |doc: tantivy::DocId, score: tantivy::Score| {
-                    let sales = sales.as_ref().map_or(0, |c| c.get_val(doc)).max(0) as f32;
-                    let rating = rating.as_ref().map_or(0.0, |c| c.get_val(doc)) as f32;
-                    // Gentle: a best seller gains tens of percent, never enough to bury a better match.
-                    score * (1.0 + 0.05 * (1.0 + sales).ln()) * (1.0 + 0.02 * rating)
-                }
-            }));
-            Box::new(move |fruits| handle.extract(fruits).into_iter().map(|(_, address)| address).collect())
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let Some(prices) = &self.prices else { return };
+        let price = prices.get_val(doc);
+        if let Some(bucket) = PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to) {
+            self.counts[bucket] += 1;
         }
-        sort => {
-            let (field, order) = match sort {
-                SortBy::PriceAsc => ("price", Order::Asc),
-                SortBy::PriceDesc => ("price", Order::Desc),
-                SortBy::Sales => ("sales", Order::Desc),
-                _ => ("created", Order::Desc),
-            };
-            let handle = multi.add_collector(top.order_by_fast_field::<i64>(field, order));
-            Box::new(move |fruits| handle.extract(fruits).into_iter().map(|(_, address)| address).collect())
-        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.counts
+    }
+}
+
+/// The collectors for facets: categories under `parent`, brands, price buckets.
+fn facet_collectors(parent: &Facet) -> (FacetCollector, FacetCollector, PriceBuckets) {
+    let mut categories = FacetCollector::for_field("category");
+    categories.add_facet(parent.clone());
+    let mut brands = FacetCollector::for_field("brand_facet");
+    brands.add_facet(Facet::root());
+    (categories, brands, PriceBuckets)
+}
+
+type FacetFruits = (FacetCounts, FacetCounts, [u64; PRICE_BUCKETS.len()]);
+
+/// Runs `top` (the page, in order), the total, and the facets if wanted — one pass, no dynamic dispatch.
+fn collect<K, T>(
+    searcher: &Searcher,
+    plan: &Plan<'_>,
+    top: T,
+    parent: &Facet,
+) -> tantivy::Result<(Vec<DocAddress>, usize, Option<FacetFruits>)>
+where
+    T: Collector<Fruit = Vec<(K, DocAddress)>>,
+{
+    let strip = |page: Vec<(K, DocAddress)>| page.into_iter().map(|(_, address)| address).collect();
+    if plan.facets {
+        let (page, total, facets) = searcher.search(plan.query, &(top, Count, facet_collectors(parent)))?;
+        Ok((strip(page), total, Some(facets)))
+    } else {
+        let (page, total) = searcher.search(plan.query, &(top, Count))?;
+        Ok((strip(page), total, None))
     }
 }
 
@@ -154,52 +191,48 @@ pub fn run(
     plan: &Plan<'_>,
     names: &CategoryNames,
 ) -> Result<SearchPage, SearchError> {
-    let mut multi = MultiCollector::new();
-    let take_top = top_documents(plan, &mut multi);
-    let count = multi.add_collector(Count);
     let parent = plan.facet_parent.clone().unwrap_or_else(Facet::root);
-    let facet_handles = plan.facets.then(|| {
-        let mut categories = FacetCollector::for_field("category");
-        categories.add_facet(parent.clone());
-        let mut brands = FacetCollector::for_field("brand_facet");
-        brands.add_facet(Facet::root());
-        let prices: Vec<_> = PRICE_BUCKETS
-            .iter()
-            .map(|&(from, to)| {
-                multi.add_collector(FilterCollector::new("price".to_string(), move |p: i64| p >= from && p < to, Count))
-            })
-            .collect();
-        (multi.add_collector(categories), multi.add_collector(brands), prices)
-    });
-    let mut fruits = searcher.search(plan.query, &multi)?;
-    let addresses = take_top(&mut fruits);
-    let total = count.extract(&mut fruits);
-    let facets = facet_handles.map(|(categories, brands, prices)| {
-        let categories = categories.extract(&mut fruits);
-        let brands = brands.extract(&mut fruits);
-        Facets {
-            categories: categories
-                .get(parent.clone())
-                .filter_map(|(facet, count)| {
-                    let id: i64 = facet.to_path().last()?.parse().ok()?;
-                    let (zh, en) = names.get(&id).cloned().unwrap_or_default();
-                    Some(CategoryCount { id, name_zh: zh, name_en: en, count })
-                })
-                .collect(),
-            brands: brands
-                .get(Facet::root())
-                .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
-                .collect(),
-            prices: prices
-                .into_iter()
-                .zip(PRICE_BUCKETS)
-                .map(|(handle, (from, to))| PriceBucket {
-                    from: Money::from_minor(from),
-                    to: (to != i64::MAX).then(|| Money::from_minor(to)),
-                    count: handle.extract(&mut fruits) as u64,
-                })
-                .collect(),
+    let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset);
+    let (addresses, total, facets) = match plan.sort {
+        SortBy::Relevance => {
+            let boosted = top.tweak_score(|segment: &SegmentReader| {
+                let boost = segment.fast_fields().f64("boost").ok().map(|column| column.first_or_default_col(1.0));
+                move |doc: DocId, score: Score| score * boost.as_ref().map_or(1.0, |c| c.get_val(doc)) as Score
+            });
+            collect(searcher, plan, boosted, &parent)?
         }
+        sort => {
+            let (field, order) = match sort {
+                SortBy::PriceAsc => ("price", Order::Asc),
+                SortBy::PriceDesc => ("price", Order::Desc),
+                SortBy::Sales => ("sales", Order::Desc),
+                _ => ("created", Order::Desc),
+            };
+            collect(searcher, plan, top.order_by_fast_field::<i64>(field, order), &parent)?
+        }
+    };
+    let facets = facets.map(|(categories, brands, prices)| Facets {
+        categories: categories
+            .get(parent.clone())
+            .filter_map(|(facet, count)| {
+                let id: i64 = facet.to_path().last()?.parse().ok()?;
+                let (zh, en) = names.get(&id).cloned().unwrap_or_default();
+                Some(CategoryCount { id, name_zh: zh, name_en: en, count })
+            })
+            .collect(),
+        brands: brands
+            .get(Facet::root())
+            .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
+            .collect(),
+        prices: prices
+            .into_iter()
+            .zip(PRICE_BUCKETS)
+            .map(|(count, (from, to))| PriceBucket {
+                from: Money::from_minor(from),
+                to: (to != i64::MAX).then(|| Money::from_minor(to)),
+                count,
+            })
+            .collect(),
     });
     let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
     let mut items = Vec::with_capacity(addresses.len());

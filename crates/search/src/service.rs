@@ -203,6 +203,11 @@ impl Search {
         .map_err(|_| SearchError::Io("the rebuild task failed".into()))?
     }
 
+    /// Products in the index as last committed.
+    pub fn documents(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
     /// The outbox position the index on disk reflected when this gateway opened it; `None` when it
     /// had to be built (new, unreadable, or of another format).
     pub fn resumed_from(&self) -> Option<i64> {
@@ -291,24 +296,27 @@ impl Search {
     /// A text search with filters, facets, sorting and paging; popular and fruitless queries are counted.
     pub async fn search(&self, params: SearchParams) -> Result<SearchPage, SearchError> {
         let q = params.q.clone().unwrap_or_default();
+        query::check_length(&q)?;
         let synonyms = self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let text = query::text_query(&self.inner.fields, &q, &synonyms)?;
-        let page = self.execute(text, &params).await?;
+        let (fields, text) = (self.inner.fields, q.clone());
+        let page = self.execute(&params, move |known| query::text_query(&fields, known, &text, &synonyms)).await?;
         self.count_query(&q, page.total).await;
         Ok(page)
     }
 
     /// A search from a speech transcript, matched by sound.
     pub async fn voice(&self, transcript: &str, params: SearchParams) -> Result<SearchPage, SearchError> {
-        let text = query::voice_query(&self.inner.fields, transcript)?;
-        self.execute(text, &params).await
+        query::check_length(transcript)?;
+        let (fields, transcript) = (self.inner.fields, transcript.to_string());
+        self.execute(&params, move |known| query::voice_query(&fields, known, &transcript)).await
     }
 
-    async fn execute(
-        &self,
-        text: Box<dyn tantivy::query::Query>,
-        params: &SearchParams,
-    ) -> Result<SearchPage, SearchError> {
+    /// Builds the query against the current searcher (so it can leave out terms the index does
+    /// not hold) and runs it with the filters, sort, page and facets of `params`.
+    async fn execute<B>(&self, params: &SearchParams, build: B) -> Result<SearchPage, SearchError>
+    where
+        B: FnOnce(&query::Known<'_>) -> Result<Box<dyn tantivy::query::Query>, SearchError> + Send + 'static,
+    {
         let categories = self.categories().await?;
         let filters = self.parse_filters(params, &categories.0)?;
         let (offset, limit) = Self::page(params)?;
@@ -316,9 +324,11 @@ impl Search {
         let (sort, facets, facet_parent) =
             (params.sort.unwrap_or_default(), params.facets.unwrap_or(true), filters.category.clone());
         tokio::task::spawn_blocking(move || {
+            let searcher = search.inner.reader.searcher();
+            let text = build(&query::Known::new(&searcher))?;
             let query = query::with_filters(&search.inner.fields, text, &filters);
             let plan = Plan { query: query.as_ref(), sort, offset, limit, facets, facet_parent };
-            searching::run(&search.inner.reader.searcher(), &search.inner.fields, &plan, &categories.1)
+            searching::run(&searcher, &search.inner.fields, &plan, &categories.1)
         })
         .await
         .map_err(|_| SearchError::Io("the search task failed".into()))?
