@@ -163,6 +163,13 @@ impl Indexer {
         self.position = start;
         self.applied.clear();
         self.commit()?;
+        // One segment after a rebuild: queries then pay per-segment costs (term lookups, facet
+        // label mapping) once instead of once per segment the writer's threads produced.
+        let segments = self.writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+            self.reader.reload()?;
+        }
         Ok(done)
     }
 
