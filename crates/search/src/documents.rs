@@ -121,7 +121,10 @@ pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, die
 /// first, then read as a primary-key range: one statement that joined, filtered and limited at
 /// once let SQLite pick a plan that rescanned the table for every batch (quadratic at 1M rows), and
 /// an `IN (…2000 ids)` list made PostgreSQL scan instead.
-pub fn searchable_after(conn: &mut DbConn, after: i64) -> Result<(Vec<ProductRow>, Option<i64>), diesel::result::Error> {
+pub fn searchable_after(
+    conn: &mut DbConn,
+    after: i64,
+) -> Result<(Vec<ProductRow>, Option<i64>), diesel::result::Error> {
     let last: Option<i64> = products::table
         .filter(products::id.gt(after))
         .order(products::id)
