@@ -76,6 +76,8 @@ async fn filters_facets_sorts_and_pages(backend: Backend) {
     let first_hit = &first["items"][0];
     assert!(first_hit["highlight"].as_str().unwrap().contains("<b>手机</b>"), "{first_hit}");
     assert_eq!(first_hit["price"], "29.90");
+    let by_pinyin = page(&app, &[("q", "shouji"), ("category", &phones_category), ("limit", "1")]).await;
+    assert!(by_pinyin["items"][0]["highlight"].as_str().unwrap().contains("<b>手机</b>"), "{by_pinyin}");
     assert!(first["facets"].is_object());
     assert!(page(&app, &[("q", "手机"), ("facets", "false")]).await["facets"].is_null());
 }

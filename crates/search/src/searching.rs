@@ -5,7 +5,7 @@ use crate::SearchError;
 use crate::schema::Fields;
 use bazaar_core::Money;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, SegmentCollector, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{Facet, Value};
@@ -235,23 +235,59 @@ pub fn run(
             .collect(),
     });
     let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
+    let by_sound = pinyin_terms_of(plan.query, fields.pinyin);
     let mut items = Vec::with_capacity(addresses.len());
     for address in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
-        items.push(hit(&doc, fields, snippets.as_ref()));
+        items.push(hit(&doc, fields, snippets.as_ref(), &by_sound));
     }
     let next_cursor = (plan.offset + items.len() < total)
         .then(|| bazaar_core::Cursor::encode(&(plan.offset + items.len())).as_str().to_string());
     Ok(SearchPage { items, total, next_cursor, facets })
 }
 
-fn hit(doc: &TantivyDocument, fields: &Fields, snippets: Option<&SnippetGenerator>) -> Hit {
+/// The pinyin terms a query looks for (typed pinyin, voice), to mark the title words they matched.
+fn pinyin_terms_of(query: &dyn Query, field: tantivy::schema::Field) -> HashSet<String> {
+    let mut terms = HashSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field
+            && let Some(text) = term.value().as_str()
+        {
+            terms.insert(text.to_string());
+        }
+    });
+    terms
+}
+
+/// The title with the Chinese words whose pinyin the query asked for in `<b>…</b>`: a search for
+/// `shouji` marks 手机, which the title's own terms cannot.
+fn highlight_by_pinyin(title: &str, wanted: &HashSet<String>) -> Option<String> {
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(title.len() + 16);
+    let mut marked = false;
+    for token in crate::analysis::jieba().cut(title, true) {
+        let word = token.word;
+        if crate::analysis::has_han(word) && crate::analysis::pinyin_terms(word).iter().any(|t| wanted.contains(t)) {
+            out.push_str("<b>");
+            out.push_str(&escape(word));
+            out.push_str("</b>");
+            marked = true;
+        } else {
+            out.push_str(&escape(word));
+        }
+    }
+    marked.then_some(out)
+}
+
+fn hit(doc: &TantivyDocument, fields: &Fields, snippets: Option<&SnippetGenerator>, by_sound: &HashSet<String>) -> Hit {
     let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let int = |field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or_default();
     let title = text(fields.title);
     let highlight = match snippets.map(|g| g.snippet(&title)) {
         Some(snippet) if !snippet.is_empty() => snippet.to_html(),
-        _ => escape(&title),
+        _ => highlight_by_pinyin(&title, by_sound).unwrap_or_else(|| escape(&title)),
     };
     Hit {
         id: doc.get_first(fields.id).and_then(|v| v.as_u64()).unwrap_or_default() as i64,
@@ -269,4 +305,20 @@ fn hit(doc: &TantivyDocument, fields: &Fields, snippets: Option<&SnippetGenerato
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::highlight_by_pinyin;
+    use std::collections::HashSet;
+
+    #[test]
+    fn typed_pinyin_marks_the_chinese_word_it_matched() {
+        let wanted: HashSet<String> = ["shouji".to_string()].into();
+        assert_eq!(
+            highlight_by_pinyin("OPPO 国潮手机 <新>", &wanted).as_deref(),
+            Some("OPPO 国潮<b>手机</b> &lt;新&gt;")
+        );
+        assert_eq!(highlight_by_pinyin("运动手表", &wanted), None);
+    }
 }
