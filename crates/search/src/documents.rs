@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
-#[derive(Debug, Clone, Queryable)]
+/// A product as the index needs it, with its shop's name and rating.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products)]
 pub struct ProductRow {
     pub id: i64,
     pub shop_id: i64,
@@ -23,8 +25,15 @@ pub struct ProductRow {
     pub total_stock: i64,
     pub sales_count: i64,
     pub created_at: chrono::NaiveDateTime,
-    pub shop_name: String,
-    pub shop_rating: Option<f64>,
+    #[diesel(embed)]
+    pub shop: ShopPart,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = shops)]
+pub struct ShopPart {
+    pub name: String,
+    pub rating_avg: Option<f64>,
 }
 
 /// Category ids → (path of ids like "/1/5/", names along the path) for building documents.
@@ -69,42 +78,6 @@ pub fn facet_of_path(path: &str) -> Facet {
 
 pub const SELECT_BATCH: i64 = 2_000;
 
-type Selection = (
-    products::id,
-    products::shop_id,
-    products::category_id,
-    products::title,
-    products::subtitle,
-    products::brand,
-    products::tags,
-    products::attributes,
-    products::images,
-    products::price_min,
-    products::total_stock,
-    products::sales_count,
-    products::created_at,
-    shops::name,
-    shops::rating_avg,
-);
-
-const SELECTION: Selection = (
-    products::id,
-    products::shop_id,
-    products::category_id,
-    products::title,
-    products::subtitle,
-    products::brand,
-    products::tags,
-    products::attributes,
-    products::images,
-    products::price_min,
-    products::total_stock,
-    products::sales_count,
-    products::created_at,
-    shops::name,
-    shops::rating_avg,
-);
-
 /// Searchable products with ids in `ids` (the others are to be removed from the index).
 pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, diesel::result::Error> {
     products::table
@@ -112,7 +85,7 @@ pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, die
         .filter(products::id.eq_any(ids.to_vec()))
         .filter(products::status.eq("active"))
         .filter(shops::status.eq("active"))
-        .select(SELECTION)
+        .select(ProductRow::as_select())
         .load(conn)
 }
 
@@ -146,7 +119,7 @@ pub fn searchable_after(
         .filter(products::status.eq("active"))
         .filter(shops::status.eq("active"))
         .order(products::id)
-        .select(SELECTION)
+        .select(ProductRow::as_select())
         .load(conn)?;
     Ok((rows, Some(last)))
 }
@@ -199,11 +172,11 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_text(fields.category_names, categories.names(row.category_id));
     doc.add_facet(fields.category, categories.facet(row.category_id));
     doc.add_u64(fields.shop_id, row.shop_id as u64);
-    doc.add_text(fields.shop_name, &row.shop_name);
+    doc.add_text(fields.shop_name, &row.shop.name);
     doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));
     doc.add_i64(fields.price, row.price_min);
     doc.add_i64(fields.sales, row.sales_count);
-    let rating = row.shop_rating.unwrap_or(0.0);
+    let rating = row.shop.rating_avg.unwrap_or(0.0);
     doc.add_f64(fields.rating, rating);
     doc.add_f64(fields.boost, popularity_boost(row.sales_count, rating));
     doc.add_i64(fields.stock, row.total_stock);
