@@ -65,6 +65,10 @@ impl Categories {
         facet_of_path(path)
     }
 
+    fn path(&self, category_id: i64) -> &str {
+        self.0.get(&category_id).map(|(path, _)| path.as_str()).unwrap_or("")
+    }
+
     fn names(&self, category_id: i64) -> &str {
         self.0.get(&category_id).map(|(_, names)| names.as_str()).unwrap_or("")
     }
@@ -171,6 +175,9 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_text(fields.attributes, values.join(" "));
     doc.add_text(fields.category_names, categories.names(row.category_id));
     doc.add_facet(fields.category, categories.facet(row.category_id));
+    for facet in crate::searching::facet_values(categories.path(row.category_id), &row.brand, row.price_min) {
+        doc.add_facet(fields.facets, facet);
+    }
     doc.add_u64(fields.shop_id, row.shop_id as u64);
     doc.add_text(fields.shop_name, &row.shop.name);
     doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));

@@ -9,7 +9,7 @@ use std::path::Path;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 /// Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// What each commit records.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]

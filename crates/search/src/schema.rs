@@ -19,6 +19,8 @@ pub struct Fields {
     pub attributes: Field,
     pub category_names: Field,
     pub category: Field,
+    /// Category path, brand and price bucket together, for counting facets in one pass.
+    pub facets: Field,
     pub shop_id: Field,
     pub shop_name: Field,
     pub pinyin: Field,
@@ -52,6 +54,7 @@ pub fn build() -> (Schema, Fields) {
         attributes: schema.add_text_field("attributes", text(ZH, false, false)),
         category_names: schema.add_text_field("category_names", text(ZH, false, false)),
         category: schema.add_facet_field("category", FacetOptions::default()),
+        facets: schema.add_facet_field("facets", FacetOptions::default()),
         shop_id: schema.add_u64_field("shop_id", INDEXED | STORED | FAST),
         shop_name: schema.add_text_field("shop_name", text(ZH, true, false)),
         pinyin: schema.add_text_field("pinyin", text(PINYIN, false, false)),

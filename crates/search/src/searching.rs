@@ -6,7 +6,7 @@ use crate::schema::Fields;
 use bazaar_core::Money;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -108,62 +108,38 @@ pub struct Plan<'a> {
     pub facet_parent: Option<Facet>,
 }
 
-/// Counts matches per price bucket in one pass over the price column.
-struct PriceBuckets;
-
-struct SegmentPriceBuckets {
-    prices: Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    counts: [u64; PRICE_BUCKETS.len()],
+/// The facets of the `facets` field: `/c/<category path>`, `/b/<brand>`, `/p/<price bucket>`. One
+/// collector reading one ordinal column counts all three: measured at 1M, counting prices from the
+/// price column and brands from a second facet field cost four times what the category facet did.
+pub(crate) fn facet_values(category_path: &str, brand: &str, price: i64) -> Vec<Facet> {
+    let mut category = vec!["c".to_string()];
+    category.extend(category_path.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+    let mut values = vec![Facet::from_path(category)];
+    if !brand.trim().is_empty() {
+        values.push(Facet::from_path(["b".to_string(), brand.trim().to_lowercase()]));
+    }
+    if let Some(bucket) = PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to) {
+        values.push(Facet::from_path(["p".to_string(), bucket.to_string()]));
+    }
+    values
 }
 
-impl Collector for PriceBuckets {
-    type Fruit = [u64; PRICE_BUCKETS.len()];
-    type Child = SegmentPriceBuckets;
-
-    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentPriceBuckets> {
-        let prices = segment.fast_fields().i64("price").ok().map(|column| column.first_or_default_col(0));
-        Ok(SegmentPriceBuckets { prices, counts: [0; PRICE_BUCKETS.len()] })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut total = [0; PRICE_BUCKETS.len()];
-        for fruit in fruits {
-            total.iter_mut().zip(fruit).for_each(|(t, n)| *t += n);
-        }
-        Ok(total)
-    }
+/// `parent` (a category facet such as `/1/5`, or the root) under the `/c` branch.
+fn category_branch(parent: &Facet) -> Facet {
+    let mut path = vec!["c".to_string()];
+    path.extend(parent.to_path().into_iter().map(str::to_string));
+    Facet::from_path(path)
 }
 
-impl SegmentCollector for SegmentPriceBuckets {
-    type Fruit = [u64; PRICE_BUCKETS.len()];
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        let Some(prices) = &self.prices else { return };
-        let price = prices.get_val(doc);
-        if let Some(bucket) = PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to) {
-            self.counts[bucket] += 1;
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.counts
-    }
+fn facet_collector(parent: &Facet) -> FacetCollector {
+    let mut collector = FacetCollector::for_field("facets");
+    collector.add_facet(category_branch(parent));
+    collector.add_facet(Facet::from_path(["b"]));
+    collector.add_facet(Facet::from_path(["p"]));
+    collector
 }
 
-/// The collectors for facets: categories under `parent`, brands, price buckets.
-fn facet_collectors(parent: &Facet) -> (FacetCollector, FacetCollector, PriceBuckets) {
-    let mut categories = FacetCollector::for_field("category");
-    categories.add_facet(parent.clone());
-    let mut brands = FacetCollector::for_field("brand_facet");
-    brands.add_facet(Facet::root());
-    (categories, brands, PriceBuckets)
-}
-
-type FacetFruits = (FacetCounts, FacetCounts, [u64; PRICE_BUCKETS.len()]);
+type FacetFruits = FacetCounts;
 
 /// Runs `top` (the page, in order), the total, and the facets if wanted — one pass, no dynamic dispatch.
 fn collect<K, T>(
@@ -177,7 +153,7 @@ where
 {
     let strip = |page: Vec<(K, DocAddress)>| page.into_iter().map(|(_, address)| address).collect();
     if plan.facets {
-        let (page, total, facets) = searcher.search(plan.query, &(top, Count, facet_collectors(parent)))?;
+        let (page, total, facets) = searcher.search(plan.query, &(top, Count, facet_collector(parent)))?;
         Ok((strip(page), total, Some(facets)))
     } else {
         let (page, total) = searcher.search(plan.query, &(top, Count))?;
@@ -211,28 +187,38 @@ pub fn run(
             collect(searcher, plan, top.order_by_fast_field::<i64>(field, order), &parent)?
         }
     };
-    let facets = facets.map(|(categories, brands, prices)| Facets {
-        categories: categories
-            .get(parent.clone())
-            .filter_map(|(facet, count)| {
-                let id: i64 = facet.to_path().last()?.parse().ok()?;
-                let (zh, en) = names.get(&id).cloned().unwrap_or_default();
-                Some(CategoryCount { id, name_zh: zh, name_en: en, count })
-            })
-            .collect(),
-        brands: brands
-            .get(Facet::root())
-            .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
-            .collect(),
-        prices: prices
-            .into_iter()
-            .zip(PRICE_BUCKETS)
-            .map(|(count, (from, to))| PriceBucket {
-                from: Money::from_minor(from),
-                to: (to != i64::MAX).then(|| Money::from_minor(to)),
-                count,
-            })
-            .collect(),
+    let facets = facets.map(|counts| {
+        let mut prices = [0_u64; PRICE_BUCKETS.len()];
+        for (facet, count) in counts.get(Facet::from_path(["p"])) {
+            if let Some(bucket) =
+                facet.to_path().last().and_then(|b| b.parse::<usize>().ok()).filter(|b| *b < prices.len())
+            {
+                prices[bucket] = count;
+            }
+        }
+        Facets {
+            categories: counts
+                .get(category_branch(&parent))
+                .filter_map(|(facet, count)| {
+                    let id: i64 = facet.to_path().last()?.parse().ok()?;
+                    let (zh, en) = names.get(&id).cloned().unwrap_or_default();
+                    Some(CategoryCount { id, name_zh: zh, name_en: en, count })
+                })
+                .collect(),
+            brands: counts
+                .get(Facet::from_path(["b"]))
+                .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
+                .collect(),
+            prices: prices
+                .into_iter()
+                .zip(PRICE_BUCKETS)
+                .map(|(count, (from, to))| PriceBucket {
+                    from: Money::from_minor(from),
+                    to: (to != i64::MAX).then(|| Money::from_minor(to)),
+                    count,
+                })
+                .collect(),
+        }
     });
     let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
     let by_sound = pinyin_terms_of(plan.query, fields.pinyin);
