@@ -195,10 +195,6 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn user_id(&self) -> i64 {
-        self.user_id
-    }
-
     /// Names this connection in envelopes, so an event it caused is not echoed back to it.
     pub fn origin(&self) -> &str {
         &self.origin

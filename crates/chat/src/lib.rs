@@ -15,10 +15,9 @@ mod messages;
 mod moderation;
 mod service;
 
-pub use content::{MAX_TEXT_CHARS, NewContent, mask};
+pub use content::NewContent;
 pub use conversations::{ConversationKey, ConversationPage, ConversationView, Party, Side};
 pub use error::ChatError;
-pub use hours::within as within_hours;
 pub use hub::{CHANNEL, Connection, Hub, Outbound, ShutdownSignal};
 pub use messages::{HistoryQuery, MessagePage, MessageView};
 pub use moderation::{ChatSettings, ReportView};

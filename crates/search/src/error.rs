@@ -9,8 +9,6 @@ pub enum SearchError {
     /// A query with nothing to search for (empty, or only words like 的 / the).
     #[error("the query has nothing to search for; type a product, brand or category")]
     EmptyQuery,
-    #[error("{0}")]
-    Forbidden(&'static str),
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
     #[error("search index: {0}")]
@@ -30,17 +28,5 @@ impl SearchError {
 impl From<diesel::result::Error> for SearchError {
     fn from(err: diesel::result::Error) -> Self {
         SearchError::Db(DbError::from(err))
-    }
-}
-
-impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
-    fn from(err: tantivy::directory::error::OpenDirectoryError) -> Self {
-        SearchError::Io(err.to_string())
-    }
-}
-
-impl From<tantivy::query::QueryParserError> for SearchError {
-    fn from(err: tantivy::query::QueryParserError) -> Self {
-        SearchError::Io(err.to_string())
     }
 }

@@ -17,7 +17,6 @@ mod service;
 mod suggest;
 mod synonyms;
 
-pub use analysis::{pinyin_terms, zh_terms};
 pub use error::SearchError;
 pub use indexer::Progress;
 pub use nearby::{NearbyQuery, NearbyShop, shops_nearby};
