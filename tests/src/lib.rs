@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 pub mod catalog;
 pub mod chat;
 mod orders;
+pub mod payments;
 pub mod search;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};
@@ -64,6 +65,11 @@ impl TestApp {
             // Cheap hashing in tests only (the real cost is OWASP's; see benchmarks).
             password_hash_memory_kib: 256,
             password_hash_iterations: 1,
+            // One sandbox key set for every test gateway: generating RSA keys per test costs ~1 s.
+            payment_keys_dir: Some(std::env::temp_dir().join("bazaar-test-payment-keys")),
+            // Sandbox notifications retry quickly; reconciliation waits unless a test wants it.
+            sandbox_notify_retry_ms: "50,100,200,400,800".into(),
+            payment_reconcile_interval_secs: 3_600,
             ..Config::default()
         };
         if backend == Backend::Postgres {

@@ -6,6 +6,12 @@ use serde_json::{Value, json};
 impl TestApp {
     /// Places one order of `quantity` × `sku_id` for `buyer` (to a fresh address); its id.
     pub async fn place_order(&self, buyer: &User, sku_id: &Value, quantity: i32) -> i64 {
+        let checkout = self.place_checkout(buyer, &[(sku_id, quantity)]).await;
+        checkout["orders"][0]["id"].as_i64().expect("order id")
+    }
+
+    /// Places a checkout of several lines (one order per shop); the checkout result.
+    pub async fn place_checkout(&self, buyer: &User, lines: &[(&Value, i32)]) -> Value {
         let address: Value = self
             .post_as(
                 buyer,
@@ -17,17 +23,19 @@ impl TestApp {
             .json()
             .await
             .expect("address");
-        let key = format!("k-{}-{quantity}-{sku_id}", address["id"]);
+        let items: Vec<Value> =
+            lines.iter().map(|(sku_id, quantity)| json!({ "sku_id": sku_id, "quantity": quantity })).collect();
+        let key = format!("k-{}-{}", address["id"], lines.len());
         let response = self
             .client
             .post(self.url("/api/v1/orders"))
             .bearer_auth(&buyer.access_token)
             .header("idempotency-key", key)
-            .json(&json!({ "address_id": address["id"], "items": [{ "sku_id": sku_id, "quantity": quantity }] }))
+            .json(&json!({ "address_id": address["id"], "items": items }))
             .send()
             .await
             .expect("order request");
         assert_eq!(response.status(), 201);
-        response.json::<Value>().await.expect("checkout")["orders"][0]["id"].as_i64().expect("order id")
+        response.json::<Value>().await.expect("checkout")
     }
 }

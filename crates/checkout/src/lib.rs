@@ -9,7 +9,9 @@ mod refunds;
 mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
-pub use lifecycle::{OrderEvent, mark_paid};
+mod in_store;
+pub use in_store::create_in_store_order;
+pub use lifecycle::{OrderEvent, mark_paid, record_payment};
 pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
 pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};

@@ -149,15 +149,26 @@ pub(crate) fn cancel(
 /// Records payment. Safe to call twice: an order already paid (or further) is left alone and
 /// `false` returned; a cancelled order is a 409 (the payment must then be refunded).
 pub fn mark_paid(conn: &mut DbConn, order_id: i64, payment_reference: &str) -> Result<bool, CheckoutError> {
-    write_transaction(conn, |conn| {
-        let order = head(conn, order_id)?;
-        if matches!(order.status.as_str(), "paid" | "shipped" | "received" | "completed") {
-            return Ok(false);
-        }
-        transition(conn, order_id, &Actor::System, &["pending_payment"], "paid", payment_reference)?;
-        diesel::update(orders::table.find(order_id)).set(orders::paid_at.eq(Utc::now().naive_utc())).execute(conn)?;
-        Ok(true)
-    })
+    write_transaction(conn, |conn| record_payment(conn, order_id, payment_reference, None))
+}
+
+/// As [`mark_paid`], inside the caller's transaction, recording who paid when it was not the
+/// buyer (pay-for-another).
+pub fn record_payment(
+    conn: &mut DbConn,
+    order_id: i64,
+    payment_reference: &str,
+    payer_id: Option<i64>,
+) -> Result<bool, CheckoutError> {
+    let order = head(conn, order_id)?;
+    if matches!(order.status.as_str(), "paid" | "shipped" | "received" | "completed" | "refunded") {
+        return Ok(false);
+    }
+    transition(conn, order_id, &Actor::System, &["pending_payment"], "paid", payment_reference)?;
+    diesel::update(orders::table.find(order_id))
+        .set((orders::paid_at.eq(Utc::now().naive_utc()), orders::payer_id.eq(payer_id)))
+        .execute(conn)?;
+    Ok(true)
 }
 
 pub(crate) fn ship(

@@ -18,6 +18,8 @@ pub struct OrderDetail {
     pub order: OrderView,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
+    /// Who paid, when it was someone other than the buyer (pay-for-another).
+    pub payer_id: Option<i64>,
     pub events: Vec<OrderEvent>,
 }
 use bazaar_catalog::Catalog;
@@ -237,10 +239,10 @@ impl Orders {
 }
 
 fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail, CheckoutError> {
-    let (carrier, tracking_number): (Option<String>, Option<String>) = orders_table::table
+    let (carrier, tracking_number, payer_id): (Option<String>, Option<String>, Option<i64>) = orders_table::table
         .find(order.id)
-        .select((orders_table::carrier, orders_table::tracking_number))
+        .select((orders_table::carrier, orders_table::tracking_number, orders_table::payer_id))
         .first(conn)?;
     let events = lifecycle::events(conn, order.id)?;
-    Ok(OrderDetail { order, carrier, tracking_number, events })
+    Ok(OrderDetail { order, carrier, tracking_number, payer_id, events })
 }

@@ -263,6 +263,7 @@ diesel::table! {
         shipped_at -> Nullable<Timestamp>,
         carrier -> Nullable<Text>,
         tracking_number -> Nullable<Text>,
+        payer_id -> Nullable<BigInt>,
     }
 }
 
@@ -431,4 +432,99 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_sensitive_words,
     chat_reports,
     search_synonyms,
+    payments,
+    payment_orders,
+    payment_refunds,
+    payment_notifications,
+    payment_shares,
+    in_store_payments,
 );
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        out_trade_no -> Text,
+        checkout_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        payer_id -> BigInt,
+        provider -> Text,
+        channel -> Text,
+        amount -> BigInt,
+        currency -> Text,
+        status -> Text,
+        provider_trade_no -> Nullable<Text>,
+        instructions -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        queried_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_orders (payment_id, order_id) {
+        payment_id -> BigInt,
+        order_id -> BigInt,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_refunds (id) {
+        id -> BigInt,
+        payment_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        refund_request_id -> Nullable<BigInt>,
+        out_refund_no -> Text,
+        amount -> BigInt,
+        reason -> Text,
+        status -> Text,
+        provider_refund_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_notifications (id) {
+        id -> BigInt,
+        provider -> Text,
+        out_trade_no -> Nullable<Text>,
+        payment_id -> Nullable<BigInt>,
+        headers -> Text,
+        body -> Text,
+        outcome -> Text,
+        detail -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_shares (code) {
+        code -> Text,
+        checkout_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    in_store_payments (id) {
+        id -> BigInt,
+        code -> Text,
+        shop_id -> BigInt,
+        created_by -> BigInt,
+        amount -> BigInt,
+        note -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        order_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(payment_orders -> payments (payment_id));
+diesel::joinable!(payment_orders -> orders (order_id));
+diesel::joinable!(payment_refunds -> payments (payment_id));
+diesel::joinable!(in_store_payments -> shops (shop_id));

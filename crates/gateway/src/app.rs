@@ -41,6 +41,8 @@ pub enum StartError {
     Identity(String),
     #[error("cannot open the search index: {0}")]
     Search(String),
+    #[error(transparent)]
+    Payments(#[from] crate::payment_setup::PaymentSetupError),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -99,7 +101,25 @@ impl Application {
         tokio::spawn(deliver);
         let search = open_search(&config, &db, &kv).await?;
         search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|err| StartError::Search(err.to_string()))?;
-        let state = AppState { config: Arc::new(config), db, kv, identity, catalog, cart, orders, chat, search };
+        let public_url = config.public_url.clone().unwrap_or_else(|| local_url(addr));
+        let (payments, pay_sandbox) = crate::payment_setup::build_payments(&config, &db, &public_url)?;
+        tokio::spawn(crate::payment_setup::reconcile_payments(
+            payments.clone(),
+            Duration::from_secs(config.payment_reconcile_interval_secs),
+        ));
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            kv,
+            identity,
+            catalog,
+            cart,
+            orders,
+            chat,
+            search,
+            payments,
+            pay_sandbox,
+        };
         let server = serve(state.clone(), listener)?;
         Ok(Application { server, addr, state })
     }
@@ -132,6 +152,16 @@ impl Application {
         let outcome = self.server.await;
         signals.abort();
         outcome
+    }
+}
+
+/// How this gateway reaches itself when no public URL is configured (an unspecified listen
+/// address is reached through loopback).
+fn local_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    match addr {
+        SocketAddr::V6(_) if !addr.ip().is_unspecified() => format!("http://[{host}]:{}", addr.port()),
+        _ => format!("http://{host}:{}", addr.port()),
     }
 }
 

@@ -102,6 +102,37 @@ pub struct Config {
     /// Per-connection frame rate: a steady rate and the burst above it.
     pub chat_frames_per_sec: u32,
     pub chat_frame_burst: u32,
+    /// The address phones and payment providers reach this gateway at (notify URLs, share links,
+    /// sandbox pages); `http://<host>:<port>` when unset.
+    pub public_url: Option<String>,
+    /// Where generated sandbox payment keys live; `<data_dir>` when unset.
+    pub payment_keys_dir: Option<PathBuf>,
+    /// A pending trade with no notification for this long is queried at its provider.
+    pub payment_query_after_secs: u64,
+    /// How often each gateway reconciles payments (queries, closes, refund resends).
+    pub payment_reconcile_interval_secs: u64,
+    /// The sandbox providers' pauses between notification attempts, in milliseconds.
+    pub sandbox_notify_retry_ms: String,
+    /// Real Alipay: set all four to leave the sandbox (PEM files: app private key, Alipay public key).
+    pub alipay_gateway_url: Option<String>,
+    pub alipay_app_id: Option<String>,
+    pub alipay_app_private_key_file: Option<PathBuf>,
+    pub alipay_public_key_file: Option<PathBuf>,
+    /// Real WeChat Pay (API v3): set all of these to leave the sandbox.
+    pub wechatpay_base_url: Option<String>,
+    pub wechatpay_mchid: Option<String>,
+    pub wechatpay_appid: Option<String>,
+    pub wechatpay_merchant_serial_no: Option<String>,
+    pub wechatpay_private_key_file: Option<PathBuf>,
+    pub wechatpay_platform_public_key_file: Option<PathBuf>,
+    pub wechatpay_platform_public_key_id: Option<String>,
+    pub wechatpay_apiv3_key: Option<String>,
+    /// Real UnionPay (ACP 5.1.0): set all of these to leave the sandbox.
+    pub unionpay_gateway_url: Option<String>,
+    pub unionpay_mer_id: Option<String>,
+    pub unionpay_cert_id: Option<String>,
+    pub unionpay_private_key_file: Option<PathBuf>,
+    pub unionpay_public_key_file: Option<PathBuf>,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -152,6 +183,31 @@ impl Default for Config {
             chat_max_frame_bytes: 16 * 1024,
             chat_frames_per_sec: 10,
             chat_frame_burst: 30,
+            public_url: None,
+            payment_keys_dir: None,
+            payment_query_after_secs: 120,
+            payment_reconcile_interval_secs: 30,
+            // WeChat Pay's published schedule: 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h.
+            sandbox_notify_retry_ms: "15000,15000,30000,180000,600000,1200000,1800000,1800000,1800000,3600000,\
+                                      10800000,10800000,10800000,21600000,21600000"
+                .into(),
+            alipay_gateway_url: None,
+            alipay_app_id: None,
+            alipay_app_private_key_file: None,
+            alipay_public_key_file: None,
+            wechatpay_base_url: None,
+            wechatpay_mchid: None,
+            wechatpay_appid: None,
+            wechatpay_merchant_serial_no: None,
+            wechatpay_private_key_file: None,
+            wechatpay_platform_public_key_file: None,
+            wechatpay_platform_public_key_id: None,
+            wechatpay_apiv3_key: None,
+            unionpay_gateway_url: None,
+            unionpay_mer_id: None,
+            unionpay_cert_id: None,
+            unionpay_private_key_file: None,
+            unionpay_public_key_file: None,
             workers: 0,
             shutdown_timeout_secs: 10,
         }
@@ -267,6 +323,17 @@ impl Config {
         if self.jwt_previous_secrets.iter().any(|secret| secret.len() < 32) {
             return invalid("jwt_previous_secrets", "each must be at least 32 characters");
         }
+        if bazaar_pay_sandbox::parse_schedule(&self.sandbox_notify_retry_ms).is_none() {
+            return invalid("sandbox_notify_retry_ms", "must be milliseconds separated by commas");
+        }
+        if self.payment_query_after_secs < 1 || self.payment_reconcile_interval_secs < 1 {
+            return invalid("payment_query_after_secs", "and payment_reconcile_interval_secs must be at least 1");
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return invalid("public_url", "must be an http(s) URL");
+        }
         for origin in &self.cors_allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 return invalid("cors_allowed_origins", &format!("`{origin}` is not an http(s) origin or `*`"));
@@ -301,6 +368,7 @@ impl Config {
             None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
         });
         shown.sms_http_token = self.sms_http_token.as_ref().map(|_| "<redacted>".to_string());
+        shown.wechatpay_apiv3_key = self.wechatpay_apiv3_key.as_ref().map(|_| "<redacted>".to_string());
         shown.jwt_previous_secrets = self.jwt_previous_secrets.iter().map(|_| "<redacted>".to_string()).collect();
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))
     }

@@ -13,6 +13,8 @@ use bazaar_checkout::CheckoutError;
 use bazaar_db::DbError;
 use bazaar_identity::IdentityError;
 use bazaar_kv::KvError;
+use bazaar_payments::PaymentError;
+use bazaar_payments::provider::ProviderError;
 use bazaar_search::SearchError;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -340,6 +342,40 @@ impl From<SearchError> for ApiError {
             SearchError::Db(db) => db.into(),
             SearchError::Kv(kv) => kv.into(),
             SearchError::Index(_) | SearchError::Io(_) => ApiError::internal(&detail),
+        }
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(err: PaymentError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            PaymentError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
+            }
+            PaymentError::NotFound(_) => ApiError::not_found(detail),
+            PaymentError::ProviderUnavailable(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "provider_unavailable", detail).with_field("provider")
+            }
+            PaymentError::NothingToPay => ApiError::new(StatusCode::CONFLICT, "nothing_to_pay", detail),
+            PaymentError::Expired(_) => ApiError::new(StatusCode::GONE, "expired", detail),
+            PaymentError::InvalidState { current, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_payment_state", detail).with_extension("current", current)
+            }
+            PaymentError::RefundTooLarge { refundable, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "refund_too_large", detail).with_extension("refundable_fen", refundable)
+            }
+            // The provider's own refusal is worth passing on; its transport trouble is ours to retry.
+            PaymentError::Provider(ProviderError::Refused { code, message }) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_refused", format!("{code}: {message}"))
+                    .with_extension("provider_code", code)
+            }
+            PaymentError::Provider(provider) => {
+                tracing::warn!(error = %provider, "payment provider call failed");
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", provider.to_string())
+            }
+            PaymentError::Checkout(checkout) => checkout.into(),
+            PaymentError::Db(db) => db.into(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod page;
+pub mod payment_setup;
 pub mod routes;
 pub mod secrets;
 pub mod state;

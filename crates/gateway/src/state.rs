@@ -7,6 +7,8 @@ use bazaar_checkout::{Cart, Orders};
 use bazaar_db::Database;
 use bazaar_identity::Identity;
 use bazaar_kv::Kv;
+use bazaar_pay_sandbox::Sandbox;
+use bazaar_payments::Payments;
 use bazaar_search::Search;
 use std::sync::Arc;
 
@@ -21,4 +23,7 @@ pub struct AppState {
     pub orders: Orders,
     pub chat: Chat,
     pub search: Search,
+    pub payments: Payments,
+    /// The payment sandboxes and wallet, when any provider is the sandbox.
+    pub pay_sandbox: Option<Sandbox>,
 }

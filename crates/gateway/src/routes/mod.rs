@@ -10,9 +10,12 @@ pub mod chat;
 pub mod chat_tools;
 pub mod chat_ws;
 pub mod health;
+pub mod in_store;
 pub mod me;
 pub mod ops;
 pub mod orders;
+pub mod pay_sandbox;
+pub mod payments;
 pub mod products;
 pub mod sandbox;
 pub mod search;
@@ -48,12 +51,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(cart::routes)
                 .configure(orders::routes)
                 .configure(seller_orders::routes)
+                .configure(payments::routes)
+                .configure(in_store::routes)
                 .configure(chat::routes)
                 .configure(chat_ws::routes)
                 .configure(chat_tools::routes),
         );
     if config.sandbox {
-        cfg.configure(sandbox::routes);
+        cfg.configure(sandbox::routes).configure(pay_sandbox::routes);
     }
 }
 

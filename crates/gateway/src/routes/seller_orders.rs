@@ -124,7 +124,19 @@ pub async fn approve_refund(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
-    Ok(web::Json(state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?))
+    let mut request = state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?;
+    // The money goes back through the provider that took it (the order's share of its payment).
+    let reason = format!("refund request {} approved", request.id);
+    match state.payments.refund_order(request.order_id, request.id, reason).await {
+        Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
+        Ok(_) => {}
+        // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
+        Err(bazaar_payments::PaymentError::NotFound(_)) => {}
+        Err(err) => {
+            tracing::warn!(request = request.id, error = %err, "refund not sent yet; reconciliation resends it");
+        }
+    }
+    Ok(web::Json(request))
 }
 
 /// Reject, with a reason; the buyer may ask again.

@@ -1,0 +1,50 @@
+//! Face-to-face payments become orders too, so a shop sees its counter sales next to its online
+//! ones: an order without items, for the amount the seller asked, waiting for payment.
+
+use crate::CheckoutError;
+use crate::orders::record_event;
+use bazaar_db::DbConn;
+use bazaar_db::schema::{checkouts, orders};
+use chrono::Utc;
+use diesel::prelude::*;
+
+/// Creates the buyer's order for an in-store request (inside the caller's transaction); its id.
+/// `reference` makes the checkout unique (one per request and buyer).
+pub fn create_in_store_order(
+    conn: &mut DbConn,
+    buyer: i64,
+    shop_id: i64,
+    amount: i64,
+    note: &str,
+    reference: &str,
+) -> Result<(i64, i64), CheckoutError> {
+    let now = Utc::now().naive_utc();
+    let checkout_id: i64 = diesel::insert_into(checkouts::table)
+        .values((
+            checkouts::user_id.eq(buyer),
+            checkouts::idempotency_key.eq(reference),
+            checkouts::request_hash.eq("in-store"),
+            checkouts::response.eq(""),
+            checkouts::created_at.eq(now),
+        ))
+        .returning(checkouts::id)
+        .get_result(conn)?;
+    let address = serde_json::json!({ "in_store": true, "note": note });
+    let order_id: i64 = diesel::insert_into(orders::table)
+        .values((
+            orders::checkout_id.eq(checkout_id),
+            orders::user_id.eq(buyer),
+            orders::shop_id.eq(shop_id),
+            orders::status.eq("pending_payment"),
+            orders::subtotal.eq(amount),
+            orders::shipping_fee.eq(0i64),
+            orders::total.eq(amount),
+            orders::address.eq(address.to_string()),
+            orders::created_at.eq(now),
+            orders::updated_at.eq(now),
+        ))
+        .returning(orders::id)
+        .get_result(conn)?;
+    record_event(conn, order_id, None, "pending_payment", Some(buyer), "in-store payment", now)?;
+    Ok((checkout_id, order_id))
+}

@@ -1,0 +1,200 @@
+//! Face-to-face payments: a seller asks for an amount at the counter and shows a QR code; the
+//! first buyer who pays it gets an order in the shop's orders (no items, the note as its label).
+
+use crate::PaymentError;
+use crate::crypto::random_token;
+use crate::service::{PaymentView, Payments};
+use bazaar_core::Money;
+use bazaar_db::schema::{in_store_payments, shops};
+use bazaar_db::write_transaction;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// A counter request stays payable this long.
+const VALID_FOR_MINUTES: i64 = 30;
+const MAX_NOTE_CHARS: usize = 100;
+/// ¥50,000: above this a counter payment is almost surely a typo.
+const MAX_AMOUNT_FEN: i64 = 5_000_000;
+
+pub struct InStoreRequest {
+    pub amount: Money,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InStoreView {
+    pub id: i64,
+    pub code: String,
+    pub shop_id: i64,
+    pub shop_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+    pub note: String,
+    /// What the QR code shown at the counter encodes.
+    pub qr_content: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    /// The buyer's order once someone has started paying it.
+    pub order_id: Option<i64>,
+}
+
+type Row = (i64, String, i64, String, i64, String, NaiveDateTime, Option<i64>);
+
+impl Payments {
+    /// A shop member asks for `amount` at the counter.
+    pub async fn create_in_store(
+        &self,
+        member: i64,
+        shop_id: i64,
+        request: InStoreRequest,
+    ) -> Result<InStoreView, PaymentError> {
+        let amount = request.amount.to_minor();
+        if amount <= 0 || amount > MAX_AMOUNT_FEN {
+            return Err(PaymentError::invalid("amount", "must be more than 0 and at most 50000.00"));
+        }
+        let note = request.note.trim().to_string();
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(PaymentError::invalid("note", format!("at most {MAX_NOTE_CHARS} characters")));
+        }
+        let code = random_token(16);
+        let row = self
+            .db
+            .run(move |conn| {
+                let role = bazaar_identity::shop_role(conn, shop_id, member)
+                    .map_err(|err| PaymentError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+                if role.is_none() {
+                    return Err(PaymentError::NotFound("shop"));
+                }
+                let now = Utc::now().naive_utc();
+                let id: i64 = diesel::insert_into(in_store_payments::table)
+                    .values((
+                        in_store_payments::code.eq(&code),
+                        in_store_payments::shop_id.eq(shop_id),
+                        in_store_payments::created_by.eq(member),
+                        in_store_payments::amount.eq(amount),
+                        in_store_payments::note.eq(&note),
+                        in_store_payments::created_at.eq(now),
+                        in_store_payments::expires_at.eq(now + chrono::Duration::minutes(VALID_FOR_MINUTES)),
+                    ))
+                    .returning(in_store_payments::id)
+                    .get_result(conn)?;
+                load(conn, id)
+            })
+            .await?;
+        Ok(self.in_store_view(row))
+    }
+
+    /// What a buyer sees after scanning the counter's code.
+    pub async fn in_store(&self, code: String) -> Result<InStoreView, PaymentError> {
+        let row = self.db.run(move |conn| by_code(conn, &code)).await?;
+        Ok(self.in_store_view(row))
+    }
+
+    /// The buyer pays the counter request: their order is created (first buyer only) and a trade
+    /// opened for it.
+    pub async fn pay_in_store(
+        &self,
+        buyer: i64,
+        code: String,
+        provider: &str,
+        channel: &str,
+    ) -> Result<PaymentView, PaymentError> {
+        self.provider(provider)?;
+        let checkout_id = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let row = by_code(conn, &code)?;
+                    let (id, shop_id, amount, note, expires_at, order_id) = (row.0, row.2, row.4, row.5, row.6, row.7);
+                    if crate::service::expired(expires_at) {
+                        return Err(PaymentError::Expired("in-store payment request"));
+                    }
+                    if let Some(order_id) = order_id {
+                        let (owner, checkout_id) = bazaar_db::schema::orders::table
+                            .find(order_id)
+                            .select((bazaar_db::schema::orders::user_id, bazaar_db::schema::orders::checkout_id))
+                            .first::<(i64, i64)>(conn)?;
+                        if owner != buyer {
+                            return Err(PaymentError::InvalidState {
+                                current: "taken by another buyer".into(),
+                                wanted: "pay",
+                            });
+                        }
+                        return Ok(checkout_id);
+                    }
+                    let reference = format!("in-store-{code}");
+                    let (checkout_id, order_id) =
+                        bazaar_checkout::create_in_store_order(conn, buyer, shop_id, amount, &note, &reference)?;
+                    let claimed = diesel::update(
+                        in_store_payments::table.find(id).filter(in_store_payments::order_id.is_null()),
+                    )
+                    .set(in_store_payments::order_id.eq(order_id))
+                    .execute(conn)?;
+                    if claimed == 0 {
+                        return Err(PaymentError::InvalidState { current: "taken by another buyer".into(), wanted: "pay" });
+                    }
+                    Ok(checkout_id)
+                })
+            })
+            .await?;
+        self.open_trade(buyer, checkout_id, provider, channel).await
+    }
+
+    fn in_store_view(&self, row: Row) -> InStoreView {
+        let (id, code, shop_id, shop_name, amount, note, expires_at, order_id) = row;
+        InStoreView {
+            id,
+            qr_content: format!("{}/in-store/{code}", self.settings.public_url),
+            code,
+            shop_id,
+            shop_name,
+            amount: Money::from_minor(amount),
+            note,
+            expires_at: expires_at.and_utc(),
+            order_id,
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn columns() -> (
+    in_store_payments::id,
+    in_store_payments::code,
+    in_store_payments::shop_id,
+    shops::name,
+    in_store_payments::amount,
+    in_store_payments::note,
+    in_store_payments::expires_at,
+    in_store_payments::order_id,
+) {
+    (
+        in_store_payments::id,
+        in_store_payments::code,
+        in_store_payments::shop_id,
+        shops::name,
+        in_store_payments::amount,
+        in_store_payments::note,
+        in_store_payments::expires_at,
+        in_store_payments::order_id,
+    )
+}
+
+fn load(conn: &mut bazaar_db::DbConn, id: i64) -> Result<Row, PaymentError> {
+    in_store_payments::table
+        .inner_join(shops::table)
+        .filter(in_store_payments::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .map_err(PaymentError::from)
+}
+
+fn by_code(conn: &mut bazaar_db::DbConn, code: &str) -> Result<Row, PaymentError> {
+    in_store_payments::table
+        .inner_join(shops::table)
+        .filter(in_store_payments::code.eq(code))
+        .select(columns())
+        .first(conn)
+        .optional()?
+        .ok_or(PaymentError::NotFound("in-store payment request"))
+}

@@ -1,0 +1,445 @@
+//! The payments service: opening trades for checkouts, notifications, refunds. Reconciliation,
+//! pay-for-another and in-store payments extend it in their own files.
+
+use crate::provider::{
+    Acknowledgement, Channel, NewTrade, PaymentProvider, ProviderKind, RawNotification, RefundOrder,
+    TradeReport, TradeState,
+};
+use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
+use crate::{PaymentError, crypto::random_token};
+use bazaar_core::Money;
+use bazaar_db::Database;
+use chrono::{NaiveDateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    /// Unpaid orders are cancelled after this long; trades expire with them.
+    pub order_payment_timeout: Duration,
+    /// With no notification after this long, the provider is asked.
+    pub query_after: Duration,
+    /// Base for links shown to people (pay-for-another, in-store QR codes).
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub struct Payments {
+    pub(crate) db: Database,
+    providers: Arc<HashMap<ProviderKind, Arc<dyn PaymentProvider>>>,
+    pub(crate) settings: Arc<PaymentSettings>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundView {
+    pub out_refund_no: String,
+    pub order_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+    pub reason: String,
+    /// `pending` (sent, or to be resent) or `succeeded`.
+    pub status: String,
+}
+
+impl From<RefundRow> for RefundView {
+    fn from(row: RefundRow) -> Self {
+        RefundView {
+            out_refund_no: row.out_refund_no,
+            order_id: row.order_id,
+            amount: Money::from_minor(row.amount),
+            reason: row.reason,
+            status: row.status,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentView {
+    pub id: i64,
+    pub out_trade_no: String,
+    pub provider: String,
+    pub channel: String,
+    /// `pending`, `paid`, `closed` or `failed`.
+    pub status: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+    pub currency: String,
+    pub checkout_id: Option<i64>,
+    pub order_ids: Vec<i64>,
+    /// Whose orders these are, and who pays (different for pay-for-another).
+    pub owner_id: i64,
+    pub payer_id: i64,
+    /// What the phone needs to pay: `order_string`, `qr_code`, `url`, `code_url`, `h5_url`,
+    /// `prepay_id` + `app_parameters`, or `tn`, depending on provider and channel.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub pay: serde_json::Value,
+    pub created_at: chrono::DateTime<Utc>,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub paid_at: Option<chrono::DateTime<Utc>>,
+    pub closed_at: Option<chrono::DateTime<Utc>>,
+    pub refunds: Vec<RefundView>,
+}
+
+/// Trade numbers start with the China-time `yyyyMMddHHmmss` (UnionPay queries need the original
+/// transaction time), then random letters: unguessable and unique.
+fn new_trade_number() -> String {
+    let china_now = Utc::now().naive_utc() + chrono::Duration::hours(8);
+    format!("{}{}", china_now.format("%Y%m%d%H%M%S"), random_token(12))
+}
+
+impl Payments {
+    pub fn new(db: Database, providers: Vec<Arc<dyn PaymentProvider>>, settings: PaymentSettings) -> Payments {
+        let providers = providers.into_iter().map(|provider| (provider.kind(), provider)).collect();
+        Payments { db, providers: Arc::new(providers), settings: Arc::new(settings) }
+    }
+
+    pub fn provider(&self, name: &str) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
+        ProviderKind::parse(name)
+            .and_then(|kind| self.providers.get(&kind).cloned())
+            .ok_or_else(|| PaymentError::ProviderUnavailable(name.to_string()))
+    }
+
+    fn provider_of(&self, payment: &PaymentRow) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
+        self.provider(&payment.provider)
+    }
+
+    /// Opens (or reuses) a trade for the unpaid orders of `checkout_id`, paid by `payer`. Only the
+    /// owner may pay their own checkout this way; others go through a share code.
+    pub async fn create(
+        &self,
+        payer: i64,
+        checkout_id: i64,
+        provider: &str,
+        channel: &str,
+    ) -> Result<PaymentView, PaymentError> {
+        let (owner, _) = self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await.map_err(|err| {
+            match err {
+                // Another user's checkout is not theirs to see.
+                PaymentError::NothingToPay => PaymentError::NotFound("checkout"),
+                other => other,
+            }
+        })?;
+        if owner != payer {
+            return Err(PaymentError::NotFound("checkout"));
+        }
+        self.open_trade(payer, checkout_id, provider, channel).await
+    }
+
+    /// The trade itself, for any payer (callers have checked who may pay).
+    pub(crate) async fn open_trade(
+        &self,
+        payer: i64,
+        checkout_id: i64,
+        provider_name: &str,
+        channel_name: &str,
+    ) -> Result<PaymentView, PaymentError> {
+        let provider = self.provider(provider_name)?;
+        let channel = Channel::parse(channel_name)
+            .ok_or_else(|| PaymentError::invalid("channel", "must be one of app, qr, h5"))?;
+        let (provider_name, channel_name) = (provider.kind().as_str(), channel.as_str());
+        let (owner, payable) = self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await?;
+        let reusable =
+            self.db.run(move |conn| store::pending_for(conn, checkout_id, payer, provider_name, channel_name)).await?;
+        if let Some(existing) = reusable {
+            let covered = self.db.run(move |conn| store::covered_orders(conn, existing.id)).await?;
+            let same_orders = covered.iter().map(|(id, _)| *id).eq(payable.iter().map(|p| p.order_id));
+            if same_orders && existing.expires_at > Utc::now().naive_utc() {
+                return self.view(existing).await;
+            }
+        }
+        let placed = payable.iter().map(|p| p.placed_at).min().unwrap_or_else(|| Utc::now().naive_utc());
+        let expires_at = placed + chrono::Duration::from_std(self.settings.order_payment_timeout).unwrap_or_default();
+        if expires_at <= Utc::now().naive_utc() {
+            return Err(PaymentError::Expired("checkout"));
+        }
+        let orders: Vec<(i64, i64)> = payable.iter().map(|p| (p.order_id, p.amount)).collect();
+        let trade = NewTrade {
+            out_trade_no: new_trade_number(),
+            amount_fen: orders.iter().map(|(_, amount)| amount).sum(),
+            subject: format!("Bazaar 订单 {}", orders.iter().map(|(id, _)| format!("#{id}")).collect::<Vec<_>>().join(" ")),
+            channel,
+            expires_at,
+        };
+        let instructions = provider.create(&trade).await?;
+        let instructions = serde_json::Value::Object(instructions).to_string();
+        let row = self
+            .db
+            .run(move |conn| {
+                store::insert(
+                    conn,
+                    &NewPayment {
+                        out_trade_no: &trade.out_trade_no,
+                        checkout_id: Some(checkout_id),
+                        user_id: owner,
+                        payer_id: payer,
+                        provider: provider_name,
+                        channel: channel_name,
+                        instructions: &instructions,
+                        expires_at,
+                        orders: &orders,
+                    },
+                )
+            })
+            .await?;
+        self.close_replaced(checkout_id, row.id).await;
+        self.view(row).await
+    }
+
+    /// A newer trade replaces older unpaid ones: close those so only one can take the money (if one
+    /// is paid anyway, settling it refunds the money automatically).
+    async fn close_replaced(&self, checkout_id: i64, newest: i64) {
+        let Ok(older) = self.db.run(move |conn| store::other_pending(conn, checkout_id, newest)).await else {
+            return;
+        };
+        for payment in older {
+            if let Err(err) = self.close_at_provider(&payment).await {
+                tracing::warn!(payment = payment.id, error = %err, "closing a replaced trade failed; reconciliation retries");
+            }
+        }
+    }
+
+    /// The payment, for its owner or its payer.
+    pub async fn get(&self, user: i64, payment_id: i64) -> Result<PaymentView, PaymentError> {
+        let row = self.db.run(move |conn| store::load(conn, payment_id)).await?;
+        if row.user_id != user && row.payer_id != user {
+            return Err(PaymentError::NotFound("payment"));
+        }
+        self.view(row).await
+    }
+
+    pub(crate) async fn view(&self, row: PaymentRow) -> Result<PaymentView, PaymentError> {
+        let id = row.id;
+        let (orders, refunds) = self
+            .db
+            .run(move |conn| Ok::<_, PaymentError>((store::covered_orders(conn, id)?, store::refunds_of(conn, id)?)))
+            .await?;
+        Ok(PaymentView {
+            id: row.id,
+            out_trade_no: row.out_trade_no,
+            provider: row.provider,
+            channel: row.channel,
+            status: row.status,
+            amount: Money::from_minor(row.amount),
+            currency: row.currency,
+            checkout_id: row.checkout_id,
+            order_ids: orders.into_iter().map(|(id, _)| id).collect(),
+            owner_id: row.user_id,
+            payer_id: row.payer_id,
+            pay: serde_json::from_str(&row.instructions).unwrap_or_default(),
+            created_at: row.created_at.and_utc(),
+            expires_at: row.expires_at.and_utc(),
+            paid_at: row.paid_at.map(|at| at.and_utc()),
+            closed_at: row.closed_at.map(|at| at.and_utc()),
+            refunds: refunds.into_iter().map(RefundView::from).collect(),
+        })
+    }
+
+    /// Handles a provider's notification: verify, check against our records, apply once, store it
+    /// whatever happens, and answer in the provider's dialect.
+    pub async fn notify(&self, provider_name: &str, raw: RawNotification) -> Result<Acknowledgement, PaymentError> {
+        let provider = self.provider(provider_name)?;
+        let verdict = self.judge(provider.as_ref(), &raw).await;
+        let (accepted, outcome, detail, out_trade_no, payment_id) = match verdict {
+            Ok((outcome, payment)) => (true, outcome, String::new(), Some(payment.out_trade_no), Some(payment.id)),
+            Err((reason, out_trade_no)) => {
+                tracing::warn!(
+                    target: "security",
+                    provider = provider_name,
+                    out_trade_no = out_trade_no.as_deref().unwrap_or("-"),
+                    reason = %reason,
+                    "payment notification rejected"
+                );
+                (false, "rejected", reason, out_trade_no, None)
+            }
+        };
+        let headers = serde_json::to_string(&raw.headers).unwrap_or_default();
+        let body = String::from_utf8_lossy(&raw.body).into_owned();
+        let provider_label = provider.kind().as_str();
+        self.db
+            .run(move |conn| {
+                store::record_notification(
+                    conn,
+                    provider_label,
+                    out_trade_no.as_deref(),
+                    payment_id,
+                    &headers,
+                    &body,
+                    outcome,
+                    &detail,
+                )
+            })
+            .await?;
+        Ok(provider.acknowledge(accepted))
+    }
+
+    /// `Ok((outcome, payment))` for a genuine notification about one of our trades, or
+    /// `Err((why, out_trade_no))` for one to refuse.
+    async fn judge(
+        &self,
+        provider: &dyn PaymentProvider,
+        raw: &RawNotification,
+    ) -> Result<(&'static str, PaymentRow), (String, Option<String>)> {
+        let report = provider.verify_notification(raw).map_err(|err| (err.to_string(), None))?;
+        let (provider_name, trade) = (provider.kind().as_str(), report.out_trade_no.clone());
+        let refuse = |why: &str| (why.to_string(), Some(trade.clone()));
+        let payment = self
+            .db
+            .run({
+                let trade = trade.clone();
+                move |conn| store::by_trade(conn, provider_name, &trade)
+            })
+            .await
+            .map_err(|err| refuse(&err.to_string()))?
+            .ok_or_else(|| refuse("unknown out_trade_no"))?;
+        if report.amount_fen != Some(payment.amount) {
+            return Err(refuse(&format!("amount {:?} fen does not match {} fen", report.amount_fen, payment.amount)));
+        }
+        if report.currency.as_deref().is_some_and(|currency| currency != payment.currency) {
+            return Err(refuse("currency does not match"));
+        }
+        let outcome = self.apply(&payment, &report).await.map_err(|err| refuse(&err.to_string()))?;
+        Ok((outcome, payment))
+    }
+
+    /// Applies what the provider says about a trade (from a notification or a query); the outcome
+    /// word is what the audit log records.
+    pub(crate) async fn apply(&self, payment: &PaymentRow, report: &TradeReport) -> Result<&'static str, PaymentError> {
+        let id = payment.id;
+        match report.state {
+            TradeState::Paid => {
+                let (row, report) = (payment.clone(), report.clone());
+                match self.db.run(move |conn| store::settle(conn, &row, &report)).await? {
+                    Settlement::Duplicate => Ok("duplicate"),
+                    Settlement::Applied { refunds } => {
+                        for refund in refunds {
+                            self.send_refund(payment, &refund).await;
+                        }
+                        Ok("applied")
+                    }
+                }
+            }
+            // A stale "not paid yet" after the money arrived changes nothing.
+            TradeState::Pending => Ok("ignored"),
+            TradeState::Closed => {
+                Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await? { "closed" } else { "ignored" })
+            }
+            TradeState::Failed => {
+                Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "failed")).await? { "failed" } else { "ignored" })
+            }
+        }
+    }
+
+    /// Sends a recorded refund to the provider; if that fails it stays `pending` and the
+    /// reconciler resends it (the refund number keeps the provider from paying twice).
+    pub(crate) async fn send_refund(&self, payment: &PaymentRow, refund: &RefundRow) -> bool {
+        let Ok(provider) = self.provider_of(payment) else {
+            return false;
+        };
+        let order = RefundOrder {
+            out_trade_no: payment.out_trade_no.clone(),
+            provider_trade_no: payment.provider_trade_no.clone(),
+            out_refund_no: refund.out_refund_no.clone(),
+            refund_fen: refund.amount,
+            total_fen: payment.amount,
+            reason: refund.reason.clone(),
+        };
+        match provider.refund(&order).await {
+            Ok(report) if report.accepted => {
+                let (refund_id, request) = (refund.id, refund.refund_request_id);
+                let provider_refund_id = report.provider_refund_id;
+                let outcome = self
+                    .db
+                    .run(move |conn| {
+                        store::refund_succeeded(conn, refund_id, provider_refund_id.as_deref())?;
+                        if let Some(request) = request {
+                            bazaar_checkout::mark_refunded(conn, request)?;
+                        }
+                        Ok::<_, PaymentError>(())
+                    })
+                    .await;
+                outcome.is_ok()
+            }
+            Ok(_) => false,
+            Err(err) => {
+                tracing::warn!(refund = %refund.out_refund_no, error = %err, "refund not accepted yet; will retry");
+                false
+            }
+        }
+    }
+
+    /// After-sales: the shop approved refund request `request_id` for `order_id`; send the order's
+    /// share of its payment back (a partial refund when the payment covered several orders).
+    pub async fn refund_order(&self, order_id: i64, request_id: i64, reason: String) -> Result<RefundView, PaymentError> {
+        let out_refund_no = format!("RR{request_id}");
+        let number = out_refund_no.clone();
+        let (payment, refund) = self
+            .db
+            .run(move |conn| {
+                bazaar_db::write_transaction(conn, |conn| {
+                    let payment = paid_payment_of(conn, order_id)?;
+                    if let Some(existing) = store::refund_by_number(conn, &number)? {
+                        return Ok::<_, PaymentError>((payment, existing));
+                    }
+                    let amount = store::covered_orders(conn, payment.id)?
+                        .into_iter()
+                        .find(|(id, _)| *id == order_id)
+                        .map(|(_, amount)| amount)
+                        .ok_or(PaymentError::NotFound("payment"))?;
+                    let refunded: i64 = store::refunds_of(conn, payment.id)?.iter().map(|r| r.amount).sum();
+                    if refunded + amount > payment.amount {
+                        return Err(PaymentError::RefundTooLarge {
+                            requested: amount,
+                            refundable: payment.amount - refunded,
+                        });
+                    }
+                    let refund =
+                        store::insert_refund(conn, payment.id, Some(order_id), Some(request_id), &number, amount, &reason)?;
+                    Ok((payment, refund))
+                })
+            })
+            .await?;
+        self.send_refund(&payment, &refund).await;
+        let number = out_refund_no;
+        let row = self.db.run(move |conn| store::refund_by_number(conn, &number)).await?;
+        Ok(row.map(RefundView::from).unwrap_or_else(|| refund.into()))
+    }
+
+    pub(crate) async fn close_at_provider(&self, payment: &PaymentRow) -> Result<(), PaymentError> {
+        self.provider_of(payment)?.close(&payment.out_trade_no).await?;
+        let id = payment.id;
+        self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await?;
+        Ok(())
+    }
+
+    /// Stored notifications of a trade, oldest first (admins).
+    pub async fn notifications(&self, payment_id: i64) -> Result<Vec<store::StoredNotification>, PaymentError> {
+        self.db
+            .run(move |conn| {
+                let payment = store::load(conn, payment_id)?;
+                store::notifications_for(conn, &payment.out_trade_no)
+            })
+            .await
+    }
+}
+
+/// The paid payment that covered `order_id`.
+fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: i64) -> Result<PaymentRow, PaymentError> {
+    use bazaar_db::schema::{payment_orders, payments};
+    use diesel::prelude::*;
+    payments::table
+        .inner_join(payment_orders::table)
+        .filter(payment_orders::order_id.eq(order_id))
+        .filter(payments::status.eq("paid"))
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(PaymentError::NotFound("payment"))
+}
+
+pub(crate) fn expired(at: NaiveDateTime) -> bool {
+    at <= Utc::now().naive_utc()
+}

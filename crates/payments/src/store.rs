@@ -1,0 +1,382 @@
+//! Payment rows: trades, the orders each pays, refunds and every notification received. Every
+//! state change is a conditional update, so several gateways (notify handlers, reconcilers) can
+//! race for the same payment and it still moves once.
+
+use crate::PaymentError;
+use crate::provider::TradeReport;
+use bazaar_db::schema::{orders, payment_notifications, payment_orders, payment_refunds, payments};
+use bazaar_db::{DbConn, write_transaction};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = payments)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub out_trade_no: String,
+    pub checkout_id: Option<i64>,
+    pub user_id: i64,
+    pub payer_id: i64,
+    pub provider: String,
+    pub channel: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub provider_trade_no: Option<String>,
+    pub instructions: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+pub struct NewPayment<'a> {
+    pub out_trade_no: &'a str,
+    pub checkout_id: Option<i64>,
+    pub user_id: i64,
+    pub payer_id: i64,
+    pub provider: &'a str,
+    pub channel: &'a str,
+    pub instructions: &'a str,
+    pub expires_at: NaiveDateTime,
+    /// (order id, amount) pairs this trade pays.
+    pub orders: &'a [(i64, i64)],
+}
+
+/// An unpaid order a payment can cover: id, amount, when it was placed.
+pub struct Payable {
+    pub order_id: i64,
+    pub amount: i64,
+    pub placed_at: NaiveDateTime,
+}
+
+pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<Payable>), PaymentError> {
+    let rows: Vec<(i64, i64, i64, NaiveDateTime)> = orders::table
+        .filter(orders::checkout_id.eq(checkout_id))
+        .filter(orders::status.eq("pending_payment"))
+        .order(orders::id.asc())
+        .select((orders::id, orders::user_id, orders::total, orders::created_at))
+        .load(conn)?;
+    let owner = match rows.first() {
+        Some(row) => row.1,
+        None => return Err(PaymentError::NothingToPay),
+    };
+    let payable = rows.into_iter().map(|(order_id, _, amount, placed_at)| Payable { order_id, amount, placed_at });
+    Ok((owner, payable.collect()))
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
+    write_transaction(conn, |conn| {
+        let amount: i64 = new.orders.iter().map(|(_, amount)| amount).sum();
+        let id: i64 = diesel::insert_into(payments::table)
+            .values((
+                payments::out_trade_no.eq(new.out_trade_no),
+                payments::checkout_id.eq(new.checkout_id),
+                payments::user_id.eq(new.user_id),
+                payments::payer_id.eq(new.payer_id),
+                payments::provider.eq(new.provider),
+                payments::channel.eq(new.channel),
+                payments::amount.eq(amount),
+                payments::currency.eq("CNY"),
+                payments::status.eq("pending"),
+                payments::instructions.eq(new.instructions),
+                payments::created_at.eq(Utc::now().naive_utc()),
+                payments::expires_at.eq(new.expires_at),
+            ))
+            .returning(payments::id)
+            .get_result(conn)?;
+        for (order_id, amount) in new.orders {
+            diesel::insert_into(payment_orders::table)
+                .values((
+                    payment_orders::payment_id.eq(id),
+                    payment_orders::order_id.eq(order_id),
+                    payment_orders::amount.eq(amount),
+                ))
+                .execute(conn)?;
+        }
+        load(conn, id)
+    })
+}
+
+pub fn load(conn: &mut DbConn, id: i64) -> Result<PaymentRow, PaymentError> {
+    payments::table
+        .find(id)
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(PaymentError::NotFound("payment"))
+}
+
+pub fn by_trade(conn: &mut DbConn, provider: &str, out_trade_no: &str) -> Result<Option<PaymentRow>, PaymentError> {
+    Ok(payments::table
+        .filter(payments::out_trade_no.eq(out_trade_no))
+        .filter(payments::provider.eq(provider))
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The reusable pending trade for the same checkout, payer, provider and channel, if any.
+pub fn pending_for(
+    conn: &mut DbConn,
+    checkout_id: i64,
+    payer_id: i64,
+    provider: &str,
+    channel: &str,
+) -> Result<Option<PaymentRow>, PaymentError> {
+    Ok(payments::table
+        .filter(payments::checkout_id.eq(checkout_id))
+        .filter(payments::payer_id.eq(payer_id))
+        .filter(payments::provider.eq(provider))
+        .filter(payments::channel.eq(channel))
+        .filter(payments::status.eq("pending"))
+        .order(payments::id.desc())
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Other pending trades of a checkout (to close once a new one replaces them).
+pub fn other_pending(conn: &mut DbConn, checkout_id: i64, except: i64) -> Result<Vec<PaymentRow>, PaymentError> {
+    Ok(payments::table
+        .filter(payments::checkout_id.eq(checkout_id))
+        .filter(payments::status.eq("pending"))
+        .filter(payments::id.ne(except))
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
+
+pub fn covered_orders(conn: &mut DbConn, payment_id: i64) -> Result<Vec<(i64, i64)>, PaymentError> {
+    Ok(payment_orders::table
+        .filter(payment_orders::payment_id.eq(payment_id))
+        .order(payment_orders::order_id.asc())
+        .select((payment_orders::order_id, payment_orders::amount))
+        .load(conn)?)
+}
+
+/// A refund to send (and resend until the provider accepts it).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = payment_refunds)]
+pub struct RefundRow {
+    pub id: i64,
+    pub payment_id: i64,
+    pub order_id: Option<i64>,
+    pub refund_request_id: Option<i64>,
+    pub out_refund_no: String,
+    pub amount: i64,
+    pub reason: String,
+    pub status: String,
+}
+
+/// What applying a "paid" report did.
+pub enum Settlement {
+    /// First time: the orders are paid; money for orders that could no longer take it must go back.
+    Applied { refunds: Vec<RefundRow> },
+    /// Already known: nothing changed.
+    Duplicate,
+}
+
+/// Records the money as received and pays the covered orders, in one transaction. Orders already
+/// cancelled (payment timeout) or paid by another trade get an automatic refund row instead,
+/// inserted here so it is never lost; the caller sends it.
+pub fn settle(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> Result<Settlement, PaymentError> {
+    write_transaction(conn, |conn| {
+        let now = Utc::now().naive_utc();
+        // A closed or failed trade that the provider says was paid anyway still holds our money.
+        let moved = diesel::update(
+            payments::table.find(payment.id).filter(payments::status.eq_any(["pending", "closed", "failed"])),
+        )
+        .set((
+            payments::status.eq("paid"),
+            payments::provider_trade_no.eq(&report.provider_trade_no),
+            payments::paid_at.eq(now),
+        ))
+        .execute(conn)?;
+        if moved == 0 {
+            return Ok(Settlement::Duplicate);
+        }
+        let reference = format!("{} {}", payment.provider, payment.out_trade_no);
+        let payer = Some(payment.payer_id);
+        let mut refunds = Vec::new();
+        for (order_id, amount) in covered_orders(conn, payment.id)? {
+            let why = match bazaar_checkout::record_payment(conn, order_id, &reference, payer) {
+                Ok(true) => continue,
+                Ok(false) => "the order was already paid by another payment",
+                Err(bazaar_checkout::CheckoutError::InvalidTransition { .. }) => {
+                    "the order was cancelled before the payment arrived"
+                }
+                Err(err) => return Err(err.into()),
+            };
+            tracing::warn!(payment = payment.id, order_id, why, "payment arrived for an order that cannot take it; refunding");
+            let out_refund_no = format!("AUTO{}O{order_id}", payment.id);
+            refunds.push(insert_refund(conn, payment.id, Some(order_id), None, &out_refund_no, amount, why)?);
+        }
+        Ok(Settlement::Applied { refunds })
+    })
+}
+
+pub fn insert_refund(
+    conn: &mut DbConn,
+    payment_id: i64,
+    order_id: Option<i64>,
+    refund_request_id: Option<i64>,
+    out_refund_no: &str,
+    amount: i64,
+    reason: &str,
+) -> Result<RefundRow, PaymentError> {
+    let id: i64 = diesel::insert_into(payment_refunds::table)
+        .values((
+            payment_refunds::payment_id.eq(payment_id),
+            payment_refunds::order_id.eq(order_id),
+            payment_refunds::refund_request_id.eq(refund_request_id),
+            payment_refunds::out_refund_no.eq(out_refund_no),
+            payment_refunds::amount.eq(amount),
+            payment_refunds::reason.eq(reason),
+            payment_refunds::status.eq("pending"),
+            payment_refunds::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .returning(payment_refunds::id)
+        .get_result(conn)?;
+    Ok(payment_refunds::table.find(id).select(RefundRow::as_select()).first(conn)?)
+}
+
+pub fn refund_by_number(conn: &mut DbConn, out_refund_no: &str) -> Result<Option<RefundRow>, PaymentError> {
+    Ok(payment_refunds::table
+        .filter(payment_refunds::out_refund_no.eq(out_refund_no))
+        .select(RefundRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Refunds not yet accepted by the provider (to resend; the refund number keeps it once).
+pub fn unsent_refunds(conn: &mut DbConn, limit: i64) -> Result<Vec<RefundRow>, PaymentError> {
+    Ok(payment_refunds::table
+        .filter(payment_refunds::status.eq("pending"))
+        .order(payment_refunds::id.asc())
+        .limit(limit)
+        .select(RefundRow::as_select())
+        .load(conn)?)
+}
+
+/// Refunds of a payment, newest first.
+pub fn refunds_of(conn: &mut DbConn, payment_id: i64) -> Result<Vec<RefundRow>, PaymentError> {
+    Ok(payment_refunds::table
+        .filter(payment_refunds::payment_id.eq(payment_id))
+        .order(payment_refunds::id.desc())
+        .select(RefundRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks a refund as accepted by the provider; true the first time.
+pub fn refund_succeeded(conn: &mut DbConn, refund_id: i64, provider_refund_id: Option<&str>) -> Result<bool, PaymentError> {
+    let moved = diesel::update(payment_refunds::table.find(refund_id).filter(payment_refunds::status.eq("pending")))
+        .set((
+            payment_refunds::status.eq("succeeded"),
+            payment_refunds::provider_refund_id.eq(provider_refund_id),
+            payment_refunds::completed_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(moved == 1)
+}
+
+/// Moves a payment from `pending` to `to` (closed, failed); true if it moved.
+pub fn finish_unpaid(conn: &mut DbConn, payment_id: i64, to: &str) -> Result<bool, PaymentError> {
+    let moved = diesel::update(payments::table.find(payment_id).filter(payments::status.eq("pending")))
+        .set((payments::status.eq(to), payments::closed_at.eq(Utc::now().naive_utc())))
+        .execute(conn)?;
+    Ok(moved == 1)
+}
+
+pub fn mark_queried(conn: &mut DbConn, payment_id: i64) -> Result<(), PaymentError> {
+    diesel::update(payments::table.find(payment_id))
+        .set(payments::queried_at.eq(Utc::now().naive_utc()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Pending payments to ask the provider about: old enough that a notification should have come,
+/// and not asked recently.
+pub fn due_for_query(conn: &mut DbConn, quiet_for: chrono::Duration, limit: i64) -> Result<Vec<PaymentRow>, PaymentError> {
+    let cutoff = Utc::now().naive_utc() - quiet_for;
+    Ok(payments::table
+        .filter(payments::status.eq("pending"))
+        .filter(payments::created_at.lt(cutoff))
+        .filter(payments::queried_at.is_null().or(payments::queried_at.lt(cutoff)))
+        .order(payments::created_at.asc())
+        .limit(limit)
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
+
+/// Pending payments that can no longer be paid: past their deadline, or every order they cover is
+/// no longer waiting for payment (cancelled by timeout or by the buyer).
+pub fn due_for_close(conn: &mut DbConn, limit: i64) -> Result<Vec<PaymentRow>, PaymentError> {
+    let now = Utc::now().naive_utc();
+    let still_payable = payment_orders::table
+        .inner_join(orders::table)
+        .filter(payment_orders::payment_id.eq(payments::id))
+        .filter(orders::status.eq("pending_payment"));
+    Ok(payments::table
+        .filter(payments::status.eq("pending"))
+        .filter(payments::expires_at.lt(now).or(diesel::dsl::not(diesel::dsl::exists(still_payable))))
+        .order(payments::created_at.asc())
+        .limit(limit)
+        .select(PaymentRow::as_select())
+        .load(conn)?)
+}
+
+/// Stores a notification as it arrived, with what we made of it.
+#[allow(clippy::too_many_arguments)]
+pub fn record_notification(
+    conn: &mut DbConn,
+    provider: &str,
+    out_trade_no: Option<&str>,
+    payment_id: Option<i64>,
+    headers: &str,
+    body: &str,
+    outcome: &str,
+    detail: &str,
+) -> Result<(), PaymentError> {
+    diesel::insert_into(payment_notifications::table)
+        .values((
+            payment_notifications::provider.eq(provider),
+            payment_notifications::out_trade_no.eq(out_trade_no),
+            payment_notifications::payment_id.eq(payment_id),
+            payment_notifications::headers.eq(headers),
+            payment_notifications::body.eq(body),
+            payment_notifications::outcome.eq(outcome),
+            payment_notifications::detail.eq(detail),
+            payment_notifications::received_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stored notification, for audit views.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredNotification {
+    pub id: i64,
+    pub provider: String,
+    pub out_trade_no: Option<String>,
+    pub outcome: String,
+    pub detail: String,
+    pub body: String,
+    pub received_at: NaiveDateTime,
+}
+
+pub fn notifications_for(conn: &mut DbConn, out_trade_no: &str) -> Result<Vec<StoredNotification>, PaymentError> {
+    Ok(payment_notifications::table
+        .filter(payment_notifications::out_trade_no.eq(out_trade_no))
+        .order(payment_notifications::id.asc())
+        .select((
+            payment_notifications::id,
+            payment_notifications::provider,
+            payment_notifications::out_trade_no,
+            payment_notifications::outcome,
+            payment_notifications::detail,
+            payment_notifications::body,
+            payment_notifications::received_at,
+        ))
+        .load(conn)?)
+}

@@ -1,0 +1,133 @@
+//! Paying orders end to end over HTTP, for every provider and channel: the sandbox wallet pays,
+//! the sandbox provider notifies over real HTTP, the order becomes paid once however the
+//! notifications arrive; declined payments leave it waiting.
+
+use bazaar_tests::catalog::simple;
+use bazaar_tests::payments::{CHANNELS, PROVIDERS};
+use bazaar_tests::{Backend, TestApp, User, on_both_backends};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    every_provider_and_channel_pays_an_order,
+    declined_payments_leave_the_order_waiting,
+    duplicate_and_out_of_order_notifications_change_state_once,
+    asking_again_returns_the_same_trade_and_switching_closes_it,
+);
+
+pub struct Shop {
+    pub buyer: User,
+    pub sku: Value,
+    pub admin: User,
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "青团", "9.90", 100)).await;
+    Shop { buyer: app.register().await, sku: product["skus"][0]["id"].clone(), admin }
+}
+
+/// Places an order of `quantity` and returns (checkout id, order id).
+async fn order(app: &TestApp, s: &Shop, quantity: i32) -> (i64, i64) {
+    let checkout = app.place_checkout(&s.buyer, &[(&s.sku, quantity)]).await;
+    (checkout["checkout_id"].as_i64().unwrap(), checkout["orders"][0]["id"].as_i64().unwrap())
+}
+
+async fn paid_transitions(app: &TestApp, buyer: &User, order_id: i64) -> usize {
+    let order = app.order(buyer, order_id).await;
+    order["events"].as_array().unwrap().iter().filter(|event| event["to_status"] == "paid").count()
+}
+
+async fn every_provider_and_channel_pays_an_order(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    for provider in PROVIDERS {
+        for channel in CHANNELS {
+            let (checkout, order_id) = order(&app, &s, 2).await;
+            let payment = app.create_payment(&s.buyer, checkout, provider, channel).await;
+            assert_eq!(payment["amount"], "29.80", "{provider}/{channel}: 2 × 9.90 + 10.00 shipping");
+            assert_eq!(payment["status"], "pending");
+            let (status, outcome) = app.wallet(&payment, json!({})).await;
+            assert_eq!(status, 200, "{provider}/{channel}: {outcome}");
+            let paid = app.payment_when(&s.buyer, &payment["id"], "paid").await;
+            assert_eq!(paid["payer_id"], s.buyer.id, "{provider}/{channel}");
+            let detail = app.order(&s.buyer, order_id).await;
+            assert_eq!(detail["status"], "paid", "{provider}/{channel}");
+            assert_eq!(paid_transitions(&app, &s.buyer, order_id).await, 1);
+            let stored: Vec<Value> = app
+                .get_as(&s.admin, &format!("/api/v1/admin/payments/{}/notifications", payment["id"]))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(stored.len(), 1, "{provider}/{channel}: one notification stored: {stored:?}");
+            assert_eq!(stored[0]["outcome"], "applied");
+        }
+    }
+}
+
+async fn declined_payments_leave_the_order_waiting(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    for provider in PROVIDERS {
+        let (checkout, order_id) = order(&app, &s, 1).await;
+        let payment = app.create_payment(&s.buyer, checkout, provider, "app").await;
+        let (status, outcome) = app.wallet(&payment, json!({ "action": "decline" })).await;
+        assert_eq!((status, outcome["status"].as_str()), (200, Some("declined")), "{provider}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(app.order(&s.buyer, order_id).await["status"], "pending_payment", "{provider}");
+        // The buyer tries again and pays.
+        let again = app.create_payment(&s.buyer, checkout, provider, "app").await;
+        let (status, _) = app.wallet(&again, json!({})).await;
+        assert_eq!(status, 200, "{provider}");
+        app.payment_when(&s.buyer, &again["id"], "paid").await;
+        assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid", "{provider}");
+    }
+}
+
+async fn duplicate_and_out_of_order_notifications_change_state_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    for provider in PROVIDERS {
+        let (checkout, order_id) = order(&app, &s, 1).await;
+        let payment = app.create_payment(&s.buyer, checkout, provider, "qr").await;
+        let (status, _) = app.wallet(&payment, json!({ "duplicates": 10, "out_of_order": true })).await;
+        assert_eq!(status, 200);
+        // Ten copies of "paid" and one stale "not paid yet", every one acknowledged.
+        let deliveries = app.deliveries_when(&payment["out_trade_no"], 11).await;
+        assert_eq!(deliveries.len(), 11, "{provider}: {deliveries:?}");
+        app.payment_when(&s.buyer, &payment["id"], "paid").await;
+        assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid", "{provider}: a stale notice does not unpay");
+        assert_eq!(paid_transitions(&app, &s.buyer, order_id).await, 1, "{provider}");
+        let stored: Vec<Value> = app
+            .get_as(&s.admin, &format!("/api/v1/admin/payments/{}/notifications", payment["id"]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let count = |outcome: &str| stored.iter().filter(|n| n["outcome"] == outcome).count();
+        assert_eq!(stored.len(), 11, "{provider}: every notification stored");
+        assert_eq!((count("applied"), count("duplicate"), count("ignored")), (1, 9, 1), "{provider}: {stored:?}");
+    }
+}
+
+async fn asking_again_returns_the_same_trade_and_switching_closes_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    let (checkout, order_id) = order(&app, &s, 1).await;
+    let first = app.create_payment(&s.buyer, checkout, "wechatpay", "qr").await;
+    let again = app.create_payment(&s.buyer, checkout, "wechatpay", "qr").await;
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(first["pay"]["code_url"], again["pay"]["code_url"]);
+    let switched = app.create_payment(&s.buyer, checkout, "alipay", "qr").await;
+    assert_ne!(switched["id"], first["id"]);
+    let closed = app.payment_when(&s.buyer, &first["id"], "closed").await;
+    assert_eq!(closed["status"], "closed");
+    // The replaced trade can no longer be paid at the provider.
+    let (status, _) = app.wallet(&first, json!({})).await;
+    assert_eq!(status, 409);
+    let (status, _) = app.wallet(&switched, json!({})).await;
+    assert_eq!(status, 200);
+    app.payment_when(&s.buyer, &switched["id"], "paid").await;
+    assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid");
+}
