@@ -7,6 +7,11 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 
+/// Marks a response whose error body speaks someone else's protocol (a payment provider's, or the
+/// answer a provider expects from us): it must reach the client byte for byte.
+#[derive(Clone, Copy)]
+pub struct ForeignDialect;
+
 pub fn every_error_as_problem<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(to_problem)
 }
@@ -16,13 +21,14 @@ fn to_problem<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if already_problem {
+    if already_problem || response.response().extensions().get::<ForeignDialect>().is_some() {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let (request, original) = response.into_parts();
     let mut replacement = ApiError::from_status(original.status()).error_response();
     for (name, value) in original.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        // The original body is gone, so are its length and encoding.
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && name != header::CONTENT_ENCODING {
             replacement.headers_mut().insert(name.clone(), value.clone());
         }
     }

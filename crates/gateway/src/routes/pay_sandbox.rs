@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -27,13 +28,16 @@ fn sandbox(state: &AppState) -> Result<&Sandbox, ApiError> {
     state.pay_sandbox.as_ref().ok_or_else(|| ApiError::not_found("no payment provider is the sandbox here"))
 }
 
+/// A provider's answer exactly as the provider would send it (never rewritten to problem+json).
 fn reply(wire: WireResponse) -> HttpResponse {
     let mut response = HttpResponse::build(StatusCode::from_u16(wire.status).unwrap_or(StatusCode::OK));
     response.content_type(wire.content_type);
     for (name, value) in wire.headers {
         response.insert_header((name, value));
     }
-    response.body(wire.body)
+    let mut response = response.body(wire.body);
+    response.extensions_mut().insert(ForeignDialect);
+    response
 }
 
 fn form(bytes: &[u8]) -> Vec<(String, String)> {

@@ -4,6 +4,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -130,9 +131,12 @@ pub async fn notify(
         bazaar_payments::PaymentError::ProviderUnavailable(_) => ApiError::not_found(err.to_string()),
         other => other.into(),
     })?;
-    Ok(HttpResponse::build(StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK))
+    let mut response = HttpResponse::build(StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK))
         .content_type(ack.content_type)
-        .body(ack.body))
+        .body(ack.body);
+    // The provider reads its own dialect (`fail`, `{"code":"FAIL"}`), not problem+json.
+    response.extensions_mut().insert(ForeignDialect);
+    Ok(response)
 }
 
 /// Every notification received for a payment, as it arrived, with what became of it (admins).
