@@ -315,8 +315,12 @@ impl Payments {
                 match self.db.run(move |conn| store::settle(conn, &row, &report)).await? {
                     Settlement::Duplicate => Ok("duplicate"),
                     Settlement::Applied { refunds } => {
-                        for refund in refunds {
-                            self.send_refund(payment, &refund).await;
+                        if !refunds.is_empty() {
+                            // Reloaded: refunds reference the provider's trade number settling just stored.
+                            let settled = self.db.run(move |conn| store::load(conn, id)).await?;
+                            for refund in refunds {
+                                self.send_refund(&settled, &refund).await;
+                            }
                         }
                         Ok("applied")
                     }
@@ -413,6 +417,11 @@ impl Payments {
         let id = payment.id;
         self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await?;
         Ok(())
+    }
+
+    /// The newest notifications with `outcome` (`rejected` for security review), at most 200.
+    pub async fn notifications_with(&self, outcome: String) -> Result<Vec<store::StoredNotification>, PaymentError> {
+        self.db.run(move |conn| store::notifications_with(conn, &outcome, 200)).await
     }
 
     /// Stored notifications of a trade, oldest first (admins).

@@ -369,7 +369,31 @@ pub fn notifications_for(conn: &mut DbConn, out_trade_no: &str) -> Result<Vec<St
     Ok(payment_notifications::table
         .filter(payment_notifications::out_trade_no.eq(out_trade_no))
         .order(payment_notifications::id.asc())
-        .select((
+        .select(stored_columns())
+        .load(conn)?)
+}
+
+/// The newest notifications with `outcome` (security review of rejected ones).
+pub fn notifications_with(conn: &mut DbConn, outcome: &str, limit: i64) -> Result<Vec<StoredNotification>, PaymentError> {
+    Ok(payment_notifications::table
+        .filter(payment_notifications::outcome.eq(outcome))
+        .order(payment_notifications::id.desc())
+        .limit(limit)
+        .select(stored_columns())
+        .load(conn)?)
+}
+
+#[allow(clippy::type_complexity)]
+fn stored_columns() -> (
+    payment_notifications::id,
+    payment_notifications::provider,
+    payment_notifications::out_trade_no,
+    payment_notifications::outcome,
+    payment_notifications::detail,
+    payment_notifications::body,
+    payment_notifications::received_at,
+) {
+    (
             payment_notifications::id,
             payment_notifications::provider,
             payment_notifications::out_trade_no,
@@ -377,6 +401,5 @@ pub fn notifications_for(conn: &mut DbConn, out_trade_no: &str) -> Result<Vec<St
             payment_notifications::detail,
             payment_notifications::body,
             payment_notifications::received_at,
-        ))
-        .load(conn)?)
+    )
 }

@@ -20,7 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/payments/{id}/share", web::post().to(share))
         .route("/pay-for-another/{code}", web::get().to(shared))
         .route("/pay-for-another/{code}/pay", web::post().to(pay_shared))
-        .route("/admin/payments/{id}/notifications", web::get().to(notifications));
+        .route("/admin/payments/{id}/notifications", web::get().to(notifications))
+        .route("/admin/payment-notifications", web::get().to(notifications_with));
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -152,4 +153,25 @@ pub async fn notifications(
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "administrators only"));
     }
     Ok(web::Json(state.payments.notifications(id.into_inner()).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OutcomeQuery {
+    /// `rejected` (forged or mismatching: the security review queue), `applied`, `duplicate`,
+    /// `ignored`, `closed` or `failed`.
+    outcome: String,
+}
+
+/// The newest stored notifications with an outcome, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/admin/payment-notifications", tag = "admin", security(("bearer" = [])),
+    params(OutcomeQuery), responses((status = 200, body = [StoredNotification]), (status = 403, body = Problem)))]
+pub async fn notifications_with(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    query: web::Query<OutcomeQuery>,
+) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
+    if !principal.is_admin() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "administrators only"));
+    }
+    Ok(web::Json(state.payments.notifications_with(query.into_inner().outcome).await?))
 }
