@@ -73,7 +73,10 @@ impl TestApp {
         let mut last: Vec<Value> = Vec::new();
         for _ in 0..100 {
             last = self
-                .get(&format!("/sandbox/wallet/notifications?out_trade_no={}", out_trade_no.as_str().unwrap_or_default()))
+                .get(&format!(
+                    "/sandbox/wallet/notifications?out_trade_no={}",
+                    out_trade_no.as_str().unwrap_or_default()
+                ))
                 .await
                 .json()
                 .await

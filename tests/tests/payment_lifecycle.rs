@@ -145,12 +145,14 @@ async fn partial_and_full_refunds_go_through_the_provider(backend: Backend) {
     let admin = app.admin().await;
     let first = shop(&app, "20.00").await;
     let (second_seller, second_shop) = app.seller(&admin).await;
-    let tea =
-        app.publish_product(&second_seller, &simple(second_shop, app.category("Snacks").await, "龙井", "50.00", 10)).await;
+    let tea = app
+        .publish_product(&second_seller, &simple(second_shop, app.category("Snacks").await, "龙井", "50.00", 10))
+        .await;
     for provider in PROVIDERS {
         // One checkout, two shops, one payment of 30.00 + 60.00.
         let checkout = app.place_checkout(&first.buyer, &[(&first.sku, 1), (&tea["skus"][0]["id"], 1)]).await;
-        let orders: Vec<i64> = checkout["orders"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        let orders: Vec<i64> =
+            checkout["orders"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
         let payment = app.create_payment(&first.buyer, checkout["checkout_id"].as_i64().unwrap(), provider, "qr").await;
         assert_eq!(payment["amount"], "90.00");
         app.wallet(&payment, json!({})).await;
@@ -158,12 +160,20 @@ async fn partial_and_full_refunds_go_through_the_provider(backend: Backend) {
         let sellers = [&first.seller, &second_seller];
         for (index, order_id) in orders.iter().enumerate() {
             let asked = app
-                .post_as(&first.buyer, &format!("/api/v1/orders/{order_id}/refund-requests"), &json!({ "reason": "不想要了" }))
+                .post_as(
+                    &first.buyer,
+                    &format!("/api/v1/orders/{order_id}/refund-requests"),
+                    &json!({ "reason": "不想要了" }),
+                )
                 .await;
             assert_eq!(asked.status(), 201, "{provider}");
             let request: Value = asked.json().await.unwrap();
             let approved = app
-                .post_as(sellers[index], &format!("/api/v1/seller/refund-requests/{}/approve", request["id"]), &json!({}))
+                .post_as(
+                    sellers[index],
+                    &format!("/api/v1/seller/refund-requests/{}/approve", request["id"]),
+                    &json!({}),
+                )
                 .await;
             assert_eq!(approved.status(), 200, "{provider}");
             assert_eq!(approved.json::<Value>().await.unwrap()["status"], "refunded", "{provider}: money went back");

@@ -40,7 +40,13 @@ async fn case(app: &TestApp, provider: &str) -> Case {
 }
 
 /// Posts a notification; returns status and body.
-async fn deliver(app: &TestApp, provider: &str, content_type: &str, headers: &[(String, String)], body: String) -> (u16, String) {
+async fn deliver(
+    app: &TestApp,
+    provider: &str,
+    content_type: &str,
+    headers: &[(String, String)],
+    body: String,
+) -> (u16, String) {
     let mut request = app
         .client
         .post(app.url(&format!("/api/v1/payments/notify/{provider}")))
@@ -66,12 +72,8 @@ async fn untouched(app: &TestApp, case: &Case, expected_rejections: usize) {
         .unwrap();
     assert!(stored.iter().all(|n| n["outcome"] == "rejected"), "nothing was applied: {stored:?}");
     // Every refusal is stored, including those that could not even be tied to a trade.
-    let rejected: Vec<Value> = app
-        .get_as(&case.admin, "/api/v1/admin/payment-notifications?outcome=rejected")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rejected: Vec<Value> =
+        app.get_as(&case.admin, "/api/v1/admin/payment-notifications?outcome=rejected").await.json().await.unwrap();
     assert_eq!(rejected.len(), expected_rejections, "{rejected:?}");
     assert!(rejected.iter().all(|n| !n["detail"].as_str().unwrap_or_default().is_empty()), "each says why");
 }
@@ -121,14 +123,22 @@ async fn forged_alipay_notifications_are_rejected(backend: Backend) {
 }
 
 /// A WeChat Pay callback for the case's trade, signed with `key`, under `key_id`.
-fn wechat_callback(case: &Case, mchid: &str, total: i64, key: &PrivateKey, apiv3_key: &str) -> (Vec<(String, String)>, String) {
+fn wechat_callback(
+    case: &Case,
+    mchid: &str,
+    total: i64,
+    key: &PrivateKey,
+    apiv3_key: &str,
+) -> (Vec<(String, String)>, String) {
     let transaction = json!({
         "appid": case.keys.wechat_appid, "mchid": mchid,
         "out_trade_no": case.payment["out_trade_no"], "transaction_id": "4200000001",
         "trade_state": "SUCCESS", "amount": { "total": total, "currency": "CNY" },
     });
     let nonce = "abcdefghijkl";
-    let ciphertext = aes_gcm_encrypt(apiv3_key.as_bytes(), nonce.as_bytes(), b"transaction", transaction.to_string().as_bytes()).unwrap();
+    let ciphertext =
+        aes_gcm_encrypt(apiv3_key.as_bytes(), nonce.as_bytes(), b"transaction", transaction.to_string().as_bytes())
+            .unwrap();
     let body = json!({
         "id": "EV-1", "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
         "resource": { "algorithm": "AEAD_AES_256_GCM", "ciphertext": ciphertext, "associated_data": "transaction",
@@ -157,7 +167,10 @@ async fn forged_wechatpay_notifications_are_rejected(backend: Backend) {
         ("signed by someone else", wechat_callback(&case, &mchid, 2200, &stranger, &key)),
         ("another merchant", wechat_callback(&case, "1900000999", 2200, &platform, &key)),
         ("wrong amount", wechat_callback(&case, &mchid, 1, &platform, &key)),
-        ("encrypted under another API v3 key", wechat_callback(&case, &mchid, 2200, &platform, "0123456789abcdef0123456789abcdef")),
+        (
+            "encrypted under another API v3 key",
+            wechat_callback(&case, &mchid, 2200, &platform, "0123456789abcdef0123456789abcdef"),
+        ),
     ];
     let (headers, body) = wechat_callback(&case, &mchid, 2200, &platform, &key);
     // One changed byte in the raw body: the signature covers the exact bytes.

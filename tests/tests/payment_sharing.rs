@@ -13,18 +13,24 @@ async fn a_friend_pays_a_shared_checkout(backend: Backend) {
     let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "奶茶", "15.00", 10)).await;
     let (owner, friend, stranger) = (app.register().await, app.register().await, app.register().await);
     let checkout = app.place_checkout(&owner, &[(&product["skus"][0]["id"], 2)]).await;
-    let (checkout_id, order_id) = (checkout["checkout_id"].as_i64().unwrap(), checkout["orders"][0]["id"].as_i64().unwrap());
+    let (checkout_id, order_id) =
+        (checkout["checkout_id"].as_i64().unwrap(), checkout["orders"][0]["id"].as_i64().unwrap());
     let mine = app.create_payment(&owner, checkout_id, "alipay", "app").await;
 
     // Only the owner may share, and nobody else may open a trade on the owner's checkout directly.
     let refused = app.post_as(&friend, &format!("/api/v1/payments/{}/share", mine["id"]), &json!({})).await;
     assert_eq!(refused.status(), 404);
     let direct = app
-        .post_as(&friend, "/api/v1/payments", &json!({ "checkout_id": checkout_id, "provider": "alipay", "channel": "app" }))
+        .post_as(
+            &friend,
+            "/api/v1/payments",
+            &json!({ "checkout_id": checkout_id, "provider": "alipay", "channel": "app" }),
+        )
         .await;
     assert_eq!(direct.status(), 404);
 
-    let shared: Value = app.post_as(&owner, &format!("/api/v1/payments/{}/share", mine["id"]), &json!({})).await.json().await.unwrap();
+    let shared: Value =
+        app.post_as(&owner, &format!("/api/v1/payments/{}/share", mine["id"]), &json!({})).await.json().await.unwrap();
     let code = shared["code"].as_str().unwrap().to_string();
     assert!(shared["link"].as_str().unwrap().ends_with(&code));
     let seen: Value = app.get_as(&friend, &format!("/api/v1/pay-for-another/{code}")).await.json().await.unwrap();
@@ -36,7 +42,11 @@ async fn a_friend_pays_a_shared_checkout(backend: Backend) {
     assert_eq!(problem(unknown).await["status"], 404);
 
     let response = app
-        .post_as(&friend, &format!("/api/v1/pay-for-another/{code}/pay"), &json!({ "provider": "wechatpay", "channel": "app" }))
+        .post_as(
+            &friend,
+            &format!("/api/v1/pay-for-another/{code}/pay"),
+            &json!({ "provider": "wechatpay", "channel": "app" }),
+        )
         .await;
     assert_eq!(response.status(), 201);
     let theirs: Value = response.json().await.unwrap();
@@ -71,17 +81,22 @@ async fn a_buyer_pays_a_counter_request(backend: Backend) {
     }
     assert_eq!(app.post_as(&buyer, &path, &json!({ "amount": "5.00" })).await.status(), 404, "not their shop");
 
-    let created: Value = app.post_as(&seller, &path, &json!({ "amount": "38.50", "note": "两杯咖啡" })).await.json().await.unwrap();
+    let created: Value =
+        app.post_as(&seller, &path, &json!({ "amount": "38.50", "note": "两杯咖啡" })).await.json().await.unwrap();
     let code = created["code"].as_str().unwrap();
     assert!(created["qr_content"].as_str().unwrap().ends_with(code));
     let seen: Value = app.get_as(&buyer, &format!("/api/v1/in-store/{code}")).await.json().await.unwrap();
     assert_eq!((seen["amount"].as_str(), seen["note"].as_str()), (Some("38.50"), Some("两杯咖啡")));
 
-    let response = app.post_as(&buyer, &format!("/api/v1/in-store/{code}/pay"), &json!({ "provider": "alipay", "channel": "qr" })).await;
+    let response = app
+        .post_as(&buyer, &format!("/api/v1/in-store/{code}/pay"), &json!({ "provider": "alipay", "channel": "qr" }))
+        .await;
     assert_eq!(response.status(), 201);
     let payment: Value = response.json().await.unwrap();
     assert_eq!(payment["amount"], "38.50");
-    let taken = app.post_as(&other, &format!("/api/v1/in-store/{code}/pay"), &json!({ "provider": "alipay", "channel": "qr" })).await;
+    let taken = app
+        .post_as(&other, &format!("/api/v1/in-store/{code}/pay"), &json!({ "provider": "alipay", "channel": "qr" }))
+        .await;
     assert_eq!(problem(taken).await["code"], "invalid_payment_state");
     let (status, _) = app.wallet(&payment, json!({})).await;
     assert_eq!(status, 200);

@@ -363,7 +363,8 @@ impl From<PaymentError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "invalid_payment_state", detail).with_extension("current", current)
             }
             PaymentError::RefundTooLarge { refundable, .. } => {
-                ApiError::new(StatusCode::CONFLICT, "refund_too_large", detail).with_extension("refundable_fen", refundable)
+                ApiError::new(StatusCode::CONFLICT, "refund_too_large", detail)
+                    .with_extension("refundable_fen", refundable)
             }
             // The provider's own refusal is worth passing on; its transport trouble is ours to retry.
             PaymentError::Provider(ProviderError::Refused { code, message }) => {

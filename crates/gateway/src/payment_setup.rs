@@ -3,13 +3,13 @@
 //! way; only URLs, identifiers and keys differ.
 
 use crate::config::Config;
+use bazaar_pay_sandbox::{Sandbox, parse_schedule};
 use bazaar_payments::alipay::{Alipay, AlipaySettings};
 use bazaar_payments::crypto::{PrivateKey, PublicKey};
 use bazaar_payments::keys::SandboxKeys;
 use bazaar_payments::unionpay::{UnionPay, UnionpaySettings};
 use bazaar_payments::wechat::{WechatPay, WechatSettings};
 use bazaar_payments::{PaymentProvider, PaymentSettings, Payments, http_client};
-use bazaar_pay_sandbox::{Sandbox, parse_schedule};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,12 +19,14 @@ use std::time::Duration;
 pub struct PaymentSetupError(String);
 
 fn read_private(path: &Path, key: &str) -> Result<PrivateKey, PaymentSetupError> {
-    let text = std::fs::read_to_string(path).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))?;
     PrivateKey::from_pem(&text).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))
 }
 
 fn read_public(path: &Path, key: &str) -> Result<PublicKey, PaymentSetupError> {
-    let text = std::fs::read_to_string(path).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))?;
     PublicKey::from_pem(&text).map_err(|err| PaymentSetupError(format!("{key} {}: {err}", path.display())))
 }
 
@@ -86,8 +88,12 @@ pub fn build_payments(
                 base_url: required(&config.wechatpay_base_url, "wechatpay_base_url", group)?.clone(),
                 mchid: mchid.clone(),
                 appid: required(&config.wechatpay_appid, "wechatpay_appid", group)?.clone(),
-                merchant_serial_no: required(&config.wechatpay_merchant_serial_no, "wechatpay_merchant_serial_no", group)?
-                    .clone(),
+                merchant_serial_no: required(
+                    &config.wechatpay_merchant_serial_no,
+                    "wechatpay_merchant_serial_no",
+                    group,
+                )?
+                .clone(),
                 merchant_private_key: read_private(
                     required(&config.wechatpay_private_key_file, "wechatpay_private_key_file", group)?,
                     "wechatpay_private_key_file",

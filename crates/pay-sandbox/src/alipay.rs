@@ -58,9 +58,8 @@ impl Sandbox {
         if field("sign_type") != Some("RSA2") {
             return Err(failure("40002", "Invalid Arguments", "isv.invalid-signature-type", "sign_type must be RSA2"));
         }
-        let signed = field("sign").is_some_and(|sign| {
-            self.inner.keys.alipay_app.verify(signing_string(params, false).as_bytes(), sign)
-        });
+        let signed = field("sign")
+            .is_some_and(|sign| self.inner.keys.alipay_app.verify(signing_string(params, false).as_bytes(), sign));
         if !signed {
             return Err(failure("40002", "Invalid Arguments", "isv.invalid-signature", "验签出错"));
         }
@@ -79,7 +78,11 @@ impl Sandbox {
                 "alipay.trade.precreate" => self.alipay_precreate(&biz, notify_url.unwrap_or_default()),
                 "alipay.trade.wap.pay" | "alipay.trade.page.pay" => {
                     match self.alipay_open(&biz, notify_url.unwrap_or_default(), "h5") {
-                        Ok(token) => return GatewayAnswer::Redirect(self.link(&format!("/sandbox/wallet/cashier?reference={token}"))),
+                        Ok(token) => {
+                            return GatewayAnswer::Redirect(
+                                self.link(&format!("/sandbox/wallet/cashier?reference={token}")),
+                            );
+                        }
                         Err(node) => node,
                     }
                 }
@@ -101,11 +104,21 @@ impl Sandbox {
     }
 
     /// Opens a trade from a verified biz_content; the reference a phone uses to pay it.
-    pub(crate) fn alipay_open(&self, biz: &Value, notify_url: String, kind: &str) -> Result<String, Map<String, Value>> {
+    pub(crate) fn alipay_open(
+        &self,
+        biz: &Value,
+        notify_url: String,
+        kind: &str,
+    ) -> Result<String, Map<String, Value>> {
         let out_trade_no = biz["out_trade_no"].as_str().unwrap_or_default();
         let amount = biz["total_amount"].as_str().and_then(yuan_to_fen).filter(|fen| *fen > 0);
         let (Some(amount), false) = (amount, out_trade_no.is_empty()) else {
-            return Err(failure("40002", "Invalid Arguments", "isv.missing-or-invalid-parameter", "out_trade_no / total_amount"));
+            return Err(failure(
+                "40002",
+                "Invalid Arguments",
+                "isv.missing-or-invalid-parameter",
+                "out_trade_no / total_amount",
+            ));
         };
         let mut state = self.state();
         if let Some(existing) = state.trade(ProviderKind::Alipay, out_trade_no) {
@@ -119,7 +132,9 @@ impl Sandbox {
         let mut trade = Trade::new(ProviderKind::Alipay, out_trade_no, amount, &notify_url, kind);
         trade.subject = biz["subject"].as_str().unwrap_or_default().to_string();
         trade.expires_at = biz["time_expire"].as_str().and_then(|at| {
-            chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").ok().map(|at| at - chrono::Duration::hours(8))
+            chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|at| at - chrono::Duration::hours(8))
         });
         let token = format!("alipay-{}", random_token(20));
         // Opening the same trade again (a retry) adds another way to reach the one trade.
@@ -150,7 +165,8 @@ impl Sandbox {
             "buyer_logon_id": "san***@sandbox.com",
         });
         if let Some(paid_at) = trade.paid_at {
-            fields["send_pay_date"] = json!((paid_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string());
+            fields["send_pay_date"] =
+                json!((paid_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string());
             fields["buyer_pay_amount"] = json!(fen_to_yuan(trade.amount_fen));
         }
         success(fields)

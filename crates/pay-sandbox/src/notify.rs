@@ -128,7 +128,8 @@ impl Sandbox {
     }
 
     fn alipay_notification(&self, trade: &Trade, stale: bool) -> Outgoing {
-        let china = |at: chrono::NaiveDateTime| (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let china =
+            |at: chrono::NaiveDateTime| (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
         let now = chrono::Utc::now().naive_utc();
         let mut fields: Vec<(String, String)> = [
             ("notify_time", china(now)),
@@ -190,7 +191,12 @@ impl Sandbox {
         })
         .to_string();
         let signed = self.wechat_signed(200, body);
-        Outgoing { url: trade.notify_url.clone(), content_type: "application/json", headers: signed.headers, body: signed.body }
+        Outgoing {
+            url: trade.notify_url.clone(),
+            content_type: "application/json",
+            headers: signed.headers,
+            body: signed.body,
+        }
     }
 
     fn unionpay_notification(&self, trade: &Trade, stale: bool) -> Outgoing {

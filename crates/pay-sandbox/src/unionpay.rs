@@ -58,13 +58,16 @@ impl Sandbox {
         if field(form, "certId") != Some(ids.unionpay_cert_id.as_str()) || field(form, "signMethod") != Some("01") {
             return Err("certId or signMethod not accepted");
         }
-        let signed = field(form, "signature")
-            .is_some_and(|signature| self.inner.keys.unionpay_merchant.verify(signing_digest(form).as_bytes(), signature));
+        let signed = field(form, "signature").is_some_and(|signature| {
+            self.inner.keys.unionpay_merchant.verify(signing_digest(form).as_bytes(), signature)
+        });
         if signed { Ok(()) } else { Err("signature does not verify") }
     }
 
     fn unionpay_consume(&self, form: &[(String, String)]) -> Vec<(String, String)> {
-        let fail = |code: &str, message: &str| vec![("respCode".to_string(), code.to_string()), ("respMsg".into(), message.into())];
+        let fail = |code: &str, message: &str| {
+            vec![("respCode".to_string(), code.to_string()), ("respMsg".into(), message.into())]
+        };
         let (Some(order_id), Some(amount), Some(back_url)) = (
             field(form, "orderId"),
             field(form, "txnAmt").and_then(|amount| amount.parse::<i64>().ok()).filter(|fen| *fen > 0),
@@ -86,11 +89,7 @@ impl Sandbox {
         });
         let tn = (600_000_000_000_000_000u64 + rand::random_range(0..100_000_000_000_000_000u64)).to_string();
         state.open(trade, Some(tn.clone()));
-        vec![
-            ("respCode".into(), "00".into()),
-            ("respMsg".into(), "成功[0000000]".into()),
-            ("tn".into(), tn),
-        ]
+        vec![("respCode".into(), "00".into()), ("respMsg".into(), "成功[0000000]".into()), ("tn".into(), tn)]
     }
 
     fn unionpay_query(&self, form: &[(String, String)]) -> Vec<(String, String)> {
@@ -110,7 +109,9 @@ impl Sandbox {
     }
 
     fn unionpay_refund(&self, form: &[(String, String)]) -> Vec<(String, String)> {
-        let fail = |code: &str, message: &str| vec![("respCode".to_string(), code.to_string()), ("respMsg".into(), message.into())];
+        let fail = |code: &str, message: &str| {
+            vec![("respCode".to_string(), code.to_string()), ("respMsg".into(), message.into())]
+        };
         let (Some(refund_no), Some(orig_query_id), Some(amount)) = (
             field(form, "orderId"),
             field(form, "origQryId"),

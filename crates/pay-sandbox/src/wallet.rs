@@ -67,7 +67,12 @@ impl Sandbox {
     }
 
     /// Pays or declines; a payment is then notified according to `options`.
-    pub fn wallet(&self, reference: &str, action: WalletAction, options: &NotifyOptions) -> Result<WalletOutcome, WalletError> {
+    pub fn wallet(
+        &self,
+        reference: &str,
+        action: WalletAction,
+        options: &NotifyOptions,
+    ) -> Result<WalletOutcome, WalletError> {
         let (provider, out_trade_no) = self.resolve(reference)?;
         let trade = {
             let mut state = self.state();
@@ -139,7 +144,11 @@ impl Sandbox {
                 let text = format!("<p class=amount>¥{}</p><p>{}</p>", outcome.amount, outcome.status);
                 WireResponse::new(200, "text/html; charset=utf-8", page("完成 (done)", &text))
             }
-            Err(err) => WireResponse::new(409, "text/html; charset=utf-8", page("无法付款 (cannot pay)", &html_escape(&err.to_string()))),
+            Err(err) => WireResponse::new(
+                409,
+                "text/html; charset=utf-8",
+                page("无法付款 (cannot pay)", &html_escape(&err.to_string())),
+            ),
         }
     }
 }

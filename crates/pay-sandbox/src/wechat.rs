@@ -40,7 +40,13 @@ impl Sandbox {
         self.wechat_signed(status, text)
     }
 
-    fn wechat_authorised(&self, method: &str, path: &str, authorization: Option<&str>, body: &[u8]) -> Result<(), String> {
+    fn wechat_authorised(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), String> {
         let fields = authorization.and_then(parse_authorization).ok_or("missing or malformed Authorization")?;
         let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
         let ids = &self.inner.ids;
@@ -58,7 +64,9 @@ impl Sandbox {
         let nonce = field("nonce_str").ok_or("no nonce_str")?;
         let body = std::str::from_utf8(body).map_err(|_| "body is not UTF-8")?;
         let message = request_message(method, path, timestamp, nonce, body);
-        if !field("signature").is_some_and(|signature| self.inner.keys.wechat_merchant.verify(message.as_bytes(), signature)) {
+        if !field("signature")
+            .is_some_and(|signature| self.inner.keys.wechat_merchant.verify(message.as_bytes(), signature))
+        {
             return Err("signature does not verify".into());
         }
         Ok(())
@@ -87,7 +95,8 @@ impl Sandbox {
 
     fn wechat_route(&self, method: &str, path_and_query: &str, body: &[u8]) -> (u16, Value) {
         let path = path_and_query.split('?').next().unwrap_or_default();
-        let request: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(body).unwrap_or(Value::Null) };
+        let request: Value =
+            if body.is_empty() { Value::Null } else { serde_json::from_slice(body).unwrap_or(Value::Null) };
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match (method, segments.as_slice()) {
             ("POST", ["v3", "pay", "transactions", kind @ ("app" | "native" | "h5" | "jsapi")]) => {
@@ -197,7 +206,11 @@ impl Sandbox {
             request["amount"]["refund"].as_i64(),
             request["amount"]["total"].as_i64(),
         ) else {
-            return error(400, "PARAM_ERROR", "out_trade_no, out_refund_no, amount.refund and amount.total are required");
+            return error(
+                400,
+                "PARAM_ERROR",
+                "out_trade_no, out_refund_no, amount.refund and amount.total are required",
+            );
         };
         let mut state = self.state();
         if state.trade(ProviderKind::Wechatpay, number).is_some_and(|trade| trade.amount_fen != total) {

@@ -90,7 +90,12 @@ impl Alipay {
     }
 
     /// The common parameters plus `biz_content`, signed.
-    fn signed_params(&self, method: &str, biz_content: &Value, notify: bool) -> Result<Vec<(String, String)>, ProviderError> {
+    fn signed_params(
+        &self,
+        method: &str,
+        biz_content: &Value,
+        notify: bool,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
         let mut params = vec![
             ("app_id".to_string(), self.settings.app_id.clone()),
             ("method".into(), method.into()),
@@ -168,7 +173,8 @@ impl PaymentProvider for Alipay {
                 Channel::H5 => {
                     biz["product_code"] = json!("QUICK_WAP_WAY");
                     let params = self.signed_params("alipay.trade.wap.pay", &biz, true)?;
-                    answer.insert("url".into(), json!(format!("{}?{}", self.settings.gateway_url, encode_form(&params))));
+                    answer
+                        .insert("url".into(), json!(format!("{}?{}", self.settings.gateway_url, encode_form(&params))));
                 }
                 Channel::Qr => {
                     let node = self.call("alipay.trade.precreate", biz).await?;
@@ -249,7 +255,9 @@ impl PaymentProvider for Alipay {
         }
         let status = field("trade_status").unwrap_or_default();
         Ok(TradeReport {
-            out_trade_no: field("out_trade_no").ok_or_else(|| ProviderError::Rejected("no out_trade_no".into()))?.into(),
+            out_trade_no: field("out_trade_no")
+                .ok_or_else(|| ProviderError::Rejected("no out_trade_no".into()))?
+                .into(),
             state: trade_state(status).ok_or_else(|| ProviderError::Rejected(format!("trade_status {status}")))?,
             provider_trade_no: field("trade_no").map(str::to_string),
             amount_fen: field("total_amount").and_then(yuan_to_fen),

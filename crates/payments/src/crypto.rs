@@ -53,9 +53,7 @@ impl PrivateKey {
     pub fn sign(&self, message: &[u8]) -> Result<String, CryptoError> {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let mut signature = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut signature)
-            .map_err(|_| CryptoError::Sign)?;
+        self.pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut signature).map_err(|_| CryptoError::Sign)?;
         Ok(BASE64.encode(signature))
     }
 

@@ -126,13 +126,15 @@ impl Payments {
                     let reference = format!("in-store-{code}");
                     let (checkout_id, order_id) =
                         bazaar_checkout::create_in_store_order(conn, buyer, shop_id, amount, &note, &reference)?;
-                    let claimed = diesel::update(
-                        in_store_payments::table.find(id).filter(in_store_payments::order_id.is_null()),
-                    )
-                    .set(in_store_payments::order_id.eq(order_id))
-                    .execute(conn)?;
+                    let claimed =
+                        diesel::update(in_store_payments::table.find(id).filter(in_store_payments::order_id.is_null()))
+                            .set(in_store_payments::order_id.eq(order_id))
+                            .execute(conn)?;
                     if claimed == 0 {
-                        return Err(PaymentError::InvalidState { current: "taken by another buyer".into(), wanted: "pay" });
+                        return Err(PaymentError::InvalidState {
+                            current: "taken by another buyer".into(),
+                            wanted: "pay",
+                        });
                     }
                     Ok(checkout_id)
                 })

@@ -64,7 +64,9 @@ impl Payments {
             }
             match self.close_at_provider(&payment).await {
                 Ok(()) => report.closed += 1,
-                Err(err) => tracing::warn!(payment = payment.id, error = %err, "closing the trade failed; retrying later"),
+                Err(err) => {
+                    tracing::warn!(payment = payment.id, error = %err, "closing the trade failed; retrying later")
+                }
             }
         }
         let unsent = self.db.run(move |conn| store::unsent_refunds(conn, BATCH)).await?;

@@ -2,8 +2,8 @@
 //! pay-for-another and in-store payments extend it in their own files.
 
 use crate::provider::{
-    Acknowledgement, Channel, NewTrade, PaymentProvider, ProviderKind, RawNotification, RefundOrder,
-    TradeReport, TradeState,
+    Acknowledgement, Channel, NewTrade, PaymentProvider, ProviderKind, RawNotification, RefundOrder, TradeReport,
+    TradeState,
 };
 use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
@@ -160,7 +160,10 @@ impl Payments {
         let trade = NewTrade {
             out_trade_no: new_trade_number(),
             amount_fen: orders.iter().map(|(_, amount)| amount).sum(),
-            subject: format!("Bazaar 订单 {}", orders.iter().map(|(id, _)| format!("#{id}")).collect::<Vec<_>>().join(" ")),
+            subject: format!(
+                "Bazaar 订单 {}",
+                orders.iter().map(|(id, _)| format!("#{id}")).collect::<Vec<_>>().join(" ")
+            ),
             channel,
             expires_at,
         };
@@ -328,12 +331,16 @@ impl Payments {
             }
             // A stale "not paid yet" after the money arrived changes nothing.
             TradeState::Pending => Ok("ignored"),
-            TradeState::Closed => {
-                Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await? { "closed" } else { "ignored" })
-            }
-            TradeState::Failed => {
-                Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "failed")).await? { "failed" } else { "ignored" })
-            }
+            TradeState::Closed => Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await? {
+                "closed"
+            } else {
+                "ignored"
+            }),
+            TradeState::Failed => Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "failed")).await? {
+                "failed"
+            } else {
+                "ignored"
+            }),
         }
     }
 
@@ -377,7 +384,12 @@ impl Payments {
 
     /// After-sales: the shop approved refund request `request_id` for `order_id`; send the order's
     /// share of its payment back (a partial refund when the payment covered several orders).
-    pub async fn refund_order(&self, order_id: i64, request_id: i64, reason: String) -> Result<RefundView, PaymentError> {
+    pub async fn refund_order(
+        &self,
+        order_id: i64,
+        request_id: i64,
+        reason: String,
+    ) -> Result<RefundView, PaymentError> {
         let out_refund_no = format!("RR{request_id}");
         let number = out_refund_no.clone();
         let (payment, refund) = self
@@ -400,8 +412,15 @@ impl Payments {
                             refundable: payment.amount - refunded,
                         });
                     }
-                    let refund =
-                        store::insert_refund(conn, payment.id, Some(order_id), Some(request_id), &number, amount, &reason)?;
+                    let refund = store::insert_refund(
+                        conn,
+                        payment.id,
+                        Some(order_id),
+                        Some(request_id),
+                        &number,
+                        amount,
+                        &reason,
+                    )?;
                     Ok((payment, refund))
                 })
             })

@@ -207,7 +207,12 @@ pub fn settle(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> 
                 }
                 Err(err) => return Err(err.into()),
             };
-            tracing::warn!(payment = payment.id, order_id, why, "payment arrived for an order that cannot take it; refunding");
+            tracing::warn!(
+                payment = payment.id,
+                order_id,
+                why,
+                "payment arrived for an order that cannot take it; refunding"
+            );
             let out_refund_no = format!("AUTO{}O{order_id}", payment.id);
             refunds.push(insert_refund(conn, payment.id, Some(order_id), None, &out_refund_no, amount, why)?);
         }
@@ -268,7 +273,11 @@ pub fn refunds_of(conn: &mut DbConn, payment_id: i64) -> Result<Vec<RefundRow>, 
 }
 
 /// Marks a refund as accepted by the provider; true the first time.
-pub fn refund_succeeded(conn: &mut DbConn, refund_id: i64, provider_refund_id: Option<&str>) -> Result<bool, PaymentError> {
+pub fn refund_succeeded(
+    conn: &mut DbConn,
+    refund_id: i64,
+    provider_refund_id: Option<&str>,
+) -> Result<bool, PaymentError> {
     let moved = diesel::update(payment_refunds::table.find(refund_id).filter(payment_refunds::status.eq("pending")))
         .set((
             payment_refunds::status.eq("succeeded"),
@@ -296,7 +305,11 @@ pub fn mark_queried(conn: &mut DbConn, payment_id: i64) -> Result<(), PaymentErr
 
 /// Pending payments to ask the provider about: old enough that a notification should have come,
 /// and not asked recently.
-pub fn due_for_query(conn: &mut DbConn, quiet_for: chrono::Duration, limit: i64) -> Result<Vec<PaymentRow>, PaymentError> {
+pub fn due_for_query(
+    conn: &mut DbConn,
+    quiet_for: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<PaymentRow>, PaymentError> {
     let cutoff = Utc::now().naive_utc() - quiet_for;
     Ok(payments::table
         .filter(payments::status.eq("pending"))
@@ -374,7 +387,11 @@ pub fn notifications_for(conn: &mut DbConn, out_trade_no: &str) -> Result<Vec<St
 }
 
 /// The newest notifications with `outcome` (security review of rejected ones).
-pub fn notifications_with(conn: &mut DbConn, outcome: &str, limit: i64) -> Result<Vec<StoredNotification>, PaymentError> {
+pub fn notifications_with(
+    conn: &mut DbConn,
+    outcome: &str,
+    limit: i64,
+) -> Result<Vec<StoredNotification>, PaymentError> {
     Ok(payment_notifications::table
         .filter(payment_notifications::outcome.eq(outcome))
         .order(payment_notifications::id.desc())
@@ -394,12 +411,12 @@ fn stored_columns() -> (
     payment_notifications::received_at,
 ) {
     (
-            payment_notifications::id,
-            payment_notifications::provider,
-            payment_notifications::out_trade_no,
-            payment_notifications::outcome,
-            payment_notifications::detail,
-            payment_notifications::body,
-            payment_notifications::received_at,
+        payment_notifications::id,
+        payment_notifications::provider,
+        payment_notifications::out_trade_no,
+        payment_notifications::outcome,
+        payment_notifications::detail,
+        payment_notifications::body,
+        payment_notifications::received_at,
     )
 }

@@ -60,7 +60,11 @@ impl UnionPay {
         UnionPay { settings, http }
     }
 
-    async fn call(&self, path: &str, mut fields: Vec<(String, String)>) -> Result<Vec<(String, String)>, ProviderError> {
+    async fn call(
+        &self,
+        path: &str,
+        mut fields: Vec<(String, String)>,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
         for (key, value) in [
             ("version", "5.1.0"),
             ("encoding", "UTF-8"),

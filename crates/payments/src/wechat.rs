@@ -175,7 +175,10 @@ impl PaymentProvider for WechatPay {
             };
             let (_, answer) = self.request("POST", &format!("/v3/pay/transactions/{kind}"), Some(&body)).await?;
             let text = |field: &str| {
-                answer[field].as_str().map(str::to_string).ok_or_else(|| ProviderError::Malformed(format!("no {field}")))
+                answer[field]
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::Malformed(format!("no {field}")))
             };
             let mut instructions = PayInstructions::new();
             match trade.channel {
@@ -252,7 +255,8 @@ impl PaymentProvider for WechatPay {
         if !matches!(age, Ok(age) if age.abs() <= CALLBACK_MAX_AGE_SECS) {
             return Err(ProviderError::Rejected("timestamp too old or unreadable (replay?)".into()));
         }
-        let envelope: Value = serde_json::from_slice(&raw.body).map_err(|err| ProviderError::Rejected(err.to_string()))?;
+        let envelope: Value =
+            serde_json::from_slice(&raw.body).map_err(|err| ProviderError::Rejected(err.to_string()))?;
         let resource = &envelope["resource"];
         if resource["algorithm"] != "AEAD_AES_256_GCM" {
             return Err(ProviderError::Rejected("resource is not AEAD_AES_256_GCM".into()));
@@ -265,8 +269,10 @@ impl PaymentProvider for WechatPay {
             field("ciphertext"),
         )
         .map_err(|err| ProviderError::Rejected(err.to_string()))?;
-        let transaction: Value = serde_json::from_slice(&plain).map_err(|err| ProviderError::Rejected(err.to_string()))?;
-        if transaction["mchid"] != self.settings.mchid.as_str() || transaction["appid"] != self.settings.appid.as_str() {
+        let transaction: Value =
+            serde_json::from_slice(&plain).map_err(|err| ProviderError::Rejected(err.to_string()))?;
+        if transaction["mchid"] != self.settings.mchid.as_str() || transaction["appid"] != self.settings.appid.as_str()
+        {
             return Err(ProviderError::Rejected("mchid or appid is not ours".into()));
         }
         let state = transaction["trade_state"].as_str().unwrap_or_default();
@@ -298,7 +304,9 @@ mod tests {
 
     #[test]
     fn authorization_header_fields() {
-        let header = format!("{SIGNATURE_SCHEME} mchid=\"19\",nonce_str=\"N\",signature=\"a=b\",timestamp=\"1\",serial_no=\"S\"");
+        let header = format!(
+            "{SIGNATURE_SCHEME} mchid=\"19\",nonce_str=\"N\",signature=\"a=b\",timestamp=\"1\",serial_no=\"S\""
+        );
         let fields = parse_authorization(&header).unwrap();
         assert_eq!(fields[0], ("mchid".to_string(), "19".to_string()));
         assert_eq!(fields[2], ("signature".to_string(), "a=b".to_string()));

@@ -7,7 +7,9 @@ use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bazaar_pay_sandbox::{Delivery, GatewayAnswer, NotifyOptions, Sandbox, WalletAction, WalletError, WalletOutcome, WireResponse};
+use bazaar_pay_sandbox::{
+    Delivery, GatewayAnswer, NotifyOptions, Sandbox, WalletAction, WalletError, WalletOutcome, WireResponse,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -55,7 +57,11 @@ pub async fn alipay(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
 }
 
 /// WeChat Pay API v3; the signed path is the one after `/sandbox/wechatpay`.
-pub async fn wechatpay(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn wechatpay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let path = req.path().strip_prefix("/sandbox/wechatpay").unwrap_or(req.path());
     let signed_path = match req.query_string() {
         "" => path.to_string(),
@@ -102,7 +108,8 @@ pub async fn wallet_pay(
     state: web::Data<AppState>,
     Json(body): Json<WalletPay>,
 ) -> Result<web::Json<WalletOutcome>, ApiError> {
-    let options = NotifyOptions { silent: body.silent, duplicates: body.duplicates.min(50), out_of_order: body.out_of_order };
+    let options =
+        NotifyOptions { silent: body.silent, duplicates: body.duplicates.min(50), out_of_order: body.out_of_order };
     let action = body.action.unwrap_or(WalletAction::Pay);
     sandbox(&state)?.wallet(&body.reference, action, &options).map(web::Json).map_err(|err| match err {
         WalletError::UnknownReference => ApiError::not_found(err.to_string()),
@@ -148,6 +155,9 @@ pub struct CashierForm {
     action: WalletAction,
 }
 
-pub async fn cashier_submit(state: web::Data<AppState>, body: web::Form<CashierForm>) -> Result<HttpResponse, ApiError> {
+pub async fn cashier_submit(
+    state: web::Data<AppState>,
+    body: web::Form<CashierForm>,
+) -> Result<HttpResponse, ApiError> {
     Ok(reply(sandbox(&state)?.cashier_submit(&body.reference, body.action)))
 }
