@@ -12,6 +12,7 @@ on_both_backends!(
     declined_payments_leave_the_order_waiting,
     duplicate_and_out_of_order_notifications_change_state_once,
     asking_again_returns_the_same_trade_and_switching_closes_it,
+    the_cashier_page_pays_in_a_phone_browser,
 );
 
 pub struct Shop {
@@ -130,4 +131,31 @@ async fn asking_again_returns_the_same_trade_and_switching_closes_it(backend: Ba
     assert_eq!(status, 200);
     app.payment_when(&s.buyer, &switched["id"], "paid").await;
     assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid");
+}
+
+async fn the_cashier_page_pays_in_a_phone_browser(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    for provider in ["alipay", "wechatpay"] {
+        let (checkout, order_id) = order(&app, &s, 2).await;
+        let payment = app.create_payment(&s.buyer, checkout, provider, "h5").await;
+        // Alipay's wap link redirects to the cashier; WeChat's h5_url is the cashier.
+        let page_url = app.wallet_reference(&payment).await;
+        let page = app.client.get(&page_url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = page.text().await.unwrap();
+        assert!(html.contains("¥29.80") && html.contains("<form"), "{provider}: {html}");
+        let reference = page_url.split("reference=").nth(1).unwrap().to_string();
+        let submitted = app
+            .client
+            .post(app.url("/sandbox/wallet/cashier"))
+            .form(&[("reference", reference.as_str()), ("action", "pay")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(submitted.status(), 200, "{provider}");
+        app.payment_when(&s.buyer, &payment["id"], "paid").await;
+        assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid", "{provider}");
+    }
 }

@@ -111,6 +111,9 @@ pub struct Config {
     pub payment_query_after_secs: u64,
     /// How often each gateway reconciles payments (queries, closes, refund resends).
     pub payment_reconcile_interval_secs: u64,
+    /// Several gateways in sandbox mode: the base URL of the one whose payment sandboxes they all
+    /// use (a sandbox keeps its trades in its own process). Unset: each gateway uses its own.
+    pub sandbox_payments_url: Option<String>,
     /// The sandbox providers' pauses between notification attempts, in milliseconds.
     pub sandbox_notify_retry_ms: String,
     /// Real Alipay: set all four to leave the sandbox (PEM files: app private key, Alipay public key).
@@ -185,6 +188,7 @@ impl Default for Config {
             chat_frame_burst: 30,
             public_url: None,
             payment_keys_dir: None,
+            sandbox_payments_url: None,
             payment_query_after_secs: 120,
             payment_reconcile_interval_secs: 30,
             // WeChat Pay's published schedule: 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h.
@@ -329,10 +333,12 @@ impl Config {
         if self.payment_query_after_secs < 1 || self.payment_reconcile_interval_secs < 1 {
             return invalid("payment_query_after_secs", "and payment_reconcile_interval_secs must be at least 1");
         }
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return invalid("public_url", "must be an http(s) URL");
+        for (key, url) in [("public_url", &self.public_url), ("sandbox_payments_url", &self.sandbox_payments_url)] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return invalid(key, "must be an http(s) URL");
+            }
         }
         for origin in &self.cors_allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {

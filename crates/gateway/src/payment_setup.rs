@@ -50,6 +50,8 @@ pub fn build_payments(
     } else {
         None
     };
+    // Where the sandbox providers are reached (one gateway's, when several share them).
+    let sandbox_url = config.sandbox_payments_url.clone().unwrap_or_else(|| public_url.to_string());
     let key = |pem: &str| PrivateKey::from_pem(pem).map_err(|err| PaymentSetupError(err.to_string()));
     let public = |pem: &str| PublicKey::from_pem(pem).map_err(|err| PaymentSetupError(err.to_string()));
     let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
@@ -69,7 +71,7 @@ pub fn build_payments(
             notify_url: notify("alipay"),
         }),
         (None, Some(keys)) => Some(AlipaySettings {
-            gateway_url: format!("{public_url}/sandbox/alipay/gateway.do"),
+            gateway_url: format!("{sandbox_url}/sandbox/alipay/gateway.do"),
             app_id: keys.alipay_app_id.clone(),
             app_private_key: key(&keys.alipay_app.private_pem)?,
             alipay_public_key: public(&keys.alipay_platform.public_pem)?,
@@ -113,7 +115,7 @@ pub fn build_payments(
             })
         }
         (None, Some(keys)) => Some(WechatSettings {
-            base_url: format!("{public_url}/sandbox/wechatpay"),
+            base_url: format!("{sandbox_url}/sandbox/wechatpay"),
             mchid: keys.wechat_mchid.clone(),
             appid: keys.wechat_appid.clone(),
             merchant_serial_no: keys.wechat_merchant_serial.clone(),
@@ -148,7 +150,7 @@ pub fn build_payments(
             })
         }
         (None, Some(keys)) => Some(UnionpaySettings {
-            gateway_url: format!("{public_url}/sandbox/unionpay"),
+            gateway_url: format!("{sandbox_url}/sandbox/unionpay"),
             mer_id: keys.unionpay_mer_id.clone(),
             cert_id: keys.unionpay_cert_id.clone(),
             merchant_private_key: key(&keys.unionpay_merchant.private_pem)?,
