@@ -4,7 +4,7 @@
 
 use bazaar_tests::catalog::simple;
 use bazaar_tests::payments::{CHANNELS, PROVIDERS};
-use bazaar_tests::{Backend, TestApp, User, on_both_backends};
+use bazaar_tests::{Backend, TestApp, User, on_both_backends, problem};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -13,6 +13,7 @@ on_both_backends!(
     duplicate_and_out_of_order_notifications_change_state_once,
     asking_again_returns_the_same_trade_and_switching_closes_it,
     the_cashier_page_pays_in_a_phone_browser,
+    bad_payment_requests_name_the_field_at_fault,
 );
 
 pub struct Shop {
@@ -158,4 +159,70 @@ async fn the_cashier_page_pays_in_a_phone_browser(backend: Backend) {
         app.payment_when(&s.buyer, &payment["id"], "paid").await;
         assert_eq!(app.order(&s.buyer, order_id).await["status"], "paid", "{provider}");
     }
+}
+
+async fn bad_payment_requests_name_the_field_at_fault(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let s = shop(&app).await;
+    let (checkout, _) = order(&app, &s, 1).await;
+    let stranger = app.register().await;
+    let cases = [
+        (
+            &s.buyer,
+            json!({ "checkout_id": checkout, "provider": "paypal", "channel": "app" }),
+            422,
+            "provider_unavailable",
+            Some("provider"),
+        ),
+        (
+            &s.buyer,
+            json!({ "checkout_id": checkout, "provider": "alipay", "channel": "nfc" }),
+            422,
+            "invalid_field",
+            Some("channel"),
+        ),
+        (&s.buyer, json!({ "checkout_id": checkout, "provider": "alipay" }), 422, "invalid_field", Some("channel")),
+        (
+            &s.buyer,
+            json!({ "checkout_id": "one", "provider": "alipay", "channel": "app" }),
+            422,
+            "invalid_field",
+            Some("checkout_id"),
+        ),
+        (&stranger, json!({ "checkout_id": checkout, "provider": "alipay", "channel": "app" }), 404, "not_found", None),
+        (&s.buyer, json!({ "checkout_id": 999_999, "provider": "alipay", "channel": "app" }), 404, "not_found", None),
+    ];
+    for (user, body, status, code, field) in cases {
+        let answer = problem(app.post_as(user, "/api/v1/payments", &body).await).await;
+        assert_eq!(answer["status"], status, "{body}: {answer}");
+        assert_eq!(answer["code"], code, "{body}: {answer}");
+        assert_eq!(answer["field"].as_str(), field, "{body}: {answer}");
+    }
+    assert_eq!(app.post_json("/api/v1/payments", &json!({})).await.status(), 401);
+    let unknown = app.client.post(app.url("/api/v1/payments/notify/paypal")).body("x").send().await.unwrap();
+    assert_eq!(problem(unknown).await["status"], 404);
+    // Paid checkouts have nothing left to pay.
+    let payment = app.create_payment(&s.buyer, checkout, "alipay", "app").await;
+    app.wallet(&payment, json!({})).await;
+    app.payment_when(&s.buyer, &payment["id"], "paid").await;
+    let again = app
+        .post_as(
+            &s.buyer,
+            "/api/v1/payments",
+            &json!({ "checkout_id": checkout, "provider": "alipay", "channel": "qr" }),
+        )
+        .await;
+    assert_eq!(problem(again).await["code"], "nothing_to_pay");
+    // The wallet refuses what it cannot pay, with the field at fault.
+    let bad = problem(
+        app.post_json("/sandbox/wallet/pay", &json!({ "reference": "app_id=1&method=alipay.trade.app.pay&sign=x" }))
+            .await,
+    )
+    .await;
+    assert_eq!((bad["status"].as_i64(), bad["field"].as_str()), (Some(422), Some("reference")));
+    let paid_twice = problem(
+        app.post_json("/sandbox/wallet/pay", &json!({ "reference": app.wallet_reference(&payment).await })).await,
+    )
+    .await;
+    assert_eq!(paid_twice["code"], "not_payable");
 }

@@ -116,13 +116,19 @@ impl Payments {
         provider: &str,
         channel: &str,
     ) -> Result<PaymentView, PaymentError> {
-        let (owner, _) = self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await.map_err(|err| {
-            match err {
-                // Another user's checkout is not theirs to see.
-                PaymentError::NothingToPay => PaymentError::NotFound("checkout"),
-                other => other,
+        let (owner, _) = match self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await {
+            Ok(found) => found,
+            // The owner learns there is nothing left to pay; anyone else that there is no such checkout.
+            Err(PaymentError::NothingToPay) => {
+                let owner = self.db.run(move |conn| store::checkout_owner(conn, checkout_id)).await?;
+                return Err(if owner == Some(payer) {
+                    PaymentError::NothingToPay
+                } else {
+                    PaymentError::NotFound("checkout")
+                });
             }
-        })?;
+            Err(other) => return Err(other),
+        };
         if owner != payer {
             return Err(PaymentError::NotFound("checkout"));
         }

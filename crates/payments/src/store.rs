@@ -65,6 +65,11 @@ pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<P
     Ok((owner, payable.collect()))
 }
 
+pub fn checkout_owner(conn: &mut DbConn, checkout_id: i64) -> Result<Option<i64>, PaymentError> {
+    use bazaar_db::schema::checkouts;
+    Ok(checkouts::table.find(checkout_id).select(checkouts::user_id).first(conn).optional()?)
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
     write_transaction(conn, |conn| {
         let amount: i64 = new.orders.iter().map(|(_, amount)| amount).sum();
