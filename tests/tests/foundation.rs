@@ -112,6 +112,10 @@ async fn openapi_and_docs_are_served(backend: Backend) {
     let spec: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"), "{}", spec["openapi"]);
     assert!(spec["paths"]["/healthz"]["get"].is_object());
+    for path in ["/api/v1/payments", "/api/v1/payments/notify/{provider}", "/api/v1/pay-for-another/{code}/pay"] {
+        assert!(spec["paths"][path]["post"].is_object(), "{path} is documented");
+    }
+    assert!(spec["components"]["schemas"]["PaymentView"].is_object());
     assert!(spec["components"]["schemas"]["Problem"].is_object());
 
     let redirect = app.get("/docs").await;
