@@ -5,7 +5,7 @@
 #  2. notification handling: genuine signed notifications, first delivery (order becomes paid) and
 #     the same again (duplicates),
 #  3. wallet confirmation → payment `paid` latency, per provider, one payment at a time.
-# Usage: scripts/bench/payments.sh   (BENCH_SECONDS=8 per creation run, BENCH_CHECKOUTS=6000 prepared
+# Usage: scripts/bench/payments.sh   (BENCH_SECONDS=3 per creation run, BENCH_CHECKOUTS=6000 prepared
 # for each, more than can be sent in the time; BENCH_NOTIFY_SECONDS=2, shorter than the trades
 # created take to notify; BENCH_LATENCY=300 samples)
 source "$(dirname "$0")/lib.sh"
@@ -32,8 +32,11 @@ echo "|---|---|---|---|---|"
 for provider_channel in "alipay qr" "wechatpay qr"; do
   set -- $provider_channel
   "$py" "$helper" checkouts "$base" "$BENCH_TMP/buyers" "$sku" "$count" "$BENCH_TMP/checkouts-$1"
-  out=$(CHECKOUTS="$BENCH_TMP/checkouts-$1" PROVIDER=$1 CHANNEL=$2 wrk -t2 -c16 -d"${BENCH_SECONDS:-8}s" --latency \
-    -s "$BENCH_ROOT/scripts/bench/payments.lua" "$base" 2>>"$BENCH_TMP/errors")
+  # One POST /api/v1/payments per prepared checkout, as replay lines.
+  awk -v provider="$1" -v channel="$2" '{ printf "/api/v1/payments\tapplication/json\tAuthorization:Bearer %s\t{\"checkout_id\":%s,\"provider\":\"%s\",\"channel\":\"%s\"}\n", $1, $2, provider, channel }' \
+    "$BENCH_TMP/checkouts-$1" >"$BENCH_TMP/create-$1"
+  out=$(LINES="$BENCH_TMP/create-$1" wrk -t2 -c16 -d"${BENCH_SECONDS:-3}s" --latency \
+    -s "$BENCH_ROOT/scripts/bench/replay.lua" "$base" 2>>"$BENCH_TMP/errors")
   echo "| create trade: $1 $2 (wrk -c16) | $(awk '/requests in/ { print $1 }' <<<"$out") | $(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") | $(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")") | $(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")") |"
 done
 

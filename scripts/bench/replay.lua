@@ -1,5 +1,5 @@
--- Sends each prepared request exactly once, split across wrk's threads, LINES is a file
--- of "path<TAB>content-type<TAB>Header:value;;Header:value<TAB>body" lines (wrk -t2 assumed).
+-- Sends each prepared request once, split across wrk's two threads (wrk -t2 assumed). LINES is a
+-- file of "path<TAB>content-type<TAB>Header:value;;Header:value<TAB>body" lines.
 local lines = {}
 for line in io.lines(os.getenv("LINES")) do
   local path, ctype, headers, body = line:match("([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)")

@@ -45,6 +45,17 @@ async fn reconciling(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway::
     .await
 }
 
+/// A gateway whose unpaid orders time out after `seconds` (swept every second) and whose
+/// reconciler closes trades every second but never queries quiet ones early.
+async fn timing_out(backend: Backend, seconds: u64) -> Option<TestApp> {
+    reconciling(backend, |c| {
+        c.order_payment_timeout_secs = seconds;
+        c.order_sweep_interval_secs = 1;
+        c.payment_query_after_secs = 3_600;
+    })
+    .await
+}
+
 async fn silent_payments_are_found_by_querying(backend: Backend) {
     let Some(app) = reconciling(backend, |_| {}).await else { return };
     let s = shop(&app, "20.00").await;
@@ -60,15 +71,7 @@ async fn silent_payments_are_found_by_querying(backend: Backend) {
 }
 
 async fn unpaid_trades_close_when_orders_time_out(backend: Backend) {
-    let Some(app) = reconciling(backend, |c| {
-        c.order_payment_timeout_secs = 2;
-        c.order_sweep_interval_secs = 1;
-        c.payment_query_after_secs = 3_600;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = timing_out(backend, 2).await else { return };
     let s = shop(&app, "20.00").await;
     let mut payments = Vec::new();
     for provider in PROVIDERS {
@@ -105,15 +108,7 @@ async fn money_for_a_cancelled_order_is_refunded(backend: Backend) {
 }
 
 async fn late_money_after_timeout_is_refunded(backend: Backend) {
-    let Some(app) = reconciling(backend, |c| {
-        c.order_payment_timeout_secs = 3;
-        c.order_sweep_interval_secs = 1;
-        c.payment_query_after_secs = 3_600;
-    })
-    .await
-    else {
-        return;
-    };
+    let Some(app) = timing_out(backend, 3).await else { return };
     let s = shop(&app, "20.00").await;
     let (checkout, order_id) = order(&app, &s).await;
     let payment = app.create_payment(&s.buyer, checkout, "wechatpay", "app").await;

@@ -86,3 +86,5 @@ CREATE TABLE in_store_payments (
 );
 
 ALTER TABLE orders ADD COLUMN payer_id BIGINT REFERENCES users (id);
+-- Payments look up a checkout's unpaid orders on every trade they open.
+CREATE INDEX orders_checkout ON orders (checkout_id, status);

@@ -1,3 +1,4 @@
+DROP INDEX orders_checkout;
 ALTER TABLE orders DROP COLUMN payer_id;
 DROP TABLE in_store_payments;
 DROP TABLE payment_shares;
