@@ -50,10 +50,11 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// The payment once it reaches `status` (notifications arrive asynchronously).
+    /// The payment once it reaches `status` (notifications arrive asynchronously; timeouts and the
+    /// reconciler take seconds, so this waits up to 15 s on a busy CI machine).
     pub async fn payment_when(&self, user: &User, payment_id: &Value, status: &str) -> Value {
         let mut last = Value::Null;
-        for _ in 0..100 {
+        for _ in 0..300 {
             last = self.get_as(user, &format!("/api/v1/payments/{payment_id}")).await.json().await.expect("payment");
             if last["status"] == status {
                 return last;
@@ -71,7 +72,7 @@ impl TestApp {
     /// The sandbox's delivery log for a trade once `acknowledged` deliveries have been acknowledged.
     pub async fn deliveries_when(&self, out_trade_no: &Value, acknowledged: usize) -> Vec<Value> {
         let mut last: Vec<Value> = Vec::new();
-        for _ in 0..100 {
+        for _ in 0..300 {
             last = self
                 .get(&format!(
                     "/sandbox/wallet/notifications?out_trade_no={}",

@@ -124,7 +124,7 @@ async fn late_money_after_timeout_is_refunded(backend: Backend) {
 
 async fn refunds_when_succeeded(app: &TestApp, user: &User, payment_id: &Value, count: usize) -> Vec<Value> {
     let mut last = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         last = app.get_as(user, &format!("/api/v1/payments/{payment_id}")).await.json().await.unwrap();
         let refunds = last["refunds"].as_array().cloned().unwrap_or_default();
         if refunds.iter().filter(|refund| refund["status"] == "succeeded").count() >= count {
