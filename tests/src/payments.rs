@@ -64,6 +64,25 @@ impl TestApp {
         panic!("payment never became {status}: {last}");
     }
 
+    /// The notifications stored for a payment (admin view) once there are at least `count`: the
+    /// payment turns paid inside the handler a moment before its notification row is written.
+    pub async fn stored_notifications(&self, admin: &User, payment_id: &Value, count: usize) -> Vec<Value> {
+        let mut last: Vec<Value> = Vec::new();
+        for _ in 0..300 {
+            last = self
+                .get_as(admin, &format!("/api/v1/admin/payments/{payment_id}/notifications"))
+                .await
+                .json()
+                .await
+                .expect("stored notifications");
+            if last.len() >= count {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {count} notifications stored: {last:?}");
+    }
+
     /// The order as its buyer sees it.
     pub async fn order(&self, buyer: &User, order_id: i64) -> Value {
         self.get_as(buyer, &format!("/api/v1/orders/{order_id}")).await.json().await.expect("order")

@@ -56,12 +56,7 @@ async fn every_provider_and_channel_pays_an_order(backend: Backend) {
             let detail = app.order(&s.buyer, order_id).await;
             assert_eq!(detail["status"], "paid", "{provider}/{channel}");
             assert_eq!(paid_transitions(&app, &s.buyer, order_id).await, 1);
-            let stored: Vec<Value> = app
-                .get_as(&s.admin, &format!("/api/v1/admin/payments/{}/notifications", payment["id"]))
-                .await
-                .json()
-                .await
-                .unwrap();
+            let stored = app.stored_notifications(&s.admin, &payment["id"], 1).await;
             assert_eq!(stored.len(), 1, "{provider}/{channel}: one notification stored: {stored:?}");
             assert_eq!(stored[0]["outcome"], "applied");
         }
