@@ -251,7 +251,7 @@ impl Payments {
     /// whatever happens, and answer in the provider's dialect.
     pub async fn notify(&self, provider_name: &str, raw: RawNotification) -> Result<Acknowledgement, PaymentError> {
         let provider = self.provider(provider_name)?;
-        let verdict = self.judge(provider.as_ref(), &raw).await;
+        let verdict = self.judge(provider.as_ref(), &raw).await?;
         let (accepted, outcome, detail, out_trade_no, payment_id) = match verdict {
             Ok((outcome, payment)) => (true, outcome, String::new(), Some(payment.out_trade_no), Some(payment.id)),
             Err((reason, out_trade_no)) => {
@@ -285,33 +285,32 @@ impl Payments {
         Ok(provider.acknowledge(accepted))
     }
 
-    /// `Ok((outcome, payment))` for a genuine notification about one of our trades, or
-    /// `Err((why, out_trade_no))` for one to refuse.
+    /// `Ok(Ok((outcome, payment)))` for a genuine notification about one of our trades,
+    /// `Ok(Err((why, out_trade_no)))` for one to refuse, and `Err` when we could not decide (the
+    /// database is unreachable): the provider is then told to retry, and nothing is blamed on it.
     async fn judge(
         &self,
         provider: &dyn PaymentProvider,
         raw: &RawNotification,
-    ) -> Result<(&'static str, PaymentRow), (String, Option<String>)> {
-        let report = provider.verify_notification(raw).map_err(|err| (err.to_string(), None))?;
+    ) -> Result<Result<(&'static str, PaymentRow), (String, Option<String>)>, PaymentError> {
+        let report = match provider.verify_notification(raw) {
+            Ok(report) => report,
+            Err(err) => return Ok(Err((err.to_string(), None))),
+        };
         let (provider_name, trade) = (provider.kind().as_str(), report.out_trade_no.clone());
-        let refuse = |why: &str| (why.to_string(), Some(trade.clone()));
-        let payment = self
-            .db
-            .run({
-                let trade = trade.clone();
-                move |conn| store::by_trade(conn, provider_name, &trade)
-            })
-            .await
-            .map_err(|err| refuse(&err.to_string()))?
-            .ok_or_else(|| refuse("unknown out_trade_no"))?;
+        let refuse = |why: String| Ok(Err((why, Some(trade.clone()))));
+        let lookup = trade.clone();
+        let Some(payment) = self.db.run(move |conn| store::by_trade(conn, provider_name, &lookup)).await? else {
+            return refuse("unknown out_trade_no".into());
+        };
         if report.amount_fen != Some(payment.amount) {
-            return Err(refuse(&format!("amount {:?} fen does not match {} fen", report.amount_fen, payment.amount)));
+            return refuse(format!("amount {:?} fen does not match {} fen", report.amount_fen, payment.amount));
         }
         if report.currency.as_deref().is_some_and(|currency| currency != payment.currency) {
-            return Err(refuse("currency does not match"));
+            return refuse("currency does not match".into());
         }
-        let outcome = self.apply(&payment, &report).await.map_err(|err| refuse(&err.to_string()))?;
-        Ok((outcome, payment))
+        let outcome = self.apply(&payment, &report).await?;
+        Ok(Ok((outcome, payment)))
     }
 
     /// Applies what the provider says about a trade (from a notification or a query); the outcome
