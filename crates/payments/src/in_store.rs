@@ -39,7 +39,20 @@ pub struct InStoreView {
     pub order_id: Option<i64>,
 }
 
-type Row = (i64, String, i64, String, i64, String, NaiveDateTime, Option<i64>);
+/// A counter request with its shop's name.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = in_store_payments)]
+struct Row {
+    id: i64,
+    code: String,
+    shop_id: i64,
+    #[diesel(select_expression = shops::name)]
+    shop_name: String,
+    amount: i64,
+    note: String,
+    expires_at: NaiveDateTime,
+    order_id: Option<i64>,
+}
 
 impl Payments {
     /// A shop member asks for `amount` at the counter.
@@ -67,7 +80,7 @@ impl Payments {
                     return Err(PaymentError::NotFound("shop"));
                 }
                 let now = Utc::now().naive_utc();
-                let id: i64 = diesel::insert_into(in_store_payments::table)
+                diesel::insert_into(in_store_payments::table)
                     .values((
                         in_store_payments::code.eq(&code),
                         in_store_payments::shop_id.eq(shop_id),
@@ -77,9 +90,8 @@ impl Payments {
                         in_store_payments::created_at.eq(now),
                         in_store_payments::expires_at.eq(now + chrono::Duration::minutes(VALID_FOR_MINUTES)),
                     ))
-                    .returning(in_store_payments::id)
-                    .get_result(conn)?;
-                load(conn, id)
+                    .execute(conn)?;
+                by_code(conn, &code)
             })
             .await?;
         Ok(self.in_store_view(row))
@@ -106,7 +118,7 @@ impl Payments {
             .run(move |conn| {
                 write_transaction(conn, |conn| {
                     let row = by_code(conn, &code)?;
-                    let (id, shop_id, amount, note, expires_at, order_id) = (row.0, row.2, row.4, row.5, row.6, row.7);
+                    let Row { id, shop_id, amount, note, expires_at, order_id, .. } = row;
                     if crate::service::expired(expires_at) {
                         return Err(PaymentError::Expired("in-store payment request"));
                     }
@@ -144,7 +156,7 @@ impl Payments {
     }
 
     fn in_store_view(&self, row: Row) -> InStoreView {
-        let (id, code, shop_id, shop_name, amount, note, expires_at, order_id) = row;
+        let Row { id, code, shop_id, shop_name, amount, note, expires_at, order_id } = row;
         InStoreView {
             id,
             qr_content: format!("{}/in-store/{code}", self.settings.public_url),
@@ -159,43 +171,11 @@ impl Payments {
     }
 }
 
-#[allow(clippy::type_complexity)]
-fn columns() -> (
-    in_store_payments::id,
-    in_store_payments::code,
-    in_store_payments::shop_id,
-    shops::name,
-    in_store_payments::amount,
-    in_store_payments::note,
-    in_store_payments::expires_at,
-    in_store_payments::order_id,
-) {
-    (
-        in_store_payments::id,
-        in_store_payments::code,
-        in_store_payments::shop_id,
-        shops::name,
-        in_store_payments::amount,
-        in_store_payments::note,
-        in_store_payments::expires_at,
-        in_store_payments::order_id,
-    )
-}
-
-fn load(conn: &mut bazaar_db::DbConn, id: i64) -> Result<Row, PaymentError> {
-    in_store_payments::table
-        .inner_join(shops::table)
-        .filter(in_store_payments::id.eq(id))
-        .select(columns())
-        .first(conn)
-        .map_err(PaymentError::from)
-}
-
 fn by_code(conn: &mut bazaar_db::DbConn, code: &str) -> Result<Row, PaymentError> {
     in_store_payments::table
         .inner_join(shops::table)
         .filter(in_store_payments::code.eq(code))
-        .select(columns())
+        .select(Row::as_select())
         .first(conn)
         .optional()?
         .ok_or(PaymentError::NotFound("in-store payment request"))

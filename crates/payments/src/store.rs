@@ -371,7 +371,8 @@ pub fn record_notification(
 }
 
 /// A stored notification, for audit views.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = payment_notifications)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredNotification {
     pub id: i64,
@@ -387,7 +388,7 @@ pub fn notifications_for(conn: &mut DbConn, out_trade_no: &str) -> Result<Vec<St
     Ok(payment_notifications::table
         .filter(payment_notifications::out_trade_no.eq(out_trade_no))
         .order(payment_notifications::id.asc())
-        .select(stored_columns())
+        .select(StoredNotification::as_select())
         .load(conn)?)
 }
 
@@ -401,27 +402,6 @@ pub fn notifications_with(
         .filter(payment_notifications::outcome.eq(outcome))
         .order(payment_notifications::id.desc())
         .limit(limit)
-        .select(stored_columns())
+        .select(StoredNotification::as_select())
         .load(conn)?)
-}
-
-#[allow(clippy::type_complexity)]
-fn stored_columns() -> (
-    payment_notifications::id,
-    payment_notifications::provider,
-    payment_notifications::out_trade_no,
-    payment_notifications::outcome,
-    payment_notifications::detail,
-    payment_notifications::body,
-    payment_notifications::received_at,
-) {
-    (
-        payment_notifications::id,
-        payment_notifications::provider,
-        payment_notifications::out_trade_no,
-        payment_notifications::outcome,
-        payment_notifications::detail,
-        payment_notifications::body,
-        payment_notifications::received_at,
-    )
 }
