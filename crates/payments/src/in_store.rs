@@ -128,10 +128,7 @@ impl Payments {
                             .select((bazaar_db::schema::orders::user_id, bazaar_db::schema::orders::checkout_id))
                             .first::<(i64, i64)>(conn)?;
                         if owner != buyer {
-                            return Err(PaymentError::InvalidState {
-                                current: "taken by another buyer".into(),
-                                wanted: "pay",
-                            });
+                            return Err(taken());
                         }
                         return Ok(checkout_id);
                     }
@@ -143,10 +140,7 @@ impl Payments {
                             .set(in_store_payments::order_id.eq(order_id))
                             .execute(conn)?;
                     if claimed == 0 {
-                        return Err(PaymentError::InvalidState {
-                            current: "taken by another buyer".into(),
-                            wanted: "pay",
-                        });
+                        return Err(taken());
                     }
                     Ok(checkout_id)
                 })
@@ -179,4 +173,9 @@ fn by_code(conn: &mut bazaar_db::DbConn, code: &str) -> Result<Row, PaymentError
         .first(conn)
         .optional()?
         .ok_or(PaymentError::NotFound("in-store payment request"))
+}
+
+/// Another buyer is already paying this counter request.
+fn taken() -> PaymentError {
+    PaymentError::InvalidState { current: "taken by another buyer".into(), wanted: "pay" }
 }
