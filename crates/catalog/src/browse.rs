@@ -73,6 +73,18 @@ pub struct ShopSummary {
     pub rating_avg: Option<f64>,
 }
 
+/// What a product page's shop summary is built from.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = shops)]
+struct ShopSummaryRow {
+    id: i64,
+    name: String,
+    logo_url: Option<String>,
+    followers_count: i64,
+    rating_avg: Option<f64>,
+    status: String,
+}
+
 /// A product page for buyers.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -183,12 +195,17 @@ pub(crate) fn list(conn: &mut DbConn, query: &ListQuery) -> Result<Vec<ProductCa
 
 /// The product page, if buyers may see it (active product of an active shop).
 pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail, CatalogError> {
-    let product: ProductRow = product_rows::load(conn, product_id)?;
-    let shop: (i64, String, Option<String>, i64, Option<f64>, String) = shops::table
-        .find(product.shop_id)
-        .select((shops::id, shops::name, shops::logo_url, shops::followers_count, shops::rating_avg, shops::status))
-        .first(conn)?;
-    if status_of(&product.status) != ProductStatus::Active || shop.5 != "active" {
+    // Product and shop in one statement: on a page missing from the cache every statement counts.
+    // No `.first()`: SQLite re-prepares a statement with `LIMIT ?` on every execution (the bound
+    // limit feeds its planner), and an id lookup has at most one row anyway. (Folding the SKUs in
+    // as a left join as well measured slower than this plus one SKU query.)
+    let found: Vec<(ProductRow, ShopSummaryRow)> = bazaar_db::native!(conn, |c| products::table
+        .inner_join(shops::table)
+        .filter(products::id.eq(product_id))
+        .select((ProductRow::as_select(), ShopSummaryRow::as_select()))
+        .load(c))?;
+    let (product, shop) = found.into_iter().next().ok_or(CatalogError::NotFound("product"))?;
+    if status_of(&product.status) != ProductStatus::Active || shop.status != "active" {
         return Err(CatalogError::NotFound("product"));
     }
     let skus = product_rows::active_skus(conn, product_id)?.iter().map(SkuRow::view).collect();
@@ -201,7 +218,13 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
         total_stock: product.total_stock,
         sales_count: product.sales_count,
         skus,
-        shop: ShopSummary { id: shop.0, name: shop.1, logo_url: shop.2, followers_count: shop.3, rating_avg: shop.4 },
+        shop: ShopSummary {
+            id: shop.id,
+            name: shop.name,
+            logo_url: shop.logo_url,
+            followers_count: shop.followers_count,
+            rating_avg: shop.rating_avg,
+        },
         version: product.version,
     })
 }

@@ -10,7 +10,6 @@
 use bytes::Bytes;
 use lru::LruCache;
 use std::hash::Hash;
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,10 +24,49 @@ pub struct CachedPage {
     pub json: Bytes,
 }
 
-/// Serialized pages by key: product pages by product id, list pages by their query.
+/// Serialized pages by key: product pages by product id, list pages by their query. Bounded by
+/// bytes rather than entries, since pages differ in size (a long description, many SKUs); the least
+/// recently used pages go first.
 pub struct PageCache<K: Hash + Eq = i64> {
-    entries: Mutex<LruCache<K, Arc<CachedPage>>>,
+    entries: Mutex<Entries<K>>,
     epoch: AtomicU64,
+}
+
+struct Entries<K: Hash + Eq> {
+    pages: LruCache<K, Arc<CachedPage>>,
+    bytes: usize,
+    budget: usize,
+}
+
+/// What an entry costs besides its JSON: key, `Arc`, and the LRU's node and table slot.
+const ENTRY_OVERHEAD: usize = 96;
+
+fn cost(page: &CachedPage) -> usize {
+    page.json.len() + ENTRY_OVERHEAD
+}
+
+impl<K: Hash + Eq> Entries<K> {
+    fn put(&mut self, key: K, page: Arc<CachedPage>) {
+        self.bytes += cost(&page);
+        if let Some(replaced) = self.pages.put(key, page) {
+            self.bytes -= cost(&replaced);
+        }
+        while self.bytes > self.budget {
+            let Some((_, evicted)) = self.pages.pop_lru() else { break };
+            self.bytes -= cost(&evicted);
+        }
+    }
+
+    fn pop(&mut self, key: &K) {
+        if let Some(page) = self.pages.pop(key) {
+            self.bytes -= cost(&page);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.pages.clear();
+        self.bytes = 0;
+    }
 }
 
 /// A change that invalidates pages.
@@ -59,18 +97,24 @@ impl Change {
 }
 
 impl<K: Hash + Eq> PageCache<K> {
-    pub fn new(capacity: usize) -> PageCache<K> {
-        let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
-        PageCache { entries: Mutex::new(LruCache::new(capacity)), epoch: AtomicU64::new(0) }
+    /// A cache holding at most `budget_bytes` of pages.
+    pub fn new(budget_bytes: usize) -> PageCache<K> {
+        let entries = Entries { pages: LruCache::unbounded(), bytes: 0, budget: budget_bytes };
+        PageCache { entries: Mutex::new(entries), epoch: AtomicU64::new(0) }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, LruCache<K, Arc<CachedPage>>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Entries<K>> {
         // A panic while holding this lock cannot leave a half-written entry: the map stays usable.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn get(&self, key: &K) -> Option<Arc<CachedPage>> {
-        self.entries().get(key).cloned()
+        self.entries().pages.get(key).cloned()
+    }
+
+    /// Bytes held now (JSON plus per-entry overhead).
+    pub fn bytes(&self) -> usize {
+        self.entries().bytes
     }
 
     /// Read before going to the database; pass to [`PageCache::fill`].
@@ -99,9 +143,7 @@ impl PageCache<i64> {
         let mut entries = self.entries();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         match change {
-            Change::Product(id) => {
-                entries.pop(&id);
-            }
+            Change::Product(id) => entries.pop(&id),
             Change::Shop(_) => entries.clear(),
         }
     }
@@ -111,13 +153,34 @@ impl PageCache<i64> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_budget_counts_bytes_so_big_pages_push_out_more() {
+        let cache: PageCache = PageCache::new(room_for(4));
+        for id in 1..=4 {
+            cache.fill(id, page(id), cache.epoch());
+        }
+        let big = Arc::new(CachedPage { version: 9, json: Bytes::from(vec![b' '; 2 * (2 + ENTRY_OVERHEAD)]) });
+        cache.fill(9, big, cache.epoch());
+        assert!(cache.get(&9).is_some());
+        let left = (1..=4).filter(|id| cache.get(id).is_some()).count();
+        assert_eq!(left, 1, "a page three times the size of the small ones takes their room");
+        assert!(cache.bytes() <= room_for(4));
+        cache.apply(Change::Product(9));
+        assert_eq!(cache.bytes(), room_for(1), "popping a page gives its bytes back");
+    }
+
     fn page(version: i64) -> Arc<CachedPage> {
         Arc::new(CachedPage { version, json: Bytes::from_static(b"{}") })
     }
 
+    /// Room for `n` pages like [`page`].
+    fn room_for(n: usize) -> usize {
+        n * (2 + ENTRY_OVERHEAD)
+    }
+
     #[test]
     fn a_fill_that_raced_an_invalidation_is_dropped() {
-        let cache: PageCache = PageCache::new(10);
+        let cache: PageCache = PageCache::new(room_for(10));
         let seen = cache.epoch();
         cache.apply(Change::Product(1));
         cache.fill(1, page(1), seen);
@@ -128,13 +191,15 @@ mod tests {
 
     #[test]
     fn shop_changes_clear_every_page_and_capacity_is_bounded() {
-        let cache: PageCache = PageCache::new(2);
+        let cache: PageCache = PageCache::new(room_for(2));
         for id in 1..=3 {
             cache.fill(id, page(id), cache.epoch());
         }
         assert!(cache.get(&1).is_none(), "least recently used goes first");
+        assert_eq!(cache.bytes(), room_for(2));
         cache.apply(Change::Shop(9));
         assert!(cache.get(&2).is_none() && cache.get(&3).is_none());
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub(crate) fn path_of(conn: &mut DbConn, id: i64, field: &str) -> Result<String,
     categories::table
         .find(id)
         .select(categories::path)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| CatalogError::invalid(field, format!("there is no category {id}")))
 }

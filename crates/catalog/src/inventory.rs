@@ -91,8 +91,12 @@ pub fn apply(
     let changed = diesel::update(skus::table.find(sku_id).filter((skus::stock + delta).ge(0_i64)))
         .set((skus::stock.eq(skus::stock + delta), skus::updated_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
-    let stock: i64 =
-        skus::table.find(sku_id).select(skus::stock).first(conn).optional()?.ok_or(CatalogError::NotFound("SKU"))?;
+    let stock: i64 = skus::table
+        .find(sku_id)
+        .select(skus::stock)
+        .get_result(conn)
+        .optional()?
+        .ok_or(CatalogError::NotFound("SKU"))?;
     if changed == 0 {
         return Err(CatalogError::InsufficientStock { sku_id, available: stock });
     }
@@ -122,7 +126,7 @@ pub(crate) fn change_stock(
     let (product_id, current, active): (i64, i64, bool) = skus::table
         .find(sku_id)
         .select((skus::product_id, skus::stock, skus::active))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(CatalogError::NotFound("SKU"))?;
     load_for_seller(conn, actor, product_id)?;
@@ -151,7 +155,7 @@ pub(crate) fn change_stock(
         })?;
         products::touch(conn, product_id, "stock_changed")?;
     }
-    let row = skus::table.find(sku_id).select(products::SkuRow::as_select()).first(conn)?;
+    let row = skus::table.find(sku_id).select(products::SkuRow::as_select()).get_result(conn)?;
     Ok((product_id, row.view()))
 }
 
@@ -160,7 +164,7 @@ pub(crate) fn ledger(conn: &mut DbConn, actor: i64, sku_id: i64) -> Result<Vec<L
     let product_id: i64 = skus::table
         .find(sku_id)
         .select(skus::product_id)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(CatalogError::NotFound("SKU"))?;
     load_for_seller(conn, actor, product_id)?;
@@ -207,7 +211,7 @@ pub(crate) fn low_stock(
 /// Fails with `InsufficientStock` and changes nothing when there is not enough.
 pub fn reserve(conn: &mut DbConn, sku_id: i64, quantity: i64, buyer: i64, order_id: i64) -> Result<(), CatalogError> {
     apply(conn, sku_id, -quantity, Reason::Reservation, None, Some(buyer), Some(order_id))?;
-    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).first(conn)?;
+    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
     products::touch(conn, product_id, "stock_changed")?;
     Ok(())
 }
@@ -225,7 +229,7 @@ pub fn release(
 ) -> Result<(), CatalogError> {
     let reason = if refund { Reason::Refund } else { Reason::Release };
     apply(conn, sku_id, quantity, reason, None, actor, Some(order_id))?;
-    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).first(conn)?;
+    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
     products::touch(conn, product_id, "stock_changed")?;
     Ok(())
 }

@@ -170,18 +170,19 @@ pub(crate) fn load(conn: &mut DbConn, product_id: i64) -> Result<ProductRow, Cat
     products::table
         .find(product_id)
         .select(ProductRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(CatalogError::NotFound("product"))
 }
 
+/// On the product-page path: runs natively (see [`bazaar_db::native`]).
 pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuRow>, CatalogError> {
-    Ok(skus::table
+    Ok(bazaar_db::native!(conn, |c| skus::table
         .filter(skus::product_id.eq(product_id))
         .filter(skus::active.eq(true))
         .order(skus::id.asc())
         .select(SkuRow::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// Only the shop's owner and staff manage its products.

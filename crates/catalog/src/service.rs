@@ -28,13 +28,13 @@ fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
 }
 
 impl Catalog {
-    /// `cached_pages`: how many product pages to keep in memory.
-    pub fn new(db: Database, kv: Kv, cached_pages: usize) -> Catalog {
+    /// `page_cache_bytes`: memory for product pages (list pages get a quarter more).
+    pub fn new(db: Database, kv: Kv, page_cache_bytes: usize) -> Catalog {
         Catalog {
             db,
             kv,
-            pages: Arc::new(PageCache::new(cached_pages)),
-            lists: Arc::new(PageCache::new(cached_pages / 4 + 1)),
+            pages: Arc::new(PageCache::new(page_cache_bytes)),
+            lists: Arc::new(PageCache::new(page_cache_bytes / 4)),
         }
     }
 
@@ -88,7 +88,7 @@ impl Catalog {
             return Ok(page);
         }
         let epoch = self.pages.epoch();
-        let detail = self.read(move |conn| browse::detail(conn, id)).await?;
+        let detail = self.db.run_short_read(move |conn| browse::detail(conn, id)).await?;
         let json = serde_json::to_vec(&detail)
             .map_err(|err| CatalogError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
         let page = Arc::new(CachedPage { version: detail.version, json: json.into() });

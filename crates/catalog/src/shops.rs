@@ -65,7 +65,7 @@ pub(crate) fn page(conn: &mut DbConn, shop_id: i64) -> Result<ShopPage, CatalogE
     shops::table
         .find(shop_id)
         .select(ShopPage::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(CatalogError::NotFound("shop"))
 }
@@ -191,7 +191,7 @@ pub(crate) fn follow(conn: &mut DbConn, user_id: i64, shop_id: i64, on: bool) ->
             .set(shops::followers_count.eq(shops::followers_count + delta))
             .execute(conn)?;
     }
-    Ok(shops::table.find(shop_id).select(shops::followers_count).first(conn)?)
+    Ok(shops::table.find(shop_id).select(shops::followers_count).get_result(conn)?)
 }
 
 /// Suspends (hiding its products from buyers) or reinstates a shop.

@@ -117,7 +117,7 @@ fn product_card(conn: &mut DbConn, product_id: i64, shop_id: i64) -> Result<serd
     let found: Option<(i64, String, String, i64, String)> = products::table
         .find(product_id)
         .select((products::shop_id, products::title, products::images, products::price_min, products::status))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((_, title, images, price_min, _)) = found.filter(|p| p.0 == shop_id && p.4 == "active") else {
         return Err(ChatError::invalid("content.product_id", "no product of this shop on sale has that id"));
@@ -137,7 +137,7 @@ pub(crate) fn order_card(
     let found: Option<(i64, i64, String, i64)> = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id, orders::status, orders::total))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((_, _, status, total)) = found.filter(|o| o.0 == buyer_id && o.1 == shop_id) else {
         return Err(ChatError::invalid("content.order_id", "no order between this buyer and shop has that id"));

@@ -129,7 +129,7 @@ pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<Conversati
     conv::table
         .find(conversation_id)
         .select(ConversationRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(ChatError::NotFound("conversation"))
 }
@@ -173,9 +173,10 @@ pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<V
 }
 
 pub(crate) fn view(conn: &mut DbConn, row: ConversationRow, side: Side) -> Result<ConversationView, ChatError> {
-    let shop: NameAndPicture = shops::table.find(row.shop_id).select((shops::name, shops::logo_url)).first(conn)?;
+    let shop: NameAndPicture =
+        shops::table.find(row.shop_id).select((shops::name, shops::logo_url)).get_result(conn)?;
     let buyer: NameAndPicture =
-        users::table.find(row.buyer_id).select((users::nickname, users::avatar_url)).first(conn)?;
+        users::table.find(row.buyer_id).select((users::nickname, users::avatar_url)).get_result(conn)?;
     Ok(present(row, side, shop, buyer))
 }
 

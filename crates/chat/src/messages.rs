@@ -118,7 +118,7 @@ pub(crate) fn append(
             .set((touched, conv::buyer_unread.eq(conv::buyer_unread + 1), conv::shop_unread.eq(conv::shop_unread + 1)))
             .execute(conn)?,
     };
-    let seq: i64 = conv::table.find(conversation_id).select(conv::last_seq).first(conn)?;
+    let seq: i64 = conv::table.find(conversation_id).select(conv::last_seq).get_result(conn)?;
     let card = content.card.as_ref().map(serde_json::Value::to_string);
     diesel::insert_into(msg::table)
         .values((

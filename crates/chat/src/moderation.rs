@@ -50,8 +50,11 @@ pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64, owne
 }
 
 pub(crate) fn load_settings(conn: &mut DbConn, shop_id: i64) -> Result<ChatSettings, ChatError> {
-    let found: Option<(Option<String>, Option<String>)> =
-        settings::table.find(shop_id).select((settings::greeting, settings::away_message)).first(conn).optional()?;
+    let found: Option<(Option<String>, Option<String>)> = settings::table
+        .find(shop_id)
+        .select((settings::greeting, settings::away_message))
+        .get_result(conn)
+        .optional()?;
     Ok(found.map(|(greeting, away_message)| ChatSettings { greeting, away_message }).unwrap_or_default())
 }
 
@@ -92,7 +95,7 @@ pub(crate) fn away_message_due(
     let Some(away) = load_settings(conn, row.shop_id)?.away_message else {
         return Ok(None);
     };
-    let hours: Option<String> = shops::table.find(row.shop_id).select(shops::service_hours).first(conn)?;
+    let hours: Option<String> = shops::table.find(row.shop_id).select(shops::service_hours).get_result(conn)?;
     match hours {
         Some(hours) if !crate::hours::within(&hours, now) => Ok(Some(away)),
         _ => Ok(None),
@@ -177,7 +180,7 @@ pub(crate) fn find_report(conn: &mut DbConn, report_id: i64) -> Result<ReportVie
     reports::table
         .find(report_id)
         .select(ReportView::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(ChatError::NotFound("report"))
 }

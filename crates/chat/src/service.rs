@@ -390,7 +390,7 @@ fn start(
     client_msg_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(ConversationView, bool, Posted), ChatError> {
-    let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
+    let status: Option<String> = shops::table.find(shop_id).select(shops::status).get_result(conn).optional()?;
     match status.as_deref() {
         None => return Err(ChatError::NotFound("shop")),
         Some("active") => {}
@@ -474,7 +474,7 @@ fn order_notice(
     let (buyer, shop_id): (i64, i64) = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(ChatError::NotFound("order"))?;
     let (row, _) = conversations::get_or_create(conn, buyer, shop_id, now)?;

@@ -43,7 +43,7 @@ fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
     let row: Option<(i64, i64, String)> = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id, orders::status))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let (user_id, shop_id, status) = row.ok_or(CheckoutError::NotFound("order"))?;
     Ok(OrderHead { user_id, shop_id, status })

@@ -173,7 +173,7 @@ pub(crate) fn quote(conn: &mut DbConn, wanted: &BTreeMap<i64, i32>) -> Result<Ve
     for (shop_id, lines) in by_shop {
         // Each shop's own rule: a flat fee per order, free from a threshold.
         let (fee, free_from): (i64, i64) =
-            shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).first(conn)?;
+            shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
         let subtotal: i64 = lines.iter().map(|(sku, quantity)| sku.price * i64::from(*quantity)).sum();
         let shipping = if subtotal >= free_from { 0 } else { fee };
         quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments: Vec::new() });
@@ -395,7 +395,7 @@ pub(crate) fn list(
 
 /// One of the buyer's orders (someone else's answers "not found").
 pub(crate) fn load(conn: &mut DbConn, user_id: i64, order_id: i64) -> Result<OrderView, CheckoutError> {
-    let owner: Option<i64> = orders::table.find(order_id).select(orders::user_id).first(conn).optional()?;
+    let owner: Option<i64> = orders::table.find(order_id).select(orders::user_id).get_result(conn).optional()?;
     if owner != Some(user_id) {
         return Err(CheckoutError::NotFound("order"));
     }

@@ -62,7 +62,7 @@ pub(crate) fn preview(conn: &mut DbConn, user_id: i64, request: &PreviewRequest)
         grand += total;
         let mut lines = Vec::with_capacity(quote.lines.len());
         for (sku, quantity) in &quote.lines {
-            let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).first(conn)?;
+            let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).get_result(conn)?;
             lines.push(PreviewLine {
                 sku_id: sku.sku_id,
                 title: sku.title.clone(),

@@ -40,7 +40,7 @@ fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
     refund_requests::table
         .find(id)
         .select(RefundRequest::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(CheckoutError::NotFound("refund request"))
 }
@@ -55,7 +55,7 @@ pub(crate) fn request(
     let reason = text("reason", reason)?;
     write_transaction(conn, |conn| {
         let order: Option<(i64, String)> =
-            orders::table.find(order_id).select((orders::user_id, orders::status)).first(conn).optional()?;
+            orders::table.find(order_id).select((orders::user_id, orders::status)).get_result(conn).optional()?;
         let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::NotFound("order"))?;
         if !matches!(status.as_str(), "paid" | "shipped" | "received") {
             return Err(CheckoutError::InvalidTransition { current: status, wanted: "refund_requested".into() });

@@ -242,7 +242,7 @@ fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail,
     let (carrier, tracking_number, payer_id): (Option<String>, Option<String>, Option<i64>) = orders_table::table
         .find(order.id)
         .select((orders_table::carrier, orders_table::tracking_number, orders_table::payer_id))
-        .first(conn)?;
+        .get_result(conn)?;
     let events = lifecycle::events(conn, order.id)?;
     Ok(OrderDetail { order, carrier, tracking_number, payer_id, events })
 }

@@ -117,6 +117,33 @@ impl Database {
         .map_err(|_| E::from(DbError::TaskFailed))?
     }
 
+    /// Runs a short read (a few point lookups) on the calling thread when the database is an
+    /// embedded SQLite file and a connection is idle at this moment; otherwise exactly like
+    /// [`Database::run`]. Why: a product page missing from the cache costs microseconds of SQLite
+    /// work but, through the blocking pool, two thread hand-offs that cost more than the read on a
+    /// 2-core machine. SQLite readers in WAL mode never wait for writers, so this cannot stall the
+    /// async worker behind a write. PostgreSQL work always goes to the blocking pool (a network
+    /// round trip must not hold an async worker). Only for reads bounded by a primary key.
+    pub async fn run_short_read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if self.backend == Backend::Sqlite
+            && let Ok(permit) = self.permits.clone().try_acquire_owned()
+        {
+            if let Some(mut conn) = self.pool.try_get() {
+                let result = work(&mut conn);
+                drop(conn);
+                drop(permit);
+                return result;
+            }
+            drop(permit);
+        }
+        self.run(work).await
+    }
+
     /// A connection for blocking contexts (CLI commands, start-up, tests).
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
         Ok(self.pool.get()?)

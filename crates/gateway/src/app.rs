@@ -84,7 +84,7 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let catalog = Catalog::new(db.clone(), kv.clone(), config.cached_product_pages);
+        let catalog = Catalog::new(db.clone(), kv.clone(), config.page_cache_mb.saturating_mul(1 << 20));
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());

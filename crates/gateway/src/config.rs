@@ -83,8 +83,9 @@ pub struct Config {
     /// Where this gateway keeps its search index (each gateway has its own); `<data_dir>/search`
     /// when unset.
     pub search_index_dir: Option<PathBuf>,
-    /// Product pages kept in memory (each gateway; invalidated on change across gateways).
-    pub cached_product_pages: usize,
+    /// Memory for product pages, in MiB (each gateway; invalidated on change across gateways).
+    /// List pages get a quarter of this on top.
+    pub page_cache_mb: usize,
     /// Unpaid orders are cancelled (and their stock released) after this long.
     pub order_payment_timeout_secs: u64,
     /// Shipped orders the buyer has not confirmed are confirmed after this long.
@@ -176,7 +177,8 @@ impl Default for Config {
             sandbox: true,
             trust_forwarded_for: false,
             search_index_dir: None,
-            cached_product_pages: 20_000,
+            // A product page is ~1 KB of JSON: 128 MiB holds a catalog of about 100,000 products.
+            page_cache_mb: 128,
             order_payment_timeout_secs: 15 * 60,
             order_auto_receive_secs: 10 * 24 * 3600,
             order_complete_after_secs: 7 * 24 * 3600,

@@ -5,6 +5,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a request allocates dozens of small buffers, and
+/// glibc's free lists (consolidation, chunk unlinking) showed up as ~9% of a product-page profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "bazaar", version, about = "Bazaar: the backend of a mobile business district")]
 struct Cli {

@@ -174,5 +174,5 @@ pub(crate) fn list(
 
 /// The owner of a session, if `session_id` exists.
 pub(crate) fn owner(conn: &mut DbConn, session_id: i64) -> Result<Option<i64>, IdentityError> {
-    Ok(sessions::table.find(session_id).select(sessions::user_id).first(conn).optional()?)
+    Ok(sessions::table.find(session_id).select(sessions::user_id).get_result(conn).optional()?)
 }

@@ -169,7 +169,7 @@ pub(crate) fn application(conn: &mut DbConn, id: i64) -> Result<ApplicationView,
     shop_applications::table
         .find(id)
         .select(ApplicationView::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(IdentityError::NotFound("shop application"))
 }
@@ -302,7 +302,7 @@ fn add_member(
 /// The caller's role in `shop_id`, or `None` if they are not a member.
 pub fn shop_role(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<Option<ShopRole>, IdentityError> {
     let role: Option<String> =
-        shop_members::table.find((shop_id, user_id)).select(shop_members::role).first(conn).optional()?;
+        shop_members::table.find((shop_id, user_id)).select(shop_members::role).get_result(conn).optional()?;
     Ok(role.as_deref().map(ShopRole::parse))
 }
 
@@ -310,7 +310,7 @@ pub(crate) fn shop(conn: &mut DbConn, shop_id: i64) -> Result<ShopView, Identity
     shops::table
         .find(shop_id)
         .select(ShopView::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(IdentityError::NotFound("shop"))
 }

@@ -85,7 +85,7 @@ pub(crate) fn get(conn: &mut DbConn, user_id: i64) -> Result<UserRow, IdentityEr
     users::table
         .find(user_id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(IdentityError::NotFound("user"))
 }

@@ -67,7 +67,7 @@ pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<P
 
 pub fn checkout_owner(conn: &mut DbConn, checkout_id: i64) -> Result<Option<i64>, PaymentError> {
     use bazaar_db::schema::checkouts;
-    Ok(checkouts::table.find(checkout_id).select(checkouts::user_id).first(conn).optional()?)
+    Ok(checkouts::table.find(checkout_id).select(checkouts::user_id).get_result(conn).optional()?)
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
@@ -107,7 +107,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> Result<PaymentRow, PaymentError> {
     payments::table
         .find(id)
         .select(PaymentRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(PaymentError::NotFound("payment"))
 }
@@ -247,7 +247,7 @@ pub fn insert_refund(
         ))
         .returning(payment_refunds::id)
         .get_result(conn)?;
-    Ok(payment_refunds::table.find(id).select(RefundRow::as_select()).first(conn)?)
+    Ok(payment_refunds::table.find(id).select(RefundRow::as_select()).get_result(conn)?)
 }
 
 pub fn refund_by_number(conn: &mut DbConn, out_refund_no: &str) -> Result<Option<RefundRow>, PaymentError> {

@@ -114,7 +114,7 @@ async fn main() -> Result<(), String> {
 
 /// Publishes products through the catalog service and times each until a search finds it.
 async fn freshness(db: &Database, search: &Search, kv: bazaar_kv::Kv) -> Result<Run, String> {
-    let catalog = bazaar_catalog::Catalog::new(db.clone(), kv, 100);
+    let catalog = bazaar_catalog::Catalog::new(db.clone(), kv, 1 << 20);
     search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|e| e.to_string())?;
     let (shop, owner, category): (i64, i64, i64) = db
         .run(|conn| {

@@ -34,9 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .service(web::resource("/metrics").route(web::get().to(ops::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(ops::openapi_json)))
         .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
-        .service(ops::docs_ui())
         .service(
             web::scope("/api/v1")
+                // actix tries routes in order and a pattern with `{…}` costs a regex match, so the
+                // busiest routes (product pages and lists) come first.
+                .configure(products::routes)
                 // Before the shop routes: `/shops/nearby` must not be taken for `/shops/{id}`.
                 .configure(search::routes)
                 .configure(auth::routes)
@@ -44,7 +46,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(addresses::routes)
                 .configure(shops::routes)
                 .configure(admin::routes)
-                .configure(products::routes)
                 .configure(shop_pages::routes)
                 .configure(seller::routes)
                 .configure(admin_catalog::routes)
@@ -56,7 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(chat::routes)
                 .configure(chat_ws::routes)
                 .configure(chat_tools::routes),
-        );
+        )
+        // After the API: its `/docs/{…}` pattern is a regex that API requests need not try.
+        .service(ops::docs_ui());
     if config.sandbox {
         cfg.configure(sandbox::routes).configure(pay_sandbox::routes);
     }
