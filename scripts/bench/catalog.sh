@@ -86,7 +86,7 @@ for backend in ${backends[@]}; do
   wait_http "http://127.0.0.1:18380/readyz" 30
   detail_row "$backend" "product page, uniformly random of all $products, page cache off (every page from the database)" \
     "$BENCH_TMP/detail-$products.lua"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server "$pid"
 
   # Then the default configuration (page_cache_mb = 128).
   pid=$(start_bazaar 18380 "$data" "${env_db[@]}" BAZAAR_DB_POOL_SIZE=16)
@@ -105,7 +105,7 @@ for backend in ${backends[@]}; do
   echo "| $backend | newest 20 | $n_rps | $n_p50 | $n_p99 | $(ratio "$n_rps" "$base_rps") |"
   echo "| $backend | 20 in Electronics (+ subcategories) by price | $c_rps | $c_p50 | $c_p99 | $(ratio "$c_rps" "$base_rps") |"
   echo "| $backend | seeding: $seeded | | | | |"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server "$pid"
   [ "$backend" = postgres ] && psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
 done
 echo

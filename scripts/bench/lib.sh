@@ -49,6 +49,13 @@ start_baseline() {
   echo $! | tee -a "$BENCH_PIDFILE"
 }
 
+# stop_server PID: stops a server started above and waits until it has exited (and freed its port);
+# `wait` cannot, since the servers are started inside subshells.
+stop_server() {
+  kill "$1" 2>/dev/null || return 0
+  while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # load URL: prints "requests_per_second p50_ms p99_ms" from a wrk run.
