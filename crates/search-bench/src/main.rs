@@ -149,11 +149,13 @@ async fn freshness(db: &Database, search: &Search, kv: bazaar_kv::Kv) -> Result<
         }
         latencies.push(published.elapsed());
     }
-    Ok(Run { latencies, elapsed: started.elapsed() })
+    Ok(Run { latencies, queries: Vec::new(), elapsed: started.elapsed() })
 }
 
 struct Run {
     latencies: Vec<Duration>,
+    /// Which query of [`QUERIES`] each latency belongs to (empty when not from the mix).
+    queries: Vec<usize>,
     elapsed: Duration,
 }
 
@@ -174,40 +176,53 @@ where
         let query = query.clone();
         clients.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let mut queries = Vec::new();
             let mut n = client;
             while Instant::now() < deadline {
                 let q = QUERIES[n % QUERIES.len()];
+                queries.push(n % QUERIES.len());
                 n += 1;
                 let at = Instant::now();
                 query(q).await;
                 latencies.push(at.elapsed());
             }
-            latencies
+            (latencies, queries)
         }));
     }
-    let mut latencies = Vec::new();
+    let (mut latencies, mut queries) = (Vec::new(), Vec::new());
     for client in clients {
-        latencies.extend(client.await.unwrap_or_default());
+        let (l, q) = client.await.unwrap_or_default();
+        latencies.extend(l);
+        queries.extend(q);
     }
-    Run { latencies, elapsed: started.elapsed() }
+    Run { latencies, queries, elapsed: started.elapsed() }
+}
+
+/// The latency at quantile `q` (0–1) of `sorted`, in milliseconds.
+fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    let index = ((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(index).copied().unwrap_or_default().as_secs_f64() * 1000.0
 }
 
 fn report(name: &str, run: &Run) {
     let mut sorted = run.latencies.clone();
     sorted.sort();
-    let at = |q: f64| {
-        sorted
-            .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
     let qps = sorted.len() as f64 / run.elapsed.as_secs_f64();
     println!(
         "{name}: queries={} qps={qps:.0} p50_ms={:.2} p99_ms={:.2}",
         sorted.len(),
-        at(0.50).as_secs_f64() * 1000.0,
-        at(0.99).as_secs_f64() * 1000.0
+        quantile_ms(&sorted, 0.50),
+        quantile_ms(&sorted, 0.99)
     );
+    // BENCH_PER_QUERY=1: where the tail comes from.
+    if std::env::var("BENCH_PER_QUERY").is_ok_and(|v| v == "1") {
+        for (index, q) in QUERIES.iter().enumerate() {
+            let mut own: Vec<Duration> =
+                run.queries.iter().zip(&run.latencies).filter(|(i, _)| **i == index).map(|(_, l)| *l).collect();
+            own.sort();
+            println!("  {q}: p50_ms={:.2} p99_ms={:.2}", quantile_ms(&own, 0.50), quantile_ms(&own, 0.99));
+        }
+    }
 }
 
 /// Lowercased jieba words joined by spaces: what the baselines index and query.
