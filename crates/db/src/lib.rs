@@ -25,9 +25,7 @@ pub use connection::DbConn;
 /// prepared statement is cached — measured at a third of a product-page miss. Meant for hot reads;
 /// everything else keeps using [`DbConn`] directly.
 ///
-/// ```ignore
-/// let rows = bazaar_db::native!(conn, |c| things::table.find(id).get_result::<Thing>(c))?;
-/// ```
+/// For example `bazaar_db::native!(conn, |c| things::table.find(id).get_result::<Thing>(c))`.
 #[macro_export]
 macro_rules! native {
     ($conn:expr, |$c:ident| $body:expr) => {
