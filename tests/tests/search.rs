@@ -44,6 +44,14 @@ async fn filters_facets_sorts_and_pages(backend: Backend) {
     assert!(facets["brands"].as_array().unwrap().iter().any(|b| b["brand"] == "华为" && b["count"] == 1));
     let buckets: u64 = facets["prices"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum();
     assert_eq!(buckets, in_electronics["total"].as_u64().unwrap());
+    // Unfiltered, every match rolls up to its top-level category, largest first.
+    let everywhere = page(&app, &[("q", "shouji")]).await;
+    let top = everywhere["facets"]["categories"].as_array().unwrap();
+    assert!(top.iter().any(|c| c["name_en"] == "Electronics"), "{everywhere}");
+    assert!(top.iter().all(|c| c["name_en"] != "Phones"), "only top-level categories at the root: {everywhere}");
+    let counts: Vec<u64> = top.iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "largest first: {counts:?}");
+    assert_eq!(counts.iter().sum::<u64>(), everywhere["total"].as_u64().unwrap());
 
     // Brand, price range, stock and tag filters.
     assert_eq!(ids(&page(&app, &[("q", "手机"), ("brand", "华为")]).await), vec![catalog.id("huawei")]);

@@ -65,10 +65,6 @@ impl Categories {
         facet_of_path(path)
     }
 
-    fn path(&self, category_id: i64) -> &str {
-        self.0.get(&category_id).map(|(path, _)| path.as_str()).unwrap_or("")
-    }
-
     fn names(&self, category_id: i64) -> &str {
         self.0.get(&category_id).map(|(_, names)| names.as_str()).unwrap_or("")
     }
@@ -165,7 +161,7 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_text(fields.subtitle, &row.subtitle);
     doc.add_text(fields.brand, &row.brand);
     if !row.brand.trim().is_empty() {
-        doc.add_facet(fields.brand_facet, Facet::from_path([row.brand.trim().to_lowercase()]));
+        doc.add_text(fields.brand_key, row.brand.trim().to_lowercase());
     }
     for tag in &tags {
         doc.add_text(fields.tags, tag);
@@ -175,9 +171,7 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_text(fields.attributes, values.join(" "));
     doc.add_text(fields.category_names, categories.names(row.category_id));
     doc.add_facet(fields.category, categories.facet(row.category_id));
-    for facet in crate::searching::facet_values(categories.path(row.category_id), &row.brand, row.price_min) {
-        doc.add_facet(fields.facets, facet);
-    }
+    doc.add_u64(fields.category_id, row.category_id as u64);
     doc.add_u64(fields.shop_id, row.shop_id as u64);
     doc.add_text(fields.shop_name, &row.shop.name);
     doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));
@@ -185,7 +179,8 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     doc.add_i64(fields.sales, row.sales_count);
     let rating = row.shop.rating_avg.unwrap_or(0.0);
     doc.add_f64(fields.rating, rating);
-    doc.add_f64(fields.boost, popularity_boost(row.sales_count, rating));
+    doc.add_u64(fields.boost, (popularity_boost(row.sales_count, rating) * crate::schema::BOOST_SCALE).round() as u64);
+    doc.add_u64(fields.price_bucket, crate::facet_counts::bucket_of(row.price_min) as u64);
     doc.add_i64(fields.stock, row.total_stock);
     doc.add_i64(fields.created, row.created_at.and_utc().timestamp());
     if let Some(image) = images.first() {

@@ -9,7 +9,7 @@ use std::path::Path;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 /// Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// What each commit records.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -33,15 +33,15 @@ fn register(index: &Index) {
 }
 
 /// Opens the index in `dir`, or creates an empty one — when there is none, when it cannot be read,
-/// or when it was built by another format. A broken index never stops the gateway: it is rebuilt
+/// or when it was built by another format or with another schema (the schema check catches a
+/// development build that changed fields without bumping [`FORMAT`]). A broken index never stops the gateway: it is rebuilt
 /// from the database.
 pub fn open_or_create(dir: &Path) -> Result<Opened, SearchError> {
     let (schema, fields) = schema::build();
     match try_open(dir) {
-        Ok(Some((index, committed))) if committed.format == FORMAT => {
+        Ok(Some((index, committed))) if committed.format == FORMAT && index.schema() == schema => {
             register(&index);
             let reader = reader(&index)?;
-            let fields = fields_of(&index).unwrap_or(fields);
             return Ok(Opened { index, reader, fields, committed: Some(committed) });
         }
         Ok(Some(_)) => tracing::warn!(dir = %dir.display(), "the search index has another format; rebuilding it"),
@@ -74,14 +74,6 @@ fn try_open(dir: &Path) -> Result<Option<(Index, CommitPoint)>, SearchError> {
         segment.get_store_reader(1).map_err(|err| SearchError::Io(err.to_string()))?;
     }
     Ok(Some((index, committed)))
-}
-
-fn fields_of(index: &Index) -> Option<Fields> {
-    let (_, built) = schema::build();
-    let schema = index.schema();
-    let same =
-        schema.get_field("pinyin").ok() == Some(built.pinyin) && schema.get_field("image").ok() == Some(built.image);
-    same.then_some(built)
 }
 
 fn reader(index: &Index) -> Result<IndexReader, SearchError> {

@@ -7,6 +7,7 @@
 mod analysis;
 mod documents;
 mod error;
+mod facet_counts;
 mod index;
 mod indexer;
 mod nearby;

@@ -201,11 +201,8 @@ pub fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) ->
         ))));
     }
     if let Some(brand) = &filters.brand {
-        let facet = Facet::from_path([brand.trim().to_lowercase()]);
-        clauses.push(filter(Box::new(TermQuery::new(
-            Term::from_facet(fields.brand_facet, &facet),
-            IndexRecordOption::Basic,
-        ))));
+        let term = Term::from_field_text(fields.brand_key, &brand.trim().to_lowercase());
+        clauses.push(filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
     }
     if filters.price_from.is_some() || filters.price_to.is_some() {
         let bound =

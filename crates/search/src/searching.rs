@@ -2,19 +2,16 @@
 //! and facet counts for the filtered set — categories, brands and price buckets — in one pass.
 
 use crate::SearchError;
+use crate::facet_counts::{Counted, FacetCounter, PRICE_BUCKETS};
 use crate::schema::Fields;
 use bazaar_core::Money;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument};
-
-/// Price buckets (fen) for the price facet; the last is open-ended.
-const PRICE_BUCKETS: [(i64, i64); 6] =
-    [(0, 5_000), (5_000, 10_000), (10_000, 50_000), (50_000, 100_000), (100_000, 500_000), (500_000, i64::MAX)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,6 +95,9 @@ pub struct SearchPage {
 /// Category ids to names, for facet labels.
 pub type CategoryNames = HashMap<i64, (String, String)>;
 
+/// Category id → its place in the tree (`/1/5`): for filters and for rolling facet counts up.
+pub type CategoryFacets = HashMap<i64, Facet>;
+
 pub struct Plan<'a> {
     pub query: &'a dyn Query,
     pub sort: SortBy,
@@ -108,52 +108,20 @@ pub struct Plan<'a> {
     pub facet_parent: Option<Facet>,
 }
 
-/// The facets of the `facets` field: `/c/<category path>`, `/b/<brand>`, `/p/<price bucket>`. One
-/// collector reading one ordinal column counts all three: measured at 1M, counting prices from the
-/// price column and brands from a second facet field cost four times what the category facet did.
-pub(crate) fn facet_values(category_path: &str, brand: &str, price: i64) -> Vec<Facet> {
-    let mut category = vec!["c".to_string()];
-    category.extend(category_path.split('/').filter(|p| !p.is_empty()).map(str::to_string));
-    let mut values = vec![Facet::from_path(category)];
-    if !brand.trim().is_empty() {
-        values.push(Facet::from_path(["b".to_string(), brand.trim().to_lowercase()]));
-    }
-    if let Some(bucket) = PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to) {
-        values.push(Facet::from_path(["p".to_string(), bucket.to_string()]));
-    }
-    values
-}
-
-/// `parent` (a category facet such as `/1/5`, or the root) under the `/c` branch.
-fn category_branch(parent: &Facet) -> Facet {
-    let mut path = vec!["c".to_string()];
-    path.extend(parent.to_path().into_iter().map(str::to_string));
-    Facet::from_path(path)
-}
-
-fn facet_collector(parent: &Facet) -> FacetCollector {
-    let mut collector = FacetCollector::for_field("facets");
-    collector.add_facet(category_branch(parent));
-    collector.add_facet(Facet::from_path(["b"]));
-    collector.add_facet(Facet::from_path(["p"]));
-    collector
-}
-
-type FacetFruits = FacetCounts;
+type FacetFruits = Counted;
 
 /// Runs `top` (the page, in order), the total, and the facets if wanted — one pass, no dynamic dispatch.
 fn collect<K, T>(
     searcher: &Searcher,
     plan: &Plan<'_>,
     top: T,
-    parent: &Facet,
 ) -> tantivy::Result<(Vec<DocAddress>, usize, Option<FacetFruits>)>
 where
     T: Collector<Fruit = Vec<(K, DocAddress)>>,
 {
     let strip = |page: Vec<(K, DocAddress)>| page.into_iter().map(|(_, address)| address).collect();
     if plan.facets {
-        let (page, total, facets) = searcher.search(plan.query, &(top, Count, facet_collector(parent)))?;
+        let (page, total, facets) = searcher.search(plan.query, &(top, Count, FacetCounter))?;
         Ok((strip(page), total, Some(facets)))
     } else {
         let (page, total) = searcher.search(plan.query, &(top, Count))?;
@@ -165,6 +133,7 @@ pub fn run(
     searcher: &Searcher,
     fields: &Fields,
     plan: &Plan<'_>,
+    categories: &CategoryFacets,
     names: &CategoryNames,
 ) -> Result<SearchPage, SearchError> {
     let parent = plan.facet_parent.clone().unwrap_or_else(Facet::root);
@@ -172,10 +141,14 @@ pub fn run(
     let (addresses, total, facets) = match plan.sort {
         SortBy::Relevance => {
             let boosted = top.tweak_score(|segment: &SegmentReader| {
-                let boost = segment.fast_fields().f64("boost").ok().map(|column| column.first_or_default_col(1.0));
-                move |doc: DocId, score: Score| score * boost.as_ref().map_or(1.0, |c| c.get_val(doc)) as Score
+                let scale = crate::schema::BOOST_SCALE;
+                let boost =
+                    segment.fast_fields().u64("boost").ok().map(|column| column.first_or_default_col(scale as u64));
+                move |doc: DocId, score: Score| {
+                    score * boost.as_ref().map_or(1.0, |c| c.get_val(doc) as f64 / scale) as Score
+                }
             });
-            collect(searcher, plan, boosted, &parent)?
+            collect(searcher, plan, boosted)?
         }
         sort => {
             let (field, order) = match sort {
@@ -184,42 +157,10 @@ pub fn run(
                 SortBy::Sales => ("sales", Order::Desc),
                 _ => ("created", Order::Desc),
             };
-            collect(searcher, plan, top.order_by_fast_field::<i64>(field, order), &parent)?
+            collect(searcher, plan, top.order_by_fast_field::<i64>(field, order))?
         }
     };
-    let facets = facets.map(|counts| {
-        let mut prices = [0_u64; PRICE_BUCKETS.len()];
-        for (facet, count) in counts.get(Facet::from_path(["p"])) {
-            if let Some(bucket) =
-                facet.to_path().last().and_then(|b| b.parse::<usize>().ok()).filter(|b| *b < prices.len())
-            {
-                prices[bucket] = count;
-            }
-        }
-        Facets {
-            categories: counts
-                .get(category_branch(&parent))
-                .filter_map(|(facet, count)| {
-                    let id: i64 = facet.to_path().last()?.parse().ok()?;
-                    let (zh, en) = names.get(&id).cloned().unwrap_or_default();
-                    Some(CategoryCount { id, name_zh: zh, name_en: en, count })
-                })
-                .collect(),
-            brands: counts
-                .get(Facet::from_path(["b"]))
-                .filter_map(|(facet, count)| Some(BrandCount { brand: facet.to_path().last()?.to_string(), count }))
-                .collect(),
-            prices: prices
-                .into_iter()
-                .zip(PRICE_BUCKETS)
-                .map(|(count, (from, to))| PriceBucket {
-                    from: Money::from_minor(from),
-                    to: (to != i64::MAX).then(|| Money::from_minor(to)),
-                    count,
-                })
-                .collect(),
-        }
-    });
+    let facets = facets.map(|counts| facets_of(counts, &parent, categories, names));
     let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
     let by_sound = pinyin_terms_of(plan.query, fields.pinyin);
     let mut items = Vec::with_capacity(addresses.len());
@@ -230,6 +171,45 @@ pub fn run(
     let next_cursor = (plan.offset + items.len() < total)
         .then(|| bazaar_core::Cursor::encode(&(plan.offset + items.len())).as_str().to_string());
     Ok(SearchPage { items, total, next_cursor, facets })
+}
+
+/// The counts as the API shows them: categories rolled up to the children of `parent` (a product
+/// in `/1/5/12` counts for `5` under `/1`), largest first; brands largest first; every price bucket.
+fn facets_of(counts: Counted, parent: &Facet, tree: &CategoryFacets, names: &CategoryNames) -> Facets {
+    // The root's path is one empty component, not none.
+    let parent_path: Vec<&str> = parent.to_path().into_iter().filter(|part| !part.is_empty()).collect();
+    let mut children: HashMap<i64, u64> = HashMap::new();
+    for (category, count) in counts.categories {
+        let Some(path) = tree.get(&category).map(Facet::to_path) else { continue };
+        if path.len() > parent_path.len()
+            && path.starts_with(&parent_path)
+            && let Ok(child) = path[parent_path.len()].parse::<i64>()
+        {
+            *children.entry(child).or_default() += count;
+        }
+    }
+    let mut categories: Vec<CategoryCount> = children
+        .into_iter()
+        .map(|(id, count)| {
+            let (zh, en) = names.get(&id).cloned().unwrap_or_default();
+            CategoryCount { id, name_zh: zh, name_en: en, count }
+        })
+        .collect();
+    categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    let mut brands: Vec<BrandCount> =
+        counts.brands.into_iter().map(|(brand, count)| BrandCount { brand, count }).collect();
+    brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
+    let prices = counts
+        .prices
+        .into_iter()
+        .zip(PRICE_BUCKETS)
+        .map(|(count, (from, to))| PriceBucket {
+            from: Money::from_minor(from),
+            to: (to != i64::MAX).then(|| Money::from_minor(to)),
+            count,
+        })
+        .collect();
+    Facets { categories, brands, prices }
 }
 
 /// The pinyin terms a query looks for (typed pinyin, voice), to mark the title words they matched.

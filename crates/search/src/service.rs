@@ -3,7 +3,7 @@
 use crate::index::{self, Opened};
 use crate::indexer::{Command, Indexer, Progress};
 use crate::query::{self, Filters};
-use crate::searching::{self, CategoryNames, Plan, SearchPage, SortBy};
+use crate::searching::{self, CategoryFacets, CategoryNames, Plan, SearchPage, SortBy};
 use crate::suggest::{self, Suggestions};
 use crate::synonyms::Synonyms;
 use crate::{SearchError, documents};
@@ -72,7 +72,7 @@ pub struct QueryCount {
 }
 
 /// Category id → its facet (for filters) and its names (for facet labels).
-type CategoryLookup = (HashMap<i64, Facet>, CategoryNames);
+type CategoryLookup = (CategoryFacets, CategoryNames);
 
 struct Inner {
     index: Index,
@@ -328,7 +328,7 @@ impl Search {
             let text = build(&query::Known::new(&searcher))?;
             let query = query::with_filters(&search.inner.fields, text, &filters);
             let plan = Plan { query: query.as_ref(), sort, offset, limit, facets, facet_parent };
-            searching::run(&searcher, &search.inner.fields, &plan, &categories.1)
+            searching::run(&searcher, &search.inner.fields, &plan, &categories.0, &categories.1)
         })
         .await
         .map_err(|_| SearchError::Io("the search task failed".into()))?
