@@ -131,7 +131,7 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         if self.backend == Backend::Sqlite
-            && let Ok(permit) = self.permits.clone().try_acquire_owned()
+            && let Ok(permit) = self.permits.try_acquire()
         {
             if let Some(mut conn) = self.pool.try_get() {
                 let result = work(&mut conn);
