@@ -3,7 +3,8 @@
 #   product detail (random ids), the newest 20 products, and 20 of a category (with descendants) by price.
 # Targets (issue 4): detail >= 50% of baseline throughput with p99 <= 2x baseline p99; lists >= 25%.
 # Usage: scripts/bench/catalog.sh [sqlite|postgres ...]   (default: both; PostgreSQL at BENCH_POSTGRES_URL,
-#        default postgres://postgres@127.0.0.1:5432/postgres; BENCH_PRODUCTS=100000, BENCH_SECONDS=10)
+#        default postgres://postgres@127.0.0.1:5432/postgres; BENCH_PRODUCTS=100000, BENCH_SECONDS=10,
+#        BENCH_WARMUP_SECONDS=25 for the walk that visits every page once before the uniform run)
 source "$(dirname "$0")/lib.sh"
 ensure_tools
 build_release
