@@ -198,7 +198,7 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
     // Product and shop in one statement: on a page missing from the cache every statement counts.
     // No `.first()`: SQLite re-prepares a statement with `LIMIT ?` on every execution (the bound
     // limit feeds its planner), and an id lookup has at most one row anyway. (Folding the SKUs in
-    // as a left join as well measured slower than this plus one SKU query.)
+    // as a left join as well measured no faster than this plus one SKU query.)
     let found: Vec<(ProductRow, ShopSummaryRow)> = bazaar_db::native!(conn, |c| products::table
         .inner_join(shops::table)
         .filter(products::id.eq(product_id))

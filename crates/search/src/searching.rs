@@ -108,14 +108,12 @@ pub struct Plan<'a> {
     pub facet_parent: Option<Facet>,
 }
 
-type FacetFruits = Counted;
-
 /// Runs `top` (the page, in order), the total, and the facets if wanted — one pass, no dynamic dispatch.
 fn collect<K, T>(
     searcher: &Searcher,
     plan: &Plan<'_>,
     top: T,
-) -> tantivy::Result<(Vec<DocAddress>, usize, Option<FacetFruits>)>
+) -> tantivy::Result<(Vec<DocAddress>, usize, Option<Counted>)>
 where
     T: Collector<Fruit = Vec<(K, DocAddress)>>,
 {

@@ -13,12 +13,10 @@ use bazaar_db::schema::categories;
 use bazaar_kv::Kv;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::schema::Facet;
 use tantivy::{Index, IndexReader};
 
 const HOT: &str = "search:hot";
@@ -235,7 +233,7 @@ impl Search {
         Ok(loaded)
     }
 
-    fn parse_filters(&self, params: &SearchParams, facets: &HashMap<i64, Facet>) -> Result<Filters, SearchError> {
+    fn parse_filters(&self, params: &SearchParams, facets: &CategoryFacets) -> Result<Filters, SearchError> {
         let category = match params.category_id {
             Some(id) => {
                 Some(facets.get(&id).cloned().ok_or_else(|| SearchError::invalid("category_id", "no such category"))?)
