@@ -64,6 +64,11 @@ async fn main() -> Result<(), String> {
         ));
     }
     println!("index: documents={}", search.documents());
+    // BENCH_QUERY=<q>: that one query, BENCH_REPEAT times (default 200) one after another, with
+    // facets — a fixed amount of work to profile or to count instructions of under callgrind.
+    if let Ok(q) = std::env::var("BENCH_QUERY") {
+        return repeat_one(&search, &q).await;
+    }
     // BENCH_ONLY=queries: just the Bazaar query runs (for profiling).
     let only_queries = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "queries");
     if !only_queries {
@@ -109,6 +114,19 @@ async fn main() -> Result<(), String> {
     })
     .await;
     report(engine, &run);
+    Ok(())
+}
+
+async fn repeat_one(search: &Search, q: &str) -> Result<(), String> {
+    let times: usize = std::env::var("BENCH_REPEAT").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let params = || SearchParams { q: Some(q.to_string()), facets: Some(true), ..SearchParams::default() };
+    let total = search.search(params()).await.map_err(|e| e.to_string())?.total;
+    let started = Instant::now();
+    for _ in 0..times {
+        search.search(params()).await.map_err(|e| e.to_string())?;
+    }
+    let mean = started.elapsed().as_secs_f64() * 1000.0 / times.max(1) as f64;
+    println!("{q}: total={total} repeated={times} mean_ms={mean:.2}");
     Ok(())
 }
 

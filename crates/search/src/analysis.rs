@@ -16,6 +16,11 @@ use tantivy::tokenizer::{
 
 pub const ZH: &str = "zh";
 pub const PINYIN: &str = "pinyin";
+/// `zh`, over text made by [`weighted_text`]: each part's words repeated by the part's weight.
+pub const ZH_WEIGHTED: &str = "zh_weighted";
+
+/// Separates the parts of a [`weighted_text`]; each part starts with its weight as one digit.
+const PART: char = '\u{1f}';
 
 /// Readings combined per word at most (a word of many heteronyms would otherwise explode).
 const MAX_READINGS: usize = 16;
@@ -134,8 +139,26 @@ pub fn pinyin_terms(word: &str) -> Vec<String> {
     terms
 }
 
+/// The text for the `zh_weighted` analyzer: `parts` as (weight 1–9, text). Control characters in
+/// the texts become spaces, so a title cannot smuggle in a weight of its own.
+pub fn weighted_text(parts: &[(u8, &str)]) -> String {
+    let mut out = String::new();
+    for (weight, text) in parts {
+        out.push(PART);
+        out.push(char::from(b'0' + (*weight).clamp(1, 9)));
+        out.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+    }
+    out
+}
+
 #[derive(Clone, Copy, Default)]
 pub struct ZhTokenizer;
+
+/// Splits a [`weighted_text`] into its parts and gives each word of a part as many times as the
+/// part's weight: one field then ranks a title word above a shop-name word (term frequency), and
+/// a query word is one posting list instead of a union of one per field.
+#[derive(Clone, Copy, Default)]
+pub struct WeightedZhTokenizer;
 
 #[derive(Clone, Copy, Default)]
 pub struct PinyinTokenizer;
@@ -183,6 +206,35 @@ impl Tokenizer for ZhTokenizer {
                 position_length: 1,
             })
             .collect();
+        Tokens::new(tokens)
+    }
+}
+
+impl Tokenizer for WeightedZhTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let mut tokens = Vec::new();
+        let mut offset = 0;
+        for part in text.split(PART) {
+            let start = offset;
+            offset += part.len() + PART.len_utf8();
+            let mut chars = part.chars();
+            let Some(weight) = chars.next().and_then(|c| c.to_digit(10)) else { continue };
+            let body = chars.as_str();
+            let body_start = start + (part.len() - body.len());
+            for word in words(body) {
+                for _ in 0..weight {
+                    tokens.push(Token {
+                        offset_from: body_start + word.from,
+                        offset_to: body_start + word.to,
+                        position: tokens.len(),
+                        text: word.text.clone(),
+                        position_length: 1,
+                    });
+                }
+            }
+        }
         Tokens::new(tokens)
     }
 }
@@ -237,6 +289,14 @@ pub fn zh_analyzer() -> TextAnalyzer {
         .build()
 }
 
+pub fn weighted_zh_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WeightedZhTokenizer)
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
 pub fn pinyin_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(PinyinTokenizer).build()
 }
@@ -268,6 +328,30 @@ mod tests {
         for expected in ["华为", "mate", "60", "手机", "壳", "run", "shoe"] {
             assert!(terms.contains(&expected.to_string()), "{expected} missing from {terms:?}");
         }
+    }
+
+    fn weighted_terms(text: &str) -> Vec<String> {
+        let mut analyzer = weighted_zh_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(stream.token().text.clone());
+        }
+        terms
+    }
+
+    #[test]
+    fn weighted_text_repeats_each_part_by_its_weight() {
+        let terms = weighted_terms(&weighted_text(&[(3, "华为手机"), (1, "Phones"), (2, "华为")]));
+        let count = |term: &str| terms.iter().filter(|t| *t == term).count();
+        assert_eq!((count("华为"), count("手机"), count("phone")), (5, 3, 1), "{terms:?}");
+    }
+
+    #[test]
+    fn a_text_cannot_raise_its_own_weight() {
+        let sneaky = "手机\u{1f}9手机";
+        let terms = weighted_terms(&weighted_text(&[(1, sneaky)]));
+        assert_eq!(terms.iter().filter(|t| *t == "手机").count(), 2, "{terms:?}");
     }
 
     #[test]

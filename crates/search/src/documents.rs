@@ -1,6 +1,7 @@
 //! What the index holds for a product, read from the database: active products of active shops.
 
-use crate::schema::Fields;
+use crate::analysis::weighted_text;
+use crate::schema::{Fields, WORD_WEIGHTS};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{categories, products, shops};
 use diesel::prelude::*;
@@ -158,23 +159,33 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
     let mut doc = TantivyDocument::default();
     doc.add_u64(fields.id, row.id as u64);
     doc.add_text(fields.title, &row.title);
-    doc.add_text(fields.subtitle, &row.subtitle);
     doc.add_text(fields.brand, &row.brand);
     if !row.brand.trim().is_empty() {
         doc.add_text(fields.brand_key, row.brand.trim().to_lowercase());
     }
     for tag in &tags {
-        doc.add_text(fields.tags, tag);
         doc.add_text(fields.tag_keys, tag.trim().to_lowercase());
     }
     let values: Vec<&str> = attributes.iter().flat_map(|a| [a.name.as_str(), a.value.as_str()]).collect();
-    doc.add_text(fields.attributes, values.join(" "));
-    doc.add_text(fields.category_names, categories.names(row.category_id));
+    let (tag_text, attribute_text) = (tags.join(" "), values.join(" "));
+    let w = &WORD_WEIGHTS;
+    doc.add_text(
+        fields.words,
+        weighted_text(&[
+            (w.title, &row.title),
+            (w.brand, &row.brand),
+            (w.tags, &tag_text),
+            (w.category_names, categories.names(row.category_id)),
+            (w.attributes, &attribute_text),
+            (w.subtitle, &row.subtitle),
+            (w.shop_name, &row.shop.name),
+        ]),
+    );
     doc.add_facet(fields.category, categories.facet(row.category_id));
     doc.add_u64(fields.category_id, row.category_id as u64);
     doc.add_u64(fields.shop_id, row.shop_id as u64);
     doc.add_text(fields.shop_name, &row.shop.name);
-    doc.add_text(fields.pinyin, format!("{} {} {}", row.title, row.brand, tags.join(" ")));
+    doc.add_text(fields.pinyin, format!("{} {} {tag_text}", row.title, row.brand));
     doc.add_i64(fields.price, row.price_min);
     doc.add_i64(fields.sales, row.sales_count);
     let rating = row.shop.rating_avg.unwrap_or(0.0);

@@ -1,43 +1,27 @@
-//! Facet counts over everything a query matches — category, brand, price bucket — read from three
-//! single-valued fast columns (`category_id`, `brand_key`, `price_bucket`) into plain arrays. The
-//! columns are small on purpose (a few bits per document): every match reads them at random, so
-//! their size decides how much of them stays in the CPU cache.
+//! One pass over everything a query matches: the total, the facet counts — category, brand, price
+//! bucket — and, for relevance order, the best-scoring page with each score multiplied by the
+//! document's popularity boost. Everything per match is read from the segment's [`DocValues`]
+//! row (one memory read), counted into plain arrays.
 //!
-//! Why not tantivy's `FacetCollector`: it reads a multi-valued ordinal column per matched document
-//! and maps every ordinal through its collapse table; on a broad query at 1M documents (手机, ~80k
-//! matches) that was ~5 ms of a 12 ms search. Here each matched document costs three column reads
-//! and three array increments. Categories are counted by the product's own category id and rolled
-//! up to the children of the requested parent afterwards, using the current category tree (a few
-//! hundred entries), so the index holds no category paths for counting.
+//! Why not tantivy's `FacetCollector`, `Count` and `TopDocs::tweak_score` side by side: the facet
+//! collector maps a multi-valued ordinal column through a collapse table per match, and the three
+//! collectors each read their own columns; on a broad query at 1M documents that was about half of
+//! the search. Categories are counted by the product's own category and rolled up to the children
+//! of the requested parent afterwards, with the current category tree (a few hundred entries).
 
+use crate::doc_values::{DocValues, SegmentValues};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, Column, ColumnValues, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::collector::sort_key::NaturalComparator;
+use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Price buckets (fen) for the price facet; the last is open-ended.
 pub const PRICE_BUCKETS: [(i64, i64); 6] =
     [(0, 5_000), (5_000, 10_000), (10_000, 50_000), (50_000, 100_000), (100_000, 500_000), (500_000, i64::MAX)];
 
-/// Category ids beyond this are counted in a map instead of an array slot (ids are database ids,
-/// so in practice they stay far below it).
-const DENSE_CATEGORIES: u64 = 1 << 16;
-
-/// A product without a brand has no `brand_key` value; the column answers this instead.
-const NO_BRAND: u64 = u64::MAX;
-
-/// The column's values indexed by document: directly when every document has exactly one value
-/// (the common case, one virtual call per read), else through the column index with `default`.
-fn by_doc<T>(column: Column<T>, default: T) -> Arc<dyn ColumnValues<T>>
-where
-    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
-{
-    match column.get_cardinality() {
-        Cardinality::Full => column.values,
-        _ => column.first_or_default_col(default),
-    }
-}
+/// The brand ordinal of a product without a brand.
+pub const NO_BRAND: u32 = u32::MAX;
 
 pub(crate) fn bucket_of(price: i64) -> usize {
     PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to).unwrap_or(0)
@@ -51,106 +35,121 @@ pub struct Counted {
     pub prices: [u64; PRICE_BUCKETS.len()],
 }
 
-/// The collector (no scoring needed).
-pub struct FacetCounter;
-
-pub struct SegmentFacets {
-    category: Arc<dyn ColumnValues<u64>>,
-    brand: Option<(StrColumn, Arc<dyn ColumnValues<u64>>)>,
-    price_bucket: Arc<dyn ColumnValues<u64>>,
-    by_category: Vec<u64>,
-    other_categories: HashMap<u64, u64>,
-    by_brand: Vec<u64>,
-    by_price: [u64; PRICE_BUCKETS.len()],
+/// What [`Tally`] gives back.
+#[derive(Debug, Default)]
+pub struct Tallied {
+    /// The best `top` documents by boosted score, best first (empty when not ranking).
+    pub top: Vec<(Score, DocAddress)>,
+    pub total: usize,
+    pub facets: Option<Counted>,
 }
 
-impl Collector for FacetCounter {
-    type Fruit = Counted;
-    type Child = SegmentFacets;
+/// The collector: always the total; facets when `facets`; the `top` best by boosted relevance
+/// when `top` is set (other orders are collected beside it by tantivy's `TopDocs`).
+pub struct Tally {
+    pub values: Arc<DocValues>,
+    pub facets: bool,
+    pub top: Option<usize>,
+}
 
-    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentFacets> {
-        let fast = reader.fast_fields();
-        let category = fast.u64("category_id")?;
-        let dense = (category.max_value().saturating_add(1)).min(DENSE_CATEGORIES) as usize;
-        let brand = fast.str("brand_key")?.map(|column| {
-            let ords = by_doc(column.ords().clone(), NO_BRAND);
-            (column, ords)
-        });
-        let brands = brand.as_ref().map_or(0, |(column, _)| column.num_terms());
-        Ok(SegmentFacets {
-            category: by_doc(category, 0),
-            brand,
-            price_bucket: by_doc(fast.u64("price_bucket")?, 0),
-            by_category: vec![0; dense],
-            other_categories: HashMap::new(),
+pub struct SegmentTally {
+    segment: SegmentOrdinal,
+    values: Arc<SegmentValues>,
+    total: usize,
+    /// Per category slot, per brand ordinal, per price bucket (empty when facets are not wanted).
+    by_category: Vec<u64>,
+    by_brand: Vec<u64>,
+    by_price: [u64; PRICE_BUCKETS.len()],
+    facets: bool,
+    /// Highest boosted score first.
+    top: Option<TopNComputer<Score, DocId, NaturalComparator>>,
+}
+
+impl Collector for Tally {
+    type Fruit = Tallied;
+    type Child = SegmentTally;
+
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentTally> {
+        let values = self.values.of(reader)?;
+        let (categories, brands) = if self.facets { (values.categories.len(), values.brands.len()) } else { (0, 0) };
+        Ok(SegmentTally {
+            segment,
+            values,
+            total: 0,
+            by_category: vec![0; categories],
             by_brand: vec![0; brands],
             by_price: [0; PRICE_BUCKETS.len()],
+            facets: self.facets,
+            top: self.top.map(|n| TopNComputer::new_with_comparator(n, NaturalComparator)),
         })
     }
 
     fn requires_scoring(&self) -> bool {
-        false
+        self.top.is_some()
     }
 
-    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
-        let mut total = Counted::default();
+    fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
+        let mut merged = Tallied { facets: self.facets.then(Counted::default), ..Tallied::default() };
         for fruit in fruits {
-            for (id, count) in fruit.categories {
-                *total.categories.entry(id).or_default() += count;
-            }
-            for (brand, count) in fruit.brands {
-                *total.brands.entry(brand).or_default() += count;
-            }
-            for (sum, count) in total.prices.iter_mut().zip(fruit.prices) {
-                *sum += count;
-            }
-        }
-        Ok(total)
-    }
-}
-
-impl SegmentCollector for SegmentFacets {
-    type Fruit = Counted;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        let category = self.category.get_val(doc);
-        match self.by_category.get_mut(category as usize) {
-            Some(slot) => *slot += 1,
-            None => *self.other_categories.entry(category).or_default() += 1,
-        }
-        if let Some((_, ords)) = &self.brand {
-            let ord = ords.get_val(doc);
-            if let Some(slot) = self.by_brand.get_mut(ord as usize) {
-                *slot += 1;
-            }
-        }
-        if let Some(slot) = self.by_price.get_mut(self.price_bucket.get_val(doc) as usize) {
-            *slot += 1;
-        }
-    }
-
-    fn harvest(self) -> Counted {
-        let mut categories: HashMap<i64, u64> = self
-            .by_category
-            .iter()
-            .enumerate()
-            .filter(|(id, count)| *id > 0 && **count > 0)
-            .map(|(id, count)| (id as i64, *count))
-            .collect();
-        for (id, count) in self.other_categories {
-            *categories.entry(id as i64).or_default() += count;
-        }
-        let mut brands = HashMap::new();
-        if let Some((column, _)) = &self.brand {
-            let mut name = String::new();
-            for (ord, count) in self.by_brand.iter().enumerate().filter(|(_, count)| **count > 0) {
-                name.clear();
-                if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
-                    *brands.entry(name.clone()).or_default() += count;
+            merged.total += fruit.total;
+            merged.top.extend(fruit.top);
+            if let (Some(sum), Some(counted)) = (merged.facets.as_mut(), fruit.facets) {
+                for (id, count) in counted.categories {
+                    *sum.categories.entry(id).or_default() += count;
+                }
+                for (brand, count) in counted.brands {
+                    *sum.brands.entry(brand).or_default() += count;
+                }
+                for (total, count) in sum.prices.iter_mut().zip(counted.prices) {
+                    *total += count;
                 }
             }
         }
-        Counted { categories, brands, prices: self.by_price }
+        // Best first; equal scores in document order, as tantivy's TopDocs orders them.
+        merged.top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        merged.top.truncate(self.top.unwrap_or(0));
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for SegmentTally {
+    type Fruit = Tallied;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.total += 1;
+        let Some(row) = self.values.row(doc) else { return };
+        if self.facets {
+            if let Some(slot) = self.by_category.get_mut(row.category_slot()) {
+                *slot += 1;
+            }
+            if let Some(slot) = self.by_brand.get_mut(row.brand as usize) {
+                *slot += 1;
+            }
+            if let Some(slot) = self.by_price.get_mut(row.price_bucket()) {
+                *slot += 1;
+            }
+        }
+        if let Some(top) = &mut self.top {
+            top.push(score * row.boost, doc);
+        }
+    }
+
+    fn harvest(self) -> Tallied {
+        let top = self.top.map_or_else(Vec::new, |top| {
+            top.into_vec().into_iter().map(|d| (d.sort_key, DocAddress::new(self.segment, d.doc))).collect()
+        });
+        let facets = self.facets.then(|| {
+            let categories = (self.by_category.iter().zip(&self.values.categories))
+                .filter(|(count, id)| **count > 0 && **id > 0)
+                .map(|(count, id)| (*id, *count))
+                .collect();
+            let brands = (self.by_brand.iter().zip(&self.values.brands))
+                .filter(|(count, _)| **count > 0)
+                .map(|(count, brand)| (brand.clone(), *count))
+                .collect();
+            Counted { categories, brands, prices: self.by_price }
+        });
+        Tallied { top, total: self.total, facets }
     }
 }
 

@@ -2,14 +2,16 @@
 //! Each commit carries the outbox position it reflects, so a restart resumes where it stopped.
 
 use crate::SearchError;
-use crate::analysis::{PINYIN, ZH, pinyin_analyzer, zh_analyzer};
+use crate::analysis::{PINYIN, ZH, ZH_WEIGHTED, pinyin_analyzer, weighted_zh_analyzer, zh_analyzer};
+use crate::doc_values::DocValues;
 use crate::schema::{self, Fields};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tantivy::{Index, IndexReader, ReloadPolicy};
+use std::sync::Arc;
+use tantivy::{Index, IndexReader, ReloadPolicy, Warmer};
 
 /// Bumped whenever the schema or analysis changes: an index of another version is rebuilt.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// What each commit records.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct Opened {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Per-segment values for ranking and facets, kept current by the reader on every reload.
+    pub doc_values: Arc<DocValues>,
     /// Where the index stands, or `None` when it is new (or was unusable) and must be built.
     pub committed: Option<CommitPoint>,
 }
@@ -30,6 +34,7 @@ pub struct Opened {
 fn register(index: &Index) {
     index.tokenizers().register(ZH, zh_analyzer());
     index.tokenizers().register(PINYIN, pinyin_analyzer());
+    index.tokenizers().register(ZH_WEIGHTED, weighted_zh_analyzer());
 }
 
 /// Opens the index in `dir`, or creates an empty one — when there is none, when it cannot be read,
@@ -41,8 +46,8 @@ pub fn open_or_create(dir: &Path) -> Result<Opened, SearchError> {
     match try_open(dir) {
         Ok(Some((index, committed))) if committed.format == FORMAT && index.schema() == schema => {
             register(&index);
-            let reader = reader(&index)?;
-            return Ok(Opened { index, reader, fields, committed: Some(committed) });
+            let (reader, doc_values) = reader(&index)?;
+            return Ok(Opened { index, reader, fields, doc_values, committed: Some(committed) });
         }
         Ok(Some(_)) => tracing::warn!(dir = %dir.display(), "the search index has another format; rebuilding it"),
         Ok(None) => tracing::info!(dir = %dir.display(), "no search index yet; building it"),
@@ -55,8 +60,8 @@ pub fn open_or_create(dir: &Path) -> Result<Opened, SearchError> {
     std::fs::create_dir_all(dir).map_err(|err| SearchError::Io(format!("cannot create {}: {err}", dir.display())))?;
     let index = Index::create_in_dir(dir, schema)?;
     register(&index);
-    let reader = reader(&index)?;
-    Ok(Opened { index, reader, fields, committed: None })
+    let (reader, doc_values) = reader(&index)?;
+    Ok(Opened { index, reader, fields, doc_values, committed: None })
 }
 
 fn try_open(dir: &Path) -> Result<Option<(Index, CommitPoint)>, SearchError> {
@@ -76,7 +81,11 @@ fn try_open(dir: &Path) -> Result<Option<(Index, CommitPoint)>, SearchError> {
     Ok(Some((index, committed)))
 }
 
-fn reader(index: &Index) -> Result<IndexReader, SearchError> {
+fn reader(index: &Index) -> Result<(IndexReader, Arc<DocValues>), SearchError> {
+    let doc_values = Arc::new(DocValues::default());
+    let warmer: Arc<dyn Warmer> = doc_values.clone();
     // Reloaded by the indexer after each commit, so "committed" means "searchable".
-    Ok(index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?)
+    let reader =
+        index.reader_builder().reload_policy(ReloadPolicy::Manual).warmers(vec![Arc::downgrade(&warmer)]).try_into()?;
+    Ok((reader, doc_values))
 }

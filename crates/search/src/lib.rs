@@ -5,6 +5,7 @@
 //! and follows the catalog outbox; each gateway keeps its own index.
 
 mod analysis;
+mod doc_values;
 mod documents;
 mod error;
 mod facet_counts;

@@ -11,6 +11,10 @@ use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, 
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
+/// Typed pinyin weighs more than a word found once in `words` and less than a title word (term
+/// frequency 4 scores ~1.7 times frequency 1), so a title match outranks a match by sound alone.
+const PINYIN_BOOST: f32 = 1.5;
+
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
 
@@ -52,31 +56,23 @@ impl<'a> Known<'a> {
     }
 }
 
-/// What one typed word may match.
+/// What one typed word may match: the word in `words` (every text of the product, weighted by
+/// where it appears); a Latin word also as typed pinyin, or — when the index knows neither — with
+/// one typo in the title or brand. A word with one alternative is that term query itself, not a
+/// union of one: multi-word queries then intersect posting lists directly.
 fn word_clause(fields: &Fields, known: &Known<'_>, word: &str) -> Option<Box<dyn Query>> {
     let term = zh_terms(word).into_iter().next()?;
-    let weighted = [
-        (fields.title, 3.0),
-        (fields.brand, 2.5),
-        (fields.tags, 1.5),
-        (fields.category_names, 1.2),
-        (fields.attributes, 1.0),
-        (fields.subtitle, 1.0),
-        (fields.shop_name, 0.8),
-    ];
     let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, boost) in weighted {
-        let exact = Term::from_field_text(field, &term);
-        if known.has(&exact) {
-            any.push((Occur::Should, boosted(term_query(exact), boost)));
-        }
+    let exact = Term::from_field_text(fields.words, &term);
+    if known.has(&exact) {
+        any.push((Occur::Should, term_query(exact)));
     }
     let raw = word.to_lowercase();
     if raw.chars().all(|c| c.is_ascii_alphabetic()) {
         // Typed pinyin: full (shouji), initials (sj) or one syllable of a spaced query (shou ji).
         let pinyin = Term::from_field_text(fields.pinyin, &raw);
         if known.has(&pinyin) {
-            any.push((Occur::Should, boosted(term_query(pinyin), 2.0)));
+            any.push((Occur::Should, boosted(term_query(pinyin), PINYIN_BOOST)));
         }
         // A Latin word the index does not know may be a typo (iphnoe).
         if any.is_empty() && raw.len() >= 5 {
@@ -85,6 +81,9 @@ fn word_clause(fields: &Fields, known: &Known<'_>, word: &str) -> Option<Box<dyn
                 any.push((Occur::Should, boosted(Box::new(fuzzy), 0.5)));
             }
         }
+    }
+    if any.len() == 1 {
+        return any.pop().map(|(_, only)| only);
     }
     // An empty union matches nothing, which is right for a word nothing contains.
     Some(Box::new(BooleanQuery::new(any)))
@@ -124,21 +123,43 @@ pub fn text_query(
         members.sort_by_key(|m| std::cmp::Reverse(m.chars().count()));
         let Some(found) = members.into_iter().find(|m| rest.contains(m.as_str())) else { continue };
         rest = rest.replacen(found.as_str(), " ", 1);
-        let alternatives: Vec<(Occur, Box<dyn Query>)> = group
-            .iter()
-            .map(|m| all_words(fields, known, m))
-            .filter(|words| !words.is_empty())
-            .map(|words| (Occur::Should, Box::new(BooleanQuery::new(words)) as Box<dyn Query>))
-            .collect();
-        if !alternatives.is_empty() {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>));
+        let members: Vec<Vec<(Occur, Box<dyn Query>)>> =
+            group.iter().map(|m| all_words(fields, known, m)).filter(|words| !words.is_empty()).collect();
+        if members.is_empty() {
+            continue;
         }
+        // A member with a word no product holds cannot match: leaving it out keeps the union
+        // small (one alternative needs no union at all). If none is left, the group — and so the
+        // query — matches nothing, which the empty union says.
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = members
+            .into_iter()
+            .filter(|words| !words.iter().any(|(_, word)| matches_nothing(word.as_ref())))
+            .map(|words| (Occur::Should, all_of(words)))
+            .collect();
+        let group_clause = match alternatives.len() {
+            1 => alternatives.pop().map_or_else(|| all_of(Vec::new()), |(_, only)| only),
+            _ => Box::new(BooleanQuery::new(alternatives)),
+        };
+        clauses.push((Occur::Must, group_clause));
     }
     clauses.extend(all_words(fields, known, &rest));
     if clauses.is_empty() {
         return Err(SearchError::EmptyQuery);
     }
     Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A query that can match nothing: the empty union a word nothing holds becomes.
+fn matches_nothing(query: &dyn Query) -> bool {
+    query.downcast_ref::<BooleanQuery>().is_some_and(|q| q.clauses().is_empty())
+}
+
+/// Every one of `words`; one word is its own query.
+fn all_of(mut words: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if words.len() == 1 {
+        return words.pop().map_or_else(|| Box::new(BooleanQuery::new(Vec::new())) as Box<dyn Query>, |(_, w)| w);
+    }
+    Box::new(BooleanQuery::new(words))
 }
 
 /// A spoken query, matched by sound: a word's pinyin must come close to a word of the product (one

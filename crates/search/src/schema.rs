@@ -1,11 +1,28 @@
-//! The index's fields. Text fields use the `zh` analyzer; `pinyin` holds the pinyin of the title,
-//! brand and tags. Numbers are fast fields for sorting, filtering and boosting. Categories are a
+//! The index's fields. `words` holds every searchable text of a product in one field, each part
+//! repeated by its weight (`zh_weighted`), so a query word is one posting list; `title` and `brand`
+//! are also indexed on their own (`zh`) for highlighting, typo tolerance and suggestions; `pinyin`
+//! holds the pinyin of the title, brand and tags. Numbers are fast fields for sorting, filtering and boosting. Categories are a
 //! facet of category ids (`/1/5`), which also makes "this category and its descendants" one term.
 
-use crate::analysis::{PINYIN, ZH};
+use crate::analysis::{PINYIN, ZH, ZH_WEIGHTED};
 use tantivy::schema::{
     FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
+
+/// How many times each part's words count in `words`: a title word outranks the same word in a
+/// category name or shop name (BM25 term frequency, which saturates, so repetition is gentle).
+pub struct WordWeights {
+    pub title: u8,
+    pub brand: u8,
+    pub tags: u8,
+    pub category_names: u8,
+    pub attributes: u8,
+    pub subtitle: u8,
+    pub shop_name: u8,
+}
+
+pub const WORD_WEIGHTS: WordWeights =
+    WordWeights { title: 4, brand: 3, tags: 2, category_names: 1, attributes: 1, subtitle: 1, shop_name: 1 };
 
 /// Fixed-point scale of the `boost` column.
 pub const BOOST_SCALE: f64 = 10_000.0;
@@ -14,14 +31,13 @@ pub const BOOST_SCALE: f64 = 10_000.0;
 pub struct Fields {
     pub id: Field,
     pub title: Field,
-    pub subtitle: Field,
+    /// Title, brand, tags, category names, attributes, subtitle and shop name, weighted
+    /// ([`WORD_WEIGHTS`]): what a query word is looked for in.
+    pub words: Field,
     pub brand: Field,
     /// The brand, trimmed and lowercased, untokenized: the brand filter and the brand facet.
     pub brand_key: Field,
-    pub tags: Field,
     pub tag_keys: Field,
-    pub attributes: Field,
-    pub category_names: Field,
     pub category: Field,
     /// The product's own category id, a fast column for counting the category facet.
     pub category_id: Field,
@@ -42,10 +58,12 @@ pub struct Fields {
     pub image: Field,
 }
 
-fn text(tokenizer: &str, stored: bool, positions: bool) -> TextOptions {
-    let record = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
-    let options = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(record));
+/// A text field analysed by `tokenizer`, with term frequencies (for BM25) but no positions: no
+/// query matches phrases, and positions would cost index size and build time.
+fn text(tokenizer: &str, stored: bool) -> TextOptions {
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
+    );
     if stored { options.set_stored() } else { options }
 }
 
@@ -53,19 +71,16 @@ pub fn build() -> (Schema, Fields) {
     let mut schema = Schema::builder();
     let fields = Fields {
         id: schema.add_u64_field("id", INDEXED | STORED | FAST),
-        title: schema.add_text_field("title", text(ZH, true, true)),
-        subtitle: schema.add_text_field("subtitle", text(ZH, false, false)),
-        brand: schema.add_text_field("brand", text(ZH, true, false)),
+        title: schema.add_text_field("title", text(ZH, true)),
+        words: schema.add_text_field("words", text(ZH_WEIGHTED, false)),
+        brand: schema.add_text_field("brand", text(ZH, true)),
         brand_key: schema.add_text_field("brand_key", STRING | FAST),
-        tags: schema.add_text_field("tags", text(ZH, false, false)),
         tag_keys: schema.add_text_field("tag_keys", STRING),
-        attributes: schema.add_text_field("attributes", text(ZH, false, false)),
-        category_names: schema.add_text_field("category_names", text(ZH, false, false)),
         category: schema.add_facet_field("category", FacetOptions::default()),
         category_id: schema.add_u64_field("category_id", FAST),
         shop_id: schema.add_u64_field("shop_id", INDEXED | STORED | FAST),
-        shop_name: schema.add_text_field("shop_name", text(ZH, true, false)),
-        pinyin: schema.add_text_field("pinyin", text(PINYIN, false, false)),
+        shop_name: schema.add_text_field("shop_name", STORED),
+        pinyin: schema.add_text_field("pinyin", text(PINYIN, false)),
         price: schema.add_i64_field("price", INDEXED | STORED | FAST),
         sales: schema.add_i64_field("sales", STORED | FAST),
         rating: schema.add_f64_field("rating", FAST),

@@ -2,16 +2,18 @@
 //! and facet counts for the filtered set — categories, brands and price buckets — in one pass.
 
 use crate::SearchError;
-use crate::facet_counts::{Counted, FacetCounter, PRICE_BUCKETS};
+use crate::doc_values::DocValues;
+use crate::facet_counts::{Counted, PRICE_BUCKETS, Tally};
 use crate::schema::Fields;
 use bazaar_core::Money;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::query::Query;
+use std::sync::Arc;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Query};
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,45 +110,20 @@ pub struct Plan<'a> {
     pub facet_parent: Option<Facet>,
 }
 
-/// Runs `top` (the page, in order), the total, and the facets if wanted — one pass, no dynamic dispatch.
-fn collect<K, T>(
-    searcher: &Searcher,
-    plan: &Plan<'_>,
-    top: T,
-) -> tantivy::Result<(Vec<DocAddress>, usize, Option<Counted>)>
-where
-    T: Collector<Fruit = Vec<(K, DocAddress)>>,
-{
-    let strip = |page: Vec<(K, DocAddress)>| page.into_iter().map(|(_, address)| address).collect();
-    if plan.facets {
-        let (page, total, facets) = searcher.search(plan.query, &(top, Count, FacetCounter))?;
-        Ok((strip(page), total, Some(facets)))
-    } else {
-        let (page, total) = searcher.search(plan.query, &(top, Count))?;
-        Ok((strip(page), total, None))
-    }
-}
-
 pub fn run(
     searcher: &Searcher,
     fields: &Fields,
     plan: &Plan<'_>,
     categories: &CategoryFacets,
     names: &CategoryNames,
+    values: &Arc<DocValues>,
 ) -> Result<SearchPage, SearchError> {
     let parent = plan.facet_parent.clone().unwrap_or_else(Facet::root);
-    let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset);
-    let (addresses, total, facets) = match plan.sort {
+    let tally = |top| Tally { values: values.clone(), facets: plan.facets, top };
+    let (addresses, total, facets): (Vec<DocAddress>, _, _) = match plan.sort {
         SortBy::Relevance => {
-            let boosted = top.tweak_score(|segment: &SegmentReader| {
-                let scale = crate::schema::BOOST_SCALE;
-                let boost =
-                    segment.fast_fields().u64("boost").ok().map(|column| column.first_or_default_col(scale as u64));
-                move |doc: DocId, score: Score| {
-                    score * boost.as_ref().map_or(1.0, |c| c.get_val(doc) as f64 / scale) as Score
-                }
-            });
-            collect(searcher, plan, boosted)?
+            let found = searcher.search(plan.query, &tally(Some(plan.offset + plan.limit)))?;
+            (found.top.into_iter().skip(plan.offset).map(|(_, address)| address).collect(), found.total, found.facets)
         }
         sort => {
             let (field, order) = match sort {
@@ -155,11 +132,13 @@ pub fn run(
                 SortBy::Sales => ("sales", Order::Desc),
                 _ => ("created", Order::Desc),
             };
-            collect(searcher, plan, top.order_by_fast_field::<i64>(field, order))?
+            let top = TopDocs::with_limit(plan.limit).and_offset(plan.offset).order_by_fast_field::<i64>(field, order);
+            let (page, found) = searcher.search(plan.query, &(top, tally(None)))?;
+            (page.into_iter().map(|(_, address)| address).collect(), found.total, found.facets)
         }
     };
     let facets = facets.map(|counts| facets_of(counts, &parent, categories, names));
-    let snippets = SnippetGenerator::create(searcher, plan.query, fields.title).ok();
+    let snippets = SnippetGenerator::create(searcher, &title_terms_of(plan.query, fields), fields.title).ok();
     let by_sound = pinyin_terms_of(plan.query, fields.pinyin);
     let mut items = Vec::with_capacity(addresses.len());
     for address in addresses {
@@ -208,6 +187,20 @@ fn facets_of(counts: Counted, parent: &Facet, tree: &CategoryFacets, names: &Cat
         })
         .collect();
     Facets { categories, brands, prices }
+}
+
+/// The query's words as title terms, for marking them in the title: the query itself looks for
+/// them in `words` (and for typos in `title`).
+fn title_terms_of(query: &dyn Query, fields: &Fields) -> BooleanQuery {
+    let mut terms = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if (term.field() == fields.words || term.field() == fields.title)
+            && let Some(text) = term.value().as_str()
+        {
+            terms.push(Term::from_field_text(fields.title, text));
+        }
+    });
+    BooleanQuery::new_multiterms_query(terms)
 }
 
 /// The pinyin terms a query looks for (typed pinyin, voice), to mark the title words they matched.

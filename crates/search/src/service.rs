@@ -75,6 +75,7 @@ type CategoryLookup = (CategoryFacets, CategoryNames);
 struct Inner {
     index: Index,
     reader: IndexReader,
+    doc_values: Arc<crate::doc_values::DocValues>,
     fields: crate::schema::Fields,
     db: Database,
     kv: Kv,
@@ -97,13 +98,14 @@ pub struct Search {
 impl Search {
     /// Opens (or creates) the index in `dir`. Nothing is indexed until [`Search::start`].
     pub fn open(dir: &Path, db: Database, kv: Kv) -> Result<Search, SearchError> {
-        let Opened { index, reader, fields, committed } = index::open_or_create(dir)?;
+        let Opened { index, reader, fields, doc_values, committed } = index::open_or_create(dir)?;
         let synonyms = Synonyms::load(&mut *db.get()?)?;
         let suggestions = Suggestions::build(&reader.searcher(), &[fields.title, fields.brand]);
         Ok(Search {
             inner: Arc::new(Inner {
                 index,
                 reader,
+                doc_values,
                 fields,
                 db,
                 kv,
@@ -326,7 +328,8 @@ impl Search {
             let text = build(&query::Known::new(&searcher))?;
             let query = query::with_filters(&search.inner.fields, text, &filters);
             let plan = Plan { query: query.as_ref(), sort, offset, limit, facets, facet_parent };
-            searching::run(&searcher, &search.inner.fields, &plan, &categories.0, &categories.1)
+            let inner = &search.inner;
+            searching::run(&searcher, &inner.fields, &plan, &categories.0, &categories.1, &inner.doc_values)
         })
         .await
         .map_err(|_| SearchError::Io("the search task failed".into()))?
