@@ -202,6 +202,15 @@ async fn admins_edit_synonyms(backend: Backend) {
     let saved = app.put_as(&admin, path, &groups).await;
     assert_eq!(saved.status(), 200);
     assert_eq!(app.hits("jewelry box").await, vec![catalog.id("jewelry")]);
+    // A member no product holds (雕花木匣) is left out of the query while the others still match;
+    // a group none of whose members any product holds matches nothing, even beside a common word.
+    let mut widened = groups.clone();
+    widened["groups"].as_array_mut().unwrap().push(json!(["雕花木匣", "丝绒收纳"]));
+    widened["groups"].as_array_mut().unwrap().push(json!(["独角兽", "麒麟兽"]));
+    assert_eq!(app.put_as(&admin, path, &widened).await.status(), 200);
+    assert_eq!(app.hits("雕花木匣").await, vec![catalog.id("jewelry")]);
+    assert!(app.hits("独角兽 手机").await.is_empty());
+    assert!(!app.hits("手机").await.is_empty());
     let lonely = app.put_as(&admin, path, &json!({ "groups": [["只有一个"]] })).await;
     assert_eq!(problem(lonely).await["field"], "groups");
     let buyer = app.register().await;
