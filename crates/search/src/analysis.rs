@@ -281,20 +281,22 @@ fn joined_terms(first: &str, second: &str) -> Vec<String> {
     vec![joined.concat(), joined.iter().filter_map(|s| s.get(..1)).collect()]
 }
 
-pub fn zh_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(ZhTokenizer)
+/// The words of `tokenizer`, normalised as every `zh` term is: both Chinese analyzers go through
+/// here so `words` and `title` hold the same terms for the same text.
+fn normalised<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(Stemmer::new(Language::English))
         .build()
 }
 
+pub fn zh_analyzer() -> TextAnalyzer {
+    normalised(ZhTokenizer)
+}
+
 pub fn weighted_zh_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WeightedZhTokenizer)
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(Stemmer::new(Language::English))
-        .build()
+    normalised(WeightedZhTokenizer)
 }
 
 pub fn pinyin_analyzer() -> TextAnalyzer {
