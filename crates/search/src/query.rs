@@ -82,11 +82,8 @@ fn word_clause(fields: &Fields, known: &Known<'_>, word: &str) -> Option<Box<dyn
             }
         }
     }
-    if any.len() == 1 {
-        return any.pop().map(|(_, only)| only);
-    }
     // An empty union matches nothing, which is right for a word nothing contains.
-    Some(Box::new(BooleanQuery::new(any)))
+    Some(one_or_all(any))
 }
 
 /// Every word of `text` must match.
@@ -131,16 +128,12 @@ pub fn text_query(
         // A member with a word no product holds cannot match: leaving it out keeps the union
         // small (one alternative needs no union at all). If none is left, the group — and so the
         // query — matches nothing, which the empty union says.
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = members
+        let alternatives: Vec<(Occur, Box<dyn Query>)> = members
             .into_iter()
             .filter(|words| !words.iter().any(|(_, word)| matches_nothing(word.as_ref())))
-            .map(|words| (Occur::Should, all_of(words)))
+            .map(|words| (Occur::Should, one_or_all(words)))
             .collect();
-        let group_clause = match alternatives.len() {
-            1 => alternatives.pop().map_or_else(|| all_of(Vec::new()), |(_, only)| only),
-            _ => Box::new(BooleanQuery::new(alternatives)),
-        };
-        clauses.push((Occur::Must, group_clause));
+        clauses.push((Occur::Must, one_or_all(alternatives)));
     }
     clauses.extend(all_words(fields, known, &rest));
     if clauses.is_empty() {
@@ -154,12 +147,16 @@ fn matches_nothing(query: &dyn Query) -> bool {
     query.downcast_ref::<BooleanQuery>().is_some_and(|q| q.clauses().is_empty())
 }
 
-/// Every one of `words`; one word is its own query.
-fn all_of(mut words: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
-    if words.len() == 1 {
-        return words.pop().map_or_else(|| Box::new(BooleanQuery::new(Vec::new())) as Box<dyn Query>, |(_, w)| w);
+/// The clauses as one query; a single clause is its own query rather than a boolean of one, so
+/// tantivy sees term queries directly (an intersection of posting lists, not of unions).
+fn one_or_all(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    match (clauses.len(), clauses.pop()) {
+        (1, Some((_, only))) => only,
+        (_, last) => {
+            clauses.extend(last);
+            Box::new(BooleanQuery::new(clauses))
+        }
     }
-    Box::new(BooleanQuery::new(words))
 }
 
 /// A spoken query, matched by sound: a word's pinyin must come close to a word of the product (one

@@ -1,8 +1,9 @@
 //! The index's fields. `words` holds every searchable text of a product in one field, each part
 //! repeated by its weight (`zh_weighted`), so a query word is one posting list; `title` and `brand`
 //! are also indexed on their own (`zh`) for highlighting, typo tolerance and suggestions; `pinyin`
-//! holds the pinyin of the title, brand and tags. Numbers are fast fields for sorting, filtering and boosting. Categories are a
-//! facet of category ids (`/1/5`), which also makes "this category and its descendants" one term.
+//! holds the pinyin of the title, brand and tags. Numbers are fast fields for sorting, filtering
+//! and boosting. Categories are a facet of category ids (`/1/5`), which also makes "this category
+//! and its descendants" one term.
 
 use crate::analysis::{PINYIN, ZH, ZH_WEIGHTED};
 use tantivy::schema::{
