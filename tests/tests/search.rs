@@ -1,6 +1,6 @@
 //! Search over HTTP: filters, facets, sorts and paging; clear errors; changes searchable within
 //! moments; suggestions; hot and zero-result queries; synonyms; shops nearby; restart and a
-//! corrupt index.
+//! corrupt index; a full rebuild.
 
 use bazaar_tests::{Backend, TestApp, on_both_backends, problem};
 use serde_json::{Value, json};
@@ -14,6 +14,7 @@ on_both_backends!(
     admins_edit_synonyms,
     shops_nearby_sorted_by_distance,
     a_restart_resumes_and_a_corrupt_index_is_rebuilt,
+    a_rebuild_indexes_every_searchable_product_and_only_those,
 );
 
 async fn page(app: &TestApp, params: &[(&str, &str)]) -> Value {
@@ -289,4 +290,63 @@ async fn a_restart_resumes_and_a_corrupt_index_is_rebuilt(backend: Backend) {
     assert_eq!(rebuilt.app_state.search.resumed_from(), None);
     rebuilt.until_searchable("凤梨酥", added).await;
     rebuilt.until_searchable("华为", catalog.id("huawei")).await;
+}
+
+/// Runs `sql` on the test database (for what no API does: a hole in the product ids).
+async fn execute(app: &TestApp, sql: String) {
+    let db = app.app_state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::RunQueryDsl;
+        let mut conn = db.get().expect("a connection");
+        bazaar_db::native!(&mut *conn, |c| diesel::sql_query(&sql).execute(c)).expect(&sql);
+    })
+    .await
+    .unwrap();
+}
+
+async fn a_rebuild_indexes_every_searchable_product_and_only_those(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let catalog = app.search_catalog().await;
+    let admin = app.admin().await;
+
+    // Another shop's product, then the shop suspended; and one product of the catalog unpublished.
+    let (other_seller, other_shop) = app.seller(&admin).await;
+    let body = json!({ "shop_id": other_shop, "category_id": app.category("Snacks").await, "title": "桂花糕 苏式点心",
+        "images": [], "skus": [{ "price": "18.00", "stock": 9 }] });
+    let other = app.publish_product(&other_seller, &body).await["id"].as_i64().unwrap();
+    app.until_searchable("桂花糕", other).await;
+    let suspended = app.post_as(&admin, &format!("/api/v1/admin/shops/{other_shop}/suspend"), &json!({})).await;
+    assert_eq!(suspended.status(), 200);
+    let hotpot = catalog.id("hotpot");
+    let unpublished =
+        app.post_as(&catalog.seller, &format!("/api/v1/seller/products/{hotpot}/unpublish"), &json!({})).await;
+    assert_eq!(unpublished.status(), 200);
+
+    // Ids jump by 5,000 (deleted products, a sequence that skipped): a draft far ahead, and the next
+    // product after it. The rebuild reads ids in ranges, so it must step over the hole.
+    let last = catalog.id("jewelry");
+    let overriding = if backend == Backend::Postgres { "OVERRIDING SYSTEM VALUE" } else { "" };
+    let columns = "shop_id, category_id, title, subtitle, description, brand, tags, attributes, images, video_url, \
+        specs, status, price_min, price_max, total_stock, sales_count, version, created_at, updated_at";
+    let copied = columns.replace("status", "'draft'");
+    execute(&app, format!("INSERT INTO products (id, {columns}) {overriding} SELECT id + 5000, {copied} FROM products WHERE id = {last}")).await;
+    if backend == Backend::Postgres {
+        execute(&app, "SELECT setval(pg_get_serial_sequence('products', 'id'), (SELECT max(id) FROM products))".into())
+            .await;
+    }
+    let body = json!({ "shop_id": catalog.shop, "category_id": app.category("Snacks").await, "title": "凤梨酥 台湾特产",
+        "images": [], "skus": [{ "price": "30.00", "stock": 5 }] });
+    let beyond = app.publish_product(&catalog.seller, &body).await["id"].as_i64().unwrap();
+    assert!(beyond > last + 5_000, "the new product comes after the hole ({beyond})");
+
+    let rebuilt = app.post_as(&admin, "/api/v1/admin/search/reindex", &json!({})).await;
+    assert_eq!(rebuilt.status(), 200);
+    let indexed = rebuilt.json::<Value>().await.unwrap()["indexed"].as_u64();
+    // The catalog, less the unpublished product, plus the one beyond the hole.
+    assert_eq!(indexed, Some(catalog.ids.len() as u64));
+    assert!(app.hits("凤梨酥").await.contains(&beyond));
+    assert!(app.hits("华为").await.contains(&catalog.id("huawei")));
+    assert!(app.hits("首饰盒").await.contains(&last));
+    assert!(!app.hits("火锅").await.contains(&hotpot), "an unpublished product is not rebuilt");
+    assert!(!app.hits("桂花糕").await.contains(&other), "a suspended shop's product is not rebuilt");
 }

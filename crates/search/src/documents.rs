@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
-/// A product as the index needs it, with its shop's name and rating.
+/// A product as the index needs it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
@@ -26,15 +26,32 @@ pub struct ProductRow {
     pub total_stock: i64,
     pub sales_count: i64,
     pub created_at: chrono::NaiveDateTime,
-    #[diesel(embed)]
-    pub shop: ShopPart,
+    pub status: String,
 }
 
+/// What a product's document takes from its shop.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = shops)]
 pub struct ShopPart {
     pub name: String,
     pub rating_avg: Option<f64>,
+    pub status: String,
+}
+
+/// Active shops by id, read once for a rebuild: looking a product's shop up here costs far less
+/// than joining every product row to its shop in the database.
+pub struct ActiveShops(HashMap<i64, ShopPart>);
+
+impl ActiveShops {
+    pub fn load(conn: &mut DbConn) -> Result<ActiveShops, diesel::result::Error> {
+        let rows: Vec<(i64, ShopPart)> =
+            shops::table.filter(shops::status.eq("active")).select((shops::id, ShopPart::as_select())).load(conn)?;
+        Ok(ActiveShops(rows.into_iter().collect()))
+    }
+
+    pub fn get(&self, shop_id: i64) -> Option<&ShopPart> {
+        self.0.get(&shop_id)
+    }
 }
 
 /// Category ids → (path of ids like "/1/5/", names along the path) for building documents.
@@ -79,50 +96,47 @@ pub fn facet_of_path(path: &str) -> Facet {
 
 pub const SELECT_BATCH: i64 = 2_000;
 
-/// Searchable products with ids in `ids` (the others are to be removed from the index).
-pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ProductRow>, diesel::result::Error> {
-    products::table
+/// Searchable products with ids in `ids`, with their shops (the others are to be removed from the
+/// index). Statuses are checked here rather than in SQL, where SQLite would rather walk a whole
+/// status index than look the ids up (see [`active_in_batch_after`]).
+pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(ProductRow, ShopPart)>, diesel::result::Error> {
+    let mut rows: Vec<(ProductRow, ShopPart)> = products::table
         .inner_join(shops::table)
         .filter(products::id.eq_any(ids.to_vec()))
-        .filter(products::status.eq("active"))
-        .filter(shops::status.eq("active"))
-        .select(ProductRow::as_select())
-        .load(conn)
+        .select((ProductRow::as_select(), ShopPart::as_select()))
+        .load(conn)?;
+    rows.retain(|(product, shop)| product.status == "active" && shop.status == "active");
+    Ok(rows)
 }
 
-/// The next batch of products after `after` (by id) for a full rebuild: the searchable ones among
-/// them, and the last id looked at (`None` when there are no more). The batch's id range is found
-/// first, then read as a primary-key range: one statement that joined, filtered and limited at
-/// once let SQLite pick a plan that rescanned the table for every batch (quadratic at 1M rows), and
-/// an `IN (…2000 ids)` list made PostgreSQL scan instead.
-pub fn searchable_after(
+/// Active products with ids in `after < id <= after + SELECT_BATCH`, for a full rebuild (their
+/// shops come from [`ActiveShops`]), and the id the next batch starts after (`None` at the end).
+///
+/// A primary-key range is the one plan both databases keep cheap at every depth: a statement that
+/// filtered and limited at once let SQLite rescan the table for every batch (quadratic at 1M
+/// rows), finding the range's end with an OFFSET walked every row twice, and an `IN (…2000 ids)`
+/// list made PostgreSQL scan. The status is checked here, not in SQL: given `status = 'active'`,
+/// SQLite walks the whole of a status index for every batch instead of the range. A range that
+/// holds no product (ids deleted, or a sequence that jumped) skips ahead to the next id that
+/// exists.
+pub fn active_in_batch_after(
     conn: &mut DbConn,
     after: i64,
 ) -> Result<(Vec<ProductRow>, Option<i64>), diesel::result::Error> {
-    let last: Option<i64> = products::table
-        .filter(products::id.gt(after))
-        .order(products::id)
-        .offset(SELECT_BATCH - 1)
-        .select(products::id)
-        .first(conn)
-        .optional()?;
-    let last = match last {
-        Some(last) => last,
-        // Fewer than a batch remain: take them all.
-        None => match products::table.select(diesel::dsl::max(products::id)).first::<Option<i64>>(conn)? {
-            Some(max) if max > after => max,
-            _ => return Ok((Vec::new(), None)),
-        },
-    };
-    let rows = products::table
-        .inner_join(shops::table)
-        .filter(products::id.gt(after).and(products::id.le(last)))
-        .filter(products::status.eq("active"))
-        .filter(shops::status.eq("active"))
+    let end = after.saturating_add(SELECT_BATCH);
+    let mut rows: Vec<ProductRow> = products::table
+        .filter(products::id.gt(after).and(products::id.le(end)))
         .order(products::id)
         .select(ProductRow::as_select())
         .load(conn)?;
-    Ok((rows, Some(last)))
+    if !rows.is_empty() {
+        rows.retain(|row| row.status == "active");
+        return Ok((rows, Some(end)));
+    }
+    let next: Option<i64> =
+        products::table.filter(products::id.gt(end)).select(diesel::dsl::min(products::id)).first(conn)?;
+    // The next batch starts just before the next product there is.
+    Ok((rows, next.map(|id| id - 1)))
 }
 
 /// Products of `shop_ids` (a shop change touches every product of the shop).
@@ -152,7 +166,7 @@ struct Attribute {
     value: String,
 }
 
-pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> TantivyDocument {
+pub fn document(row: &ProductRow, shop: &ShopPart, fields: &Fields, categories: &Categories) -> TantivyDocument {
     let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
     let attributes: Vec<Attribute> = serde_json::from_str(&row.attributes).unwrap_or_default();
     let images: Vec<String> = serde_json::from_str(&row.images).unwrap_or_default();
@@ -178,17 +192,17 @@ pub fn document(row: &ProductRow, fields: &Fields, categories: &Categories) -> T
             (w.category_names, categories.names(row.category_id)),
             (w.attributes, &attribute_text),
             (w.subtitle, &row.subtitle),
-            (w.shop_name, &row.shop.name),
+            (w.shop_name, &shop.name),
         ]),
     );
     doc.add_facet(fields.category, categories.facet(row.category_id));
     doc.add_u64(fields.category_id, row.category_id as u64);
     doc.add_u64(fields.shop_id, row.shop_id as u64);
-    doc.add_text(fields.shop_name, &row.shop.name);
+    doc.add_text(fields.shop_name, &shop.name);
     doc.add_text(fields.pinyin, format!("{} {} {tag_text}", row.title, row.brand));
     doc.add_i64(fields.price, row.price_min);
     doc.add_i64(fields.sales, row.sales_count);
-    let rating = row.shop.rating_avg.unwrap_or(0.0);
+    let rating = shop.rating_avg.unwrap_or(0.0);
     doc.add_f64(fields.rating, rating);
     doc.add_u64(fields.boost, (popularity_boost(row.sales_count, rating) * crate::schema::BOOST_SCALE).round() as u64);
     doc.add_u64(fields.price_bucket, crate::facet_counts::bucket_of(row.price_min) as u64);

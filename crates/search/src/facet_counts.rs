@@ -9,7 +9,7 @@
 //! the search. Categories are counted by the product's own category and rolled up to the children
 //! of the requested parent afterwards, with the current category tree (a few hundred entries).
 
-use crate::doc_values::{DocValues, SegmentValues};
+use crate::doc_values::{DocRow, DocValues, SegmentValues};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tantivy::collector::sort_key::NaturalComparator;
@@ -19,9 +19,6 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 /// Price buckets (fen) for the price facet; the last is open-ended.
 pub const PRICE_BUCKETS: [(i64, i64); 6] =
     [(0, 5_000), (5_000, 10_000), (10_000, 50_000), (50_000, 100_000), (100_000, 500_000), (500_000, i64::MAX)];
-
-/// The brand ordinal of a product without a brand.
-pub const NO_BRAND: u32 = u32::MAX;
 
 pub(crate) fn bucket_of(price: i64) -> usize {
     PRICE_BUCKETS.iter().position(|&(from, to)| price >= from && price < to).unwrap_or(0)
@@ -63,7 +60,14 @@ pub struct SegmentTally {
     facets: bool,
     /// Highest boosted score first.
     top: Option<TopNComputer<Score, DocId, NaturalComparator>>,
+    /// Matches not yet counted; see [`SegmentTally::collect`].
+    pending: Vec<(DocId, Score)>,
+    /// The rows of `pending`, read ahead of counting them.
+    fetched: Vec<Option<DocRow>>,
 }
+
+/// How many matches are counted at once.
+const PENDING: usize = 256;
 
 impl Collector for Tally {
     type Fruit = Tallied;
@@ -81,6 +85,8 @@ impl Collector for Tally {
             by_price: [0; PRICE_BUCKETS.len()],
             facets: self.facets,
             top: self.top.map(|n| TopNComputer::new_with_comparator(n, NaturalComparator)),
+            pending: Vec::with_capacity(PENDING),
+            fetched: Vec::with_capacity(PENDING),
         })
     }
 
@@ -115,26 +121,20 @@ impl Collector for Tally {
 impl SegmentCollector for SegmentTally {
     type Fruit = Tallied;
 
+    /// Matches are counted a few hundred at a time rather than one by one: a query that matches
+    /// every tenth document or so (华为 手机) reads rows far apart, and when each read follows a step
+    /// of the intersection the processor waits for one row after another from memory. Reading a
+    /// batch of rows in one loop lets it fetch them side by side (profiled: the row read was ~40%
+    /// of such a query).
     fn collect(&mut self, doc: DocId, score: Score) {
-        self.total += 1;
-        let Some(row) = self.values.row(doc) else { return };
-        if self.facets {
-            if let Some(slot) = self.by_category.get_mut(row.category_slot()) {
-                *slot += 1;
-            }
-            if let Some(slot) = self.by_brand.get_mut(row.brand as usize) {
-                *slot += 1;
-            }
-            if let Some(slot) = self.by_price.get_mut(row.price_bucket()) {
-                *slot += 1;
-            }
-        }
-        if let Some(top) = &mut self.top {
-            top.push(score * row.boost, doc);
+        self.pending.push((doc, score));
+        if self.pending.len() == PENDING {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> Tallied {
+    fn harvest(mut self) -> Tallied {
+        self.count_pending();
         let top = self.top.map_or_else(Vec::new, |top| {
             top.into_vec().into_iter().map(|d| (d.sort_key, DocAddress::new(self.segment, d.doc))).collect()
         });
@@ -150,6 +150,35 @@ impl SegmentCollector for SegmentTally {
             Counted { categories, brands, prices: self.by_price }
         });
         Tallied { top, total: self.total, facets }
+    }
+}
+
+impl SegmentTally {
+    fn count_pending(&mut self) {
+        self.total += self.pending.len();
+        // First only read the rows — a loop this small keeps many reads in flight at once — then
+        // count them.
+        let rows = &self.values.rows;
+        self.fetched.clear();
+        self.fetched.extend(self.pending.iter().map(|&(doc, _)| rows.get(doc as usize).copied()));
+        for (&(doc, score), row) in self.pending.iter().zip(&self.fetched) {
+            let Some(row) = row else { continue };
+            if self.facets {
+                if let Some(slot) = self.by_category.get_mut(row.category_slot()) {
+                    *slot += 1;
+                }
+                if let Some(slot) = self.by_brand.get_mut(row.brand()) {
+                    *slot += 1;
+                }
+                if let Some(slot) = self.by_price.get_mut(row.price_bucket()) {
+                    *slot += 1;
+                }
+            }
+            if let Some(top) = &mut self.top {
+                top.push(score * row.boost(), doc);
+            }
+        }
+        self.pending.clear();
     }
 }
 

@@ -7,13 +7,13 @@
 //! those it has already applied; applying a product twice is harmless (it is replaced).
 
 use crate::SearchError;
-use crate::documents::{self, Categories};
+use crate::documents::{self, ActiveShops, Categories, ProductRow};
 use crate::index::{CommitPoint, FORMAT};
 use crate::schema::Fields;
 use bazaar_core::ids::EventId;
 use bazaar_db::{Database, outbox};
 use std::collections::BTreeSet;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::Duration;
 use tantivy::{Index, IndexReader, IndexWriter, Term};
 
@@ -119,8 +119,8 @@ impl Indexer {
                 for id in chunk {
                     self.writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
                 }
-                for row in documents::searchable(&mut conn, chunk)? {
-                    self.writer.add_document(documents::document(&row, &self.fields, &categories))?;
+                for (row, shop) in documents::searchable(&mut conn, chunk)? {
+                    self.writer.add_document(documents::document(&row, &shop, &self.fields, &categories))?;
                 }
             }
             drop(conn);
@@ -145,21 +145,30 @@ impl Indexer {
         let start = outbox::latest(&mut conn)?.get();
         let total = documents::count_searchable(&mut conn)? as u64;
         let categories = Categories::load(&mut conn)?;
-        self.writer.delete_all_documents()?;
-        let (mut after, mut done) = (0, 0_u64);
-        loop {
-            let (rows, last) = documents::searchable_after(&mut conn, after)?;
-            let Some(last) = last else { break };
-            after = last;
-            for row in &rows {
-                self.writer.add_document(documents::document(row, &self.fields, &categories))?;
-            }
-            done += rows.len() as u64;
-            if let Some(progress) = &progress {
-                progress(done, total);
-            }
-        }
+        let shops = ActiveShops::load(&mut conn)?;
         drop(conn);
+        self.writer.delete_all_documents()?;
+        let mut done = 0_u64;
+        // The database is read on a thread of its own, a batch or two ahead, while this one builds
+        // documents for the writer's threads: reading is a third of the work and would otherwise
+        // leave the writer waiting.
+        let (batches_out, batches) = std::sync::mpsc::sync_channel(2);
+        let db = self.db.clone();
+        std::thread::scope(|scope| -> Result<(), SearchError> {
+            scope.spawn(move || read_batches(&db, &batches_out));
+            for batch in batches {
+                for row in batch? {
+                    // A product of a shop that is not active is not searchable.
+                    let Some(shop) = shops.get(row.shop_id) else { continue };
+                    self.writer.add_document(documents::document(&row, shop, &self.fields, &categories))?;
+                    done += 1;
+                }
+                if let Some(progress) = &progress {
+                    progress(done, total);
+                }
+            }
+            Ok(())
+        })?;
         self.position = start;
         self.applied.clear();
         self.commit()?;
@@ -181,5 +190,35 @@ impl Indexer {
         self.reader.reload()?;
         (self.on_commit)();
         Ok(())
+    }
+}
+
+/// Sends every active product, batch by batch, until the end or until the receiver is gone (the
+/// rebuild failed); an error is sent on and ends the reading.
+fn read_batches(db: &Database, out: &SyncSender<Result<Vec<ProductRow>, SearchError>>) {
+    let mut conn = match db.get() {
+        Ok(conn) => conn,
+        Err(err) => {
+            let _ = out.send(Err(err.into()));
+            return;
+        }
+    };
+    let mut after = 0;
+    loop {
+        match documents::active_in_batch_after(&mut conn, after) {
+            Ok((rows, next)) => {
+                if out.send(Ok(rows)).is_err() {
+                    return;
+                }
+                match next {
+                    Some(next) => after = next,
+                    None => return,
+                }
+            }
+            Err(err) => {
+                let _ = out.send(Err(err.into()));
+                return;
+            }
+        }
     }
 }
