@@ -150,8 +150,8 @@ impl Indexer {
         self.writer.delete_all_documents()?;
         let mut done = 0_u64;
         // The database is read on a thread of its own, a batch or two ahead, while this one builds
-        // documents for the writer's threads: reading is a third of the work and would otherwise
-        // leave the writer waiting.
+        // documents for the writer's threads; on one thread, reading and building took turns and
+        // the writer's threads waited for both.
         let (batches_out, batches) = std::sync::mpsc::sync_channel(2);
         let db = self.db.clone();
         std::thread::scope(|scope| -> Result<(), SearchError> {
