@@ -196,29 +196,23 @@ impl Indexer {
 /// Sends every active product, batch by batch, until the end or until the receiver is gone (the
 /// rebuild failed); an error is sent on and ends the reading.
 fn read_batches(db: &Database, out: &SyncSender<Result<Vec<ProductRow>, SearchError>>) {
-    let mut conn = match db.get() {
-        Ok(conn) => conn,
-        Err(err) => {
-            let _ = out.send(Err(err.into()));
-            return;
-        }
-    };
+    if let Err(err) = send_batches(db, out) {
+        let _ = out.send(Err(err));
+    }
+}
+
+fn send_batches(db: &Database, out: &SyncSender<Result<Vec<ProductRow>, SearchError>>) -> Result<(), SearchError> {
+    let mut conn = db.get()?;
     let mut after = 0;
     loop {
-        match documents::active_in_batch_after(&mut conn, after) {
-            Ok((rows, next)) => {
-                if out.send(Ok(rows)).is_err() {
-                    return;
-                }
-                match next {
-                    Some(next) => after = next,
-                    None => return,
-                }
-            }
-            Err(err) => {
-                let _ = out.send(Err(err.into()));
-                return;
-            }
+        let (rows, next) = documents::active_in_batch_after(&mut conn, after)?;
+        // A closed channel means the rebuild stopped: nothing is left to read for.
+        if out.send(Ok(rows)).is_err() {
+            return Ok(());
+        }
+        match next {
+            Some(next) => after = next,
+            None => return Ok(()),
         }
     }
 }
