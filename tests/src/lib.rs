@@ -70,9 +70,15 @@ impl TestApp {
             // Sandbox notifications retry quickly; reconciliation waits unless a test wants it.
             sandbox_notify_retry_ms: "50,100,200,400,800".into(),
             payment_reconcile_interval_secs: 3_600,
+            // Every test client is 127.0.0.1: per-IP limits are tested where a test sets them.
+            otp_per_ip_per_hour: 1_000_000,
+            otp_global_per_minute: 1_000_000,
+            password_attempts_per_ip_per_hour: 1_000_000,
             ..Config::default()
         };
         if backend == Backend::Postgres {
+            // The suites need the sandbox (SMS outbox, payment sandboxes) on PostgreSQL too.
+            config.sandbox_force = true;
             config.redis_url = redis_url_from_env();
             config.redis_prefix = unique_prefix();
         }

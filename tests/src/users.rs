@@ -75,11 +75,19 @@ impl TestApp {
     /// Registers a new buyer with a password.
     pub async fn register(&self) -> User {
         let phone = fresh_phone();
-        let response = self
-            .post_json("/api/v1/auth/register", &json!({ "phone": phone, "password": PASSWORD, "nickname": "买家" }))
-            .await;
+        let response = self.register_with(json!({ "phone": phone, "password": PASSWORD, "nickname": "买家" })).await;
         assert_eq!(response.status(), 201, "register {phone}");
         User::from_login(&response.json().await.expect("login body"))
+    }
+
+    /// Registers the way the app does: an SMS code for `body`'s phone (purpose `register`), read
+    /// from the sandbox outbox, then the registration with that code added to `body`.
+    pub async fn register_with(&self, mut body: Value) -> reqwest::Response {
+        let phone = body["phone"].as_str().expect("a phone to register").to_string();
+        let sent = self.post_json("/api/v1/auth/otp/send", &json!({ "phone": phone, "purpose": "register" })).await;
+        assert_eq!(sent.status(), 202, "otp/send register {phone}");
+        body["code"] = json!(self.latest_sms_code(&phone).await);
+        self.post_json("/api/v1/auth/register", &body).await
     }
 
     /// Logs in with the password `register` used.

@@ -38,10 +38,14 @@ async fn register_then_login_then_read_me(backend: Backend) {
 }
 
 async fn phone_numbers_are_normalised_and_unique(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.otp_per_phone_per_minute = 5).await else { return };
     let national = fresh_phone();
     let spaced = format!("+86 {} {} {}", &national[..3], &national[3..7], &national[7..]);
-    let created = app.post_json("/api/v1/auth/register", &json!({ "phone": spaced, "password": PASSWORD })).await;
+    let sent = app.post_json("/api/v1/auth/otp/send", &json!({ "phone": spaced, "purpose": "register" })).await;
+    assert_eq!(sent.status(), 202);
+    let code = app.latest_sms_code(&national).await;
+    let created =
+        app.post_json("/api/v1/auth/register", &json!({ "phone": spaced, "password": PASSWORD, "code": code })).await;
     assert_eq!(created.status(), 201);
     let body: Value = created.json().await.unwrap();
     assert_eq!(body["user"]["phone"], format!("+86{national}"));
@@ -49,7 +53,8 @@ async fn phone_numbers_are_normalised_and_unique(backend: Backend) {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
 
-    let duplicate = app.post_json("/api/v1/auth/register", &json!({ "phone": national, "password": PASSWORD })).await;
+    // Only someone who proved the phone learns that it is taken.
+    let duplicate = app.register_with(json!({ "phone": national, "password": PASSWORD })).await;
     assert_eq!(duplicate.status(), 409);
     let body = problem(duplicate).await;
     assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("phone_taken"), Some("phone")));

@@ -149,8 +149,8 @@ async fn shops_cancel_with_a_reason(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
+    // Unpaid: cancelled. (A paid order is refunded in full instead: see the hardening suite.)
     let order = place(&app, &s, 3).await;
-    app.app_state.orders.mark_paid(order, "pay-1".into()).await.unwrap();
     let no_reason = app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/cancel"), &json!({})).await;
     assert_eq!(problem(no_reason).await["field"], "reason");
     assert_eq!(
@@ -161,7 +161,8 @@ async fn shops_cancel_with_a_reason(backend: Backend) {
     );
     assert_eq!(stock(&app, &s).await, 10);
     let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
-    assert_eq!(detail["events"][2]["reason"], "缺货");
+    assert_eq!(detail["status"], "cancelled");
+    assert_eq!(detail["events"][1]["reason"], "缺货");
     assert!(app.app_state.orders.mark_paid(order, "late".into()).await.is_err(), "a cancelled order cannot be paid");
 }
 

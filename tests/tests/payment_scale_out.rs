@@ -71,11 +71,13 @@ async fn a_real_provider_is_only_configuration(backend: Backend) {
         .await;
     assert!(merchant.app_state.pay_sandbox.is_none(), "no sandbox on the merchant gateway");
     assert_eq!(merchant.get("/sandbox/wallet/notifications?out_trade_no=x").await.status(), 404);
-    let admin = merchant.admin().await;
-    let (seller, shop) = merchant.seller(&admin).await;
+    // Accounts are made through the sandbox gateway, whose SMS outbox shows the codes; they are
+    // the same accounts on the merchant gateway (one database, one signing secret).
+    let admin = sandbox.admin().await;
+    let (seller, shop) = sandbox.seller(&admin).await;
     let product =
         merchant.publish_product(&seller, &simple(shop, merchant.category("Snacks").await, "锅贴", "7.00", 10)).await;
-    let buyer = merchant.register().await;
+    let buyer = sandbox.register().await;
     for provider in ["alipay", "wechatpay"] {
         let checkout = merchant.place_checkout(&buyer, &[(&product["skus"][0]["id"], 1)]).await;
         let payment = merchant.create_payment(&buyer, checkout["checkout_id"].as_i64().unwrap(), provider, "app").await;

@@ -14,7 +14,6 @@ use bazaar_core::Money;
 use bazaar_db::{DbConn, write_transaction};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 pub const MAX_PRODUCTS: usize = 1000;
 
@@ -149,9 +148,8 @@ fn product_from_rows(
             specs.insert(dimension.name.clone(), value);
         }
         let money = |field: &str, raw: String| -> Result<Money, CatalogError> {
-            rust_decimal::Decimal::from_str(&raw)
+            Money::parse_str(raw.trim())
                 .ok()
-                .and_then(|amount| Money::parse_exact(amount).ok())
                 .ok_or_else(|| CatalogError::invalid(format!("skus[{i}].{field}"), "must be an amount such as 12.50"))
         };
         let original = get(row, "original_price");
@@ -191,6 +189,7 @@ pub(crate) fn run(
     actor: i64,
     shop_id: i64,
     candidates: Vec<Candidate>,
+    limits: &bazaar_core::MoneyLimits,
 ) -> Result<ImportReport, CatalogError> {
     products::require_member(conn, shop_id, actor)?;
     if candidates.len() > MAX_PRODUCTS {
@@ -198,8 +197,9 @@ pub(crate) fn run(
     }
     let mut report = ImportReport { created: 0, rejected: 0, results: Vec::with_capacity(candidates.len()) };
     for candidate in candidates {
-        let outcome =
-            candidate.input.and_then(|input| write_transaction(conn, |conn| products::create(conn, actor, input)));
+        let outcome = candidate
+            .input
+            .and_then(|input| write_transaction(conn, |conn| products::create(conn, actor, input, limits)));
         let result = match outcome {
             Ok(product) => {
                 report.created += 1;

@@ -10,6 +10,11 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The most a seller may stock of one SKU, whether created with it, set or adjusted to it. Goods
+/// coming back from orders may lift it above this by what those orders held (never near the
+/// range where the column could overflow).
+pub const MAX_STOCK: i64 = 10_000_000;
+
 /// Why stock changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,7 +93,11 @@ pub fn apply(
     actor_id: Option<i64>,
     order_id: Option<i64>,
 ) -> Result<i64, CatalogError> {
-    let changed = diesel::update(skus::table.find(sku_id).filter((skus::stock + delta).ge(0_i64)))
+    // Bounds written as `stock >= -delta` and `stock <= ceiling - delta`: never `stock + delta`,
+    // which the database would have to compute (and could overflow) first.
+    let ceiling = if matches!(reason, Reason::Initial | Reason::Adjustment) { MAX_STOCK } else { i64::MAX };
+    let within = skus::stock.ge(delta.saturating_neg()).and(skus::stock.le(ceiling.saturating_sub(delta)));
+    let changed = diesel::update(skus::table.find(sku_id).filter(within))
         .set((skus::stock.eq(skus::stock + delta), skus::updated_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
     let stock: i64 = skus::table
@@ -97,6 +106,9 @@ pub fn apply(
         .get_result(conn)
         .optional()?
         .ok_or(CatalogError::NotFound("SKU"))?;
+    if changed == 0 && stock.checked_add(delta).is_none_or(|after| after > ceiling) {
+        return Err(CatalogError::invalid("stock", format!("must stay at most {MAX_STOCK}")));
+    }
     if changed == 0 {
         return Err(CatalogError::InsufficientStock { sku_id, available: stock });
     }
@@ -138,11 +150,11 @@ pub(crate) fn change_stock(
     }
     let reason = crate::text::bounded("reason", &change.reason, 1, 200, false)?;
     let delta = match (change.set, change.adjust) {
-        (Some(target), None) if target >= 0 => target - current,
-        (Some(_), None) => return Err(CatalogError::invalid("set", "must be 0 or more")),
-        (None, Some(delta)) if delta != 0 && delta.abs() <= 10_000_000 => delta,
+        (Some(target), None) if (0..=MAX_STOCK).contains(&target) => target - current,
+        (Some(_), None) => return Err(CatalogError::invalid("set", format!("must be between 0 and {MAX_STOCK}"))),
+        (None, Some(delta)) if delta != 0 && delta.abs() <= MAX_STOCK => delta,
         (None, Some(_)) => {
-            return Err(CatalogError::invalid("adjust", "must be a non-zero change of at most 10000000"));
+            return Err(CatalogError::invalid("adjust", format!("must be a non-zero change of at most {MAX_STOCK}")));
         }
         _ => return Err(CatalogError::invalid("set", "give exactly one of `set` or `adjust`")),
     };
@@ -150,6 +162,9 @@ pub(crate) fn change_stock(
         apply(conn, sku_id, delta, Reason::Adjustment, Some(&reason), Some(actor), None).map_err(|err| match err {
             CatalogError::InsufficientStock { available, .. } => {
                 CatalogError::invalid("adjust", format!("would take stock below zero ({available} available)"))
+            }
+            CatalogError::Invalid { message, .. } => {
+                CatalogError::invalid(if change.set.is_some() { "set" } else { "adjust" }, message)
             }
             other => other,
         })?;

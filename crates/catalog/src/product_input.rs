@@ -4,7 +4,7 @@
 use crate::CatalogError;
 use crate::specs::{self, SpecDimension};
 use crate::text::{bounded, url};
-use bazaar_core::Money;
+use bazaar_core::{Money, MoneyLimits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -149,22 +149,30 @@ pub(crate) struct CheckedSku {
     pub image_url: Option<String>,
 }
 
-pub(crate) fn check_skus(specs: &[SpecDimension], skus: &[SkuInput]) -> Result<Vec<CheckedSku>, CatalogError> {
+pub(crate) fn check_skus(
+    specs: &[SpecDimension],
+    skus: &[SkuInput],
+    limits: &MoneyLimits,
+) -> Result<Vec<CheckedSku>, CatalogError> {
     if skus.is_empty() {
         return Err(CatalogError::invalid("skus", "a product needs at least one SKU"));
     }
     let mut checked = Vec::with_capacity(skus.len());
     for (i, sku) in skus.iter().enumerate() {
         let key = specs::combination_key(specs, &sku.specs, &format!("skus[{i}].specs"))?;
-        if sku.price <= Money::ZERO {
-            return Err(CatalogError::invalid(format!("skus[{i}].price"), "must be more than 0"));
-        }
-        if sku.original_price.is_some_and(|original| original <= Money::ZERO) {
-            return Err(CatalogError::invalid(format!("skus[{i}].original_price"), "must be more than 0"));
+        let ceiling = limits.max_price;
+        for (field, amount) in [("price", Some(sku.price)), ("original_price", sku.original_price)] {
+            if amount.is_some_and(|amount| amount <= Money::ZERO || amount > ceiling) {
+                return Err(CatalogError::invalid(
+                    format!("skus[{i}].{field}"),
+                    format!("must be more than 0 and at most {ceiling}"),
+                ));
+            }
         }
         let stock = sku.stock.unwrap_or(0);
-        if !(0..=10_000_000).contains(&stock) {
-            return Err(CatalogError::invalid(format!("skus[{i}].stock"), "must be between 0 and 10000000"));
+        if !(0..=crate::inventory::MAX_STOCK).contains(&stock) {
+            let message = format!("must be between 0 and {}", crate::inventory::MAX_STOCK);
+            return Err(CatalogError::invalid(format!("skus[{i}].stock"), message));
         }
         let values = specs.iter().zip(key.split('/')).map(|(d, v)| (d.name.clone(), v.to_string())).collect();
         checked.push(CheckedSku {

@@ -8,6 +8,7 @@ use crate::specs::{self, SpecDimension};
 use crate::text::{bounded, from_json, json, url};
 use crate::{Attribute, CatalogError, ProductInput, ProductPatch, categories};
 use bazaar_core::Money;
+use bazaar_core::MoneyLimits;
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{inventory_ledger, products, skus};
@@ -278,10 +279,15 @@ fn insert_sku(
     Ok(())
 }
 
-pub(crate) fn create(conn: &mut DbConn, actor: i64, input: ProductInput) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn create(
+    conn: &mut DbConn,
+    actor: i64,
+    input: ProductInput,
+    limits: &MoneyLimits,
+) -> Result<SellerProduct, CatalogError> {
     let text = describe(&input)?;
     let specs = specs::validate_dimensions(&input.specs)?;
-    let checked = check_skus(&specs, &input.skus)?;
+    let checked = check_skus(&specs, &input.skus, limits)?;
     require_member(conn, input.shop_id, actor)?;
     categories::path_of(conn, input.category_id, "category_id")?;
     let now = Utc::now().naive_utc();
@@ -324,6 +330,7 @@ pub(crate) fn update(
     actor: i64,
     product_id: i64,
     patch: ProductPatch,
+    limits: &MoneyLimits,
 ) -> Result<SellerProduct, CatalogError> {
     let product = load_for_seller(conn, actor, product_id)?;
     if status_of(&product.status) == ProductStatus::Banned {
@@ -377,7 +384,7 @@ pub(crate) fn update(
                 Some(specs) => specs::validate_dimensions(&specs)?,
                 None => from_json(&product.specs),
             };
-            let checked = check_skus(&specs, &skus)?;
+            let checked = check_skus(&specs, &skus, limits)?;
             replace_skus(conn, actor, product_id, &checked, now)?;
             diesel::update(target).set(products::specs.eq(json(&specs))).execute(conn)?;
         }

@@ -9,7 +9,7 @@ use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
 use crate::products::{self, SellerProduct, SkuView};
 use crate::shops::{self, ShopPage, ShopPatch};
 use crate::{ProductInput, ProductPatch};
-use bazaar_core::Cursor;
+use bazaar_core::{Cursor, MoneyLimits};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 use bazaar_kv::Kv;
@@ -21,6 +21,7 @@ pub struct Catalog {
     kv: Kv,
     pages: Arc<PageCache>,
     lists: Arc<PageCache<String>>,
+    limits: MoneyLimits,
 }
 
 fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
@@ -35,7 +36,14 @@ impl Catalog {
             kv,
             pages: Arc::new(PageCache::new(page_cache_bytes)),
             lists: Arc::new(PageCache::new(page_cache_bytes / 4)),
+            limits: MoneyLimits::default(),
         }
+    }
+
+    /// With these ceilings on prices and shipping fees instead of the defaults.
+    pub fn with_limits(mut self, limits: MoneyLimits) -> Catalog {
+        self.limits = limits;
+        self
     }
 
     /// Invalidates pages here at once, and on other gateways through kv. A failed publish is
@@ -136,7 +144,8 @@ impl Catalog {
         input: ProductInput,
     ) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
-        self.write(move |conn| products::create(conn, actor, input)).await
+        let limits = self.limits;
+        self.write(move |conn| products::create(conn, actor, input, &limits)).await
     }
 
     /// Imports products given as JSON objects (each a product body; `shop_id` may be left out).
@@ -147,7 +156,8 @@ impl Catalog {
         items: Vec<serde_json::Value>,
     ) -> Result<ImportReport, CatalogError> {
         let actor = principal.user_id;
-        self.read(move |conn| import::run(conn, actor, shop_id, import::from_json(shop_id, items))).await
+        let limits = self.limits;
+        self.read(move |conn| import::run(conn, actor, shop_id, import::from_json(shop_id, items), &limits)).await
     }
 
     /// Imports products from CSV (see the `import` module for the columns).
@@ -158,9 +168,10 @@ impl Catalog {
         text: String,
     ) -> Result<ImportReport, CatalogError> {
         let actor = principal.user_id;
+        let limits = self.limits;
         self.read(move |conn| {
             let candidates = import::from_csv(shop_id, &text)?;
-            import::run(conn, actor, shop_id, candidates)
+            import::run(conn, actor, shop_id, candidates, &limits)
         })
         .await
     }
@@ -181,7 +192,8 @@ impl Catalog {
         patch: ProductPatch,
     ) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
-        let product = self.write(move |conn| products::update(conn, actor, id, patch)).await?;
+        let limits = self.limits;
+        let product = self.write(move |conn| products::update(conn, actor, id, patch, &limits)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
@@ -286,7 +298,8 @@ impl Catalog {
         patch: ShopPatch,
     ) -> Result<ShopPage, CatalogError> {
         let actor = principal.user_id;
-        let page = self.write(move |conn| shops::update(conn, actor, id, patch)).await?;
+        let limits = self.limits;
+        let page = self.write(move |conn| shops::update(conn, actor, id, patch, &limits)).await?;
         self.changed(Change::Shop(id)).await;
         Ok(page)
     }

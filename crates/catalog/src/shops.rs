@@ -101,7 +101,13 @@ fn hours(field: &str, raw: &str) -> Result<String, CatalogError> {
     Ok(value.to_string())
 }
 
-pub(crate) fn update(conn: &mut DbConn, actor: i64, shop_id: i64, patch: ShopPatch) -> Result<ShopPage, CatalogError> {
+pub(crate) fn update(
+    conn: &mut DbConn,
+    actor: i64,
+    shop_id: i64,
+    patch: ShopPatch,
+    limits: &bazaar_core::MoneyLimits,
+) -> Result<ShopPage, CatalogError> {
     page(conn, shop_id)?;
     if bazaar_identity::shop_role(conn, shop_id, actor)? != Some(ShopRole::Owner) {
         return Err(CatalogError::Forbidden("only the shop's owner may change its page"));
@@ -148,9 +154,13 @@ pub(crate) fn update(conn: &mut DbConn, actor: i64, shop_id: i64, patch: ShopPat
     if let Some(service) = patch.service_hours.as_deref().map(|h| hours("service_hours", h)).transpose()? {
         diesel::update(target).set(shops::service_hours.eq(service)).execute(conn)?;
     }
-    for (field, amount) in [("shipping_fee", patch.shipping_fee), ("free_shipping_from", patch.free_shipping_from)] {
-        if amount.is_some_and(|amount| amount < bazaar_core::Money::ZERO) {
-            return Err(CatalogError::invalid(field, "must be 0 or more"));
+    let amounts = [
+        ("shipping_fee", patch.shipping_fee, limits.max_shipping_fee),
+        ("free_shipping_from", patch.free_shipping_from, limits.max_order),
+    ];
+    for (field, amount, ceiling) in amounts {
+        if amount.is_some_and(|amount| amount < bazaar_core::Money::ZERO || amount > ceiling) {
+            return Err(CatalogError::invalid(field, format!("must be between 0 and {ceiling}")));
         }
     }
     if let Some(fee) = patch.shipping_fee {

@@ -34,8 +34,11 @@ pub fn validate_dimensions(specs: &[SpecDimension]) -> Result<Vec<SpecDimension>
     let mut combinations = 1usize;
     for (i, dimension) in specs.iter().enumerate() {
         let name = clean(&dimension.name);
-        if name.is_empty() || name.chars().count() > 20 || name.contains('/') {
-            return Err(CatalogError::invalid(format!("specs[{i}].name"), "must be 1 to 20 characters without '/'"));
+        if bazaar_core::user_text(&name, 1, 20, false).is_err() || name.contains('/') {
+            return Err(CatalogError::invalid(
+                format!("specs[{i}].name"),
+                "must be 1 to 20 characters without '/' or control characters",
+            ));
         }
         if !names.insert(name.clone()) {
             return Err(CatalogError::invalid(format!("specs[{i}].name"), format!("`{name}` is declared twice")));
@@ -49,10 +52,10 @@ pub fn validate_dimensions(specs: &[SpecDimension]) -> Result<Vec<SpecDimension>
         let mut values = Vec::with_capacity(dimension.values.len());
         for (j, value) in dimension.values.iter().enumerate() {
             let value = clean(value);
-            if value.is_empty() || value.chars().count() > 30 || value.contains('/') {
+            if bazaar_core::user_text(&value, 1, 30, false).is_err() || value.contains('/') {
                 return Err(CatalogError::invalid(
                     format!("specs[{i}].values[{j}]"),
-                    "must be 1 to 30 characters without '/'",
+                    "must be 1 to 30 characters without '/' or control characters",
                 ));
             }
             if values.contains(&value) {

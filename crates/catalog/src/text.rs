@@ -2,15 +2,10 @@
 
 use crate::CatalogError;
 
-/// Trimmed text of `min..=max` characters without control characters (newlines allowed if `multiline`).
+/// Trimmed text of `min..=max` characters without spoofing characters (newlines allowed if
+/// `multiline`), by the one rule in `bazaar_core::text`.
 pub(crate) fn bounded(field: &str, raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, CatalogError> {
-    let value = raw.trim();
-    let length = value.chars().count();
-    let bad_char = value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
-    if length < min || length > max || bad_char {
-        return Err(CatalogError::invalid(field, format!("must be {min} to {max} characters")));
-    }
-    Ok(value.to_string())
+    bazaar_core::user_text(raw, min, max, multiline).map_err(|err| CatalogError::invalid(field, err.to_string()))
 }
 
 pub(crate) fn url(field: &str, raw: &str) -> Result<String, CatalogError> {

@@ -103,14 +103,9 @@ pub(crate) fn prepare(
 
 /// Trimmed, non-empty, within the limit, sensitive words masked.
 pub(crate) fn checked_text(field: &'static str, raw: &str, sensitive_words: &[String]) -> Result<String, ChatError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(ChatError::invalid(field, "must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ChatError::invalid(field, format!("must be at most {MAX_TEXT_CHARS} characters")));
-    }
-    Ok(mask(text, sensitive_words))
+    let text = bazaar_core::user_text(raw, 1, MAX_TEXT_CHARS, true)
+        .map_err(|err| ChatError::invalid(field, err.to_string()))?;
+    Ok(mask(&text, sensitive_words))
 }
 
 fn product_card(conn: &mut DbConn, product_id: i64, shop_id: i64) -> Result<serde_json::Value, ChatError> {

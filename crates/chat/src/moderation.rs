@@ -156,10 +156,9 @@ pub(crate) fn report(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<ReportView, ChatError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(ChatError::invalid("reason", format!("must have 1 to {MAX_REASON_CHARS} characters")));
-    }
+    let reason = bazaar_core::user_text(reason, 1, MAX_REASON_CHARS, true)
+        .map_err(|err| ChatError::invalid("reason", err.to_string()))?;
+    let reason = reason.as_str();
     diesel::insert_into(reports::table)
         .values((
             reports::conversation_id.eq(conversation_id),

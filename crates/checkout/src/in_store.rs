@@ -4,9 +4,23 @@
 use crate::CheckoutError;
 use crate::orders::record_event;
 use bazaar_db::DbConn;
-use bazaar_db::schema::{checkouts, orders};
+use bazaar_db::schema::{checkouts, orders, shops};
 use chrono::Utc;
 use diesel::prelude::*;
+
+/// Refuses a counter payment for a shop that cannot sell now (suspended or closed), as the cart
+/// and checkout refuse its products.
+pub fn require_shop_selling(conn: &mut DbConn, shop_id: i64) -> Result<(), CheckoutError> {
+    let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
+    match status.as_deref() {
+        Some("active") => Ok(()),
+        Some(_) => Err(CheckoutError::Conflict {
+            code: "shop_unavailable",
+            message: "this shop cannot take payments now".into(),
+        }),
+        None => Err(CheckoutError::NotFound("shop")),
+    }
+}
 
 /// Creates the buyer's order for an in-store request (inside the caller's transaction); its id.
 /// `reference` makes the checkout unique (one per request and buyer).
@@ -18,6 +32,7 @@ pub fn create_in_store_order(
     note: &str,
     reference: &str,
 ) -> Result<(i64, i64), CheckoutError> {
+    require_shop_selling(conn, shop_id)?;
     let now = Utc::now().naive_utc();
     let checkout_id: i64 = diesel::insert_into(checkouts::table)
         .values((

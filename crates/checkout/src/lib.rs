@@ -2,6 +2,7 @@
 //! Orders, stock reservation and the order state machine come with the checkout issue.
 
 mod cart;
+mod hoarding;
 mod lifecycle;
 mod orders;
 mod preview;
@@ -10,9 +11,30 @@ mod service;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
 mod in_store;
-pub use in_store::create_in_store_order;
+pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};
 pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
 pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};
+
+/// Checkout's settings: the money ceilings its quotes enforce and the caps on what one buyer may
+/// hold unpaid.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckoutSettings {
+    pub money: bazaar_core::MoneyLimits,
+    /// Orders waiting for payment one buyer may have at once.
+    pub max_unpaid_orders_per_buyer: i64,
+    /// Units those orders may hold reserved, in all.
+    pub max_reserved_units_per_buyer: i64,
+}
+
+impl Default for CheckoutSettings {
+    fn default() -> Self {
+        CheckoutSettings {
+            money: bazaar_core::MoneyLimits::default(),
+            max_unpaid_orders_per_buyer: 10,
+            max_reserved_units_per_buyer: 200,
+        }
+    }
+}

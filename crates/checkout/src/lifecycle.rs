@@ -114,11 +114,9 @@ pub(crate) fn release_order(
 }
 
 fn reason(field: &'static str, raw: Option<String>, required: bool) -> Result<String, CheckoutError> {
-    let text = raw.unwrap_or_default().trim().to_string();
-    if (required && text.is_empty()) || text.chars().count() > 200 {
-        return Err(CheckoutError::Invalid { field, message: "must be 1 to 200 characters".into() });
-    }
-    Ok(text)
+    let min = usize::from(required);
+    bazaar_core::user_text(&raw.unwrap_or_default(), min, 200, true)
+        .map_err(|err| CheckoutError::Invalid { field, message: err.to_string() })
 }
 
 /// Cancels and releases the stock. Buyers may cancel before payment; shops before shipping.
@@ -130,7 +128,7 @@ pub(crate) fn cancel(
 ) -> Result<Vec<i64>, CheckoutError> {
     let (from, why): (&[&str], String) = match actor {
         Actor::Buyer(_) => (&["pending_payment"], reason("reason", why, false)?),
-        Actor::Shop(_) => (&["pending_payment", "paid"], reason("reason", why, true)?),
+        Actor::Shop(_) => (&["pending_payment"], reason("reason", why, true)?),
         Actor::System => (&["pending_payment"], why.unwrap_or_else(|| "payment_timeout".into())),
     };
     write_transaction(conn, |conn| {
@@ -143,6 +141,31 @@ pub(crate) fn cancel(
             if why.is_empty() { "cancelled by buyer" } else { &why },
         )?;
         release_order(conn, order_id, actor_id, false)
+    })
+}
+
+/// What a shop's cancel led to: stock back, and for a paid order the refund to send.
+pub(crate) struct ShopCancel {
+    pub restocked: Vec<i64>,
+    pub refund: Option<crate::RefundRequest>,
+}
+
+/// The shop cancels an order it has not shipped. Unpaid: cancelled. Paid: refunded in full, in
+/// the same transaction (a shop never keeps the money of an order it cancelled).
+pub(crate) fn cancel_by_shop(
+    conn: &mut DbConn,
+    order_id: i64,
+    member: i64,
+    why: Option<String>,
+) -> Result<ShopCancel, CheckoutError> {
+    let why = reason("reason", why, true)?;
+    write_transaction(conn, |conn| {
+        if head(conn, order_id)?.status == "paid" {
+            let (request, restocked) = crate::refunds::refund_paid_order(conn, member, order_id, &why)?;
+            return Ok(ShopCancel { restocked, refund: Some(request) });
+        }
+        let (actor_id, _) = transition(conn, order_id, &Actor::Shop(member), &["pending_payment"], "cancelled", &why)?;
+        Ok(ShopCancel { restocked: release_order(conn, order_id, actor_id, false)?, refund: None })
     })
 }
 

@@ -1,8 +1,8 @@
 //! The checkout preview: what placing would charge, per shop, computed by the same `quote`.
 
 use crate::CheckoutError;
-use crate::orders::{Adjustment, OrderLine, PlaceOrder, lines, quote};
-use bazaar_core::Money;
+use crate::orders::{Adjustment, OrderLine, PlaceOrder, grand_total, lines, quote};
+use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::skus;
 use diesel::prelude::*;
@@ -51,15 +51,18 @@ pub struct Preview {
 }
 
 /// Totals per shop before placing, computed exactly as placing will.
-pub(crate) fn preview(conn: &mut DbConn, user_id: i64, request: &PreviewRequest) -> Result<Preview, CheckoutError> {
+pub(crate) fn preview(
+    conn: &mut DbConn,
+    user_id: i64,
+    request: &PreviewRequest,
+    limits: &MoneyLimits,
+) -> Result<Preview, CheckoutError> {
     let as_order = PlaceOrder { address_id: 0, items: request.items.clone() };
     let (wanted, _) = lines(conn, user_id, &as_order)?;
-    let quotes = quote(conn, &wanted)?;
+    let quotes = quote(conn, &wanted, limits)?;
     let mut shops_out = Vec::with_capacity(quotes.len());
-    let mut grand = 0;
+    let grand = grand_total(quotes.iter().map(|quote| quote.total))?;
     for quote in quotes {
-        let total = quote.total();
-        grand += total;
         let mut lines = Vec::with_capacity(quote.lines.len());
         for (sku, quantity) in &quote.lines {
             let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).get_result(conn)?;
@@ -74,11 +77,11 @@ pub(crate) fn preview(conn: &mut DbConn, user_id: i64, request: &PreviewRequest)
         shops_out.push(PreviewShop {
             shop_id: quote.shop_id,
             lines,
-            subtotal: Money::from_minor(quote.subtotal),
-            shipping_fee: Money::from_minor(quote.shipping),
+            subtotal: quote.subtotal,
+            shipping_fee: quote.shipping,
             adjustments: quote.adjustments,
-            total: Money::from_minor(total),
+            total: quote.total,
         });
     }
-    Ok(Preview { shops: shops_out, total: Money::from_minor(grand) })
+    Ok(Preview { shops: shops_out, total: grand })
 }

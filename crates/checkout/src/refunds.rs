@@ -29,11 +29,7 @@ pub struct RefundRequest {
 }
 
 fn text(field: &'static str, raw: &str) -> Result<String, CheckoutError> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > 500 {
-        return Err(CheckoutError::Invalid { field, message: "must be 1 to 500 characters".into() });
-    }
-    Ok(text.to_string())
+    bazaar_core::user_text(raw, 1, 500, true).map_err(|err| CheckoutError::Invalid { field, message: err.to_string() })
 }
 
 fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
@@ -130,6 +126,59 @@ pub(crate) fn decide(
         }
         Ok((load(conn, request_id)?, restocked))
     })
+}
+
+/// The shop cancels an order the buyer has paid for: that is a full refund, decided by the shop,
+/// so it takes the approved-refund path (one approved request, the order `refunded`, its stock
+/// back) and the caller sends the money back as for any approved request. A request the buyer
+/// already has open is the one approved.
+pub(crate) fn refund_paid_order(
+    conn: &mut DbConn,
+    member: i64,
+    order_id: i64,
+    why: &str,
+) -> Result<(RefundRequest, Vec<i64>), CheckoutError> {
+    authorize_shop(conn, order_id, member)?;
+    let now = Utc::now().naive_utc();
+    let request_reason = format!("cancelled by the shop: {why}");
+    let open: Option<i64> = refund_requests::table
+        .filter(refund_requests::order_id.eq(order_id))
+        .filter(refund_requests::status.eq("requested"))
+        .select(refund_requests::id)
+        .first(conn)
+        .optional()?;
+    let request_id = match open {
+        Some(id) => {
+            diesel::update(refund_requests::table.find(id).filter(refund_requests::status.eq("requested")))
+                .set((
+                    refund_requests::status.eq("approved"),
+                    refund_requests::decision_reason.eq(&request_reason),
+                    refund_requests::decided_by.eq(member),
+                    refund_requests::decided_at.eq(now),
+                ))
+                .execute(conn)?;
+            id
+        }
+        None => {
+            let buyer: i64 = orders::table.find(order_id).select(orders::user_id).get_result(conn)?;
+            diesel::insert_into(refund_requests::table)
+                .values((
+                    refund_requests::order_id.eq(order_id),
+                    refund_requests::user_id.eq(buyer),
+                    refund_requests::status.eq("approved"),
+                    refund_requests::reason.eq(&request_reason),
+                    refund_requests::decision_reason.eq(&request_reason),
+                    refund_requests::decided_by.eq(member),
+                    refund_requests::created_at.eq(now),
+                    refund_requests::decided_at.eq(now),
+                ))
+                .returning(refund_requests::id)
+                .get_result(conn)?
+        }
+    };
+    transition(conn, order_id, &Actor::Shop(member), &["paid"], "refunded", why)?;
+    let restocked = release_order(conn, order_id, Some(member), true)?;
+    Ok((load(conn, request_id)?, restocked))
 }
 
 /// For payments: the money went back. Safe to call twice (false the second time).

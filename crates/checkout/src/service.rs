@@ -29,11 +29,18 @@ use bazaar_db::Database;
 pub struct Orders {
     db: Database,
     catalog: Catalog,
+    settings: crate::CheckoutSettings,
 }
 
 impl Orders {
     pub fn new(db: Database, catalog: Catalog) -> Orders {
-        Orders { db, catalog }
+        Orders { db, catalog, settings: crate::CheckoutSettings::default() }
+    }
+
+    /// With these ceilings and caps instead of the defaults.
+    pub fn with_settings(mut self, settings: crate::CheckoutSettings) -> Orders {
+        self.settings = settings;
+        self
     }
 
     /// Places the checkout (or replays it for a repeated key). Returns the result and whether it
@@ -50,8 +57,8 @@ impl Orders {
         let mut attempts = 0;
         let placed = loop {
             attempts += 1;
-            let (key, request) = (key.clone(), request.clone());
-            match self.db.run(move |conn| orders::place(conn, user_id, &key, &request)).await {
+            let (key, request, settings) = (key.clone(), request.clone(), self.settings);
+            match self.db.run(move |conn| orders::place(conn, user_id, &key, &request, &settings)).await {
                 Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
@@ -70,7 +77,8 @@ impl Orders {
 
     /// Totals per shop before placing.
     pub async fn preview(&self, user_id: i64, request: crate::PreviewRequest) -> Result<crate::Preview, CheckoutError> {
-        self.db.run(move |conn| crate::preview::preview(conn, user_id, &request)).await
+        let limits = self.settings.money;
+        self.db.run(move |conn| crate::preview::preview(conn, user_id, &request, &limits)).await
     }
 
     pub async fn list(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<OrderView>, CheckoutError> {
@@ -102,15 +110,18 @@ impl Orders {
         self.released(outcome).await
     }
 
-    /// The shop cancels an order it has not shipped, with a reason; its stock goes back.
+    /// The shop cancels an order it has not shipped, with a reason; its stock goes back. A paid
+    /// order is refunded in full: the approved refund request is returned for the caller to send
+    /// the money back, exactly as after approving a buyer's request.
     pub async fn cancel_by_shop(
         &self,
         member: i64,
         order_id: i64,
         reason: Option<String>,
-    ) -> Result<(), CheckoutError> {
-        let outcome = self.db.run(move |conn| lifecycle::cancel(conn, order_id, Actor::Shop(member), reason)).await;
-        self.released(outcome).await
+    ) -> Result<Option<RefundRequest>, CheckoutError> {
+        let outcome = self.db.run(move |conn| lifecycle::cancel_by_shop(conn, order_id, member, reason)).await?;
+        self.catalog.products_changed(&outcome.restocked).await;
+        Ok(outcome.refund)
     }
 
     /// For payments: `pending_payment → paid`, safe to call twice (false the second time).

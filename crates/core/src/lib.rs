@@ -4,9 +4,13 @@
 pub mod clock;
 pub mod cursor;
 pub mod ids;
+pub mod limits;
 pub mod money;
 pub mod test_env;
+pub mod text;
 
 pub use clock::{Clock, SystemClock};
 pub use cursor::{Cursor, CursorError, PageLimit};
+pub use limits::MoneyLimits;
 pub use money::{Money, MoneyError};
+pub use text::{TextError, user_text};

@@ -15,11 +15,13 @@ pub enum MoneyError {
     TooPrecise,
     #[error("amount is out of range")]
     OutOfRange,
+    #[error("amount must be written like 12.50")]
+    NotDecimal,
 }
 
 /// An amount of CNY, always held at two decimal places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-#[serde(try_from = "Decimal", into = "Decimal")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(into = "Decimal")]
 pub struct Money(Decimal);
 
 impl Money {
@@ -31,6 +33,21 @@ impl Money {
             return Err(MoneyError::TooPrecise);
         }
         Money::from_minor_checked(amount)
+    }
+
+    /// Parses the one documented form, `12.50`: digits, an optional point and at most two more
+    /// digits, an optional leading minus. Exponents (`1e2`), `+`, spaces and thousands separators
+    /// are refused rather than guessed at. The one yuan-string parser: everything else calls it.
+    pub fn parse_str(raw: &str) -> Result<Money, MoneyError> {
+        let unsigned = raw.strip_prefix('-').unwrap_or(raw);
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || (unsigned.contains('.') && fraction.is_empty()) {
+            return Err(MoneyError::NotDecimal);
+        }
+        // Beyond 28 digits `Decimal` cannot hold it; no BIGINT of fen can either.
+        let amount = Decimal::from_str_exact(raw).map_err(|_| MoneyError::OutOfRange)?;
+        Money::parse_exact(amount)
     }
 
     /// Rounds a computed amount (a discount, a share) half-to-even, the one rounding rule we use.
@@ -68,8 +85,26 @@ impl Money {
         self.to_minor().checked_add(other.to_minor()).map(Money::from_minor)
     }
 
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.to_minor().checked_sub(other.to_minor()).map(Money::from_minor)
+    }
+
     pub fn checked_mul(self, quantity: i64) -> Option<Money> {
         self.to_minor().checked_mul(quantity).map(Money::from_minor)
+    }
+
+    /// The exact sum, or `None` when it would not fit: money never wraps.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Money>) -> Option<Money> {
+        amounts.into_iter().try_fold(Money::ZERO, Money::checked_add)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    /// Only the documented string form (`"12.50"`); a JSON number is refused, because its text
+    /// (`1e2`, `0.1` as a float) is not what the client meant to send.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Money::parse_str(&raw).map_err(serde::de::Error::custom)
     }
 }
 
@@ -142,10 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn only_the_documented_decimal_form_parses() {
+        assert_eq!(Money::parse_str("12.50").unwrap().to_minor(), 1250);
+        assert_eq!(Money::parse_str("7").unwrap().to_minor(), 700);
+        assert_eq!(Money::parse_str("-0.05").unwrap().to_minor(), -5);
+        for bad in ["1e2", "1E2", "+1", " 1", "1,000", "1.", ".5", "", "-", "0x10", "1.2.3", "NaN"] {
+            assert_eq!(Money::parse_str(bad), Err(MoneyError::NotDecimal), "{bad:?}");
+        }
+        assert_eq!(Money::parse_str("1.234"), Err(MoneyError::TooPrecise));
+        assert!(serde_json::from_str::<Money>("\"1e2\"").is_err());
+        assert!(serde_json::from_str::<Money>("100").is_err());
+    }
+
+    #[test]
     fn arithmetic_is_checked() {
         let a = Money::from_minor(150);
         assert_eq!(a.checked_add(Money::from_minor(50)), Some(Money::from_minor(200)));
         assert_eq!(a.checked_mul(3), Some(Money::from_minor(450)));
         assert_eq!(Money::from_minor(i64::MAX).checked_add(a), None);
+        assert_eq!(Money::from_minor(i64::MIN).checked_sub(a), None);
+        assert_eq!(Money::from_minor(i64::MAX / 2).checked_mul(3), None);
+        assert_eq!(Money::checked_sum([Money::from_minor(i64::MAX), a]), None);
     }
 }

@@ -38,5 +38,5 @@ macro_rules! native {
 pub use error::DbError;
 pub use migrate::{applied_migrations, run_migrations};
 pub use pool::{Database, PoolSettings, PoolStatus};
-pub use transaction::write_transaction;
+pub use transaction::{LockPurpose, serialize_writers, write_transaction};
 pub use url::{Backend, DatabaseUrl, redact_url_password};

@@ -43,6 +43,11 @@ pub enum StartError {
     Search(String),
     #[error(transparent)]
     Payments(#[from] crate::payment_setup::PaymentSetupError),
+    #[error(
+        "refusing to start with the sandbox on: {0}. The sandbox shows every SMS login code and pays any \
+         trade; set `sandbox = false` (BAZAAR_SANDBOX=false), or `sandbox_force = true` to run it anyway"
+    )]
+    SandboxExposed(&'static str),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -71,8 +76,30 @@ pub struct Application {
     state: AppState,
 }
 
+/// The sandbox is the two-command start's convenience and an open door anywhere else: refuse it
+/// where others can reach it (unless forced), and say it is on at every start.
+fn warn_or_refuse_sandbox(config: &Config) -> Result<(), StartError> {
+    if !config.sandbox {
+        return Ok(());
+    }
+    match config.sandbox_exposure() {
+        Some(reason) if !config.sandbox_force => return Err(StartError::SandboxExposed(reason)),
+        Some(reason) => tracing::warn!(
+            reason,
+            "SANDBOX FORCED ON where others can reach it: /sandbox/sms/messages shows every login code and \
+             /sandbox/wallet/pay pays any trade. Never do this with real users."
+        ),
+        None => tracing::warn!(
+            "the sandbox is on (development only): /sandbox/sms/messages shows every login code and \
+             /sandbox/wallet/pay pays any trade; set sandbox = false before anyone else can reach this gateway"
+        ),
+    }
+    Ok(())
+}
+
 impl Application {
     pub async fn build(mut config: Config) -> Result<Application, StartError> {
+        warn_or_refuse_sandbox(&config)?;
         let db = prepare_storage(&mut config).await?;
         let kv = match &config.redis_url {
             Some(url) => Kv::redis(url, &config.redis_prefix).await.map_err(|source| StartError::Kv { source })?,
@@ -84,11 +111,12 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let catalog = Catalog::new(db.clone(), kv.clone(), config.page_cache_mb.saturating_mul(1 << 20));
+        let catalog = Catalog::new(db.clone(), kv.clone(), config.page_cache_mb.saturating_mul(1 << 20))
+            .with_limits(config.money_limits().unwrap_or_default());
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
-        let orders = Orders::new(db.clone(), catalog.clone());
+        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(config.checkout_settings());
         tokio::spawn(sweep_orders(
             orders.clone(),
             Duration::from_secs(config.order_payment_timeout_secs),
@@ -317,6 +345,18 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// A compressed response leaves in several small writes (the head, then compressed chunks). With
+/// Nagle's algorithm on, a small write waits for the ACK of the one before, which the client's
+/// delayed ACK holds back for ~40 ms: every other compressed response on a kept-alive connection
+/// stalled. Responses are complete when written, so nothing is gained by coalescing them.
+fn write_without_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(err) = stream.set_nodelay(true)
+    {
+        tracing::debug!(error = %err, "could not turn off Nagle's algorithm on a connection");
+    }
+}
+
 fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
     let metrics = web::Data::new(metrics::Metrics::new()?);
     let config = state.config.clone();
@@ -345,6 +385,7 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             .wrap(from_fn(metrics::record))
             .wrap(from_fn(request_id::assign))
     })
+    .on_connect(write_without_delay)
     .shutdown_timeout(shutdown_secs)
     // Signals are handled in `run_until_stopped`, which closes chat sockets before stopping.
     .disable_signals();

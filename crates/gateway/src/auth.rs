@@ -4,6 +4,7 @@
 //! yields the caller's [`Principal`]. Role and shop-membership checks live in the domain services,
 //! which take the principal, so no handler can forget them.
 
+use crate::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -37,17 +38,15 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
 }
 
-/// The client's IP: the peer address, or the forwarded one when configured to trust a proxy.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
-    let info = req.connection_info();
-    let raw = if trust_forwarded_for { info.realip_remote_addr() } else { info.peer_addr() };
-    raw.map(|addr| addr.parse::<std::net::SocketAddr>().map_or_else(|_| addr.to_string(), |sock| sock.ip().to_string()))
+/// The client's IP as configured (peer address, or the forwarded one behind trusted proxies).
+pub fn client_ip(req: &HttpRequest, config: &Config) -> Option<String> {
+    crate::client_ip::client_ip(req, config.trust_forwarded_for, &config.trusted_proxy_nets())
 }
 
 /// What a login or refresh records about the device.
-pub fn device(req: &HttpRequest, trust_forwarded_for: bool) -> Device {
+pub fn device(req: &HttpRequest, config: &Config) -> Device {
     Device {
         user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
-        ip: client_ip(req, trust_forwarded_for),
+        ip: client_ip(req, config),
     }
 }

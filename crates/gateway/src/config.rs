@@ -71,15 +71,28 @@ pub struct Config {
     pub otp_global_per_minute: i64,
     /// Wrong passwords per phone number per 15 minutes before password logins are refused.
     pub login_failures_per_phone: i64,
+    /// Password logins and registrations per client IP per hour.
+    pub password_attempts_per_ip_per_hour: i64,
     pub sms_provider: SmsProviderKind,
     /// The SMS gateway endpoint for `sms_provider = "http"`.
     pub sms_http_url: Option<String>,
     /// Bearer token for the SMS gateway.
     pub sms_http_token: Option<String>,
-    /// Serve the `/sandbox/...` endpoints (SMS outbox, payment sandboxes). Off in production.
+    /// Serve the `/sandbox/...` endpoints (SMS outbox, payment sandboxes). Off in production: the
+    /// outbox shows anyone every login code and the sandbox wallet pays any trade. On by default
+    /// for the embedded two-command start; the gateway refuses to start with it on PostgreSQL or
+    /// on a non-loopback address unless `sandbox_force` is set too.
     pub sandbox: bool,
-    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
+    /// Start with the sandbox on although the database is PostgreSQL or the address is reachable
+    /// from other machines (shared test environments). Loudly warned about at every start.
+    pub sandbox_force: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy that appends to it): the
+    /// right-most address that is not in `trusted_proxies`.
     pub trust_forwarded_for: bool,
+    /// Our own proxies in front of the gateway (addresses or networks such as `10.0.0.0/8`), which
+    /// are skipped from the right of `X-Forwarded-For`. Empty: the last hop is the client.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub trusted_proxies: Vec<String>,
     /// Where this gateway keeps its search index (each gateway has its own); `<data_dir>/search`
     /// when unset.
     pub search_index_dir: Option<PathBuf>,
@@ -94,6 +107,14 @@ pub struct Config {
     pub order_complete_after_secs: u64,
     /// How often the sweeper looks for unpaid orders past their time.
     pub order_sweep_interval_secs: u64,
+    /// Ceilings in whole yuan: a SKU price, a shop's shipping fee, one order line, one order.
+    pub max_price_yuan: u64,
+    pub max_shipping_fee_yuan: u64,
+    pub max_line_total_yuan: u64,
+    pub max_order_total_yuan: u64,
+    /// What one buyer may hold unpaid at once: orders, and units reserved by them.
+    pub max_unpaid_orders_per_buyer: i64,
+    pub max_reserved_units_per_buyer: i64,
     /// Chat WebSocket: the server pings this often, and closes a connection silent for
     /// `chat_idle_timeout_secs` (a phone that lost its network without closing).
     pub chat_heartbeat_secs: u64,
@@ -171,11 +192,14 @@ impl Default for Config {
             otp_per_ip_per_hour: 30,
             otp_global_per_minute: 600,
             login_failures_per_phone: 10,
+            password_attempts_per_ip_per_hour: 60,
             sms_provider: SmsProviderKind::Sandbox,
             sms_http_url: None,
             sms_http_token: None,
             sandbox: true,
+            sandbox_force: false,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             search_index_dir: None,
             // A product page is ~1 KB of JSON: 128 MiB holds a catalog of about 100,000 products.
             page_cache_mb: 128,
@@ -183,6 +207,12 @@ impl Default for Config {
             order_auto_receive_secs: 10 * 24 * 3600,
             order_complete_after_secs: 7 * 24 * 3600,
             order_sweep_interval_secs: 30,
+            max_price_yuan: 1_000_000,
+            max_shipping_fee_yuan: 10_000,
+            max_line_total_yuan: 1_000_000,
+            max_order_total_yuan: 10_000_000,
+            max_unpaid_orders_per_buyer: 10,
+            max_reserved_units_per_buyer: 200,
             chat_heartbeat_secs: 20,
             chat_idle_timeout_secs: 60,
             chat_max_frame_bytes: 16 * 1024,
@@ -321,6 +351,18 @@ impl Config {
             ("otp_per_ip_per_hour", self.otp_per_ip_per_hour),
             ("otp_global_per_minute", self.otp_global_per_minute),
             ("login_failures_per_phone", self.login_failures_per_phone),
+            ("password_attempts_per_ip_per_hour", self.password_attempts_per_ip_per_hour),
+        ] {
+            if value < 1 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        if self.money_limits().is_none() {
+            return invalid("max_price_yuan", "and the other max_*_yuan ceilings must be between 1 and 10^15");
+        }
+        for (key, value) in [
+            ("max_unpaid_orders_per_buyer", self.max_unpaid_orders_per_buyer),
+            ("max_reserved_units_per_buyer", self.max_reserved_units_per_buyer),
         ] {
             if value < 1 {
                 return invalid(key, "must be at least 1");
@@ -342,12 +384,36 @@ impl Config {
                 return invalid(key, "must be an http(s) URL");
             }
         }
+        if let Some(bad) = self.trusted_proxies.iter().find(|raw| crate::client_ip::ProxyNet::parse(raw).is_none()) {
+            return invalid("trusted_proxies", &format!("`{bad}` is not an IP address or network"));
+        }
         for origin in &self.cors_allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 return invalid("cors_allowed_origins", &format!("`{origin}` is not an http(s) origin or `*`"));
             }
         }
         Ok(())
+    }
+
+    /// Why the sandbox must not run here, if it must not: it hands out login codes and pays
+    /// trades for anyone who can reach it, which is only acceptable on a developer's machine.
+    pub fn sandbox_exposure(&self) -> Option<&'static str> {
+        if !self.sandbox {
+            return None;
+        }
+        let loopback =
+            self.host == "localhost" || self.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            Some("the listen address is not loopback")
+        } else if self.database_url().backend() == bazaar_db::Backend::Postgres {
+            Some("the database is PostgreSQL (a production backend)")
+        } else {
+            None
+        }
+    }
+
+    pub fn trusted_proxy_nets(&self) -> Vec<crate::client_ip::ProxyNet> {
+        self.trusted_proxies.iter().filter_map(|raw| crate::client_ip::ProxyNet::parse(raw)).collect()
     }
 
     pub fn database_url(&self) -> DatabaseUrl {
@@ -383,6 +449,26 @@ impl Config {
 }
 
 impl Config {
+    /// The money ceilings; `None` when one is out of range (refused at load time).
+    pub fn money_limits(&self) -> Option<bazaar_core::MoneyLimits> {
+        const MAX_YUAN: u64 = 1_000_000_000_000_000;
+        let yuan =
+            [self.max_price_yuan, self.max_shipping_fee_yuan, self.max_line_total_yuan, self.max_order_total_yuan];
+        if yuan.iter().any(|value| *value > MAX_YUAN) {
+            return None;
+        }
+        bazaar_core::MoneyLimits::from_yuan(yuan[0], yuan[1], yuan[2], yuan[3])
+    }
+
+    /// Checkout's settings.
+    pub fn checkout_settings(&self) -> bazaar_checkout::CheckoutSettings {
+        bazaar_checkout::CheckoutSettings {
+            money: self.money_limits().unwrap_or_default(),
+            max_unpaid_orders_per_buyer: self.max_unpaid_orders_per_buyer,
+            max_reserved_units_per_buyer: self.max_reserved_units_per_buyer,
+        }
+    }
+
     /// Identity's settings. `jwt_secret` is filled in by start-up before this is called.
     pub fn identity_settings(&self) -> bazaar_identity::IdentitySettings {
         use bazaar_kv::Limit;
@@ -406,6 +492,7 @@ impl Config {
         settings.otp.per_ip_hour = Limit::new(self.otp_per_ip_per_hour, Duration::from_secs(3_600));
         settings.otp.global_minute = Limit::new(self.otp_global_per_minute, minute);
         settings.login_failures_per_phone = Limit::new(self.login_failures_per_phone, 15 * minute);
+        settings.password_attempts_per_ip = Limit::new(self.password_attempts_per_ip_per_hour, 60 * minute);
         settings
     }
 }

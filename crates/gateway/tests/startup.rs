@@ -68,7 +68,7 @@ fn unwritable_data_dir_is_one_clear_line() {
 fn unreachable_postgres_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut command = bazaar(dir.path());
-    command.env("BAZAAR_DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/bazaar");
+    command.env("BAZAAR_DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/bazaar").env("BAZAAR_SANDBOX", "false");
     let output = run(command);
     assert_one_line_failure(&output, "cannot connect to postgres");
     assert!(!String::from_utf8_lossy(&output.stderr).contains(":pw@"), "no password in the message");
@@ -232,4 +232,35 @@ fn admin_create_takes_the_password_from_the_environment() {
     let mut weak = bazaar(dir.path());
     weak.args(["admin", "create", "--phone", "13900139000"]).env("BAZAAR_ADMIN_PASSWORD", "weak");
     assert_one_line_failure(&run(weak), "password");
+}
+
+#[test]
+fn the_sandbox_refuses_to_start_where_others_can_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // PostgreSQL is a production backend: the sandbox is refused before anything connects.
+    let mut on_postgres = bazaar(dir.path());
+    on_postgres.env("BAZAAR_DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/bazaar");
+    assert_one_line_failure(&run(on_postgres), "refusing to start with the sandbox on: the database is PostgreSQL");
+    let mut on_all_interfaces = bazaar(dir.path());
+    on_all_interfaces.env("BAZAAR_HOST", "0.0.0.0");
+    assert_one_line_failure(&run(on_all_interfaces), "refusing to start with the sandbox on: the listen address");
+    // Forced, it gets as far as connecting (and fails there, on this unreachable database).
+    let mut forced = bazaar(dir.path());
+    forced.env("BAZAAR_DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/bazaar").env("BAZAAR_SANDBOX_FORCE", "true");
+    assert_one_line_failure(&run(forced), "cannot connect to postgres");
+}
+
+#[test]
+fn every_start_with_the_sandbox_on_warns_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bazaar(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("bazaar starts");
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let warned =
+        std::thread::spawn(move || stderr.lines().map_while(Result::ok).any(|line| line.contains("the sandbox is on")));
+    // The banner means start-up is over; by then the warning was written.
+    stdout.lines().map_while(Result::ok).find(|line| line.contains("http://")).expect("the banner");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(warned.join().unwrap(), "a start with the sandbox on says so");
 }

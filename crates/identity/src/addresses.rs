@@ -61,11 +61,7 @@ pub struct AddressView {
 }
 
 fn text(field: &'static str, raw: &str, max: usize) -> Result<String, IdentityError> {
-    let value = raw.trim();
-    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(IdentityError::invalid(field, format!("must be 1 to {max} characters")));
-    }
-    Ok(value.to_string())
+    bazaar_core::user_text(raw, 1, max, false).map_err(|err| IdentityError::invalid(field, err.to_string()))
 }
 
 fn postal_code(raw: &str) -> Result<String, IdentityError> {

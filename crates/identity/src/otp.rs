@@ -13,13 +13,17 @@ use std::time::Duration;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OtpPurpose {
+    /// Sign in (or sign up) by code.
     Login,
+    /// Prove the phone before registering it with a password.
+    Register,
 }
 
 impl OtpPurpose {
     fn as_str(self) -> &'static str {
         match self {
             OtpPurpose::Login => "login",
+            OtpPurpose::Register => "register",
         }
     }
 }

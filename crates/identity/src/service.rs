@@ -25,8 +25,11 @@ pub struct IdentitySettings {
     pub hash_cost: HashCost,
     pub hash_concurrency: usize,
     pub otp: OtpSettings,
-    /// Wrong passwords allowed per phone number before logins for it are refused for a while.
+    /// Password attempts per phone number (logins and password changes; a success starts the
+    /// count again) before they are refused for the rest of the window.
     pub login_failures_per_phone: Limit,
+    /// Password logins and registrations per client IP, whichever phones they name.
+    pub password_attempts_per_ip: Limit,
 }
 
 impl IdentitySettings {
@@ -40,6 +43,7 @@ impl IdentitySettings {
             hash_concurrency: std::thread::available_parallelism().map_or(1, usize::from),
             otp: OtpSettings::default(),
             login_failures_per_phone: Limit::new(10, Duration::from_secs(15 * 60)),
+            password_attempts_per_ip: Limit::new(60, Duration::from_secs(3_600)),
         }
     }
 }
@@ -86,6 +90,11 @@ pub struct Identity {
     hasher: PasswordHasher,
     sms: Arc<dyn SmsProvider>,
     settings: Arc<IdentitySettings>,
+}
+
+/// kv key counting password checks for a phone number.
+fn failures_key(phone: &str) -> String {
+    format!("rl:login_failures:{phone}")
 }
 
 /// kv key that marks a session revoked for as long as its access tokens can live.
@@ -144,14 +153,36 @@ impl Identity {
         Ok(AuthOutcome { user, tokens, created })
     }
 
+    /// Counts a password attempt (login or registration) against the caller's IP.
+    async fn count_ip_attempt(&self, device: &Device) -> Result<(), IdentityError> {
+        let Some(ip) = &device.ip else { return Ok(()) };
+        match self.kv.hit(&format!("rl:password:ip:{ip}"), self.settings.password_attempts_per_ip).await? {
+            Some(retry_after) => Err(IdentityError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a password check for `phone` *before* it is made, so that however many guesses
+    /// arrive at once, at most the limit are ever evaluated in a window.
+    async fn count_password_check(&self, phone: &str) -> Result<(), IdentityError> {
+        match self.kv.hit(&failures_key(phone), self.settings.login_failures_per_phone).await? {
+            Some(retry_after) => Err(IdentityError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Registers a phone with a password. The phone is proved first by an SMS code (purpose
+    /// `register`), so nobody can pre-claim a number someone else will later sign in with.
     pub async fn register(
         &self,
         phone: &str,
         password: String,
+        code: &str,
         nickname: Option<String>,
         device: Device,
     ) -> Result<AuthOutcome, IdentityError> {
         let phone = Self::parse_phone("phone", phone)?;
+        self.count_ip_attempt(&device).await?;
         let nickname = match nickname {
             Some(nickname) => users::validate_nickname(&nickname)?,
             None => users::default_nickname(&phone),
@@ -159,6 +190,10 @@ impl Identity {
         if let Some(problem) = password::strength_problem(&password, phone.as_str()) {
             return Err(IdentityError::WeakPassword(problem));
         }
+        if code.trim().is_empty() {
+            return Err(IdentityError::invalid("code", "is required: request one with purpose `register`"));
+        }
+        self.otp_codes().verify(OtpPurpose::Register, &phone, code.trim()).await?;
         let hash = self.hasher.hash(password).await?;
         let user_id = self
             .db
@@ -180,22 +215,15 @@ impl Identity {
         device: Device,
     ) -> Result<AuthOutcome, IdentityError> {
         let phone = Self::parse_phone("phone", phone)?;
-        let failures_key = format!("rl:login_failures:{phone}");
-        let limit = self.settings.login_failures_per_phone;
-        if let Some(count) = self.kv.get(&failures_key).await?.and_then(|raw| raw.parse::<i64>().ok())
-            && count >= limit.max
-        {
-            let retry_after = self.kv.ttl(&failures_key).await?.unwrap_or(limit.window);
-            return Err(IdentityError::RateLimited { retry_after });
-        }
+        self.count_ip_attempt(&device).await?;
+        self.count_password_check(phone.as_str()).await?;
         let lookup = phone.clone();
         let user = self.db.run(move |conn| users::find_by_phone(conn, &lookup)).await?;
         let stored = user.as_ref().and_then(|user| user.password_hash.clone());
         if !self.hasher.verify(password, stored).await? {
-            self.kv.incr(&failures_key, 1, Some(limit.window)).await?;
             return Err(IdentityError::InvalidCredentials);
         }
-        self.kv.delete(&failures_key).await?;
+        self.kv.delete(&failures_key(phone.as_str())).await?;
         let user = user.ok_or(IdentityError::InvalidCredentials)?;
         self.open_session(user.id, device, false).await
     }
@@ -342,18 +370,37 @@ impl Identity {
     ) -> Result<(), IdentityError> {
         let user_id = principal.user_id;
         let user = self.db.run(move |conn| users::get(conn, user_id)).await?;
-        if let Some(stored) = user.password_hash.clone() {
-            let current = current
-                .ok_or_else(|| IdentityError::invalid("current_password", "is required to change a password"))?;
-            if !self.hasher.verify(current, Some(stored)).await? {
-                return Err(IdentityError::invalid("current_password", "is wrong"));
-            }
-        }
         if let Some(problem) = password::strength_problem(&new_password, &user.phone) {
             return Err(IdentityError::WeakPassword(problem));
         }
+        if let Some(stored) = user.password_hash.clone() {
+            let current = current
+                .ok_or_else(|| IdentityError::invalid("current_password", "is required to change a password"))?;
+            // The same count as password logins: otherwise a stolen access token is an
+            // unthrottled oracle for the password.
+            self.count_password_check(&user.phone).await?;
+            if !self.hasher.verify(current, Some(stored)).await? {
+                return Err(IdentityError::invalid("current_password", "is wrong"));
+            }
+            self.kv.delete(&failures_key(&user.phone)).await?;
+        }
         let hash = self.hasher.hash(new_password).await?;
-        self.db.run(move |conn| users::set_password_hash(conn, user_id, &hash, Utc::now().naive_utc())).await
+        let keep = principal.session_id;
+        let revoked = self
+            .db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let now = Utc::now().naive_utc();
+                    users::set_password_hash(conn, user_id, &hash, now)?;
+                    // Whoever knew the old password is signed out everywhere but here.
+                    sessions::revoke_others(conn, user_id, keep, "password_changed", now)
+                })
+            })
+            .await?;
+        for session_id in revoked {
+            self.deny_session(session_id).await?;
+        }
+        Ok(())
     }
 
     /// Creates or promotes an admin (CLI). Returns the user and whether it was created.

@@ -144,6 +144,25 @@ pub(crate) fn revoke(
     Ok(changed == 1)
 }
 
+/// Revokes every live session of the user but `keep`; the revoked ids, for the deny-list.
+pub(crate) fn revoke_others(
+    conn: &mut DbConn,
+    user_id: i64,
+    keep: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, IdentityError> {
+    let others = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::id.ne(keep))
+        .filter(sessions::revoked_at.is_null());
+    let ids: Vec<i64> = others.select(sessions::id).load(conn)?;
+    diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)).filter(sessions::revoked_at.is_null()))
+        .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+        .execute(conn)?;
+    Ok(ids)
+}
+
 /// The user's live sessions, most recently seen first.
 pub(crate) fn list(
     conn: &mut DbConn,

@@ -111,12 +111,7 @@ pub struct StaffView {
 }
 
 fn bounded(field: &'static str, raw: &str, min: usize, max: usize) -> Result<String, IdentityError> {
-    let value = raw.trim();
-    let length = value.chars().count();
-    if length < min || length > max || value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(IdentityError::invalid(field, format!("must be {min} to {max} characters")));
-    }
-    Ok(value.to_string())
+    bazaar_core::user_text(raw, min, max, true).map_err(|err| IdentityError::invalid(field, err.to_string()))
 }
 
 /// 统一社会信用代码: 18 characters from digits and upper-case letters without I, O, S, V, Z;

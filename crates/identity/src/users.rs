@@ -52,12 +52,7 @@ mod double_option {
 }
 
 pub(crate) fn validate_nickname(raw: &str) -> Result<String, IdentityError> {
-    let nickname = raw.trim();
-    let length = nickname.chars().count();
-    if !(1..=32).contains(&length) || nickname.chars().any(char::is_control) {
-        return Err(IdentityError::invalid("nickname", "must be 1 to 32 characters without control characters"));
-    }
-    Ok(nickname.to_string())
+    bazaar_core::user_text(raw, 1, 32, false).map_err(|err| IdentityError::invalid("nickname", err.to_string()))
 }
 
 pub(crate) fn validate_url(field: &'static str, raw: &str) -> Result<String, IdentityError> {

@@ -35,6 +35,18 @@ impl From<diesel::result::Error> for PaymentError {
     }
 }
 
+/// The amount of a trade covering orders of these amounts (fen): their exact sum, which must be
+/// more than zero. Orders are already bounded by checkout's ceilings; this refuses instead of
+/// wrapping whatever reaches it.
+pub(crate) fn trade_amount(amounts: impl IntoIterator<Item = i64>) -> Result<i64, PaymentError> {
+    let sum = amounts.into_iter().try_fold(0_i64, i64::checked_add);
+    match sum {
+        Some(fen) if fen > 0 => Ok(fen),
+        Some(_) => Err(PaymentError::NothingToPay),
+        None => Err(PaymentError::invalid("amount", "the orders' amounts do not add up to a payable sum")),
+    }
+}
+
 impl PaymentError {
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> PaymentError {
         PaymentError::Invalid { field, message: message.into() }

@@ -66,10 +66,8 @@ impl Payments {
         if amount <= 0 || amount > MAX_AMOUNT_FEN {
             return Err(PaymentError::invalid("amount", "must be more than 0 and at most 50000.00"));
         }
-        let note = request.note.trim().to_string();
-        if note.chars().count() > MAX_NOTE_CHARS {
-            return Err(PaymentError::invalid("note", format!("at most {MAX_NOTE_CHARS} characters")));
-        }
+        let note = bazaar_core::user_text(&request.note, 0, MAX_NOTE_CHARS, false)
+            .map_err(|err| PaymentError::invalid("note", err.to_string()))?;
         let code = random_token(16);
         let row = self
             .db
@@ -79,6 +77,7 @@ impl Payments {
                 if role.is_none() {
                     return Err(PaymentError::NotFound("shop"));
                 }
+                bazaar_checkout::require_shop_selling(conn, shop_id)?;
                 let now = Utc::now().naive_utc();
                 diesel::insert_into(in_store_payments::table)
                     .values((

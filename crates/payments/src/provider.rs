@@ -175,13 +175,7 @@ pub trait PaymentProvider: Send + Sync {
 /// `12.34` → 1234 fen; `None` for anything that is not a non-negative amount with at most two
 /// decimals.
 pub fn yuan_to_fen(yuan: &str) -> Option<i64> {
-    let (whole, fraction) = yuan.split_once('.').unwrap_or((yuan, ""));
-    if whole.is_empty() || fraction.len() > 2 || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(fraction)
+    bazaar_core::Money::parse_str(yuan).ok().map(bazaar_core::Money::to_minor).filter(|fen| *fen >= 0)
 }
 
 pub fn fen_to_yuan(fen: i64) -> String {

@@ -165,7 +165,7 @@ impl Payments {
         let orders: Vec<(i64, i64)> = payable.iter().map(|p| (p.order_id, p.amount)).collect();
         let trade = NewTrade {
             out_trade_no: new_trade_number(),
-            amount_fen: orders.iter().map(|(_, amount)| amount).sum(),
+            amount_fen: crate::error::trade_amount(orders.iter().map(|(_, amount)| *amount))?,
             subject: format!(
                 "Bazaar 订单 {}",
                 orders.iter().map(|(id, _)| format!("#{id}")).collect::<Vec<_>>().join(" ")
@@ -410,8 +410,11 @@ impl Payments {
                         .find(|(id, _)| *id == order_id)
                         .map(|(_, amount)| amount)
                         .ok_or(PaymentError::NotFound("payment"))?;
-                    let refunded: i64 = store::refunds_of(conn, payment.id)?.iter().map(|r| r.amount).sum();
-                    if refunded + amount > payment.amount {
+                    let refunded = store::refunds_of(conn, payment.id)?
+                        .iter()
+                        .try_fold(0_i64, |sum, refund| sum.checked_add(refund.amount))
+                        .unwrap_or(i64::MAX);
+                    if refunded.checked_add(amount).is_none_or(|after| after > payment.amount) {
                         return Err(PaymentError::RefundTooLarge {
                             requested: amount,
                             refundable: payment.amount - refunded,

@@ -137,7 +137,7 @@ impl Payments {
                     unit_price: Money::from_minor(price),
                 })
                 .collect(),
-            amount: Money::from_minor(payable.iter().map(|p| p.amount).sum()),
+            amount: Money::from_minor(crate::error::trade_amount(payable.iter().map(|p| p.amount))?),
             expires_at: share.expires_at.and_utc(),
         })
     }

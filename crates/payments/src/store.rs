@@ -72,7 +72,7 @@ pub fn checkout_owner(conn: &mut DbConn, checkout_id: i64) -> Result<Option<i64>
 
 pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
     write_transaction(conn, |conn| {
-        let amount: i64 = new.orders.iter().map(|(_, amount)| amount).sum();
+        let amount = crate::error::trade_amount(new.orders.iter().map(|(_, amount)| *amount))?;
         let id: i64 = diesel::insert_into(payments::table)
             .values((
                 payments::out_trade_no.eq(new.out_trade_no),

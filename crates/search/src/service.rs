@@ -14,7 +14,6 @@ use bazaar_kv::Kv;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::{Index, IndexReader};
@@ -245,9 +244,8 @@ impl Search {
         let price = |field: &'static str, raw: &Option<String>| -> Result<Option<i64>, SearchError> {
             raw.as_deref()
                 .map(|raw| {
-                    rust_decimal::Decimal::from_str(raw.trim())
+                    Money::parse_str(raw.trim())
                         .ok()
-                        .and_then(|amount| Money::parse_exact(amount).ok())
                         .filter(|money| money.to_minor() >= 0)
                         .map(Money::to_minor)
                         .ok_or_else(|| SearchError::invalid(field, "must be an amount like 99.00"))

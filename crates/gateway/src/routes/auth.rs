@@ -25,6 +25,8 @@ pub struct RegisterRequest {
     phone: String,
     /// At least 8 characters mixing two of letters, digits and symbols.
     password: String,
+    /// The six digits of an SMS code sent with `purpose: register`: registering proves the phone.
+    code: Option<String>,
     nickname: Option<String>,
 }
 
@@ -60,17 +62,23 @@ fn login_answer(outcome: AuthOutcome) -> HttpResponse {
     if outcome.created { HttpResponse::Created().json(outcome) } else { HttpResponse::Ok().json(outcome) }
 }
 
-/// Create an account with a phone number and password; answers with tokens.
+/// Create an account with a phone number, a password and an SMS code sent with
+/// `purpose: register` (the code proves the phone); answers with tokens.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = RegisterRequest, responses(
-    (status = 201, body = AuthOutcome), (status = 409, description = "phone_taken", body = Problem),
+    (status = 201, body = AuthOutcome), (status = 401, description = "otp_invalid, otp_expired, otp_burned", body = Problem),
+    (status = 409, description = "phone_taken (only after the code proved the phone)", body = Problem),
+    (status = 429, description = "rate_limited", body = Problem),
     (status = 422, description = "invalid_field, weak_password", body = Problem)))]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let device = device(&req, state.config.trust_forwarded_for);
-    let outcome = state.identity.register(&body.phone, body.password, body.nickname, device).await?;
+    let device = device(&req, &state.config);
+    let outcome = state
+        .identity
+        .register(&body.phone, body.password, body.code.as_deref().unwrap_or_default(), body.nickname, device)
+        .await?;
     Ok(login_answer(outcome))
 }
 
@@ -83,7 +91,7 @@ pub async fn login(
     req: HttpRequest,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let device = device(&req, state.config.trust_forwarded_for);
+    let device = device(&req, &state.config);
     Ok(login_answer(state.identity.login_with_password(&body.phone, body.password, device).await?))
 }
 
@@ -95,7 +103,7 @@ pub async fn send_otp(
     req: HttpRequest,
     Json(body): Json<OtpSendRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req, state.config.trust_forwarded_for);
+    let ip = client_ip(&req, &state.config);
     let sent = state.identity.send_otp(&body.phone, body.purpose, ip.as_deref()).await?;
     Ok(HttpResponse::Accepted().json(sent))
 }
@@ -109,7 +117,7 @@ pub async fn otp_login(
     req: HttpRequest,
     Json(body): Json<OtpLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let device = device(&req, state.config.trust_forwarded_for);
+    let device = device(&req, &state.config);
     Ok(login_answer(state.identity.login_with_otp(&body.phone, &body.code, device).await?))
 }
 
@@ -122,7 +130,7 @@ pub async fn refresh(
     req: HttpRequest,
     Json(body): Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let device = device(&req, state.config.trust_forwarded_for);
+    let device = device(&req, &state.config);
     Ok(web::Json(state.identity.refresh(body.refresh_token, device).await?))
 }
 

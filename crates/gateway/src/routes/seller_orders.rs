@@ -84,7 +84,8 @@ pub struct ShopCancel {
     reason: Option<String>,
 }
 
-/// Cancel an order not yet shipped, with a reason; its stock goes back.
+/// Cancel an order not yet shipped, with a reason; its stock goes back. A paid order is refunded
+/// in full (an approved refund request, the money sent back as for any approved request).
 #[utoipa::path(post, path = "/api/v1/seller/orders/{id}/cancel", tag = "seller", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = ShopCancel,
     responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -94,8 +95,27 @@ pub async fn cancel(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<HttpResponse, ApiError> {
-    state.orders.cancel_by_shop(principal.user_id, id.into_inner(), body.reason).await?;
+    if let Some(refund) = state.orders.cancel_by_shop(principal.user_id, id.into_inner(), body.reason).await? {
+        send_refund(&state, refund).await;
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sends an approved refund's money back through the provider that took it (the order's share of
+/// its payment). A failure to reach the provider is retried by reconciliation, so the decision
+/// stands either way. Returns the request as it is now.
+async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequest {
+    let reason = format!("refund request {} approved", request.id);
+    match state.payments.refund_order(request.order_id, request.id, reason).await {
+        Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
+        Ok(_) => {}
+        // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
+        Err(bazaar_payments::PaymentError::NotFound(_)) => {}
+        Err(err) => {
+            tracing::warn!(request = request.id, error = %err, "refund not sent yet; reconciliation resends it");
+        }
+    }
+    request
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -124,19 +144,8 @@ pub async fn approve_refund(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
-    let mut request = state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?;
-    // The money goes back through the provider that took it (the order's share of its payment).
-    let reason = format!("refund request {} approved", request.id);
-    match state.payments.refund_order(request.order_id, request.id, reason).await {
-        Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
-        Ok(_) => {}
-        // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
-        Err(bazaar_payments::PaymentError::NotFound(_)) => {}
-        Err(err) => {
-            tracing::warn!(request = request.id, error = %err, "refund not sent yet; reconciliation resends it");
-        }
-    }
-    Ok(web::Json(request))
+    let request = state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?;
+    Ok(web::Json(send_refund(&state, request).await))
 }
 
 /// Reject, with a reason; the buyer may ask again.
