@@ -95,12 +95,20 @@ async fn wrong_methods_are_problem_json(backend: Backend) {
 }
 
 async fn metrics_count_requests_by_route(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let token = "scraper-token-0123456789";
+    let Some(app) = TestApp::spawn_with(backend, |c| c.metrics_token = Some(token.into())).await else { return };
     for _ in 0..3 {
         assert_eq!(app.get("/healthz").await.status(), 200);
     }
     app.get("/no/such/page/42").await;
-    let text = app.get("/metrics").await.text().await.unwrap();
+    // Not public: anonymous callers and ordinary users are refused.
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let buyer = app.register().await;
+    assert_eq!(app.get_as(&buyer, "/metrics").await.status(), 403);
+    let admin = app.admin().await;
+    assert_eq!(app.get_as(&admin, "/metrics").await.status(), 200);
+    let scrape = app.client.get(app.url("/metrics")).bearer_auth(token).send().await.unwrap();
+    let text = scrape.text().await.unwrap();
     assert!(text.contains(r#"bazaar_http_requests_total{method="GET",route="/healthz",status="200"} 3"#), "{text}");
     assert!(text.contains(r#"route="unmatched",status="404""#), "paths of 404s are not labels: {text}");
     assert!(text.contains("bazaar_http_request_duration_seconds_bucket"), "{text}");
@@ -123,7 +131,13 @@ async fn openapi_and_docs_are_served(backend: Backend) {
     assert_eq!(redirect.headers()["location"], "/docs/");
     let page = app.get("/docs/").await;
     assert_eq!(page.status(), 200);
+    // HTML pages cannot be sniffed into something else, framed, or run inline script.
+    let headers = page.headers().clone();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self';"), "{policy}");
     let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script for the policy to break");
     assert!(html.contains("swagger-ui"), "the docs UI is served from the binary");
     let config = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
     assert!(config.contains("/openapi.json"), "{config}");

@@ -15,6 +15,9 @@ pub enum ChatError {
     Conflict { code: &'static str, message: String },
     #[error("the shop has blocked this conversation; messages to it are refused")]
     Blocked,
+    /// The sender's messages per window, counted across REST and all their connections.
+    #[error("too many messages; wait before sending more")]
+    RateLimited { retry_after: std::time::Duration },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

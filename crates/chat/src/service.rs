@@ -11,7 +11,7 @@ use bazaar_core::PageLimit;
 use bazaar_db::schema::{chat_conversations, orders, shops};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
-use bazaar_kv::{Kv, KvError};
+use bazaar_kv::{Kv, KvError, Limit};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,12 @@ pub struct Chat {
     kv: Kv,
     hub: Hub,
     words: Arc<Mutex<Option<Arc<Vec<String>>>>>,
+    send_limit: Limit,
 }
+
+/// Messages one user may send per minute, over REST and all their sockets together: quick typing
+/// and a burst of photos fit; a flood does not.
+pub const DEFAULT_SEND_LIMIT: Limit = Limit::new(60, std::time::Duration::from_secs(60));
 
 /// What a write produced for publishing: messages posted and who receives them.
 pub(crate) struct Posted {
@@ -85,7 +90,13 @@ pub(crate) struct Posted {
 
 impl Chat {
     pub fn new(db: Database, kv: Kv) -> Chat {
-        Chat { db, kv, hub: Hub::new(), words: Arc::default() }
+        Chat { db, kv, hub: Hub::new(), words: Arc::default(), send_limit: DEFAULT_SEND_LIMIT }
+    }
+
+    /// With this many messages per window per sender instead of the default.
+    pub fn with_send_limit(mut self, limit: Limit) -> Chat {
+        self.send_limit = limit;
+        self
     }
 
     /// This gateway's open connections.
@@ -249,8 +260,13 @@ impl Chat {
         origin: Option<&str>,
     ) -> Result<Sent, ChatError> {
         content::check_client_msg_id(&request.client_msg_id)?;
-        let words = self.sensitive_words().await?;
         let user = principal.user_id;
+        // One count per sender in kv, shared by REST and every socket on every gateway: opening
+        // more connections buys no more messages.
+        if let Some(retry_after) = self.kv.hit(&format!("rl:chat:send:{user}"), self.send_limit).await? {
+            return Err(ChatError::RateLimited { retry_after });
+        }
+        let words = self.sensitive_words().await?;
         let (sent, posted) = self
             .run_retrying(move |conn| {
                 write_transaction(conn, |conn| send(conn, user, conversation_id, &request, &words, now()))

@@ -5,7 +5,7 @@
 
 use bazaar_core::Money;
 use bazaar_db::schema::{cart_items, products, shops, skus};
-use bazaar_db::{Database, DbConn, DbError, write_transaction};
+use bazaar_db::{Database, DbConn, DbError, LockPurpose, serialize_writers, write_transaction};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -200,6 +200,9 @@ impl Cart {
     pub async fn add(&self, user_id: i64, sku_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
         check_quantity(quantity)?;
         self.write(move |conn| {
+            // Two adds of one SKU at once (a double tap) must merge: each reads the line, then
+            // inserts or increases it, so they take turns (SQLite's writers always do).
+            serialize_writers(conn, LockPurpose::BuyerCart, user_id)?;
             let price = crate::orders::sellable(conn, sku_id)?.price;
             let now = Utc::now().naive_utc();
             let existing: Option<(i64, i32)> = cart_items::table

@@ -40,6 +40,8 @@ where
 pub enum LockPurpose {
     /// A buyer's unpaid orders and reserved units (the hoarding caps).
     BuyerReservations = 1,
+    /// A buyer's cart: a double-tapped add merges into one line instead of racing its insert.
+    BuyerCart = 2,
 }
 
 /// Inside a [`write_transaction`]: makes writers that pass the same `(purpose, key)` run one

@@ -3,7 +3,7 @@
 
 use crate::config::{Config, SmsProviderKind};
 use crate::error::ApiError;
-use crate::middleware::{metrics, problem, request_id};
+use crate::middleware::{metrics, problem, request_id, security_headers};
 use crate::routes;
 use crate::secrets::{SecretError, load_or_generate_jwt_secret};
 use crate::state::AppState;
@@ -124,13 +124,14 @@ impl Application {
             Duration::from_secs(config.order_complete_after_secs),
             Duration::from_secs(config.order_sweep_interval_secs),
         ));
-        let chat = Chat::new(db.clone(), kv.clone());
+        let chat = Chat::new(db.clone(), kv.clone())
+            .with_send_limit(bazaar_kv::Limit::new(config.chat_messages_per_minute, Duration::from_secs(60)));
         let deliver = chat.follow().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(deliver);
         let search = open_search(&config, &db, &kv).await?;
         search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|err| StartError::Search(err.to_string()))?;
         let public_url = config.public_url.clone().unwrap_or_else(|| local_url(addr));
-        let (payments, pay_sandbox) = crate::payment_setup::build_payments(&config, &db, &public_url)?;
+        let (payments, pay_sandbox) = crate::payment_setup::build_payments(&config, &db, &kv, &public_url)?;
         tokio::spawn(crate::payment_setup::reconcile_payments(
             payments.clone(),
             Duration::from_secs(config.payment_reconcile_interval_secs),
@@ -382,6 +383,7 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             .wrap(cors(&config.cors_allowed_origins))
             .wrap(Compress::default())
             .wrap(problem::every_error_as_problem())
+            .wrap(from_fn(security_headers::apply))
             .wrap(from_fn(metrics::record))
             .wrap(from_fn(request_id::assign))
     })

@@ -124,6 +124,8 @@ pub struct Config {
     /// Per-connection frame rate: a steady rate and the burst above it.
     pub chat_frames_per_sec: u32,
     pub chat_frame_burst: u32,
+    /// Messages one user may send per minute, counted over REST and all their connections.
+    pub chat_messages_per_minute: i64,
     /// The address phones and payment providers reach this gateway at (notify URLs, share links,
     /// sandbox pages); `http://<host>:<port>` when unset.
     pub public_url: Option<String>,
@@ -158,6 +160,9 @@ pub struct Config {
     pub unionpay_cert_id: Option<String>,
     pub unionpay_private_key_file: Option<PathBuf>,
     pub unionpay_public_key_file: Option<PathBuf>,
+    /// The bearer token Prometheus sends to scrape `/metrics` (administrators' access tokens work
+    /// too). Unset: only administrators.
+    pub metrics_token: Option<String>,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
@@ -218,6 +223,7 @@ impl Default for Config {
             chat_max_frame_bytes: 16 * 1024,
             chat_frames_per_sec: 10,
             chat_frame_burst: 30,
+            chat_messages_per_minute: 60,
             public_url: None,
             payment_keys_dir: None,
             sandbox_payments_url: None,
@@ -244,6 +250,7 @@ impl Default for Config {
             unionpay_cert_id: None,
             unionpay_private_key_file: None,
             unionpay_public_key_file: None,
+            metrics_token: None,
             workers: 0,
             shutdown_timeout_secs: 10,
         }
@@ -304,6 +311,9 @@ impl Config {
         if tracing_subscriber::EnvFilter::try_new(&self.log_level).is_err() {
             return invalid("log_level", "is not a tracing filter (try `info` or `debug`)");
         }
+        if self.metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+            return invalid("metrics_token", "must be at least 16 characters");
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < 32
         {
@@ -352,6 +362,7 @@ impl Config {
             ("otp_global_per_minute", self.otp_global_per_minute),
             ("login_failures_per_phone", self.login_failures_per_phone),
             ("password_attempts_per_ip_per_hour", self.password_attempts_per_ip_per_hour),
+            ("chat_messages_per_minute", self.chat_messages_per_minute),
         ] {
             if value < 1 {
                 return invalid(key, "must be at least 1");
@@ -442,6 +453,7 @@ impl Config {
             None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
         });
         shown.sms_http_token = self.sms_http_token.as_ref().map(|_| "<redacted>".to_string());
+        shown.metrics_token = self.metrics_token.as_ref().map(|_| "<redacted>".to_string());
         shown.wechatpay_apiv3_key = self.wechatpay_apiv3_key.as_ref().map(|_| "<redacted>".to_string());
         shown.jwt_previous_secrets = self.jwt_previous_secrets.iter().map(|_| "<redacted>".to_string()).collect();
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}"))

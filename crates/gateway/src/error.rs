@@ -207,6 +207,16 @@ impl From<DbError> for ApiError {
                 ApiError::unavailable("database_unavailable", "The database is busy or unreachable; try again shortly.")
                     .with_retry_after(1)
             }
+            // A unique key lost a race with a concurrent request that got there first: the
+            // request can simply be sent again, so it is a 409 with a code, never a 500.
+            other if other.is_unique_violation() => {
+                tracing::warn!(cause = %other, "unique-key race answered 409");
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "concurrent_change",
+                    "A simultaneous request changed this first; try again.",
+                )
+            }
             other => ApiError::internal(&other),
         }
     }
@@ -325,6 +335,10 @@ impl From<ChatError> for ApiError {
             ChatError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
             ChatError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
             ChatError::Blocked => ApiError::new(StatusCode::FORBIDDEN, "chat_blocked", detail),
+            ChatError::RateLimited { retry_after } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                    .with_retry_after(retry_after.as_secs().max(1))
+            }
             ChatError::Db(db) => db.into(),
             ChatError::Kv(kv) => kv.into(),
         }
@@ -377,6 +391,11 @@ impl From<PaymentError> for ApiError {
             }
             PaymentError::Checkout(checkout) => checkout.into(),
             PaymentError::Db(db) => db.into(),
+            PaymentError::Kv(kv) => kv.into(),
+            PaymentError::RateLimited { retry_after } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                    .with_retry_after(retry_after.as_secs().max(1))
+            }
         }
     }
 }

@@ -38,6 +38,7 @@ fn required<'a, T>(value: &'a Option<T>, key: &str, group: &str) -> Result<&'a T
 pub fn build_payments(
     config: &Config,
     db: &bazaar_db::Database,
+    kv: &bazaar_kv::Kv,
     public_url: &str,
 ) -> Result<(Payments, Option<Sandbox>), PaymentSetupError> {
     let http = http_client();
@@ -178,7 +179,7 @@ pub fn build_payments(
         }
         None => None,
     };
-    Ok((Payments::new(db.clone(), providers, settings), sandbox))
+    Ok((Payments::new(db.clone(), providers, settings).with_kv(kv.clone()), sandbox))
 }
 
 /// Reconciles payments forever (every gateway runs this; changes are conditional, so once each).

@@ -21,12 +21,16 @@ pub enum PaymentError {
     InvalidState { current: String, wanted: &'static str },
     #[error("refund of {requested} fen exceeds the {refundable} fen still refundable")]
     RefundTooLarge { requested: i64, refundable: i64 },
+    #[error("too many rejected notifications from this source; try again later")]
+    RateLimited { retry_after: std::time::Duration },
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Kv(#[from] bazaar_kv::KvError),
 }
 
 impl From<diesel::result::Error> for PaymentError {

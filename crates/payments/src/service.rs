@@ -9,6 +9,7 @@ use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
 use bazaar_core::Money;
 use bazaar_db::Database;
+use bazaar_kv::{Kv, Limit};
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -30,7 +31,17 @@ pub struct Payments {
     pub(crate) db: Database,
     providers: Arc<HashMap<ProviderKind, Arc<dyn PaymentProvider>>>,
     pub(crate) settings: Arc<PaymentSettings>,
+    /// Counts rejected notifications per source; without it, each gateway counts on its own.
+    kv: Kv,
 }
+
+/// Rejected (forged or broken) notifications one source may send per minute before its
+/// notifications are refused unread: forgery attempts cannot fill the audit table.
+pub const REJECTED_NOTIFICATIONS_PER_SOURCE: Limit = Limit::new(30, std::time::Duration::from_secs(60));
+
+/// How much of a notification's body the audit record keeps; the rest is summed up by its length
+/// and SHA-256, so a 1 MB forgery costs 4 KiB to remember.
+pub const STORED_BODY_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -94,7 +105,13 @@ fn new_trade_number() -> String {
 impl Payments {
     pub fn new(db: Database, providers: Vec<Arc<dyn PaymentProvider>>, settings: PaymentSettings) -> Payments {
         let providers = providers.into_iter().map(|provider| (provider.kind(), provider)).collect();
-        Payments { db, providers: Arc::new(providers), settings: Arc::new(settings) }
+        Payments { db, providers: Arc::new(providers), settings: Arc::new(settings), kv: Kv::memory() }
+    }
+
+    /// Shares the rejected-notification counts with the other gateways through `kv`.
+    pub fn with_kv(mut self, kv: Kv) -> Payments {
+        self.kv = kv;
+        self
     }
 
     pub fn provider(&self, name: &str) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
@@ -249,9 +266,29 @@ impl Payments {
 
     /// Handles a provider's notification: verify, check against our records, apply once, store it
     /// whatever happens, and answer in the provider's dialect.
-    pub async fn notify(&self, provider_name: &str, raw: RawNotification) -> Result<Acknowledgement, PaymentError> {
+    /// Judges a provider's notification and stores it for audit. `source` (the sender's address)
+    /// is refused unread once it has sent too many rejected ones.
+    pub async fn notify(
+        &self,
+        provider_name: &str,
+        raw: RawNotification,
+        source: Option<&str>,
+    ) -> Result<Acknowledgement, PaymentError> {
         let provider = self.provider(provider_name)?;
+        let rejections = source.map(|source| format!("rl:notify_rejected:{source}"));
+        if let Some(key) = &rejections
+            && self.kv.get(key).await?.and_then(|count| count.parse::<i64>().ok())
+                >= Some(REJECTED_NOTIFICATIONS_PER_SOURCE.max)
+        {
+            let retry_after = self.kv.ttl(key).await?.unwrap_or(REJECTED_NOTIFICATIONS_PER_SOURCE.window);
+            return Err(PaymentError::RateLimited { retry_after });
+        }
         let verdict = self.judge(provider.as_ref(), &raw).await?;
+        if verdict.is_err()
+            && let Some(key) = &rejections
+        {
+            self.kv.incr(key, 1, Some(REJECTED_NOTIFICATIONS_PER_SOURCE.window)).await?;
+        }
         let (accepted, outcome, detail, out_trade_no, payment_id) = match verdict {
             Ok((outcome, payment)) => (true, outcome, String::new(), Some(payment.out_trade_no), Some(payment.id)),
             Err((reason, out_trade_no)) => {
@@ -265,8 +302,8 @@ impl Payments {
                 (false, "rejected", reason, out_trade_no, None)
             }
         };
-        let headers = serde_json::to_string(&raw.headers).unwrap_or_default();
-        let body = String::from_utf8_lossy(&raw.body).into_owned();
+        let headers = bounded_text(serde_json::to_string(&raw.headers).unwrap_or_default().as_bytes());
+        let body = bounded_text(&raw.body);
         let provider_label = provider.kind().as_str();
         self.db
             .run(move |conn| {
@@ -478,4 +515,29 @@ fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: i64) -> Result<Paymen
 
 pub(crate) fn expired(at: NaiveDateTime) -> bool {
     at <= Utc::now().naive_utc()
+}
+
+/// What the audit record keeps of a notification: all of it up to [`STORED_BODY_BYTES`], else
+/// that much followed by the whole's length and SHA-256 (enough to match it against a capture).
+fn bounded_text(bytes: &[u8]) -> String {
+    if bytes.len() <= STORED_BODY_BYTES {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    let prefix = String::from_utf8_lossy(&bytes[..STORED_BODY_BYTES]);
+    format!("{prefix}…[{} bytes in all, sha256 {digest}]", bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn large_bodies_are_kept_as_a_prefix_and_a_hash() {
+        let huge = vec![b'x'; 1 << 20];
+        let kept = super::bounded_text(&huge);
+        assert!(kept.len() < super::STORED_BODY_BYTES + 120, "{}", kept.len());
+        let (_, summary) = kept.rsplit_once("[1048576 bytes in all, sha256 ").expect("the length and hash");
+        assert_eq!(summary.trim_end_matches(']').len(), 64, "{summary}");
+        assert_eq!(super::bounded_text(b"short"), "short");
+    }
 }

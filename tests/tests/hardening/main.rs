@@ -3,6 +3,7 @@
 //! password guesses that cannot outrun their limit, and a sandbox that will not start exposed.
 //! Every test here failed against the gateway before its fix.
 
+mod abuse;
 mod accounts;
 mod money;
 mod sockets;

@@ -8,6 +8,7 @@ on_both_backends!(
     stock_has_one_upper_bound_and_the_ledger_always_sums,
     one_buyer_cannot_hold_the_shelf_unpaid,
     racing_checkouts_of_one_buyer_respect_the_order_cap,
+    double_tapped_adds_merge_into_one_line,
 );
 
 async fn stock_has_one_upper_bound_and_the_ledger_always_sums(backend: Backend) {
@@ -114,4 +115,33 @@ async fn racing_checkouts_of_one_buyer_respect_the_order_cap(backend: Backend) {
     }
     assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 3, "{statuses:?}");
     assert!(statuses.iter().all(|status| matches!(status, 201 | 409)), "{statuses:?}");
+}
+
+async fn double_tapped_adds_merge_into_one_line(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "饺子", "3.00", 100)).await;
+    let sku = product["skus"][0]["id"].as_i64().unwrap();
+    let buyer = app.register().await;
+    let app = std::sync::Arc::new(app);
+    let adds: Vec<_> = (0..16)
+        .map(|_| {
+            let (app, buyer) = (app.clone(), buyer.clone());
+            tokio::spawn(async move {
+                app.post_as(&buyer, "/api/v1/cart/items", &json!({ "sku_id": sku, "quantity": 2 }))
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for add in adds {
+        assert_eq!(add.await.unwrap(), 200, "no add of a racing pair fails");
+    }
+    let cart: Value = app.get_as(&buyer, "/api/v1/cart").await.json().await.unwrap();
+    let lines: Vec<&Value> =
+        cart["shops"].as_array().unwrap().iter().flat_map(|s| s["lines"].as_array().unwrap()).collect();
+    assert_eq!(lines.len(), 1, "one line: {cart}");
+    assert_eq!(lines[0]["quantity"], 32, "every add counted once");
 }

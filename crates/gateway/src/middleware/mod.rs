@@ -3,3 +3,4 @@
 pub mod metrics;
 pub mod problem;
 pub mod request_id;
+pub mod security_headers;

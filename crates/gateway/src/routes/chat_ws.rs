@@ -234,7 +234,11 @@ impl Live {
                     Some(error_frame("rate_limited", "too many frames; slow down", None).to_string())
                 } else {
                     self.refused_in_a_row = 0.0;
-                    answer(&self.state, &self.principal, origin, &text).await
+                    match serde_json::from_str::<Frame>(&text) {
+                        Ok(Frame::Auth { access_token }) => Some(self.renew(access_token).await.to_string()),
+                        Ok(frame) => answer(&self.state, &self.principal, origin, frame).await,
+                        Err(err) => Some(error_frame("bad_frame", &err.to_string(), None).to_string()),
+                    }
                 }
             }
             AggregatedMessage::Binary(_) => Some(error_frame("bad_frame", "send JSON text frames", None).to_string()),
@@ -250,6 +254,22 @@ impl Live {
         match reply {
             Some(reply) => self.send(reply).await,
             None => Flow::Continue,
+        }
+    }
+
+    /// Takes a fresh access token of the same user for the rest of the connection.
+    async fn renew(&mut self, access_token: String) -> serde_json::Value {
+        match self.state.identity.authenticate(&access_token).await {
+            Ok(principal) if principal.user_id == self.principal.user_id => {
+                self.principal = principal;
+                self.token = access_token;
+                json!({ "type": "authenticated", "user_id": self.principal.user_id })
+            }
+            Ok(_) => error_frame("token_user_mismatch", "the token is another user's; reconnect to switch users", None),
+            Err(err) => {
+                let err = ApiError::from(err);
+                error_frame(err.code(), err.detail(), None)
+            }
         }
     }
 
@@ -295,18 +315,19 @@ enum Frame {
         limit: Option<u32>,
     },
     Ping,
+    /// A fresh access token for this connection (the app refreshed its tokens): the socket stays
+    /// open past the old token's expiry. It must be the same user's.
+    Auth {
+        access_token: String,
+    },
 }
 
 fn error_frame(code: &str, message: &str, field: Option<&str>) -> serde_json::Value {
     json!({ "type": "error", "code": code, "message": message, "field": field })
 }
 
-/// Carries out one frame; the reply for this connection, if any.
-async fn answer(state: &AppState, principal: &Principal, origin: &str, text: &str) -> Option<String> {
-    let frame: Frame = match serde_json::from_str(text) {
-        Ok(frame) => frame,
-        Err(err) => return Some(error_frame("bad_frame", &err.to_string(), None).to_string()),
-    };
+/// Carries out one frame (but `auth`, which the connection handles); the reply, if any.
+async fn answer(state: &AppState, principal: &Principal, origin: &str, frame: Frame) -> Option<String> {
     let chat = &state.chat;
     let outcome: Result<Option<serde_json::Value>, ApiError> = async {
         Ok(match frame {
@@ -347,6 +368,7 @@ async fn answer(state: &AppState, principal: &Principal, origin: &str, text: &st
                 Some(json!({ "type": "conversations", "page": page }))
             }
             Frame::Ping => Some(json!({ "type": "pong" })),
+            Frame::Auth { .. } => None,
         })
     }
     .await;

@@ -1,16 +1,35 @@
 //! Operations endpoints: Prometheus metrics and the API description with its docs UI.
 
+use crate::auth::bearer_token;
+use crate::error::{ApiError, Problem};
 use crate::middleware::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_identity::IdentityError;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
-pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render(state.db.status()))
+/// Prometheus metrics, for the scraper's bearer token (`metrics_token`) or an administrator's
+/// access token: request rates, latencies and pool use are not for the public.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
+        (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn metrics(
+    req: HttpRequest,
+    metrics: web::Data<Metrics>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req).ok_or(IdentityError::Unauthenticated)?;
+    let scraper = state.config.metrics_token.as_deref().is_some_and(|expected| constant_time_eq(expected, &token));
+    if !scraper && !state.identity.authenticate(&token).await?.is_admin() {
+        return Err(IdentityError::Forbidden("metrics are for administrators and the metrics scraper").into());
+    }
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render(state.db.status())))
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// The OpenAPI 3.1 description of this API, generated from the code.

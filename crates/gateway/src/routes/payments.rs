@@ -128,7 +128,8 @@ pub async fn notify(
         .filter_map(|(name, value)| value.to_str().ok().map(|value| (name.as_str().to_string(), value.to_string())))
         .collect();
     let raw = RawNotification { headers, body: body.to_vec() };
-    let ack = state.payments.notify(&provider, raw).await.map_err(|err| match err {
+    let source = crate::auth::client_ip(&req, &state.config);
+    let ack = state.payments.notify(&provider, raw, source.as_deref()).await.map_err(|err| match err {
         bazaar_payments::PaymentError::ProviderUnavailable(_) => ApiError::not_found(err.to_string()),
         other => other.into(),
     })?;
