@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Catalog reads on a seeded 100k-product catalog, against the bare actix JSON baseline in the same run:
 #   product detail (random ids), the newest 20 products, and 20 of a category (with descendants) by price.
-# Targets (issue 4): detail >= 50% of baseline throughput with p99 <= 2x baseline p99; lists >= 25%.
+# Targets: detail >= 50% of baseline throughput with p99 <= 2x baseline p99; lists >= 25%.
+# Rows marked "gzip, br" send `Accept-Encoding: gzip, br`, as OkHttp and NSURLSession do by default
+# (compressed responses are written in pieces: they show any Nagle / delayed-ACK stall).
 # Usage: scripts/bench/catalog.sh [sqlite|postgres ...]   (default: both; PostgreSQL at BENCH_POSTGRES_URL,
 #        default postgres://postgres@127.0.0.1:5432/postgres; BENCH_PRODUCTS=100000, BENCH_SECONDS=10,
 #        BENCH_WARMUP_SECONDS=25 for the walk that visits every page once before the uniform run)
@@ -34,6 +36,16 @@ request = function()
 end
 LUA
 done
+# The popular set again, asking for compressed pages.
+cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/detail-2000-gzip.lua"
+cat >>"$BENCH_TMP/detail-2000-gzip.lua" <<LUA
+function init(args)
+  math.randomseed(42 + thread_no)
+end
+request = function()
+  return wrk.format("GET", "/api/v1/products/" .. math.random(1, 2000), { ["Accept-Encoding"] = "gzip, br" })
+end
+LUA
 for spread in "$products" 2000; do
 cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/walk-$spread.lua"
 cat >>"$BENCH_TMP/walk-$spread.lua" <<LUA
@@ -97,6 +109,7 @@ for backend in ${backends[@]}; do
   # the rows measure a cache that holds the set, not the cold start.
   wrk -t2 -c64 -d3s -s "$BENCH_TMP/walk-2000.lua" http://127.0.0.1:18380 >/dev/null
   detail_row "$backend" "product page, random of a popular 2000 (default cache)" "$BENCH_TMP/detail-2000.lua"
+  detail_row "$backend" "product page, random of a popular 2000 (default cache), gzip, br" "$BENCH_TMP/detail-2000-gzip.lua"
   wrk -t2 -c64 -d"${BENCH_WARMUP_SECONDS:-25}s" -s "$BENCH_TMP/walk-$products.lua" http://127.0.0.1:18380 >/dev/null
   detail_row "$backend" "product page, uniformly random of all $products after one warm-up pass (default cache)" \
     "$BENCH_TMP/detail-$products.lua"
@@ -105,6 +118,11 @@ for backend in ${backends[@]}; do
   read -r c_rps c_p50 c_p99 <<<"$(load "http://127.0.0.1:18380/api/v1/products?limit=20&category=$electronics&sort=price_asc")"
   echo "| $backend | newest 20 | $n_rps | $n_p50 | $n_p99 | $(ratio "$n_rps" "$base_rps") |"
   echo "| $backend | 20 in Electronics (+ subcategories) by price | $c_rps | $c_p50 | $c_p99 | $(ratio "$c_rps" "$base_rps") |"
+  gzip=(-H "Accept-Encoding: gzip, br")
+  read -r n_rps n_p50 n_p99 <<<"$(load "http://127.0.0.1:18380/api/v1/products?limit=20" "${gzip[@]}")"
+  read -r s_rps s_p50 s_p99 <<<"$(load "http://127.0.0.1:18380/api/v1/search?q=%E6%89%8B%E6%9C%BA&limit=20" "${gzip[@]}")"
+  echo "| $backend | newest 20, gzip, br | $n_rps | $n_p50 | $n_p99 | $(ratio "$n_rps" "$base_rps") |"
+  echo "| $backend | search 手机 (20 with facets), gzip, br | $s_rps | $s_p50 | $s_p99 | $(ratio "$s_rps" "$base_rps") |"
   echo "| $backend | seeding: $seeded | | | | |"
   stop_server "$pid"
   [ "$backend" = postgres ] && psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null

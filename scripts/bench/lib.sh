@@ -61,7 +61,8 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # load URL: prints "requests_per_second p50_ms p99_ms" from a wrk run.
 load() {
   local out
-  out=$(wrk -t2 -c"${BENCH_CONNECTIONS:-64}" -d"${BENCH_SECONDS:-10}s" --latency "$1")
+  # Extra arguments go to wrk (e.g. -H "Accept-Encoding: gzip, br" for what phone clients send).
+  out=$(wrk -t2 -c"${BENCH_CONNECTIONS:-64}" -d"${BENCH_SECONDS:-10}s" --latency "${@:2}" "$1")
   local rps p50 p99
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")

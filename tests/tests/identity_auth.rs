@@ -114,11 +114,15 @@ async fn refresh_rotates_and_reuse_revokes_the_session(backend: Backend) {
         bazaar_tests::User { access_token: new_access.into(), refresh_token: new_refresh.into(), ..user.clone() };
     assert_eq!(app.get_as(&rotated, "/api/v1/me").await.status(), 200);
 
-    // A thief replays the spent token: the whole session is signed out.
+    // The app rotates again; then a thief replays the first spent token (whose successor has
+    // been used, so it is no double submit): the whole session is signed out.
+    let second: Value =
+        app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": new_refresh })).await.json().await.unwrap();
+    let latest = second["refresh_token"].as_str().unwrap();
     let replay = app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": user.refresh_token })).await;
     assert_eq!(replay.status(), 401);
     assert_eq!(problem(replay).await["code"], "refresh_token_reused");
-    let after = app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": new_refresh })).await;
+    let after = app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": latest })).await;
     assert_eq!(problem(after).await["code"], "session_revoked", "the legitimate successor dies too");
     let access = app.get_as(&rotated, "/api/v1/me").await;
     assert_eq!(problem(access).await["code"], "session_revoked", "access tokens of the family stop at once");

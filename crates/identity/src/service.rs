@@ -266,11 +266,19 @@ impl Identity {
     /// Rotates a refresh token. Presenting a spent one revokes its whole session.
     pub async fn refresh(&self, refresh_token: String, device: Device) -> Result<TokenPair, IdentityError> {
         let lifetime = chrono_duration(self.settings.refresh_ttl);
+        let key = self.settings.jwt_secret.clone();
         let rotation = self
             .db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let rotation = sessions::rotate(conn, &refresh_token, &device, Utc::now().naive_utc(), lifetime)?;
+                    let rotation = sessions::rotate(
+                        conn,
+                        &refresh_token,
+                        key.as_bytes(),
+                        &device,
+                        Utc::now().naive_utc(),
+                        lifetime,
+                    )?;
                     let roles = match &rotation {
                         Rotation::Rotated { user_id, .. } => {
                             let user = users::get(conn, *user_id)?;

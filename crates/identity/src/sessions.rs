@@ -1,7 +1,7 @@
 //! Sessions (one per logged-in device) and refresh-token rotation with reuse detection.
 
 use crate::IdentityError;
-use crate::tokens::{hash_refresh_token, new_refresh_token};
+use crate::tokens::{hash_refresh_token, new_refresh_token, successor_refresh_token};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{refresh_tokens, sessions};
 use chrono::{NaiveDateTime, Utc};
@@ -53,12 +53,20 @@ pub(crate) fn start(
         ))
         .returning(sessions::id)
         .get_result(conn)?;
-    let token = issue_refresh(conn, session_id, now)?;
+    let token = issue_refresh(conn, session_id, now, new_refresh_token())?;
     Ok((session_id, token))
 }
 
-fn issue_refresh(conn: &mut DbConn, session_id: i64, now: NaiveDateTime) -> Result<String, IdentityError> {
-    let (token, hash) = new_refresh_token();
+/// How long after a refresh token was spent presenting it again still answers with its successor
+/// (a double submit), instead of signing the session out as a replayed stolen token.
+pub(crate) const REFRESH_GRACE: chrono::Duration = chrono::Duration::seconds(5);
+
+fn issue_refresh(
+    conn: &mut DbConn,
+    session_id: i64,
+    now: NaiveDateTime,
+    (token, hash): (String, String),
+) -> Result<String, IdentityError> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::session_id.eq(session_id),
@@ -78,10 +86,13 @@ pub(crate) enum Rotation {
 }
 
 /// Spends `token` and issues its successor. Spending is a conditional update, so two concurrent
-/// uses of one token cannot both succeed: the loser is treated as reuse.
+/// uses of one token cannot both spend it. Within [`REFRESH_GRACE`] of its spending, the same
+/// token gets the same successor back (while that is unspent); later, or once the successor was
+/// used, presenting it again is reuse and revokes the session.
 pub(crate) fn rotate(
     conn: &mut DbConn,
     token: &str,
+    key: &[u8],
     device: &DeviceInfo,
     now: NaiveDateTime,
     lifetime: chrono::Duration,
@@ -115,7 +126,11 @@ pub(crate) fn rotate(
             .set(refresh_tokens::spent_at.eq(now))
             .execute(conn)?
             == 1;
+    let successor = successor_refresh_token(key, token);
     if !spent_now {
+        if let Some(refresh_token) = repeated_within_grace(conn, token_id, session_id, &successor, now)? {
+            return Ok(Rotation::Rotated { user_id, session_id, refresh_token });
+        }
         revoke(conn, session_id, "refresh_token_reused", now)?;
         return Ok(Rotation::Reused { session_id });
     }
@@ -127,8 +142,33 @@ pub(crate) fn rotate(
             sessions::user_agent.eq(device.user_agent()),
         ))
         .execute(conn)?;
-    let refresh_token = issue_refresh(conn, session_id, now)?;
+    let refresh_token = issue_refresh(conn, session_id, now, successor)?;
     Ok(Rotation::Rotated { user_id, session_id, refresh_token })
+}
+
+/// The successor of a token spent moments ago, if it is still unspent: the answer the first
+/// submit got.
+fn repeated_within_grace(
+    conn: &mut DbConn,
+    token_id: i64,
+    session_id: i64,
+    (successor, successor_hash): &(String, String),
+    now: NaiveDateTime,
+) -> Result<Option<String>, IdentityError> {
+    // Read again: a concurrent submit may have spent it after this one first looked.
+    let spent_at: Option<NaiveDateTime> =
+        refresh_tokens::table.find(token_id).select(refresh_tokens::spent_at).get_result(conn)?;
+    if spent_at.is_none_or(|spent_at| now - spent_at > REFRESH_GRACE) {
+        return Ok(None);
+    }
+    let unspent_successor: Option<i64> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(successor_hash))
+        .filter(refresh_tokens::session_id.eq(session_id))
+        .filter(refresh_tokens::spent_at.is_null())
+        .select(refresh_tokens::id)
+        .first(conn)
+        .optional()?;
+    Ok(unspent_successor.map(|_| successor.clone()))
 }
 
 /// Revokes a session (idempotent). Returns false if it was already revoked.

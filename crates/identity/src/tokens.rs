@@ -117,6 +117,20 @@ pub fn new_refresh_token() -> (String, String) {
     (token, hash)
 }
 
+/// The refresh token that replaces `spent` when it is rotated: derived from it under the server's
+/// key, so a double-submitted refresh (two taps, a retry after a lost answer) can be answered
+/// with the same new token instead of being taken for theft. Unguessable without both the spent
+/// token and the key; shaped like [`new_refresh_token`]'s.
+pub fn successor_refresh_token(key: &[u8], spent: &str) -> (String, String) {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(b"bazaar refresh successor|");
+    mac.update(spent.as_bytes());
+    let token = hex::encode(mac.finalize().into_bytes());
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
 /// Refresh tokens carry 256 random bits, so a plain SHA-256 is enough to make a stolen table useless.
 pub fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

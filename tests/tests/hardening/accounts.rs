@@ -11,6 +11,7 @@ on_both_backends!(
     changing_the_password_signs_out_every_other_device,
     password_logins_are_limited_per_ip,
     a_forged_forwarded_for_does_not_move_the_client,
+    a_double_submitted_refresh_gets_the_same_new_token,
 );
 
 async fn registering_a_phone_needs_its_sms_code(backend: Backend) {
@@ -135,4 +136,23 @@ async fn a_forged_forwarded_for_does_not_move_the_client(backend: Backend) {
     };
     assert_eq!(send("1.1.1.1").await.unwrap().status(), 202);
     assert_eq!(send("2.2.2.2").await.unwrap().status(), 429, "the same client, whatever it prepends");
+}
+
+async fn a_double_submitted_refresh_gets_the_same_new_token(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let user = app.register().await;
+    let body = json!({ "refresh_token": user.refresh_token });
+    let (first, second) =
+        tokio::join!(app.post_json("/api/v1/auth/refresh", &body), app.post_json("/api/v1/auth/refresh", &body));
+    assert_eq!((first.status(), second.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    let (first, second): (Value, Value) = (first.json().await.unwrap(), second.json().await.unwrap());
+    assert_eq!(first["refresh_token"], second["refresh_token"], "one new refresh token for both submits");
+    // A sequential repeat (a retry after a lost answer) gets it too, and it keeps working.
+    let again: Value = app.post_json("/api/v1/auth/refresh", &body).await.json().await.unwrap();
+    assert_eq!(again["refresh_token"], first["refresh_token"]);
+    let next = app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": first["refresh_token"] })).await;
+    assert_eq!(next.status(), 200, "the session is alive");
+    // Once that successor is spent, the first token is a replay: the session ends.
+    let replay = app.post_json("/api/v1/auth/refresh", &body).await;
+    assert_eq!(problem(replay).await["code"], "refresh_token_reused");
 }
