@@ -99,16 +99,25 @@ async fn a_chat_socket_takes_a_fresh_token_in_band(backend: Backend) {
     };
     let user = app.register().await;
     let mut socket = app.chat(&user).await;
-    let refreshed: Value = app
-        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": user.refresh_token }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    socket.send(json!({ "type": "auth", "access_token": refreshed["access_token"] })).await;
-    assert_eq!(socket.next_of("authenticated").await["user_id"], user.id);
-    // Past the first token's expiry (and a heartbeat's check of it), the socket still answers.
-    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    // Tokens live 2 s here, and verification allows 5 s of clock skew: each is good for ~7 s.
+    // The app refreshes twice, 4 s apart, and hands the socket each new token.
+    let mut refresh_token = user.refresh_token.clone();
+    let mut latest = String::new();
+    for _ in 0..2 {
+        let pair: Value = app
+            .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh_token }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        refresh_token = pair["refresh_token"].as_str().unwrap().to_string();
+        latest = pair["access_token"].as_str().unwrap().to_string();
+        socket.send(json!({ "type": "auth", "access_token": latest })).await;
+        assert_eq!(socket.next_of("authenticated").await["user_id"], user.id);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+    // 8 s on, the token the socket opened with is long dead (heartbeats check it every second),
+    // and the socket still answers.
     socket.send(json!({ "type": "ping" })).await;
     socket.next_of("pong").await;
     // Another user's token is refused and changes nothing.
@@ -116,8 +125,7 @@ async fn a_chat_socket_takes_a_fresh_token_in_band(backend: Backend) {
     socket.send(json!({ "type": "auth", "access_token": other.access_token })).await;
     assert_eq!(socket.next_of("error").await["code"], "token_user_mismatch");
     // Without renewing, a socket closes when its token expires, with 4401.
-    let mut stale =
-        ChatClient::open(&app.ws_url(&format!("?access_token={}", refreshed["access_token"].as_str().unwrap()))).await;
+    let mut stale = ChatClient::open(&app.ws_url(&format!("?access_token={latest}"))).await;
     assert_eq!(stale.closed().await.0, 4401);
 }
 
