@@ -12,6 +12,18 @@ impl TestApp {
 
     /// Places a checkout of several lines (one order per shop); the checkout result.
     pub async fn place_checkout(&self, buyer: &User, lines: &[(&Value, i32)]) -> Value {
+        let items: Vec<Value> =
+            lines.iter().map(|(sku_id, quantity)| json!({ "sku_id": sku_id, "quantity": quantity })).collect();
+        let response = self.try_order(buyer, None, json!(items)).await;
+        let status = response.status();
+        let body = response.json::<Value>().await.expect("checkout");
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Asks to place `items` (a JSON array of lines) to a fresh address of the buyer, under
+    /// `key` (or one of its own); the answer as it came, for tests of refusals.
+    pub async fn try_order(&self, buyer: &User, key: Option<&str>, items: Value) -> reqwest::Response {
         let address: Value = self
             .post_as(
                 buyer,
@@ -23,19 +35,14 @@ impl TestApp {
             .json()
             .await
             .expect("address");
-        let items: Vec<Value> =
-            lines.iter().map(|(sku_id, quantity)| json!({ "sku_id": sku_id, "quantity": quantity })).collect();
-        let key = format!("k-{}-{}", address["id"], lines.len());
-        let response = self
-            .client
+        let key = key.map_or_else(|| format!("k-{}", address["id"]), str::to_string);
+        self.client
             .post(self.url("/api/v1/orders"))
             .bearer_auth(&buyer.access_token)
             .header("idempotency-key", key)
             .json(&json!({ "address_id": address["id"], "items": items }))
             .send()
             .await
-            .expect("order request");
-        assert_eq!(response.status(), 201);
-        response.json::<Value>().await.expect("checkout")
+            .expect("order request")
     }
 }

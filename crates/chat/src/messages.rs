@@ -169,6 +169,7 @@ pub(crate) fn already_sent(
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct HistoryQuery {
     /// Messages before this seq (scrolling back), newest page first.
     pub before_seq: Option<i64>,

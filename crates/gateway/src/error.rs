@@ -95,6 +95,11 @@ impl ApiError {
         self
     }
 
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> ApiError {
+        self.0.headers.push((name, value.into()));
+        self
+    }
+
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
         self.0.headers.push((header::RETRY_AFTER, seconds.max(1).to_string()));
         self

@@ -134,7 +134,12 @@ impl Modify for BearerAuth {
         crate::routes::pay_sandbox::notifications,
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::Problem)),
+    components(schemas(
+        crate::error::Problem,
+        bazaar_catalog::Sort,
+        bazaar_search::SortBy,
+        bazaar_identity::ApplicationStatus,
+    )),
     tags(
         (name = "identity", description = "Accounts, login by password or SMS code, tokens, profile, addresses, devices"),
         (name = "sellers", description = "Opening a shop and managing its staff"),

@@ -14,6 +14,7 @@ const MAX_RADIUS_M: f64 = 50_000.0;
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct NearbyQuery {
     pub lat: f64,
     pub lon: f64,

@@ -29,6 +29,7 @@ const MAX_PAGE: u32 = 50;
 /// `/search` parameters as they arrive.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SearchParams {
     /// What the shopper typed: Chinese, pinyin (full or initials), English, or a mix.
     pub q: Option<String>,

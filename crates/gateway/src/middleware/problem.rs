@@ -25,7 +25,19 @@ fn to_problem<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let (request, original) = response.into_parts();
-    let mut replacement = ApiError::from_status(original.status()).error_response();
+    // actix-cors answers a browser origin it does not allow with a bare 400 before any handler.
+    let refused_origin = original.status() == actix_web::http::StatusCode::BAD_REQUEST
+        && request.headers().contains_key(header::ORIGIN)
+        && original.headers().get(header::CONTENT_TYPE).is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    let problem = if refused_origin {
+        ApiError::bad_request(
+            "cors_origin_refused",
+            "This browser origin may not call the API; an operator can add it to `cors_allowed_origins`.",
+        )
+    } else {
+        ApiError::from_status(original.status())
+    };
+    let mut replacement = problem.error_response();
     for (name, value) in original.headers() {
         // The original body is gone, so are its length and encoding.
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && name != header::CONTENT_ENCODING {

@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     /// `pending` (default), `approved` or `rejected`.
     status: Option<ApplicationStatus>,

@@ -50,6 +50,7 @@ pub async fn update_settings(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportFilter {
     /// `open` (default) or `closed`.
     status: Option<String>,

@@ -65,7 +65,48 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
     }
 }
 
-/// Anything no route matched.
+/// Anything no route matched: 405 with `Allow` when the path is an endpoint's with other
+/// methods (`GET /api/v1/auth/login`), else 404.
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(allowed) = allowed_methods(req.path()) {
+        let detail = format!("{} takes {allowed}, not {}.", req.path(), req.method());
+        return Err(ApiError::new(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail)
+            .with_header(actix_web::http::header::ALLOW, allowed));
+    }
     Err(ApiError::not_found(format!("There is no {} {} here.", req.method(), req.path())))
+}
+
+/// The methods the documented endpoint at `path` takes, e.g. `GET, PATCH`. Read from the OpenAPI
+/// document, which lists every endpoint (a test holds it to the router).
+fn allowed_methods(path: &str) -> Option<String> {
+    use std::sync::OnceLock;
+    static ENDPOINTS: OnceLock<Vec<(Vec<String>, Vec<String>)>> = OnceLock::new();
+    let endpoints = ENDPOINTS.get_or_init(|| {
+        let doc = serde_json::to_value(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default();
+        let paths = doc.get("paths").and_then(|paths| paths.as_object()).cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(template, operations)| {
+                let segments = template.split('/').map(str::to_string).collect();
+                let methods = operations
+                    .as_object()
+                    .map(|ops| ops.keys().map(|method| method.to_ascii_uppercase()).collect())
+                    .unwrap_or_default();
+                (segments, methods)
+            })
+            .collect()
+    });
+    let wanted: Vec<&str> = path.split('/').collect();
+    let matches = |template: &[String]| {
+        template.len() == wanted.len()
+            && template.iter().zip(&wanted).all(|(t, w)| (t.starts_with('{') && !w.is_empty()) || t == w)
+    };
+    let mut methods: Vec<&str> = endpoints
+        .iter()
+        .filter(|(template, _)| matches(template))
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then(|| methods.join(", "))
 }

@@ -121,6 +121,7 @@ pub async fn wallet_pay(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TradeQuery {
     out_trade_no: String,
 }

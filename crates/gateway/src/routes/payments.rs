@@ -157,6 +157,7 @@ pub async fn notifications(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutcomeQuery {
     /// `rejected` (forged or mismatching: the security review queue), `applied`, `duplicate`,
     /// `ignored`, `closed` or `failed`.

@@ -24,6 +24,7 @@ pub async fn categories(state: web::Data<AppState>) -> Result<web::Json<Vec<Cate
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListFilter {
     /// A category id; its subcategories are included.
     category: Option<i64>,

@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SmsQuery {
     /// The recipient, in any accepted phone format.
     phone: String,

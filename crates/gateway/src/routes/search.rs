@@ -39,6 +39,7 @@ pub async fn search(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     /// What has been typed so far: characters, pinyin or initials.
     q: String,

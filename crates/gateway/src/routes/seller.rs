@@ -52,6 +52,7 @@ pub struct ImportEnvelope {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The shop to import into (CSV uploads).
     shop_id: Option<i64>,
@@ -174,6 +175,7 @@ pub async fn ledger(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LowStockQuery {
     /// SKUs at or below this stock (default 5).
     threshold: Option<i64>,

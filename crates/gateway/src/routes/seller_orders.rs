@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxFilter {
     shop_id: i64,
     /// e.g. `paid` for orders waiting to ship.
@@ -119,6 +120,7 @@ async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequ
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShopFilter {
     shop_id: i64,
 }

@@ -182,4 +182,8 @@ async fn cors_allows_only_configured_origins(backend: Backend) {
 
     let refused = app.client.get(app.url("/healthz")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(!refused.headers().contains_key("access-control-allow-origin"));
+    assert_eq!(refused.status(), 400);
+    let body = problem(refused).await;
+    assert_eq!(body["code"], "cors_origin_refused");
+    assert!(body["detail"].as_str().unwrap().contains("cors_allowed_origins"));
 }

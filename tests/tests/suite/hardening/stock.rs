@@ -44,25 +44,7 @@ async fn stock_has_one_upper_bound_and_the_ledger_always_sums(backend: Backend) 
 }
 
 async fn place(app: &TestApp, buyer: &User, key: &str, sku: i64, quantity: i32) -> reqwest::Response {
-    let address: Value = app
-        .post_as(
-            buyer,
-            "/api/v1/me/addresses",
-            &json!({ "recipient": "孙八", "phone": buyer.phone, "province": "广东省", "city": "深圳市",
-                     "district": "南山区", "detail": "科技园 2 号" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.client
-        .post(app.url("/api/v1/orders"))
-        .bearer_auth(&buyer.access_token)
-        .header("idempotency-key", key)
-        .json(&json!({ "address_id": address["id"], "items": [{ "sku_id": sku, "quantity": quantity }] }))
-        .send()
-        .await
-        .unwrap()
+    app.try_order(buyer, Some(key), json!([{ "sku_id": sku, "quantity": quantity }])).await
 }
 
 async fn one_buyer_cannot_hold_the_shelf_unpaid(backend: Backend) {

@@ -12,28 +12,6 @@ on_both_backends!(
     a_suspended_shop_takes_no_counter_payments,
 );
 
-async fn order_response(app: &TestApp, buyer: &User, key: &str, items: Value) -> reqwest::Response {
-    let address: Value = app
-        .post_as(
-            buyer,
-            "/api/v1/me/addresses",
-            &json!({ "recipient": "钱七", "phone": buyer.phone, "province": "上海市", "city": "上海市",
-                     "district": "黄浦区", "detail": "南京东路 1 号" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.client
-        .post(app.url("/api/v1/orders"))
-        .bearer_auth(&buyer.access_token)
-        .header("idempotency-key", key)
-        .json(&json!({ "address_id": address["id"], "items": items }))
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn stock_of(app: &TestApp, seller: &User, product: &Value) -> i64 {
     let view: Value =
         app.get_as(seller, &format!("/api/v1/seller/products/{}", product["id"])).await.json().await.unwrap();
@@ -64,7 +42,7 @@ async fn the_reported_wrapping_cart_is_refused_and_reserves_nothing(backend: Bac
     let preview = app.post_as(&buyer, "/api/v1/checkout/preview", &json!({ "items": items })).await;
     assert_eq!(preview.status(), 409);
     assert_eq!(problem(preview).await["code"], "amount_too_large");
-    let placed = order_response(&app, &buyer, "wrap-1", items).await;
+    let placed = app.try_order(&buyer, Some("wrap-1"), items).await;
     assert_eq!(placed.status(), 409);
     assert_eq!(problem(placed).await["code"], "amount_too_large");
     assert_eq!(stock_of(&app, &seller_a, &phone).await, 10, "nothing reserved");
@@ -87,10 +65,10 @@ async fn prices_and_fees_above_their_ceilings_are_refused(backend: Backend) {
     let dear = app.publish_product(&seller, &simple(shop, category, "金条", "1000000.00", 5)).await;
     let buyer = app.register().await;
     let placed =
-        order_response(&app, &buyer, "line-1", json!([{ "sku_id": dear["skus"][0]["id"], "quantity": 2 }])).await;
+        app.try_order(&buyer, Some("line-1"), json!([{ "sku_id": dear["skus"][0]["id"], "quantity": 2 }])).await;
     assert_eq!(placed.status(), 409);
     assert_eq!(problem(placed).await["code"], "amount_too_large");
-    let one = order_response(&app, &buyer, "line-2", json!([{ "sku_id": dear["skus"][0]["id"], "quantity": 1 }])).await;
+    let one = app.try_order(&buyer, Some("line-2"), json!([{ "sku_id": dear["skus"][0]["id"], "quantity": 1 }])).await;
     assert_eq!(one.status(), 201);
 
     let fee = app.patch_as(&seller, &format!("/api/v1/shops/{shop}"), &json!({ "shipping_fee": "10000.01" })).await;

@@ -1,0 +1,96 @@
+//! The HTTP contract a generated client relies on: the OpenAPI document describes parameters
+//! where they are sent and refers only to schemas it defines; routes that exist answer 405 (with
+//! `Allow`) for other methods; actions whose fields are all optional take an empty body.
+
+use bazaar_tests::catalog::simple;
+use bazaar_tests::{Backend, TestApp, on_both_backends, problem};
+use serde_json::Value;
+
+on_both_backends!(
+    the_openapi_document_puts_parameters_where_they_are_sent,
+    existing_routes_answer_405_with_allow,
+    bodyless_actions_take_an_empty_body,
+);
+
+fn refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                found.push(target.clone());
+            }
+            map.values().for_each(|child| refs(child, found));
+        }
+        Value::Array(items) => items.iter().for_each(|child| refs(child, found)),
+        _ => {}
+    }
+}
+
+async fn the_openapi_document_puts_parameters_where_they_are_sent(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let mut misplaced = Vec::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                let in_template = path.contains(&format!("{{{name}}}"));
+                let declared_path = parameter["in"] == "path";
+                if in_template != declared_path {
+                    misplaced.push(format!("{method} {path}: {name} in {}", parameter["in"]));
+                }
+            }
+        }
+    }
+    assert!(misplaced.is_empty(), "parameters declared where they are not sent: {misplaced:#?}");
+    let search = &doc["paths"]["/api/v1/search"]["get"]["parameters"];
+    let q = search.as_array().unwrap().iter().find(|p| p["name"] == "q").expect("q is documented");
+    assert_eq!((q["in"].as_str(), q["required"].as_bool()), (Some("query"), Some(false)));
+
+    let mut targets = Vec::new();
+    refs(&doc, &mut targets);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let missing: Vec<&String> = targets
+        .iter()
+        .filter(|target| target.strip_prefix("#/components/schemas/").is_none_or(|name| !schemas.contains_key(name)))
+        .collect();
+    assert!(missing.is_empty(), "references to schemas the document does not define: {missing:?}");
+}
+
+async fn existing_routes_answer_405_with_allow(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let buyer = app.register().await;
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/v1/cart/items", "POST"),
+        (reqwest::Method::GET, "/api/v1/auth/login", "POST"),
+        (reqwest::Method::DELETE, "/api/v1/orders/7/cancel", "POST"),
+    ] {
+        let response = app.request(method.clone(), path, Some(&buyer), None).await;
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(problem(response).await["code"], "method_not_allowed");
+    }
+    assert_eq!(app.get("/api/v1/no-such-thing").await.status(), 404);
+}
+
+async fn bodyless_actions_take_an_empty_body(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "粽子", "6.00", 5)).await;
+    let buyer = app.register().await;
+    let order = app.place_order(&buyer, &product["skus"][0]["id"], 1).await;
+    // No body and no content type at all, as many HTTP clients send a bodyless POST.
+    let cancel = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{order}/cancel")))
+        .bearer_auth(&buyer.access_token)
+        .send()
+        .await;
+    let cancel = cancel.unwrap();
+    assert!(cancel.status().is_success(), "{}", cancel.status());
+    assert_eq!(app.order(&buyer, order).await["status"], "cancelled");
+    // A body that needs fields still says so.
+    let empty = app.client.post(app.url("/api/v1/auth/login")).send().await.unwrap();
+    assert_eq!(empty.status(), 400);
+    assert_eq!(problem(empty).await["code"], "malformed_json");
+}

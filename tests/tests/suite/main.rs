@@ -1,0 +1,30 @@
+//! The black-box suite, one test binary: every module boots real gateways (SQLite + in-process kv,
+//! and PostgreSQL + Redis when `BAZAAR_TEST_POSTGRES_URL` / `BAZAAR_TEST_REDIS_URL` are set) and
+//! drives them over HTTP and WebSocket like a phone. One binary links tantivy, diesel, aws-lc-rs and
+//! actix once instead of once per file.
+
+mod cart;
+mod catalog_browse;
+mod catalog_import;
+mod catalog_listing;
+mod chat;
+mod chat_tools;
+mod contract;
+mod foundation;
+mod hardening;
+mod identity_access;
+mod identity_auth;
+mod identity_otp;
+mod identity_profile;
+mod order_lifecycle;
+mod orders;
+mod payment_lifecycle;
+mod payment_retries;
+mod payment_scale_out;
+mod payment_security;
+mod payment_sharing;
+mod payments;
+mod scale_out;
+mod search;
+mod search_relevance;
+mod sms_gateway;
