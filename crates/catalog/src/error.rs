@@ -13,6 +13,9 @@ pub enum CatalogError {
     Conflict { code: &'static str, message: String },
     #[error("not enough stock for SKU {sku_id}: {available} available")]
     InsufficientStock { sku_id: i64, available: i64 },
+    /// Identity refused (a membership check, say): it keeps its own kind and code.
+    #[error(transparent)]
+    Identity(Box<bazaar_identity::IdentityError>),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -27,7 +30,7 @@ impl From<bazaar_identity::IdentityError> for CatalogError {
     fn from(err: bazaar_identity::IdentityError) -> Self {
         match err {
             bazaar_identity::IdentityError::Db(db) => CatalogError::Db(db),
-            other => CatalogError::Db(DbError::Migration(other.to_string())),
+            other => CatalogError::Identity(Box::new(other)),
         }
     }
 }

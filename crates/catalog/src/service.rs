@@ -97,8 +97,8 @@ impl Catalog {
         }
         let epoch = self.pages.epoch();
         let detail = self.db.run_short_read(move |conn| browse::detail(conn, id)).await?;
-        let json = serde_json::to_vec(&detail)
-            .map_err(|err| CatalogError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+        let json =
+            serde_json::to_vec(&detail).map_err(|err| CatalogError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
         let page = Arc::new(CachedPage { version: detail.version, json: json.into() });
         self.pages.fill(id, page.clone(), epoch);
         Ok(page)
@@ -271,7 +271,7 @@ impl Catalog {
             None
         };
         let json = serde_json::to_vec(&serde_json::json!({ "items": cards, "next_cursor": next_cursor }))
-            .map_err(|err| CatalogError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+            .map_err(|err| CatalogError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
         let page = Arc::new(CachedPage { version: 0, json: json.into() });
         self.lists.fill(key, page.clone(), epoch);
         Ok(page)

@@ -18,6 +18,9 @@ pub enum ChatError {
     /// The sender's messages per window, counted across REST and all their connections.
     #[error("too many messages; wait before sending more")]
     RateLimited { retry_after: std::time::Duration },
+    /// Identity refused: it keeps its own kind and code.
+    #[error(transparent)]
+    Identity(Box<bazaar_identity::IdentityError>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -52,7 +55,7 @@ impl From<bazaar_identity::IdentityError> for ChatError {
     fn from(err: bazaar_identity::IdentityError) -> Self {
         match err {
             bazaar_identity::IdentityError::Db(db) => ChatError::Db(db),
-            other => ChatError::Db(DbError::Migration(other.to_string())),
+            other => ChatError::Identity(Box::new(other)),
         }
     }
 }

@@ -3,9 +3,10 @@
 //! longer be bought (delisted or banned product, retired SKU, suspended shop) — flagged, never
 //! silently dropped.
 
+use crate::CheckoutError;
 use bazaar_core::Money;
 use bazaar_db::schema::{cart_items, products, shops, skus};
-use bazaar_db::{Database, DbConn, DbError, LockPurpose, serialize_writers, write_transaction};
+use bazaar_db::{Database, DbConn, LockPurpose, serialize_writers, write_transaction};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -15,30 +16,6 @@ use std::collections::BTreeMap;
 pub const MAX_QUANTITY: i32 = 99;
 /// Most lines a cart may hold.
 pub const MAX_LINES: i64 = 100;
-
-#[derive(Debug, thiserror::Error)]
-pub enum CheckoutError {
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    #[error("not enough stock for SKU {sku_id}: {available} available")]
-    OutOfStock { sku_id: i64, available: i64 },
-    #[error("the order is {current}; it cannot become {wanted}")]
-    InvalidTransition { current: String, wanted: String },
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<diesel::result::Error> for CheckoutError {
-    fn from(err: diesel::result::Error) -> Self {
-        CheckoutError::Db(DbError::from(err))
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,7 +1,8 @@
-//! Checkout: the buyer's cart (grouped by shop, live prices and stock, flags for what changed).
-//! Orders, stock reservation and the order state machine come with the checkout issue.
+//! Checkout: the buyer's cart (grouped by shop, live prices and stock, flags for what changed),
+//! placing orders with their stock reserved, the order state machine, and refunds.
 
 mod cart;
+mod error;
 mod hoarding;
 mod lifecycle;
 mod orders;
@@ -9,7 +10,8 @@ mod preview;
 mod refunds;
 mod service;
 
-pub use cart::{Cart, CartLine, CartShop, CartView, CheckoutError, MAX_LINES, MAX_QUANTITY};
+pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
+pub use error::CheckoutError;
 mod in_store;
 pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};

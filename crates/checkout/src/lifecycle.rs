@@ -5,7 +5,7 @@
 
 use crate::CheckoutError;
 use crate::orders::record_event;
-use bazaar_catalog::{CatalogError, release_stock};
+use bazaar_catalog::release_stock;
 use bazaar_db::schema::{order_events, order_items, orders};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
@@ -53,13 +53,7 @@ fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
 fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Option<i64>, CheckoutError> {
     match actor {
         Actor::Buyer(user) if *user == order.user_id => Ok(Some(*user)),
-        Actor::Shop(user)
-            if bazaar_identity::shop_role(conn, order.shop_id, *user)
-                .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?
-                .is_some() =>
-        {
-            Ok(Some(*user))
-        }
+        Actor::Shop(user) if bazaar_identity::shop_role(conn, order.shop_id, *user)?.is_some() => Ok(Some(*user)),
         Actor::System => Ok(None),
         _ => Err(CheckoutError::NotFound("order")),
     }
@@ -105,10 +99,7 @@ pub(crate) fn release_order(
         .select((order_items::sku_id, order_items::product_id, order_items::quantity))
         .load(conn)?;
     for (sku_id, _, quantity) in &items {
-        release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, refund).map_err(|err| match err {
-            CatalogError::Db(db) => CheckoutError::Db(db),
-            other => CheckoutError::Db(bazaar_db::DbError::Migration(other.to_string())),
-        })?;
+        release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, refund)?;
     }
     Ok(items.into_iter().map(|(_, product, _)| product).collect())
 }
@@ -249,8 +240,7 @@ pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>
 
 /// Refuses users who do not work for the shop.
 pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, member: i64) -> Result<(), CheckoutError> {
-    let role = bazaar_identity::shop_role(conn, shop_id, member)
-        .map_err(|e| CheckoutError::Db(bazaar_db::DbError::Migration(e.to_string())))?;
+    let role = bazaar_identity::shop_role(conn, shop_id, member)?;
     if role.is_none() {
         return Err(CheckoutError::Forbidden("only the shop's owner and staff may do that"));
     }

@@ -4,7 +4,7 @@
 //! the stored answer; the same key with another request is refused.
 
 use crate::{CheckoutError, CheckoutSettings, hoarding};
-use bazaar_catalog::{CatalogError, reserve_stock};
+use bazaar_catalog::reserve_stock;
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
 use bazaar_db::{DbConn, write_transaction};
@@ -133,7 +133,7 @@ pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, Check
     Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
 }
 
-/// A discount or surcharge on a shop's order. Coupons and points (the marketing work) add them in
+/// A discount or surcharge on a shop's order. Promotions (coupons, points) add them in
 /// [`quote`]; until then the list is empty and totals are subtotal + shipping.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -313,7 +313,7 @@ pub(crate) fn place(
                 });
             }
             let result = serde_json::from_str(&response)
-                .map_err(|err| CheckoutError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+                .map_err(|err| CheckoutError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
             return Ok(Placed::Replayed(result));
         }
         let now = Utc::now().naive_utc();
@@ -353,13 +353,7 @@ pub(crate) fn place(
                 .get_result(conn)?;
             let mut items = Vec::new();
             for (Sellable { sku_id, product_id, title, specs, price, .. }, quantity) in lines {
-                reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id).map_err(|err| match err {
-                    CatalogError::InsufficientStock { sku_id, available } => {
-                        CheckoutError::OutOfStock { sku_id, available }
-                    }
-                    CatalogError::Db(db) => CheckoutError::Db(db),
-                    other => CheckoutError::Db(bazaar_db::DbError::Migration(other.to_string())),
-                })?;
+                reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id)?;
                 diesel::insert_into(order_items::table)
                     .values((
                         order_items::order_id.eq(order_id),

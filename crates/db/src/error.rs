@@ -19,6 +19,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database task was cancelled or panicked")]
     TaskFailed,
+    /// A value we store as text (JSON snapshots, cached answers) could not be written or read
+    /// back: our bug or a damaged row, never the client's fault.
+    #[error("stored data could not be encoded or decoded: {0}")]
+    Stored(String),
 }
 
 impl DbError {

@@ -300,6 +300,7 @@ impl From<CatalogError> for ApiError {
                     .with_extension("sku_id", sku_id)
                     .with_extension("available", available)
             }
+            CatalogError::Identity(identity) => (*identity).into(),
             CatalogError::Db(db) => db.into(),
         }
     }
@@ -324,6 +325,8 @@ impl From<CheckoutError> for ApiError {
                     .with_extension("current_status", current)
             }
             CheckoutError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            CheckoutError::Catalog(catalog) => (*catalog).into(),
+            CheckoutError::Identity(identity) => (*identity).into(),
             CheckoutError::Db(db) => db.into(),
         }
     }
@@ -344,6 +347,7 @@ impl From<ChatError> for ApiError {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
                     .with_retry_after(retry_after.as_secs().max(1))
             }
+            ChatError::Identity(identity) => (*identity).into(),
             ChatError::Db(db) => db.into(),
             ChatError::Kv(kv) => kv.into(),
         }
@@ -402,5 +406,27 @@ impl From<PaymentError> for ApiError {
                     .with_retry_after(retry_after.as_secs().max(1))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal from another crate keeps its kind on the way out: a SKU that vanished under a
+    /// reservation is a 404, a membership check identity refused is identity's answer — never a
+    /// 500 logged as something it is not.
+    #[test]
+    fn refusals_from_other_crates_keep_their_kind() {
+        let vanished = ApiError::from(CheckoutError::from(CatalogError::NotFound("SKU")));
+        assert_eq!((vanished.status(), vanished.code()), (StatusCode::NOT_FOUND, "not_found"));
+        let short = ApiError::from(CheckoutError::from(CatalogError::InsufficientStock { sku_id: 1, available: 0 }));
+        assert_eq!((short.status(), short.code()), (StatusCode::CONFLICT, "out_of_stock"));
+        let limited = ApiError::from(CheckoutError::from(IdentityError::Forbidden("staff only")));
+        assert_eq!((limited.status(), limited.code()), (StatusCode::FORBIDDEN, "forbidden"));
+        let through_payments = ApiError::from(PaymentError::from(CheckoutError::from(CatalogError::NotFound("SKU"))));
+        assert_eq!(through_payments.status(), StatusCode::NOT_FOUND);
+        let chat = ApiError::from(ChatError::from(IdentityError::NotFound("shop")));
+        assert_eq!(chat.status(), StatusCode::NOT_FOUND);
     }
 }

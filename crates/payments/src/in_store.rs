@@ -72,8 +72,8 @@ impl Payments {
         let row = self
             .db
             .run(move |conn| {
-                let role = bazaar_identity::shop_role(conn, shop_id, member)
-                    .map_err(|err| PaymentError::Db(bazaar_db::DbError::Migration(err.to_string())))?;
+                let role =
+                    bazaar_identity::shop_role(conn, shop_id, member).map_err(bazaar_checkout::CheckoutError::from)?;
                 if role.is_none() {
                     return Err(PaymentError::NotFound("shop"));
                 }

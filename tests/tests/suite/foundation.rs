@@ -182,6 +182,15 @@ async fn cors_allows_only_configured_origins(backend: Backend) {
 
     let refused = app.client.get(app.url("/healthz")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(!refused.headers().contains_key("access-control-allow-origin"));
+    // A browser asks first (preflight); that question is refused with a code of its own.
+    let refused = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/healthz"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 400);
     let body = problem(refused).await;
     assert_eq!(body["code"], "cors_origin_refused");
