@@ -16,6 +16,66 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Names every operation after its method and path (`get_api_v1_in_store_code`): handler names
+/// alone (`get`, `list`) repeat across modules, and the specification requires operation ids to
+/// be unique — generated clients name their functions after them.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let words: String = path
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+                ("head", &mut item.head),
+                ("options", &mut item.options),
+                ("trace", &mut item.trace),
+            ];
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    operation.operation_id = Some(format!("{method}_{words}"));
+                    problems_as_served(operation);
+                }
+            }
+        }
+    }
+}
+
+/// Errors are served as `application/problem+json`: document them so, and document the 401 every
+/// secured operation can answer.
+fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
+    const PROBLEM: &str = "#/components/schemas/Problem";
+    let is_problem = |content: &utoipa::openapi::Content| {
+        matches!(&content.schema, Some(RefOr::Ref(reference)) if reference.ref_location == PROBLEM)
+    };
+    for response in operation.responses.responses.values_mut() {
+        if let RefOr::T(response) = response
+            && let Some(content) = response.content.shift_remove("application/json")
+        {
+            let media = if is_problem(&content) { crate::error::PROBLEM_JSON } else { "application/json" };
+            response.content.insert(media.to_string(), content);
+        }
+    }
+    let secured = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+    if secured && !operation.responses.responses.contains_key("401") {
+        let problem = ContentBuilder::new().schema(Some(Ref::new(PROBLEM))).build();
+        let unauthorized = ResponseBuilder::new()
+            .description("unauthenticated, invalid_token, token_expired, session_revoked")
+            .content(crate::error::PROBLEM_JSON, problem)
+            .build();
+        operation.responses.responses.insert("401".to_string(), RefOr::T(unauthorized));
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -133,7 +193,7 @@ impl Modify for BearerAuth {
         crate::routes::pay_sandbox::wallet_pay,
         crate::routes::pay_sandbox::notifications,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &UniqueOperationIds),
     components(schemas(
         crate::error::Problem,
         bazaar_catalog::Sort,

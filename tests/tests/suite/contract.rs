@@ -8,6 +8,7 @@ use serde_json::Value;
 
 on_both_backends!(
     the_openapi_document_puts_parameters_where_they_are_sent,
+    errors_are_documented_as_served,
     existing_routes_answer_405_with_allow,
     bodyless_actions_take_an_empty_body,
 );
@@ -93,4 +94,27 @@ async fn bodyless_actions_take_an_empty_body(backend: Backend) {
     let empty = app.client.post(app.url("/api/v1/auth/login")).send().await.unwrap();
     assert_eq!(empty.status(), 400);
     assert_eq!(problem(empty).await["code"], "malformed_json");
+}
+
+async fn errors_are_documented_as_served(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let (mut as_json, mut without_401, mut ids) = (Vec::new(), Vec::new(), std::collections::HashSet::new());
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            assert!(ids.insert(operation["operationId"].to_string()), "operation ids are unique: {method} {path}");
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                if schema == "#/components/schemas/Problem" {
+                    as_json.push(format!("{method} {path} {status}"));
+                }
+            }
+            let secured = operation["security"].as_array().is_some_and(|requirements| !requirements.is_empty());
+            if secured && operation["responses"].get("401").is_none() {
+                without_401.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(as_json.is_empty(), "problems documented as application/json: {as_json:?}");
+    assert!(without_401.is_empty(), "secured operations without their 401: {without_401:?}");
 }
