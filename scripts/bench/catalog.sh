@@ -25,27 +25,23 @@ function setup(thread)
   thread:set("thread_no", threads)
 end
 LUA
-for spread in "$products" 2000; do
-cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/detail-$spread.lua"
-cat >>"$BENCH_TMP/detail-$spread.lua" <<LUA
+# detail_script NAME SPREAD [HEADERS]: random product pages among the first SPREAD ids, with an
+# optional Lua table of request headers.
+detail_script() {
+  cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/$1.lua"
+  cat >>"$BENCH_TMP/$1.lua" <<LUA
 function init(args)
   math.randomseed(42 + thread_no)
 end
 request = function()
-  return wrk.format("GET", "/api/v1/products/" .. math.random(1, $spread))
+  return wrk.format("GET", "/api/v1/products/" .. math.random(1, $2), ${3:-nil})
 end
 LUA
-done
+}
+detail_script "detail-$products" "$products"
+detail_script detail-2000 2000
 # The popular set again, asking for compressed pages.
-cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/detail-2000-gzip.lua"
-cat >>"$BENCH_TMP/detail-2000-gzip.lua" <<LUA
-function init(args)
-  math.randomseed(42 + thread_no)
-end
-request = function()
-  return wrk.format("GET", "/api/v1/products/" .. math.random(1, 2000), { ["Accept-Encoding"] = "gzip, br" })
-end
-LUA
+detail_script detail-2000-gzip 2000 '{ ["Accept-Encoding"] = "gzip, br" }'
 for spread in "$products" 2000; do
 cat "$BENCH_TMP/threads.lua" >"$BENCH_TMP/walk-$spread.lua"
 cat >>"$BENCH_TMP/walk-$spread.lua" <<LUA
