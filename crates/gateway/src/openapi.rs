@@ -54,9 +54,7 @@ impl Modify for UniqueOperationIds {
 fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
     const PROBLEM: &str = "#/components/schemas/Problem";
-    let is_problem = |content: &utoipa::openapi::Content| {
-        matches!(&content.schema, Some(RefOr::Ref(reference)) if reference.ref_location == PROBLEM)
-    };
+    let is_problem = |content: &utoipa::openapi::Content| matches!(&content.schema, Some(RefOr::Ref(reference)) if reference.ref_location == PROBLEM);
     for response in operation.responses.responses.values_mut() {
         if let RefOr::T(response) = response
             && let Some(content) = response.content.shift_remove("application/json")
