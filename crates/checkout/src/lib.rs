@@ -7,6 +7,7 @@ mod hoarding;
 mod lifecycle;
 mod orders;
 mod preview;
+mod pricing;
 mod refunds;
 mod service;
 

@@ -3,9 +3,10 @@
 //! one write transaction. An `Idempotency-Key` makes retries safe: the same key and request return
 //! the stored answer; the same key with another request is refused.
 
+use crate::pricing::{grand_total, quote};
 use crate::{CheckoutError, CheckoutSettings, hoarding};
 use bazaar_catalog::reserve_stock;
-use bazaar_core::{Money, MoneyLimits};
+use bazaar_core::Money;
 use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
@@ -144,83 +145,6 @@ pub struct Adjustment {
     /// Negative for a discount.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Money,
-}
-
-/// One shop's part of a checkout, priced: what an order would be.
-pub(crate) struct ShopQuote {
-    pub shop_id: i64,
-    pub lines: Vec<(Sellable, i32)>,
-    pub subtotal: Money,
-    pub shipping: Money,
-    pub adjustments: Vec<Adjustment>,
-    /// Subtotal + shipping + adjustments, checked against the order ceiling and always > 0.
-    pub total: Money,
-}
-
-fn too_large(field: &'static str, ceiling: Money) -> CheckoutError {
-    CheckoutError::Conflict { code: "amount_too_large", message: format!("{field} would exceed {ceiling}") }
-}
-
-/// An order's money from its parts, refused instead of wrapped: every line within the line
-/// ceiling, the order within the order ceiling, and the total more than zero.
-pub(crate) fn price_order(
-    lines: &[(Sellable, i32)],
-    shipping_rule: (Money, Money),
-    adjustments: &[Adjustment],
-    limits: &MoneyLimits,
-) -> Result<(Money, Money, Money), CheckoutError> {
-    let mut subtotal = Money::ZERO;
-    for (sku, quantity) in lines {
-        let line = Money::from_minor(sku.price)
-            .checked_mul(i64::from(*quantity))
-            .filter(|line| *line <= limits.max_line)
-            .ok_or_else(|| too_large("an order line", limits.max_line))?;
-        subtotal = subtotal.checked_add(line).ok_or_else(|| too_large("the order", limits.max_order))?;
-    }
-    // Each shop's own rule: a flat fee per order, free from a threshold.
-    let (fee, free_from) = shipping_rule;
-    let shipping = if subtotal >= free_from { Money::ZERO } else { fee };
-    let total = Money::checked_sum(
-        [subtotal, shipping].into_iter().chain(adjustments.iter().map(|adjustment| adjustment.amount)),
-    )
-    .filter(|total| *total <= limits.max_order)
-    .ok_or_else(|| too_large("the order", limits.max_order))?;
-    if total <= Money::ZERO {
-        return Err(CheckoutError::Conflict {
-            code: "nothing_to_charge",
-            message: "an order must cost more than 0.00".into(),
-        });
-    }
-    Ok((subtotal, shipping, total))
-}
-
-/// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
-/// a checkout is computed, for the preview and for placing alike.
-pub(crate) fn quote(
-    conn: &mut DbConn,
-    wanted: &BTreeMap<i64, i32>,
-    limits: &MoneyLimits,
-) -> Result<Vec<ShopQuote>, CheckoutError> {
-    let mut by_shop: BTreeMap<i64, Vec<(Sellable, i32)>> = BTreeMap::new();
-    for (&sku_id, &quantity) in wanted {
-        let sellable = sellable(conn, sku_id)?;
-        by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
-    }
-    let mut quotes = Vec::with_capacity(by_shop.len());
-    for (shop_id, lines) in by_shop {
-        let (fee, free_from): (i64, i64) =
-            shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
-        let adjustments = Vec::new();
-        let rule = (Money::from_minor(fee), Money::from_minor(free_from));
-        let (subtotal, shipping, total) = price_order(&lines, rule, &adjustments, limits)?;
-        quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments, total });
-    }
-    Ok(quotes)
-}
-
-/// A checkout's grand total: the sum of its orders, refused rather than wrapped.
-pub(crate) fn grand_total(totals: impl IntoIterator<Item = Money>) -> Result<Money, CheckoutError> {
-    Money::checked_sum(totals).ok_or_else(|| too_large("the checkout", Money::from_minor(i64::MAX)))
 }
 
 /// What placing led to, and which products' stock changed (for cache invalidation).
@@ -493,72 +417,4 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
             .collect(),
         created_at: row.8.and_utc(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::{Rng, SeedableRng};
-
-    fn line(price: i64, quantity: i32) -> (Sellable, i32) {
-        let sku = Sellable { sku_id: 1, product_id: 1, shop_id: 1, title: String::new(), specs: String::new(), price };
-        (sku, quantity)
-    }
-
-    /// For random carts, with prices anywhere in the range a BIGINT can hold, the order total is
-    /// the exact sum (computed in i128, which cannot overflow here) or the order is refused: it
-    /// never wraps, and it is never accepted at or below zero or above a ceiling.
-    #[test]
-    fn totals_are_the_exact_sum_or_refused() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
-        let wide = MoneyLimits {
-            max_price: Money::from_minor(i64::MAX),
-            max_shipping_fee: Money::from_minor(i64::MAX),
-            max_line: Money::from_minor(i64::MAX),
-            max_order: Money::from_minor(i64::MAX),
-        };
-        for limits in [MoneyLimits::default(), wide] {
-            for _ in 0..20_000 {
-                let lines: Vec<_> = (0..rng.random_range(1..6))
-                    .map(|_| {
-                        let price = match rng.random_range(0..3) {
-                            0 => rng.random_range(1..100_000),
-                            1 => rng.random_range(1..200_000_000),
-                            _ => rng.random_range(1..i64::MAX),
-                        };
-                        line(price, rng.random_range(1..=99))
-                    })
-                    .collect();
-                let fee = rng.random_range(0..2_000);
-                let free_from = rng.random_range(0..1_000_000);
-                let rule = (Money::from_minor(fee), Money::from_minor(free_from));
-                let exact_lines: Vec<i128> =
-                    lines.iter().map(|(sku, q)| i128::from(sku.price) * i128::from(*q)).collect();
-                let subtotal: i128 = exact_lines.iter().sum();
-                let shipping = if subtotal >= i128::from(free_from) { 0 } else { i128::from(fee) };
-                let exact = subtotal + shipping;
-                let acceptable = exact_lines.iter().all(|line| *line <= i128::from(limits.max_line.to_minor()))
-                    && exact <= i128::from(limits.max_order.to_minor())
-                    && exact > 0;
-                match price_order(&lines, rule, &[], &limits) {
-                    Ok((_, _, total)) => {
-                        assert!(acceptable, "accepted {exact} over the limits");
-                        assert_eq!(i128::from(total.to_minor()), exact);
-                    }
-                    Err(_) => assert!(!acceptable, "refused an acceptable order of {exact}"),
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_discount_down_to_zero_or_below_is_refused() {
-        let limits = MoneyLimits::default();
-        let discount =
-            |amount| Adjustment { kind: "coupon".into(), label: String::new(), amount: Money::from_minor(amount) };
-        let rule = (Money::ZERO, Money::ZERO);
-        assert!(price_order(&[line(500, 1)], rule, &[discount(-499)], &limits).is_ok());
-        assert!(price_order(&[line(500, 1)], rule, &[discount(-500)], &limits).is_err());
-        assert!(price_order(&[line(500, 1)], rule, &[discount(i64::MIN)], &limits).is_err());
-    }
 }

@@ -1,7 +1,8 @@
 //! The checkout preview: what placing would charge, per shop, computed by the same `quote`.
 
 use crate::CheckoutError;
-use crate::orders::{Adjustment, OrderLine, PlaceOrder, grand_total, lines, quote};
+use crate::orders::{Adjustment, OrderLine, PlaceOrder, lines};
+use crate::pricing::{grand_total, quote};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::skus;

@@ -7,6 +7,7 @@
 //! This crate is an HTTP *client* of the providers; it serves nothing (the gateway does).
 
 pub mod alipay;
+mod audit;
 pub mod crypto;
 mod error;
 mod in_store;
