@@ -137,6 +137,21 @@ pub struct SeedSummary {
     pub shops: usize,
     pub products: usize,
     pub skus: usize,
+    /// The demo shop owners' phone numbers (they sign in by SMS code), in shop order.
+    pub owner_phones: Vec<String>,
+}
+
+/// The phone number of demo shop `n`'s owner for `seed`.
+fn demo_owner_phone(seed: u64, n: usize) -> String {
+    format!("+86199{:03}{:05}", seed % 1000, n)
+}
+
+/// Where demo shop `n` stands: on a small spiral around People's Square, Shanghai, so that
+/// "nearby" finds them (within about 3 km of 31.2304, 121.4737).
+fn demo_location(n: usize) -> (f64, f64) {
+    let turn = n as f64 * 2.399_963; // the golden angle: points spread evenly
+    let radius = 0.004 * (n as f64).sqrt().min(7.0);
+    (31.2304 + radius * turn.sin(), 121.4737 + radius * turn.cos())
 }
 
 /// Seeds `shops` shops and `product_count` products; `progress(done, total)` after each batch.
@@ -160,10 +175,11 @@ pub fn seed(
             )
         })
         .collect::<Result<_, _>>()?;
+    let owner_phones: Vec<String> = (0..shop_count).map(|n| demo_owner_phone(seed, n)).collect();
     let shop_ids = write_transaction(conn, |conn| {
         let mut ids = Vec::with_capacity(shop_count);
         for n in 0..shop_count {
-            let phone = format!("+86199{:03}{:05}", seed % 1000, n);
+            let phone = demo_owner_phone(seed, n);
             let user_id: i64 = diesel::insert_into(users::table)
                 .values((
                     users::phone.eq(&phone),
@@ -192,6 +208,8 @@ pub fn seed(
                     shops::description.eq("演示店铺 Demo shop"),
                     shops::contact_phone.eq(&phone),
                     shops::status.eq("active"),
+                    shops::latitude.eq(Some(demo_location(n).0)),
+                    shops::longitude.eq(Some(demo_location(n).1)),
                     shops::created_at.eq(now),
                     shops::updated_at.eq(now),
                 ))
@@ -209,7 +227,7 @@ pub fn seed(
         }
         Ok::<_, CatalogError>(ids)
     })?;
-    let mut summary = SeedSummary { shops: shop_count, products: 0, skus: 0 };
+    let mut summary = SeedSummary { shops: shop_count, products: 0, skus: 0, owner_phones };
     while summary.products < product_count {
         let batch = PRODUCTS_PER_BATCH.min(product_count - summary.products);
         summary.skus += write_transaction(conn, |conn| {

@@ -21,6 +21,10 @@ pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};
 
+/// Every state an order can be in, in lifecycle order.
+pub const ORDER_STATUSES: [&str; 7] =
+    ["pending_payment", "paid", "shipped", "received", "completed", "cancelled", "refunded"];
+
 /// Checkout's settings: the money ceilings its quotes enforce and the caps on what one buyer may
 /// hold unpaid.
 #[derive(Debug, Clone, Copy)]

@@ -235,6 +235,13 @@ impl Orders {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<OrderDetail>, CheckoutError> {
+        // An unknown status is a mistake to report, not a filter that matches nothing.
+        if let Some(wanted) = status.as_deref()
+            && !crate::ORDER_STATUSES.contains(&wanted)
+        {
+            let allowed = crate::ORDER_STATUSES.join(", ");
+            return Err(CheckoutError::Invalid { field: "status", message: format!("must be one of {allowed}") });
+        }
         self.db
             .run(move |conn| {
                 let ids = lifecycle::shop_orders(conn, member, shop_id, status, placed_between, before, limit)?;

@@ -42,6 +42,52 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Query parameters. Unlike `actix_web::web::Query`, a bad parameter is named in `field`, and the
+/// detail says what was expected (a number, a date, one of an enum's values).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string as `T`: a parameter of the wrong shape is a 400 `invalid_query` naming it.
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.inner().to_string();
+        let field = field_at_fault(&path, &message);
+        let detail = match &field {
+            Some(field) if !message.contains(field.as_str()) => format!("{field}: {message}"),
+            _ => message,
+        };
+        let problem = ApiError::bad_request("invalid_query", detail);
+        match field {
+            Some(field) => problem.with_field(field),
+            None => problem,
+        }
+    })
+}
+
 fn is_json_media_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))

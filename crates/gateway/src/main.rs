@@ -168,6 +168,14 @@ async fn seed_demo(mut config: Config, shops: usize, products: usize, seed: u64)
                 summary.skus,
                 started.elapsed().as_secs_f64()
             );
+            let shown: Vec<&str> = summary.owner_phones.iter().take(3).map(String::as_str).collect();
+            let more = summary.owner_phones.len().saturating_sub(shown.len());
+            println!(
+                "demo shop owners sign in by SMS code (see /sandbox/sms/messages): {}{}; shops stand around \
+                 People's Square, Shanghai (31.2304, 121.4737) for /api/v1/shops/nearby",
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            );
             ExitCode::SUCCESS
         }
         Err(err) => fail(&err),

@@ -11,6 +11,8 @@ on_both_backends!(
     errors_are_documented_as_served,
     existing_routes_answer_405_with_allow,
     bodyless_actions_take_an_empty_body,
+    bad_query_parameters_are_named,
+    problem_types_link_to_a_page_that_exists,
 );
 
 fn refs(value: &Value, found: &mut Vec<String>) {
@@ -117,4 +119,46 @@ async fn errors_are_documented_as_served(backend: Backend) {
     }
     assert!(as_json.is_empty(), "problems documented as application/json: {as_json:?}");
     assert!(without_401.is_empty(), "secured operations without their 401: {without_401:?}");
+}
+
+async fn bad_query_parameters_are_named(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    for (path, field, hint) in [
+        ("/api/v1/products?limit=ten".to_string(), "limit", "invalid digit"),
+        ("/api/v1/products?sort=popular".to_string(), "sort", "newest"),
+        ("/api/v1/seller/orders".to_string(), "shop_id", "shop_id"),
+        (format!("/api/v1/seller/orders?shop_id={shop}&from=2026-13-01"), "from", ""),
+    ] {
+        let response = app.get_as(&seller, &path).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body = problem(response).await;
+        assert_eq!(
+            (body["code"].as_str(), body["field"].as_str()),
+            (Some("invalid_query"), Some(field)),
+            "{path}: {body}"
+        );
+        assert!(body["detail"].as_str().unwrap().contains(hint), "{path}: {body}");
+    }
+    // A filter value that does not exist is refused with the ones that do, not answered with [].
+    let unknown = app.get_as(&seller, &format!("/api/v1/seller/orders?shop_id={shop}&status=unpaid")).await;
+    assert_eq!(unknown.status(), 422);
+    let body = problem(unknown).await;
+    assert_eq!(body["field"], "status");
+    assert!(body["detail"].as_str().unwrap().contains("pending_payment"), "{body}");
+}
+
+async fn problem_types_link_to_a_page_that_exists(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let missing = problem(app.get("/api/v1/products/999999").await).await;
+    let kind = missing["type"].as_str().unwrap();
+    let (page, anchor) = kind.split_once('#').expect("a page and an anchor");
+    let response = app.get(page).await;
+    assert_eq!(response.status(), 200, "{page}");
+    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors"));
+    let html = response.text().await.unwrap();
+    for code in [anchor, "rate_limited", "amount_too_large", "bad_frame", "cors_origin_refused"] {
+        assert!(html.contains(&format!("id=\"{code}\"")), "{code} has its anchor");
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::web;
@@ -29,8 +29,8 @@ pub struct QueueFilter {
 pub async fn queue(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    filter: web::Query<QueueFilter>,
-    page: web::Query<PageQuery>,
+    filter: Query<QueueFilter>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<Page<ApplicationView>>, ApiError> {
     let (after, limit) = page.parse::<i64>()?;
     let status = filter.status.unwrap_or(ApplicationStatus::Pending);

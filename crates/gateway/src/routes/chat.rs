@@ -4,7 +4,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::page::PageQuery;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -36,7 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub async fn list(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ConversationPage>, ApiError> {
     let (after, limit) = query.parse::<ConversationKey>()?;
     Ok(web::Json(state.chat.conversations(&principal, after, limit).await?))
@@ -78,7 +78,7 @@ pub async fn history(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
-    query: web::Query<HistoryQuery>,
+    query: Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     Ok(web::Json(state.chat.history(&principal, id.into_inner(), query.into_inner()).await?))
 }

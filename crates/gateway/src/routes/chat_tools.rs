@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_chat::{ChatSettings, HistoryQuery, MessagePage, ReportView};
@@ -62,7 +62,7 @@ pub struct ReportFilter {
 pub async fn reports(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    filter: web::Query<ReportFilter>,
+    filter: Query<ReportFilter>,
 ) -> Result<web::Json<Vec<ReportView>>, ApiError> {
     let status = filter.into_inner().status.unwrap_or_else(|| "open".into());
     Ok(web::Json(state.chat.reports(&principal, status).await?))
@@ -76,7 +76,7 @@ pub async fn reported_messages(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
-    query: web::Query<HistoryQuery>,
+    query: Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     Ok(web::Json(state.chat.reported_messages(&principal, id.into_inner(), query.into_inner()).await?))
 }

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
         .service(web::resource("/metrics").route(web::get().to(ops::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(ops::openapi_json)))
         .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
+        .service(web::resource("/docs/problems").route(web::get().to(ops::problems_page)))
         .service(
             web::scope("/api/v1")
                 // actix tries routes in order and a pattern with `{…}` costs a regex match, so the

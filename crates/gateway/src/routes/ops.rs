@@ -39,6 +39,38 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
+/// The page every problem's `type` (`/docs/problems#<code>`) points at: the code table of
+/// `docs/api.md`, compiled in, one anchored row per code.
+pub async fn problems_page() -> HttpResponse {
+    use std::sync::OnceLock;
+    static PAGE: OnceLock<String> = OnceLock::new();
+    let page = PAGE.get_or_init(|| render_problems(include_str!("../../../../docs/api.md")));
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.as_str())
+}
+
+/// Rows `| `code` | status | when |` of the Errors section, as an HTML table.
+fn render_problems(api_md: &str) -> String {
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('`', "");
+    let section = api_md.split("\n## ").find(|section| section.starts_with("Errors")).unwrap_or_default();
+    let mut rows = String::new();
+    for line in section.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [code, status, when] = cells[..] else { continue };
+        let code = escape(code);
+        rows.push_str(&format!(
+            "<tr id=\"{code}\"><td><a href=\"#{code}\"><code>{code}</code></a></td><td>{}</td><td>{}</td></tr>\n",
+            escape(status),
+            escape(when)
+        ));
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bazaar problem codes</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"></head><body><h1>Problem codes</h1>\
+         <p>Every error is <code>application/problem+json</code> with one of these stable <code>code</code>s; \
+         its <code>type</code> links here.</p><table><tr><th>code</th><th>status</th><th>when</th></tr>\n{rows}</table></body></html>"
+    )
+}
+
 pub async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
 }

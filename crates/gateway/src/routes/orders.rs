@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -58,7 +58,7 @@ pub async fn place(
 pub async fn list(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let (before, limit) = page.parse::<i64>()?;
     let orders = state.orders.list(principal.user_id, before, limit.probe()).await?;

@@ -2,7 +2,7 @@
 //! `sandbox = true`. Requests go to the sandbox as raw parts (the providers sign exact bytes).
 
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -131,7 +131,7 @@ pub struct TradeQuery {
     responses((status = 200, body = [Object])))]
 pub async fn notifications(
     state: web::Data<AppState>,
-    query: web::Query<TradeQuery>,
+    query: Query<TradeQuery>,
 ) -> Result<web::Json<Vec<Delivery>>, ApiError> {
     Ok(web::Json(sandbox(&state)?.deliveries(&query.out_trade_no)))
 }
@@ -142,7 +142,7 @@ pub struct CashierQuery {
 }
 
 /// The cashier page a phone browser opens (wap/h5 links, scanned QR codes).
-pub async fn cashier(state: web::Data<AppState>, query: web::Query<CashierQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn cashier(state: web::Data<AppState>, query: Query<CashierQuery>) -> Result<HttpResponse, ApiError> {
     Ok(reply(sandbox(&state)?.cashier_page(&query.reference)))
 }
 

@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -170,7 +170,7 @@ pub struct OutcomeQuery {
 pub async fn notifications_with(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    query: web::Query<OutcomeQuery>,
+    query: Query<OutcomeQuery>,
 ) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
     if !principal.is_admin() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "administrators only"));

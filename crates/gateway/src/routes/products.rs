@@ -2,6 +2,7 @@
 
 use crate::auth::{Auth, bearer_token};
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::http::header;
@@ -38,8 +39,8 @@ pub struct ListFilter {
     responses((status = 200, body = Page<ProductCard>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     state: web::Data<AppState>,
-    filter: web::Query<ListFilter>,
-    page: web::Query<PageQuery>,
+    filter: Query<ListFilter>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (after, limit) = page.parse::<(i64, i64)>()?;
     let sort = filter.sort.unwrap_or_default();

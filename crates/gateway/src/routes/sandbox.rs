@@ -1,6 +1,7 @@
 //! `/sandbox/*`: stand-ins for outside services, served only when `sandbox = true`.
 
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_identity::Phone;
@@ -24,7 +25,7 @@ pub struct SmsQuery {
     responses((status = 200, body = [Object]), (status = 422, body = Problem)))]
 pub async fn sms_messages(
     state: web::Data<AppState>,
-    query: web::Query<SmsQuery>,
+    query: Query<SmsQuery>,
 ) -> Result<web::Json<Vec<SentSms>>, ApiError> {
     let phone = Phone::parse(&query.phone).map_err(|err| {
         ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", err.to_string())

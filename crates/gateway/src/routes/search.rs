@@ -3,7 +3,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_identity::Principal;
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     (status = 422, body = Problem)))]
 pub async fn search(
     state: web::Data<AppState>,
-    params: web::Query<SearchParams>,
+    params: Query<SearchParams>,
 ) -> Result<web::Json<SearchPage>, ApiError> {
     Ok(web::Json(state.search.search(params.into_inner()).await?))
 }
@@ -52,7 +52,7 @@ pub struct SuggestQuery {
     responses((status = 200, body = [Suggestion]), (status = 422, body = Problem)))]
 pub async fn suggest(
     state: web::Data<AppState>,
-    query: web::Query<SuggestQuery>,
+    query: Query<SuggestQuery>,
 ) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
     let limit = query.limit.unwrap_or(10).clamp(1, 20);
     Ok(web::Json(state.search.suggest(&query.q, limit).await?))
@@ -89,7 +89,7 @@ pub async fn hot(state: web::Data<AppState>) -> Result<web::Json<Vec<QueryCount>
     responses((status = 200, body = [NearbyShop]), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn nearby(
     state: web::Data<AppState>,
-    query: web::Query<NearbyQuery>,
+    query: Query<NearbyQuery>,
 ) -> Result<web::Json<Vec<NearbyShop>>, ApiError> {
     let query = query.into_inner();
     let shops = state.db.run(move |conn| bazaar_search::shops_nearby(conn, &query)).await?;

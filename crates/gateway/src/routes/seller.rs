@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
@@ -69,7 +69,7 @@ pub async fn import(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     req: HttpRequest,
-    query: web::Query<ImportQuery>,
+    query: Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<web::Json<ImportReport>, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -188,7 +188,7 @@ pub async fn low_stock(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
-    query: web::Query<LowStockQuery>,
+    query: Query<LowStockQuery>,
 ) -> Result<web::Json<Vec<LowStockItem>>, ApiError> {
     let threshold = query.threshold.unwrap_or(5);
     Ok(web::Json(state.catalog.low_stock(&principal, id.into_inner(), threshold).await?))

@@ -2,7 +2,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -37,8 +37,8 @@ pub struct InboxFilter {
 pub async fn inbox(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    filter: web::Query<InboxFilter>,
-    page: web::Query<PageQuery>,
+    filter: Query<InboxFilter>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderDetail>>, ApiError> {
     let (before, limit) = page.parse::<i64>()?;
     let filter = filter.into_inner();
@@ -131,7 +131,7 @@ pub struct ShopFilter {
 pub async fn refunds(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    filter: web::Query<ShopFilter>,
+    filter: Query<ShopFilter>,
 ) -> Result<web::Json<Vec<RefundRequest>>, ApiError> {
     Ok(web::Json(state.orders.shop_refunds(principal.user_id, filter.shop_id).await?))
 }
