@@ -176,6 +176,19 @@ impl Catalog {
         .await
     }
 
+    /// The shop's products, drafts included (owner and staff), newest first.
+    pub async fn seller_listings(
+        &self,
+        principal: &Principal,
+        shop_id: i64,
+        status: Option<crate::ProductStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<crate::SellerListing>, CatalogError> {
+        let actor = principal.user_id;
+        self.read(move |conn| crate::seller_list::listings(conn, actor, shop_id, status, before, limit)).await
+    }
+
     pub async fn seller_product(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
         let actor = principal.user_id;
         self.read(move |conn| {

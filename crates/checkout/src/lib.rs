@@ -25,6 +25,38 @@ pub use service::{OrderDetail, Orders};
 pub const ORDER_STATUSES: [&str; 7] =
     ["pending_payment", "paid", "shipped", "received", "completed", "cancelled", "refunded"];
 
+/// The tabs of a buyer's order list, as shopping apps show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderTab {
+    /// 待付款: placed, not paid.
+    PendingPayment,
+    /// 待发货: paid, not shipped.
+    ToShip,
+    /// 待收货: shipped, not received.
+    Shipped,
+    /// 待评价: received or completed (reviews come with the feedback work).
+    ToReview,
+    /// 退款/售后: refunded.
+    Refunded,
+    /// Cancelled or timed out.
+    Cancelled,
+}
+
+impl OrderTab {
+    pub fn statuses(self) -> &'static [&'static str] {
+        match self {
+            OrderTab::PendingPayment => &["pending_payment"],
+            OrderTab::ToShip => &["paid"],
+            OrderTab::Shipped => &["shipped"],
+            OrderTab::ToReview => &["received", "completed"],
+            OrderTab::Refunded => &["refunded"],
+            OrderTab::Cancelled => &["cancelled"],
+        }
+    }
+}
+
 /// Checkout's settings: the money ceilings its quotes enforce and the caps on what one buyer may
 /// hold unpaid.
 #[derive(Debug, Clone, Copy)]

@@ -345,14 +345,18 @@ pub(crate) fn record_event(
     Ok(())
 }
 
-/// The buyer's orders, newest first, each with its items.
+/// The buyer's orders, newest first, each with its items; only those in `statuses` when given.
 pub(crate) fn list(
     conn: &mut DbConn,
     user_id: i64,
+    statuses: &[&'static str],
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<OrderView>, CheckoutError> {
     let mut query = orders::table.filter(orders::user_id.eq(user_id)).into_boxed();
+    if !statuses.is_empty() {
+        query = query.filter(orders::status.eq_any(statuses));
+    }
     if let Some(before) = before {
         query = query.filter(orders::id.lt(before));
     }

@@ -81,8 +81,16 @@ impl Orders {
         self.db.run(move |conn| crate::preview::preview(conn, user_id, &request, &limits)).await
     }
 
-    pub async fn list(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<OrderView>, CheckoutError> {
-        self.db.run(move |conn| orders::list(conn, user_id, before, limit)).await
+    /// The buyer's orders, newest first: all, or those of one tab of the app's order list.
+    pub async fn list(
+        &self,
+        user_id: i64,
+        tab: Option<crate::OrderTab>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OrderView>, CheckoutError> {
+        let statuses = tab.map(crate::OrderTab::statuses).unwrap_or_default();
+        self.db.run(move |conn| orders::list(conn, user_id, statuses, before, limit)).await
     }
 
     pub async fn get(&self, user_id: i64, order_id: i64) -> Result<OrderDetail, CheckoutError> {

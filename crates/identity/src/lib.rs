@@ -23,7 +23,9 @@ pub use otp::{OtpPurpose, OtpSent, OtpSettings};
 pub use phone::Phone;
 pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, TokenPair};
 pub use sessions::SessionView;
-pub use shops::{ApplicationInput, ApplicationStatus, ApplicationView, ShopRole, ShopView, StaffView, shop_role};
+pub use shops::{
+    ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopView, StaffView, shop_role,
+};
 pub use users::{ProfilePatch, UserView};
 
 use serde::{Deserialize, Serialize};

@@ -52,6 +52,12 @@ impl Identity {
         self.in_transaction(move |conn| shops::apply(conn, user_id, input)).await
     }
 
+    /// The shops the caller owns or staffs, with their role in each.
+    pub async fn my_shops(&self, principal: &Principal) -> Result<Vec<crate::MemberShop>, IdentityError> {
+        let user_id = principal.user_id;
+        self.db().run(move |conn| shops::shops_of(conn, user_id)).await
+    }
+
     pub async fn my_applications(&self, principal: &Principal) -> Result<Vec<ApplicationView>, IdentityError> {
         let user_id = principal.user_id;
         self.db().run(move |conn| shops::applications_of(conn, user_id)).await

@@ -301,6 +301,26 @@ pub fn shop_role(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<Option
     Ok(role.as_deref().map(ShopRole::parse))
 }
 
+/// A shop the user works for, with their role in it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberShop {
+    #[serde(flatten)]
+    pub shop: ShopView,
+    pub role: ShopRole,
+}
+
+/// The shops `user_id` owns or staffs, oldest membership first.
+pub(crate) fn shops_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<MemberShop>, IdentityError> {
+    let rows: Vec<(ShopView, String)> = shops::table
+        .inner_join(shop_members::table)
+        .filter(shop_members::user_id.eq(user_id))
+        .order(shop_members::created_at.asc())
+        .select((ShopView::as_select(), shop_members::role))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(shop, role)| MemberShop { shop, role: ShopRole::parse(&role) }).collect())
+}
+
 pub(crate) fn shop(conn: &mut DbConn, shop_id: i64) -> Result<ShopView, IdentityError> {
     shops::table
         .find(shop_id)

@@ -13,6 +13,7 @@ on_both_backends!(
     bodyless_actions_take_an_empty_body,
     bad_query_parameters_are_named,
     problem_types_link_to_a_page_that_exists,
+    the_lists_a_seller_and_a_buyer_app_open_with,
 );
 
 fn refs(value: &Value, found: &mut Vec<String>) {
@@ -161,4 +162,48 @@ async fn problem_types_link_to_a_page_that_exists(backend: Backend) {
     for code in [anchor, "rate_limited", "amount_too_large", "bad_frame", "cors_origin_refused"] {
         assert!(html.contains(&format!("id=\"{code}\"")), "{code} has its anchor");
     }
+}
+
+async fn the_lists_a_seller_and_a_buyer_app_open_with(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let category = app.category("Snacks").await;
+    let draft = app.create_product(&seller, &simple(shop, category, "草稿茶", "5.00", 3)).await;
+    let live = app.publish_product(&seller, &simple(shop, category, "上架茶", "7.00", 9)).await;
+
+    let mine: Value = app.get_as(&seller, "/api/v1/me/shops").await.json().await.unwrap();
+    assert_eq!((mine[0]["id"].as_i64(), mine[0]["role"].as_str()), (Some(shop), Some("owner")), "{mine}");
+    let all: Value =
+        app.get_as(&seller, &format!("/api/v1/seller/products?shop_id={shop}")).await.json().await.unwrap();
+    let ids: Vec<&Value> = all["items"].as_array().unwrap().iter().map(|item| &item["id"]).collect();
+    assert_eq!(ids, [&live["id"], &draft["id"]], "drafts included, newest first");
+    let drafts: Value = app
+        .get_as(&seller, &format!("/api/v1/seller/products?shop_id={shop}&status=draft"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
+    assert_eq!(drafts["items"][0]["status"], "draft");
+    let buyer = app.register().await;
+    assert_eq!(app.get_as(&buyer, &format!("/api/v1/seller/products?shop_id={shop}")).await.status(), 403);
+    assert_eq!(app.get_as(&buyer, "/api/v1/me/shops").await.json::<Value>().await.unwrap(), serde_json::json!([]));
+
+    // The buyer's order tabs: 待付款 and 待发货.
+    let unpaid = app.place_order(&buyer, &live["skus"][0]["id"], 1).await;
+    let paid = app.place_order(&buyer, &live["skus"][0]["id"], 1).await;
+    app.app_state.orders.mark_paid(paid, "pay-tab".into()).await.unwrap();
+    for (tab, expected) in [("pending_payment", unpaid), ("to_ship", paid)] {
+        let page: Value = app.get_as(&buyer, &format!("/api/v1/orders?tab={tab}")).await.json().await.unwrap();
+        let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, [expected], "{tab}");
+    }
+    let every: Value = app.get_as(&buyer, "/api/v1/orders").await.json().await.unwrap();
+    assert_eq!(every["items"].as_array().unwrap().len(), 2);
+    let unknown = app.get_as(&buyer, "/api/v1/orders?tab=unpaid").await;
+    assert_eq!(unknown.status(), 400);
+    let body = problem(unknown).await;
+    assert_eq!(body["field"], "tab");
+    assert!(body["detail"].as_str().unwrap().contains("to_ship"), "the allowed values are listed: {body}");
 }

@@ -52,16 +52,26 @@ pub async fn place(
     Ok(if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) })
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderFilter {
+    /// One tab of the order list: `pending_payment` (待付款), `to_ship` (待发货), `shipped` (待收货),
+    /// `to_review` (待评价), `refunded`, `cancelled`. Without it, every order.
+    #[param(value_type = Option<String>)]
+    tab: Option<bazaar_checkout::OrderTab>,
+}
+
 /// The buyer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = Page<OrderView>)))]
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), params(OrderFilter, PageQuery),
+    responses((status = 200, body = Page<OrderView>), (status = 400, body = Problem)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(principal): Auth,
+    filter: Query<OrderFilter>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let (before, limit) = page.parse::<i64>()?;
-    let orders = state.orders.list(principal.user_id, before, limit.probe()).await?;
+    let orders = state.orders.list(principal.user_id, filter.tab, before, limit.probe()).await?;
     Ok(web::Json(Page::from_probe(orders, limit, |order| order.id)))
 }
 

@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
+use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/seller/products", web::post().to(create))
+    cfg.service(web::resource("/seller/products").route(web::post().to(create)).route(web::get().to(listings)))
         .route("/seller/products/import", web::post().to(import))
         .service(
             web::resource("/seller/products/{id}")
@@ -28,6 +29,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/seller/skus/{id}/stock", web::patch().to(change_stock))
         .route("/seller/skus/{id}/ledger", web::get().to(ledger))
         .route("/seller/shops/{id}/low-stock", web::get().to(low_stock));
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListingFilter {
+    shop_id: i64,
+    /// `draft`, `active`, `delisted` or `banned`; every status without it.
+    #[param(value_type = Option<String>)]
+    status: Option<bazaar_catalog::ProductStatus>,
+}
+
+/// The shop's products, drafts included, newest first (owner and staff).
+#[utoipa::path(get, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])),
+    params(ListingFilter, PageQuery), responses((status = 200, body = Page<bazaar_catalog::SellerListing>),
+    (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn listings(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    filter: Query<ListingFilter>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<Page<bazaar_catalog::SellerListing>>, ApiError> {
+    let (before, limit) = page.parse::<i64>()?;
+    let filter = filter.into_inner();
+    let rows = state.catalog.seller_listings(&principal, filter.shop_id, filter.status, before, limit.probe()).await?;
+    Ok(web::Json(Page::from_probe(rows, limit, |row| row.id)))
 }
 
 /// Create a product (a draft) with one SKU per combination of its specs.

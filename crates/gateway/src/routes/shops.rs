@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/shop-applications").route(web::post().to(apply)).route(web::get().to(my_applications)))
         .service(web::resource("/shops/{id}/staff").route(web::get().to(staff)).route(web::post().to(add_staff)))
-        .route("/shops/{id}/staff/{user_id}", web::delete().to(remove_staff));
+        .route("/shops/{id}/staff/{user_id}", web::delete().to(remove_staff))
+        .route("/me/shops", web::get().to(my_shops));
 }
 
 /// Apply to open a shop. One application may wait for review at a time.
@@ -26,6 +27,16 @@ pub async fn apply(
     Json(input): Json<ApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.identity.apply_for_shop(&principal, input).await?))
+}
+
+/// The shops the caller owns or staffs, with their role in each (what a seller app opens with).
+#[utoipa::path(get, path = "/api/v1/me/shops", tag = "sellers", security(("bearer" = [])),
+    responses((status = 200, body = [bazaar_identity::MemberShop])))]
+pub async fn my_shops(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+) -> Result<web::Json<Vec<bazaar_identity::MemberShop>>, ApiError> {
+    Ok(web::Json(state.identity.my_shops(&principal).await?))
 }
 
 /// The caller's applications, newest first, with their review decisions.
