@@ -97,7 +97,8 @@ pub struct Party {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationPage {
-    pub conversations: Vec<ConversationView>,
+    /// The conversations, in the one list envelope (`items`, `next_cursor`) every list uses.
+    pub items: Vec<ConversationView>,
     pub next_cursor: Option<String>,
     pub unread_total: i64,
 }
@@ -236,7 +237,11 @@ pub(crate) fn list(
         conversations.push(present(row, side, shop, buyer));
     }
     let next_cursor = last_key.filter(|_| more).map(|key| Cursor::encode(&key).as_str().to_string());
-    Ok(ConversationPage { conversations, next_cursor, unread_total: unread_total_with(conn, user_id, &my_shops)? })
+    Ok(ConversationPage {
+        items: conversations,
+        next_cursor,
+        unread_total: unread_total_with(conn, user_id, &my_shops)?,
+    })
 }
 
 /// The badge: unread messages across all the caller's conversations, on both sides.

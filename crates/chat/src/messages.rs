@@ -184,7 +184,11 @@ pub struct HistoryQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
     pub conversation_id: i64,
-    pub messages: Vec<MessageView>,
+    /// The messages in seq order, in the one list envelope (`items`, `next_cursor`).
+    pub items: Vec<MessageView>,
+    /// The seq to send next for more in the same direction (`before_seq` going back, `since_seq`
+    /// going forward); absent when there is no more.
+    pub next_cursor: Option<String>,
     pub has_more: bool,
 }
 
@@ -207,7 +211,9 @@ pub(crate) fn history(conn: &mut DbConn, conversation_id: i64, query: HistoryQue
     if !forward {
         rows.reverse();
     }
-    Ok(MessagePage { conversation_id, messages: rows.into_iter().map(MessageView::from).collect(), has_more })
+    let edge = if forward { rows.last() } else { rows.first() };
+    let next_cursor = edge.filter(|_| has_more).map(|row| row.seq.to_string());
+    Ok(MessagePage { conversation_id, items: rows.into_iter().map(MessageView::from).collect(), next_cursor, has_more })
 }
 
 /// Moves `side`'s read position up to `seq` (never back) and recounts its unread messages.

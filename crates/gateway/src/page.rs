@@ -38,6 +38,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A list that is always whole (bounded by the domain), in the same envelope as paged lists.
+    pub fn whole(items: Vec<T>) -> Page<T> {
+        Page { items, next_cursor: None }
+    }
+
     /// Builds a page from up to `limit + 1` rows; the extra row only says another page exists.
     pub fn from_probe<K: Serialize>(mut rows: Vec<T>, limit: PageLimit, key: impl Fn(&T) -> K) -> Page<T> {
         let more = rows.len() > limit.get() as usize;

@@ -160,7 +160,9 @@ impl Kv {
         on_store!(self.publish(channel, payload))
     }
 
-    /// Listens on `channel`. Messages published after this returns are delivered.
+    /// Listens on `channel`. Messages published after this returns are delivered. With Redis, a
+    /// message published just before may be delivered too (it was still on its way over this
+    /// gateway's subscriber connection): subscribers must tolerate an extra, earlier message.
     pub async fn subscribe(&self, channel: &str) -> Result<Subscription, KvError> {
         on_store!(self.subscribe(channel))
     }

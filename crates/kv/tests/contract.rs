@@ -200,11 +200,15 @@ async fn publishing_without_subscribers_is_fine() {
         kv.publish("nobody-listens", "hello").await.unwrap();
         drop(kv.subscribe("dropped").await.unwrap());
         kv.publish("dropped", "hello").await.unwrap();
-        // A later subscriber gets later messages only.
+        // A later subscriber gets the later messages. (With Redis the earlier "hello" may still be
+        // on its way over the shared subscriber connection and arrive first; nothing else may.)
         let mut late = kv.subscribe("dropped").await.unwrap();
         kv.publish("dropped", "second").await.unwrap();
-        let message = tokio::time::timeout(Duration::from_secs(2), late.recv()).await;
-        assert_eq!(message.expect("delivered in time").unwrap(), "second");
+        let mut message = tokio::time::timeout(Duration::from_secs(2), late.recv()).await.expect("delivered in time");
+        if message.as_deref().is_ok_and(|text| text == "hello") {
+            message = tokio::time::timeout(Duration::from_secs(2), late.recv()).await.expect("delivered in time");
+        }
+        assert_eq!(message.unwrap(), "second");
     })
     .await;
 }

@@ -64,7 +64,7 @@ async fn buyer_and_seller_talk_in_real_time(backend: Backend) {
     // REST sees the same history, in seq order.
     let history: Value =
         app.get_as(&buyer, &format!("/api/v1/chat/conversations/{conversation}/messages")).await.json().await.unwrap();
-    let seqs: Vec<i64> = history["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> = history["items"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, vec![1, 2]);
     assert_eq!(history["has_more"], false);
 
@@ -123,21 +123,22 @@ async fn offline_devices_catch_up_by_seq(backend: Backend) {
     assert_eq!(seller_ws.hello["unread_total"], 3);
     seller_ws.send(json!({ "type": "sync" })).await;
     let list = seller_ws.next_of("conversations").await;
-    assert_eq!(list["page"]["conversations"][0]["id"], conversation);
-    assert_eq!(list["page"]["conversations"][0]["last_seq"], 3);
+    assert_eq!(list["page"]["items"][0]["id"], conversation);
+    assert_eq!(list["page"]["items"][0]["last_seq"], 3);
     seller_ws.send(json!({ "type": "sync", "conversation_id": conversation, "since_seq": 0 })).await;
     let history = seller_ws.next_of("history").await;
     let texts: Vec<&str> =
-        history["page"]["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+        history["page"]["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
     assert_eq!(texts, vec!["一", "二", "三"]);
 
     // Over REST: after a seq, and paging back before one.
     let path = format!("/api/v1/chat/conversations/{conversation}/messages");
     let after: Value = app.get_as(&shop.owner, &format!("{path}?since_seq=1")).await.json().await.unwrap();
-    assert_eq!(after["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(after["items"].as_array().unwrap().len(), 2);
     let page: Value = app.get_as(&shop.owner, &format!("{path}?before_seq=3&limit=1")).await.json().await.unwrap();
-    assert_eq!(page["messages"][0]["seq"], 2);
+    assert_eq!(page["items"][0]["seq"], 2);
     assert_eq!(page["has_more"], true);
+    assert_eq!(page["next_cursor"], "2", "send it as before_seq for the older ones");
 }
 
 async fn a_resent_client_msg_id_is_stored_once(backend: Backend) {
@@ -159,7 +160,7 @@ async fn a_resent_client_msg_id_is_stored_once(backend: Backend) {
 
     assert_eq!(seller_ws.collect("message", Duration::from_millis(500)).await.len(), 1);
     let history: Value = app.get_as(&buyer, &path).await.json().await.unwrap();
-    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(history["items"].as_array().unwrap().len(), 1);
     // The same id from the other side is a different message.
     assert_eq!(seller_ws.say(conversation, "flaky-1", "好的").await["duplicate"], false);
 }
@@ -172,9 +173,9 @@ async fn read_receipts_and_unread_counts(backend: Backend) {
     buyer_ws.say(conversation, "r-2", "第二条").await;
 
     let list: Value = app.get_as(&shop.owner, "/api/v1/chat/conversations").await.json().await.unwrap();
-    assert_eq!(list["conversations"][0]["unread"], 2);
-    assert_eq!(list["conversations"][0]["side"], "shop");
-    assert_eq!(list["conversations"][0]["last_preview"], "第二条");
+    assert_eq!(list["items"][0]["unread"], 2);
+    assert_eq!(list["items"][0]["side"], "shop");
+    assert_eq!(list["items"][0]["last_preview"], "第二条");
     assert_eq!(list["unread_total"], 2);
 
     let mut seller_ws = app.chat(&shop.owner).await;
@@ -230,7 +231,7 @@ async fn a_blocked_buyer_is_refused(backend: Backend) {
     assert_eq!(rest.status(), 403);
     assert_eq!(problem(rest).await["code"], "chat_blocked");
     let history: Value = app.get_as(&buyer, &path).await.json().await.unwrap();
-    assert!(history["messages"].as_array().unwrap().is_empty(), "refused messages are not stored");
+    assert!(history["items"].as_array().unwrap().is_empty(), "refused messages are not stored");
 
     app.post_as(&shop.owner, &format!("/api/v1/chat/conversations/{conversation}/unblock"), &json!({})).await;
     assert_eq!(buyer_ws.say(conversation, "x-3", "谢谢").await["type"], "sent");
@@ -256,7 +257,7 @@ async fn only_participants_can_read_a_conversation(backend: Backend) {
     stranger_ws.send(json!({ "type": "sync", "conversation_id": conversation })).await;
     assert_eq!(stranger_ws.next_of("error").await["code"], "not_found");
     let list: Value = app.get_as(&stranger, "/api/v1/chat/conversations").await.json().await.unwrap();
-    assert!(list["conversations"].as_array().unwrap().is_empty());
+    assert!(list["items"].as_array().unwrap().is_empty());
 
     // A report lets admins (and only admins) read it.
     let report = app
@@ -272,7 +273,7 @@ async fn only_participants_can_read_a_conversation(backend: Backend) {
     assert!(open.as_array().unwrap().iter().any(|r| r["id"] == report_id));
     let read_by_admin: Value =
         app.get_as(&admin, &format!("/api/v1/admin/chat/reports/{report_id}/messages")).await.json().await.unwrap();
-    assert_eq!(read_by_admin["messages"][0]["text"], "我的地址是…");
+    assert_eq!(read_by_admin["items"][0]["text"], "我的地址是…");
     assert_eq!(app.get_as(&stranger, &format!("/api/v1/admin/chat/reports/{report_id}/messages")).await.status(), 403);
     let closed = app.post_as(&admin, &format!("/api/v1/admin/chat/reports/{report_id}/close"), &json!({})).await;
     assert_eq!(closed.json::<Value>().await.unwrap()["status"], "closed");
@@ -316,7 +317,7 @@ async fn bad_messages_are_refused_with_the_field_at_fault(backend: Backend) {
         }
     }
     let history: Value = app.get_as(&buyer, &path).await.json().await.unwrap();
-    assert!(history["messages"].as_array().unwrap().is_empty());
+    assert!(history["items"].as_array().unwrap().is_empty());
 
     // A shop cannot open a conversation with itself; unknown shops are 404.
     let own = app.post_as(&shop.owner, "/api/v1/chat/conversations", &json!({ "shop_id": shop.id })).await;

@@ -65,7 +65,7 @@ async fn greeting_cards_and_away_message(backend: Backend) {
     let conversation = opened.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let path = format!("/api/v1/chat/conversations/{conversation}/messages");
     let history: Value = app.get_as(&buyer, &path).await.json().await.unwrap();
-    let messages = history["messages"].as_array().unwrap();
+    let messages = history["items"].as_array().unwrap();
     assert_eq!(messages.len(), 2, "{history}");
     assert_eq!(messages[0]["kind"], "product");
     assert_eq!(messages[0]["card"]["title"], "桂花糕");
@@ -93,7 +93,7 @@ async fn greeting_cards_and_away_message(backend: Backend) {
     ws.say(conversation, "q-2", "急用").await;
     assert!(ws.collect("message", Duration::from_millis(400)).await.is_empty(), "no second away message");
     let history: Value = app.get_as(&buyer, &path).await.json().await.unwrap();
-    assert_eq!(history["messages"].as_array().unwrap().len(), 5);
+    assert_eq!(history["items"].as_array().unwrap().len(), 5);
 
     // Within hours there is none.
     app.patch_as(&seller, &format!("/api/v1/shops/{shop}"), &json!({ "service_hours": "00:00-24:00" })).await;
@@ -158,7 +158,7 @@ async fn shipping_an_order_posts_a_notice_with_its_card(backend: Backend) {
     assert_eq!(notice["message"]["card"]["total"], "26.00");
 
     let list: Value = app.get_as(&buyer, "/api/v1/chat/conversations").await.json().await.unwrap();
-    assert_eq!(list["conversations"][0]["unread"], 1, "the notice counts as unread for the buyer");
+    assert_eq!(list["items"][0]["unread"], 1, "the notice counts as unread for the buyer");
 
     // Either side may post the order's card; an order of someone else is refused.
     let conversation = notice["message"]["conversation_id"].as_i64().unwrap();
@@ -259,7 +259,7 @@ async fn a_restart_loses_no_acknowledged_message(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let stored: Vec<i64> = page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    let stored: Vec<i64> = page["items"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
     assert_eq!(stored, acknowledged);
     let back = restarted.chat(&seller).await;
     assert_eq!(back.hello["unread_total"], 20);

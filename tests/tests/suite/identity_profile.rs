@@ -184,9 +184,9 @@ async fn shop_applications_are_reviewed_and_recorded(backend: Backend) {
     assert_eq!(problem(again).await["code"], "already_reviewed");
 
     let mine: Value = app.get_as(&user, "/api/v1/shop-applications").await.json().await.unwrap();
-    let statuses: Vec<&str> = mine.as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["approved", "rejected"], "every decision stays on record");
-    assert_eq!(mine[1]["review_reason"], "执照照片不清晰");
+    assert_eq!(mine["items"][1]["review_reason"], "执照照片不清晰");
 
     let shop: Value = app.get(&format!("/api/v1/shops/{}", approved["shop_id"])).await.json().await.unwrap();
     assert_eq!((shop["name"].as_str(), shop["owner_id"].as_i64()), (Some("巷口面馆"), Some(user.id)));

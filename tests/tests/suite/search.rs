@@ -237,15 +237,15 @@ async fn shops_nearby_sorted_by_distance(backend: Backend) {
     };
     let found: Value =
         near(&[("lat", "31.2310"), ("lon", "121.4740"), ("radius_m", "5000")]).await.json().await.unwrap();
-    let order: Vec<i64> = found.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    let order: Vec<i64> = found["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
     assert_eq!(order, vec![shops[0], shops[1]], "nearest first, Hangzhou out of range");
-    assert!(found[0]["distance_m"].as_f64().unwrap() < 100.0);
+    assert!(found["items"][0]["distance_m"].as_f64().unwrap() < 100.0);
     let wide: Value = near(&[("lat", "31.2310"), ("lon", "121.4740"), ("radius_m", "50000"), ("category", "数码")])
         .await
         .json()
         .await
         .unwrap();
-    assert!(wide.as_array().unwrap().is_empty(), "category filter");
+    assert!(wide["items"].as_array().unwrap().is_empty(), "category filter");
     let bad = near(&[("lat", "91"), ("lon", "121")]).await;
     assert_eq!(problem(bad).await["field"], "lat");
     let too_far = near(&[("lat", "31"), ("lon", "121"), ("radius_m", "900000")]).await;

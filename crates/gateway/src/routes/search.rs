@@ -4,6 +4,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_identity::Principal;
@@ -86,14 +87,14 @@ pub async fn hot(state: web::Data<AppState>) -> Result<web::Json<Vec<QueryCount>
 
 /// Active shops within a radius of a point, nearest first.
 #[utoipa::path(get, path = "/api/v1/shops/nearby", tag = "search", params(NearbyQuery),
-    responses((status = 200, body = [NearbyShop]), (status = 400, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<NearbyShop>), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn nearby(
     state: web::Data<AppState>,
     query: Query<NearbyQuery>,
-) -> Result<web::Json<Vec<NearbyShop>>, ApiError> {
+) -> Result<web::Json<Page<NearbyShop>>, ApiError> {
     let query = query.into_inner();
     let shops = state.db.run(move |conn| bazaar_search::shops_nearby(conn, &query)).await?;
-    Ok(web::Json(shops))
+    Ok(web::Json(Page::whole(shops)))
 }
 
 fn require_admin(principal: &Principal) -> Result<(), ApiError> {

@@ -4,6 +4,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_identity::{ApplicationInput, ApplicationView, StaffView};
@@ -31,22 +32,22 @@ pub async fn apply(
 
 /// The shops the caller owns or staffs, with their role in each (what a seller app opens with).
 #[utoipa::path(get, path = "/api/v1/me/shops", tag = "sellers", security(("bearer" = [])),
-    responses((status = 200, body = [bazaar_identity::MemberShop])))]
+    responses((status = 200, body = Page<bazaar_identity::MemberShop>)))]
 pub async fn my_shops(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-) -> Result<web::Json<Vec<bazaar_identity::MemberShop>>, ApiError> {
-    Ok(web::Json(state.identity.my_shops(&principal).await?))
+) -> Result<web::Json<Page<bazaar_identity::MemberShop>>, ApiError> {
+    Ok(web::Json(Page::whole(state.identity.my_shops(&principal).await?)))
 }
 
 /// The caller's applications, newest first, with their review decisions.
 #[utoipa::path(get, path = "/api/v1/shop-applications", tag = "sellers", security(("bearer" = [])),
-    responses((status = 200, body = [ApplicationView])))]
+    responses((status = 200, body = Page<ApplicationView>)))]
 pub async fn my_applications(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
-    Ok(web::Json(state.identity.my_applications(&principal).await?))
+) -> Result<web::Json<Page<ApplicationView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.identity.my_applications(&principal).await?)))
 }
 
 /// The shop's owner and staff (members only).
