@@ -3,7 +3,7 @@
 
 use crate::config::{Config, SmsProviderKind};
 use crate::error::ApiError;
-use crate::middleware::{metrics, problem, request_id, security_headers};
+use crate::middleware::{metrics, problem, request_id};
 use crate::routes;
 use crate::secrets::{SecretError, load_or_generate_jwt_secret};
 use crate::state::AppState;
@@ -383,7 +383,6 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             .wrap(cors(&config.cors_allowed_origins))
             .wrap(Compress::default())
             .wrap(problem::every_error_as_problem())
-            .wrap(from_fn(security_headers::apply))
             .wrap(from_fn(metrics::record))
             .wrap(from_fn(request_id::assign))
     })

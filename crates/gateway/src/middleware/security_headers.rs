@@ -2,23 +2,15 @@
 //! `nosniff`; every HTML page (the API docs, the sandbox cashier) also gets a content security
 //! policy that allows no inline or foreign script and no framing by other sites.
 
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Scripts only from our own origin (no inline script); styles may be inline (the cashier's
 /// page and Swagger UI carry them); nothing may frame a page.
 pub const HTML_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data: https:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn apply(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
+/// Adds the headers to a finished response (called by the outermost middleware, request ids).
+pub fn apply(headers: &mut HeaderMap) {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     let is_html = headers.get(header::CONTENT_TYPE).is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
     if is_html {
@@ -26,5 +18,4 @@ pub async fn apply(
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin"));
     }
-    Ok(response)
 }
