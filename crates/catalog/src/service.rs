@@ -24,10 +24,6 @@ pub struct Catalog {
     limits: MoneyLimits,
 }
 
-fn require_admin(principal: &Principal) -> Result<(), CatalogError> {
-    if principal.is_admin() { Ok(()) } else { Err(CatalogError::Forbidden("administrators only")) }
-}
-
 impl Catalog {
     /// `page_cache_bytes`: memory for product pages (list pages get a quarter more).
     pub fn new(db: Database, kv: Kv, page_cache_bytes: usize) -> Catalog {
@@ -129,12 +125,12 @@ impl Catalog {
         principal: &Principal,
         input: CategoryInput,
     ) -> Result<CategoryNode, CatalogError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         self.write(move |conn| categories::create(conn, input)).await
     }
 
     pub async fn delete_category(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         self.write(move |conn| categories::delete(conn, id)).await
     }
 
@@ -233,7 +229,7 @@ impl Catalog {
     }
 
     pub async fn ban(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         let product = self.write(move |conn| products::ban(conn, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
@@ -328,7 +324,7 @@ impl Catalog {
         shop_id: i64,
         suspended: bool,
     ) -> Result<ShopPage, CatalogError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         let page = self.write(move |conn| shops::set_status(conn, shop_id, suspended)).await?;
         self.changed(Change::Shop(shop_id)).await;
         Ok(page)

@@ -9,10 +9,6 @@ use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
 use chrono::Utc;
 
-fn require_admin(principal: &Principal) -> Result<(), ChatError> {
-    if principal.is_admin() { Ok(()) } else { Err(ChatError::Forbidden("only admins may do this")) }
-}
-
 impl Chat {
     pub async fn settings(&self, principal: &Principal, shop_id: i64) -> Result<ChatSettings, ChatError> {
         let user = principal.user_id;
@@ -60,7 +56,7 @@ impl Chat {
     }
 
     pub async fn reports(&self, principal: &Principal, status: String) -> Result<Vec<ReportView>, ChatError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         if status != "open" && status != "closed" {
             return Err(ChatError::invalid("status", "must be open or closed"));
         }
@@ -74,7 +70,7 @@ impl Chat {
         report_id: i64,
         query: HistoryQuery,
     ) -> Result<MessagePage, ChatError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         self.db
             .run(move |conn| {
                 let report = moderation::find_report(conn, report_id)?;
@@ -84,13 +80,13 @@ impl Chat {
     }
 
     pub async fn close_report(&self, principal: &Principal, report_id: i64) -> Result<ReportView, ChatError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         let admin = principal.user_id;
         self.db.run(move |conn| moderation::close_report(conn, report_id, admin, Utc::now().naive_utc())).await
     }
 
     pub async fn sensitive_word_list(&self, principal: &Principal) -> Result<Vec<String>, ChatError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         Ok(self.sensitive_words().await?.as_ref().clone())
     }
 
@@ -100,7 +96,7 @@ impl Chat {
         principal: &Principal,
         words: Vec<String>,
     ) -> Result<Vec<String>, ChatError> {
-        require_admin(principal)?;
+        principal.require_admin()?;
         let saved = self
             .db
             .run(move |conn| {

@@ -362,6 +362,7 @@ impl From<SearchError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
             }
             SearchError::EmptyQuery => ApiError::bad_request("empty_query", detail).with_field("q"),
+            SearchError::Identity(identity) => (*identity).into(),
             SearchError::Db(db) => db.into(),
             SearchError::Kv(kv) => kv.into(),
             SearchError::Index(_) | SearchError::Io(_) => ApiError::internal(&detail),

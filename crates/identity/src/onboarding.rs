@@ -63,10 +63,6 @@ impl Identity {
         self.db().run(move |conn| shops::applications_of(conn, user_id)).await
     }
 
-    fn require_admin(principal: &Principal) -> Result<(), IdentityError> {
-        if principal.is_admin() { Ok(()) } else { Err(IdentityError::Forbidden("administrators only")) }
-    }
-
     pub async fn review_queue(
         &self,
         principal: &Principal,
@@ -74,7 +70,7 @@ impl Identity {
         after: i64,
         limit: i64,
     ) -> Result<Vec<ApplicationView>, IdentityError> {
-        Self::require_admin(principal)?;
+        principal.require_admin()?;
         self.db().run(move |conn| shops::review_queue(conn, status, after, limit)).await
     }
 
@@ -84,7 +80,7 @@ impl Identity {
         id: i64,
         reason: Option<String>,
     ) -> Result<ApplicationView, IdentityError> {
-        Self::require_admin(principal)?;
+        principal.require_admin()?;
         let reviewer = principal.user_id;
         self.in_transaction(move |conn| shops::approve(conn, id, reviewer, reason)).await
     }
@@ -95,7 +91,7 @@ impl Identity {
         id: i64,
         reason: String,
     ) -> Result<ApplicationView, IdentityError> {
-        Self::require_admin(principal)?;
+        principal.require_admin()?;
         let reviewer = principal.user_id;
         self.in_transaction(move |conn| shops::reject(conn, id, reviewer, &reason)).await
     }

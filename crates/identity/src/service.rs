@@ -80,6 +80,11 @@ impl Principal {
     pub fn is_admin(&self) -> bool {
         self.roles.contains(&Role::Admin)
     }
+
+    /// The one admin check every crate uses: `Forbidden` unless the caller is an administrator.
+    pub fn require_admin(&self) -> Result<(), IdentityError> {
+        if self.is_admin() { Ok(()) } else { Err(IdentityError::Forbidden("administrators only")) }
+    }
 }
 
 #[derive(Clone)]

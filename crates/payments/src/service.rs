@@ -480,12 +480,22 @@ impl Payments {
     }
 
     /// The newest notifications with `outcome` (`rejected` for security review), at most 200.
-    pub async fn notifications_with(&self, outcome: String) -> Result<Vec<store::StoredNotification>, PaymentError> {
+    pub async fn notifications_with(
+        &self,
+        principal: &bazaar_identity::Principal,
+        outcome: String,
+    ) -> Result<Vec<store::StoredNotification>, PaymentError> {
+        principal.require_admin().map_err(bazaar_checkout::CheckoutError::from)?;
         self.db.run(move |conn| store::notifications_with(conn, &outcome, 200)).await
     }
 
     /// Stored notifications of a trade, oldest first (admins).
-    pub async fn notifications(&self, payment_id: i64) -> Result<Vec<store::StoredNotification>, PaymentError> {
+    pub async fn notifications(
+        &self,
+        principal: &bazaar_identity::Principal,
+        payment_id: i64,
+    ) -> Result<Vec<store::StoredNotification>, PaymentError> {
+        principal.require_admin().map_err(bazaar_checkout::CheckoutError::from)?;
         self.db
             .run(move |conn| {
                 let payment = store::load(conn, payment_id)?;

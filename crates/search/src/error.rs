@@ -13,10 +13,22 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index: {0}")]
     Io(String),
+    /// Identity refused (the caller is not an administrator): it keeps its kind.
+    #[error(transparent)]
+    Identity(Box<bazaar_identity::IdentityError>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
     Kv(#[from] KvError),
+}
+
+impl From<bazaar_identity::IdentityError> for SearchError {
+    fn from(err: bazaar_identity::IdentityError) -> Self {
+        match err {
+            bazaar_identity::IdentityError::Db(db) => SearchError::Db(db),
+            other => SearchError::Identity(Box::new(other)),
+        }
+    }
 }
 
 impl SearchError {

@@ -10,6 +10,7 @@ use crate::{SearchError, documents};
 use bazaar_core::{Cursor, Money, PageLimit};
 use bazaar_db::Database;
 use bazaar_db::schema::categories;
+use bazaar_identity::Principal;
 use bazaar_kv::Kv;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -179,6 +180,12 @@ impl Search {
 
     /// Rebuilds the whole index from the database, through the running indexer or (for the CLI,
     /// with no gateway running) directly. Returns the number of products indexed.
+    /// An administrator's rebuild of this gateway's index.
+    pub async fn rebuild_for(&self, principal: &Principal) -> Result<u64, SearchError> {
+        principal.require_admin()?;
+        self.rebuild(None).await
+    }
+
     pub async fn rebuild(&self, progress: Option<Progress>) -> Result<u64, SearchError> {
         let running = lock(&self.inner.commands).clone();
         let search = self.clone();
@@ -381,7 +388,8 @@ impl Search {
     }
 
     /// Queries that found nothing, most frequent first (for admins: missing products or synonyms).
-    pub async fn zero_results(&self, limit: usize) -> Result<Vec<QueryCount>, SearchError> {
+    pub async fn zero_results(&self, principal: &Principal, limit: usize) -> Result<Vec<QueryCount>, SearchError> {
+        principal.require_admin()?;
         self.top(ZERO, limit).await
     }
 
@@ -396,13 +404,20 @@ impl Search {
             .collect())
     }
 
-    pub fn synonyms(&self) -> Vec<Vec<String>> {
-        self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).groups().to_vec()
+    /// The synonym groups (admins).
+    pub fn synonyms(&self, principal: &Principal) -> Result<Vec<Vec<String>>, SearchError> {
+        principal.require_admin()?;
+        Ok(self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).groups().to_vec())
     }
 
     /// Replaces the synonym groups; every gateway uses them from its next query (the others hear
     /// of it over kv pub/sub). No reindex is needed: synonyms widen queries, not the index.
-    pub async fn replace_synonyms(&self, groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, SearchError> {
+    pub async fn replace_synonyms(
+        &self,
+        principal: &Principal,
+        groups: Vec<Vec<String>>,
+    ) -> Result<Vec<Vec<String>>, SearchError> {
+        principal.require_admin()?;
         let saved =
             self.inner.db.run(move |conn| Synonyms::replace(conn, groups, chrono::Utc::now().naive_utc())).await?;
         let groups = saved.groups().to_vec();

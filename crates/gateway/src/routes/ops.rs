@@ -22,8 +22,8 @@ pub async fn metrics(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_token(&req).ok_or(IdentityError::Unauthenticated)?;
     let scraper = state.config.metrics_token.as_deref().is_some_and(|expected| constant_time_eq(expected, &token));
-    if !scraper && !state.identity.authenticate(&token).await?.is_admin() {
-        return Err(IdentityError::Forbidden("metrics are for administrators and the metrics scraper").into());
+    if !scraper {
+        state.identity.authenticate(&token).await?.require_admin()?;
     }
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render(state.db.status())))
 }

@@ -150,10 +150,7 @@ pub async fn notifications(
     Auth(principal): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
-    if !principal.is_admin() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "administrators only"));
-    }
-    Ok(web::Json(state.payments.notifications(id.into_inner()).await?))
+    Ok(web::Json(state.payments.notifications(&principal, id.into_inner()).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -172,8 +169,5 @@ pub async fn notifications_with(
     Auth(principal): Auth,
     query: Query<OutcomeQuery>,
 ) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
-    if !principal.is_admin() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "administrators only"));
-    }
-    Ok(web::Json(state.payments.notifications_with(query.into_inner().outcome).await?))
+    Ok(web::Json(state.payments.notifications_with(&principal, query.into_inner().outcome).await?))
 }

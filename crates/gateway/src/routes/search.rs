@@ -7,7 +7,6 @@ use crate::extract::{Json, Query};
 use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use bazaar_identity::Principal;
 use bazaar_search::{NearbyQuery, NearbyShop, QueryCount, SearchPage, SearchParams, Suggestion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -97,14 +96,6 @@ pub async fn nearby(
     Ok(web::Json(Page::whole(shops)))
 }
 
-fn require_admin(principal: &Principal) -> Result<(), ApiError> {
-    if principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::new(actix_web::http::StatusCode::FORBIDDEN, "forbidden", "only admins may do this"))
-    }
-}
-
 /// Queries that found nothing, most frequent first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/search/zero-results", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = [QueryCount]), (status = 403, body = Problem)))]
@@ -112,8 +103,7 @@ pub async fn zero_results(
     state: web::Data<AppState>,
     Auth(principal): Auth,
 ) -> Result<web::Json<Vec<QueryCount>>, ApiError> {
-    require_admin(&principal)?;
-    Ok(web::Json(state.search.zero_results(50).await?))
+    Ok(web::Json(state.search.zero_results(&principal, 50).await?))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -127,8 +117,7 @@ pub struct SynonymGroups {
 #[utoipa::path(get, path = "/api/v1/admin/search/synonyms", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SynonymGroups), (status = 403, body = Problem)))]
 pub async fn synonyms(state: web::Data<AppState>, Auth(principal): Auth) -> Result<web::Json<SynonymGroups>, ApiError> {
-    require_admin(&principal)?;
-    Ok(web::Json(SynonymGroups { groups: state.search.synonyms() }))
+    Ok(web::Json(SynonymGroups { groups: state.search.synonyms(&principal)? }))
 }
 
 /// Replace the synonym groups; queries use them at once (no reindex).
@@ -140,8 +129,7 @@ pub async fn replace_synonyms(
     Auth(principal): Auth,
     Json(body): Json<SynonymGroups>,
 ) -> Result<web::Json<SynonymGroups>, ApiError> {
-    require_admin(&principal)?;
-    Ok(web::Json(SynonymGroups { groups: state.search.replace_synonyms(body.groups).await? }))
+    Ok(web::Json(SynonymGroups { groups: state.search.replace_synonyms(&principal, body.groups).await? }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,7 +141,6 @@ pub struct Reindexed {
 #[utoipa::path(post, path = "/api/v1/admin/search/reindex", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Reindexed), (status = 403, body = Problem)))]
 pub async fn reindex(state: web::Data<AppState>, Auth(principal): Auth) -> Result<HttpResponse, ApiError> {
-    require_admin(&principal)?;
-    let indexed = state.search.rebuild(None).await?;
+    let indexed = state.search.rebuild_for(&principal).await?;
     Ok(HttpResponse::Ok().json(Reindexed { indexed }))
 }
