@@ -11,6 +11,7 @@ mod onboarding;
 mod otp;
 pub mod password;
 pub mod phone;
+mod revocation;
 mod service;
 mod sessions;
 mod shops;
@@ -21,6 +22,7 @@ pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES};
 pub use error::IdentityError;
 pub use otp::{OtpPurpose, OtpSent, OtpSettings};
 pub use phone::Phone;
+pub use revocation::session_state_key;
 pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, TokenPair};
 pub use sessions::SessionView;
 pub use shops::{

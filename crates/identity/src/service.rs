@@ -102,11 +102,6 @@ fn failures_key(phone: &str) -> String {
     format!("rl:login_failures:{phone}")
 }
 
-/// kv key that marks a session revoked for as long as its access tokens can live.
-fn revoked_key(session_id: i64) -> String {
-    format!("revoked_session:{session_id}")
-}
-
 fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
@@ -307,8 +302,13 @@ impl Identity {
         }
     }
 
+    /// How long a revocation is worth remembering in kv: as long as its access tokens can live.
+    fn revoked_ttl(&self) -> Duration {
+        self.keys.access_ttl() + Duration::from_secs(10)
+    }
+
     async fn deny_session(&self, session_id: i64) -> Result<(), IdentityError> {
-        self.kv.set(&revoked_key(session_id), "1", Some(self.keys.access_ttl() + Duration::from_secs(10))).await?;
+        crate::revocation::announce(&self.kv, session_id, self.revoked_ttl()).await;
         Ok(())
     }
 
@@ -331,8 +331,8 @@ impl Identity {
         self.db.run(move |conn| sessions::list(conn, user_id, current, Utc::now().naive_utc())).await
     }
 
-    /// Establishes the caller from a bearer access token. Revocation takes effect at once through
-    /// the kv deny-list, which holds each revoked session for the lifetime of its access tokens.
+    /// Establishes the caller from a bearer access token whose session is still signed in (the
+    /// database is the truth, kv a short-lived copy of it; see `revocation`).
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, IdentityError> {
         let claims = self.keys.verify_access(access_token).map_err(|err| match err {
             TokenError::Expired => IdentityError::TokenExpired,
@@ -342,9 +342,7 @@ impl Identity {
         })?;
         let user_id =
             claims.sub.parse().map_err(|_| IdentityError::InvalidToken("the access token names no user".into()))?;
-        if self.kv.get(&revoked_key(claims.sid)).await?.is_some() {
-            return Err(IdentityError::SessionRevoked);
-        }
+        crate::revocation::check(&self.db, &self.kv, claims.sid, self.revoked_ttl()).await?;
         Ok(Principal { user_id, session_id: claims.sid, roles: claims.roles })
     }
 

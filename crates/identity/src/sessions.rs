@@ -232,6 +232,16 @@ pub(crate) fn list(
 }
 
 /// The owner of a session, if `session_id` exists.
+/// Whether the session was revoked or has ended (an unknown session counts as revoked).
+pub(crate) fn is_revoked(conn: &mut DbConn, session_id: i64) -> Result<bool, IdentityError> {
+    let found: Option<(Option<NaiveDateTime>, NaiveDateTime)> = sessions::table
+        .find(session_id)
+        .select((sessions::revoked_at, sessions::expires_at))
+        .get_result(conn)
+        .optional()?;
+    Ok(found.is_none_or(|(revoked_at, expires_at)| revoked_at.is_some() || expires_at <= Utc::now().naive_utc()))
+}
+
 pub(crate) fn owner(conn: &mut DbConn, session_id: i64) -> Result<Option<i64>, IdentityError> {
     Ok(sessions::table.find(session_id).select(sessions::user_id).get_result(conn).optional()?)
 }

@@ -24,6 +24,7 @@ mod payment_scale_out;
 mod payment_security;
 mod payment_sharing;
 mod payments;
+mod resilience;
 mod scale_out;
 mod search;
 mod search_relevance;
