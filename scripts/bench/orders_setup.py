@@ -3,7 +3,7 @@
 an admin, products with the given stock, and N buyers with an address each. Prints a JSON summary
 and writes one "token address_id" line per buyer to the given file."""
 import json, sys
-from bench_api import Api, PASSWORD
+from bench_api import Api
 
 base, bazaar, buyers_file, buyers, stock = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 api = Api(base)
@@ -21,7 +21,7 @@ for n in range(2):
 with open(buyers_file, "w") as out:
     for n in range(buyers):
         phone = f"139{n:08d}"
-        token = call("POST", "/api/v1/auth/register", {"phone": phone, "password": PASSWORD})["access_token"]
+        token = api.register(phone)["access_token"]
         address = call("POST", "/api/v1/me/addresses", {"recipient": "压测", "phone": phone, "province": "上海市",
                        "city": "上海市", "district": "黄浦区", "detail": "1 号"}, token)["id"]
         out.write(f"{token} {address}\n")
