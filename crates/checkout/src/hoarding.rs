@@ -29,23 +29,15 @@ pub(crate) fn check_caps<'a>(
         .flatten();
     let wanted_units: i64 = new_units.map(|units| i64::from(*units)).sum();
     let orders_after = held_orders.saturating_add(i64::try_from(new_orders).unwrap_or(i64::MAX));
-    if orders_after > settings.max_unpaid_orders_per_buyer {
-        return Err(CheckoutError::Conflict {
-            code: "too_many_unpaid_orders",
-            message: format!(
-                "you have {held_orders} unpaid orders; pay or cancel some first (at most {})",
-                settings.max_unpaid_orders_per_buyer
-            ),
-        });
-    }
     let units_after = held_units.unwrap_or(0).saturating_add(wanted_units);
-    if units_after > settings.max_reserved_units_per_buyer {
+    let caps = [
+        (orders_after, settings.max_unpaid_orders_per_buyer, "too_many_unpaid_orders", "unpaid orders"),
+        (units_after, settings.max_reserved_units_per_buyer, "too_many_reserved_units", "units in unpaid orders"),
+    ];
+    if let Some((after, cap, code, what)) = caps.into_iter().find(|(after, cap, ..)| after > cap) {
         return Err(CheckoutError::Conflict {
-            code: "too_many_reserved_units",
-            message: format!(
-                "unpaid orders would hold {units_after} units; at most {} may wait for payment",
-                settings.max_reserved_units_per_buyer
-            ),
+            code,
+            message: format!("this would make {after} {what}; at most {cap} may wait for payment: pay or cancel first"),
         });
     }
     Ok(())
