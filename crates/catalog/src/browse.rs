@@ -204,9 +204,9 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
         .filter(products::id.eq(product_id))
         .select((ProductRow::as_select(), ShopSummaryRow::as_select()))
         .load(c))?;
-    let (product, shop) = found.into_iter().next().ok_or(CatalogError::NotFound("product"))?;
+    let (product, shop) = found.into_iter().next().ok_or(CatalogError::not_found("product"))?;
     if status_of(&product.status) != ProductStatus::Active || shop.status != "active" {
-        return Err(CatalogError::NotFound("product"));
+        return Err(CatalogError::not_found("product"));
     }
     let skus = product_rows::active_skus(conn, product_id)?.iter().map(SkuRow::view).collect();
     Ok(ProductDetail {

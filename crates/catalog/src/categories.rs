@@ -65,7 +65,7 @@ pub(crate) fn path_of(conn: &mut DbConn, id: i64, field: &str) -> Result<String,
         .select(categories::path)
         .get_result(conn)
         .optional()?
-        .ok_or_else(|| CatalogError::invalid(field, format!("there is no category {id}")))
+        .ok_or_else(|| CatalogError::invalid(field.to_string(), format!("there is no category {id}")))
 }
 
 /// Ids of `id` and every category below it.
@@ -104,16 +104,16 @@ pub(crate) fn create(conn: &mut DbConn, input: CategoryInput) -> Result<Category
 
 /// Removes an empty leaf category.
 pub(crate) fn delete(conn: &mut DbConn, id: i64) -> Result<(), CatalogError> {
-    path_of(conn, id, "id").map_err(|_| CatalogError::NotFound("category"))?;
+    path_of(conn, id, "id").map_err(|_| CatalogError::not_found("category"))?;
     let has_children: bool =
         diesel::select(diesel::dsl::exists(categories::table.filter(categories::parent_id.eq(id)))).get_result(conn)?;
     let has_products: bool =
         diesel::select(diesel::dsl::exists(products::table.filter(products::category_id.eq(id)))).get_result(conn)?;
     if has_children || has_products {
-        return Err(CatalogError::Conflict {
-            code: "category_in_use",
-            message: "only a category without subcategories or products can be deleted".into(),
-        });
+        return Err(CatalogError::conflict(
+            "category_in_use",
+            "only a category without subcategories or products can be deleted",
+        ));
     }
     diesel::delete(categories::table.find(id)).execute(conn)?;
     Ok(())

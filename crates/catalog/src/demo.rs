@@ -192,10 +192,10 @@ pub fn seed(
                 .get_result(conn)
                 .map_err(|err| match err {
                     diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        CatalogError::Conflict {
-                            code: "already_seeded",
-                            message: format!("demo data for seed {seed} is already there; pick another --seed"),
-                        }
+                        CatalogError::conflict(
+                            "already_seeded",
+                            format!("demo data for seed {seed} is already there; pick another --seed"),
+                        )
                     }
                     other => other.into(),
                 })?;

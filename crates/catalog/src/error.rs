@@ -1,16 +1,11 @@
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    /// The request contradicts the current state; `code` is stable for clients.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("not enough stock for SKU {sku_id}: {available} available")]
     InsufficientStock { sku_id: i64, available: i64 },
     /// Identity refused (a membership check, say): it keeps its own kind and code.
@@ -19,6 +14,8 @@ pub enum CatalogError {
     #[error(transparent)]
     Db(#[from] DbError),
 }
+
+bazaar_core::refusal_constructors!(CatalogError);
 
 impl From<diesel::result::Error> for CatalogError {
     fn from(err: diesel::result::Error) -> Self {
@@ -36,14 +33,25 @@ impl From<bazaar_identity::IdentityError> for CatalogError {
 }
 
 impl CatalogError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> CatalogError {
-        CatalogError::Invalid { field: field.into(), message: message.into() }
-    }
-
     pub fn field(&self) -> Option<&str> {
         match self {
-            CatalogError::Invalid { field, .. } => Some(field),
+            CatalogError::Refused(refusal) => refusal.field(),
             _ => None,
+        }
+    }
+}
+
+impl Classify for CatalogError {
+    fn classify(&self) -> Failure<'_> {
+        match self {
+            CatalogError::Refused(refusal) => Failure::Refused(refusal.clone()),
+            CatalogError::InsufficientStock { sku_id, available } => Failure::Refused(
+                Refusal::conflict("out_of_stock", self.to_string())
+                    .with("sku_id", *sku_id)
+                    .with("available", *available),
+            ),
+            CatalogError::Identity(identity) => identity.classify(),
+            CatalogError::Db(db) => db.classify(),
         }
     }
 }

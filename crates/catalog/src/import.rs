@@ -73,11 +73,11 @@ pub(crate) fn from_json(shop_id: i64, items: Vec<serde_json::Value>) -> Vec<Cand
 /// file; a broken line rejects only its product.
 pub(crate) fn from_csv(shop_id: i64, text: &str) -> Result<Vec<Candidate>, CatalogError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|err| CatalogError::invalid("csv", err.to_string()))?.clone();
+    let headers = reader.headers().map_err(|err| malformed_csv(err.to_string()))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name);
     for required in ["product_ref", "title", "category_id", "price", "stock"] {
         if column(required).is_none() {
-            return Err(CatalogError::invalid("csv", format!("the header has no `{required}` column")));
+            return Err(malformed_csv(format!("the header has no `{required}` column")));
         }
     }
     let mut groups: Vec<(usize, String, Vec<csv::StringRecord>, Option<CatalogError>)> = Vec::new();
@@ -100,7 +100,7 @@ pub(crate) fn from_csv(shop_id: i64, text: &str) -> Result<Vec<Candidate>, Catal
         }
     }
     if groups.len() > MAX_PRODUCTS {
-        return Err(CatalogError::invalid("csv", format!("at most {MAX_PRODUCTS} products per import")));
+        return Err(malformed_csv(format!("at most {MAX_PRODUCTS} products per import")));
     }
     Ok(groups
         .into_iter()
@@ -228,4 +228,10 @@ pub(crate) fn run(
         report.results.push(result);
     }
     Ok(report)
+}
+
+/// A CSV upload that cannot be read as a whole (no header, a missing column, too many products):
+/// the request itself is malformed, unlike a bad row, which the report lists.
+fn malformed_csv(message: impl Into<String>) -> CatalogError {
+    bazaar_core::Refusal::BadRequest { code: "malformed_csv", field: None, message: message.into() }.into()
 }

@@ -4,6 +4,7 @@
 
 use crate::CatalogError;
 use crate::products::{self, load_for_seller};
+use bazaar_core::Refusal;
 use bazaar_db::DbConn;
 use bazaar_db::schema::{inventory_ledger, products as products_table, skus};
 use chrono::{NaiveDateTime, Utc};
@@ -105,7 +106,7 @@ pub fn apply(
         .select(skus::stock)
         .get_result(conn)
         .optional()?
-        .ok_or(CatalogError::NotFound("SKU"))?;
+        .ok_or(CatalogError::not_found("SKU"))?;
     if changed == 0 && stock.checked_add(delta).is_none_or(|after| after > ceiling) {
         return Err(CatalogError::invalid("stock", format!("must stay at most {MAX_STOCK}")));
     }
@@ -140,13 +141,10 @@ pub(crate) fn change_stock(
         .select((skus::product_id, skus::stock, skus::active))
         .get_result(conn)
         .optional()?
-        .ok_or(CatalogError::NotFound("SKU"))?;
+        .ok_or(CatalogError::not_found("SKU"))?;
     load_for_seller(conn, actor, product_id)?;
     if !active {
-        return Err(CatalogError::Conflict {
-            code: "sku_retired",
-            message: "this SKU's combination was removed".into(),
-        });
+        return Err(CatalogError::conflict("sku_retired", "this SKU's combination was removed"));
     }
     let reason = crate::text::bounded("reason", &change.reason, 1, 200, false)?;
     let delta = match (change.set, change.adjust) {
@@ -163,8 +161,8 @@ pub(crate) fn change_stock(
             CatalogError::InsufficientStock { available, .. } => {
                 CatalogError::invalid("adjust", format!("would take stock below zero ({available} available)"))
             }
-            CatalogError::Invalid { message, .. } => {
-                CatalogError::invalid(if change.set.is_some() { "set" } else { "adjust" }, message)
+            CatalogError::Refused(invalid @ Refusal::Invalid { .. }) => {
+                CatalogError::Refused(invalid.at_field(if change.set.is_some() { "set" } else { "adjust" }))
             }
             other => other,
         })?;
@@ -181,7 +179,7 @@ pub(crate) fn ledger(conn: &mut DbConn, actor: i64, sku_id: i64) -> Result<Vec<L
         .select(skus::product_id)
         .get_result(conn)
         .optional()?
-        .ok_or(CatalogError::NotFound("SKU"))?;
+        .ok_or(CatalogError::not_found("SKU"))?;
     load_for_seller(conn, actor, product_id)?;
     Ok(inventory_ledger::table
         .filter(inventory_ledger::sku_id.eq(sku_id))

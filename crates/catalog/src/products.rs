@@ -173,7 +173,7 @@ pub(crate) fn load(conn: &mut DbConn, product_id: i64) -> Result<ProductRow, Cat
         .select(ProductRow::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(CatalogError::NotFound("product"))
+        .ok_or(CatalogError::not_found("product"))
 }
 
 /// On the product-page path: runs natively (see [`bazaar_db::native`]).
@@ -190,7 +190,7 @@ pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuR
 pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), CatalogError> {
     match bazaar_identity::shop_role(conn, shop_id, user_id)? {
         Some(_) => Ok(()),
-        None => Err(CatalogError::Forbidden("only the shop's owner and staff may manage its products")),
+        None => Err(CatalogError::forbidden("only the shop's owner and staff may manage its products")),
     }
 }
 
@@ -334,10 +334,7 @@ pub(crate) fn update(
 ) -> Result<SellerProduct, CatalogError> {
     let product = load_for_seller(conn, actor, product_id)?;
     if status_of(&product.status) == ProductStatus::Banned {
-        return Err(CatalogError::Conflict {
-            code: "product_banned",
-            message: "a banned product cannot be edited".into(),
-        });
+        return Err(CatalogError::conflict("product_banned", "a banned product cannot be edited"));
     }
     let now = Utc::now().naive_utc();
     let target = products::table.find(product_id);
@@ -442,10 +439,10 @@ fn transition(
     let product = load(conn, product_id)?;
     let current = status_of(&product.status);
     if !from.contains(&current) {
-        return Err(CatalogError::Conflict {
-            code: "invalid_status",
-            message: format!("a {} product cannot become {}", current.as_str(), to.as_str()),
-        });
+        return Err(CatalogError::conflict(
+            "invalid_status",
+            format!("a {} product cannot become {}", current.as_str(), to.as_str()),
+        ));
     }
     diesel::update(products::table.find(product_id)).set(products::status.eq(to.as_str())).execute(conn)?;
     if to == ProductStatus::Active {
@@ -459,10 +456,7 @@ fn transition(
 pub(crate) fn publish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<SellerProduct, CatalogError> {
     load_for_seller(conn, actor, product_id)?;
     if active_skus(conn, product_id)?.is_empty() {
-        return Err(CatalogError::Conflict {
-            code: "no_skus",
-            message: "a product needs a SKU before it can be published".into(),
-        });
+        return Err(CatalogError::conflict("no_skus", "a product needs a SKU before it can be published"));
     }
     let product = transition(
         conn,
@@ -490,10 +484,7 @@ pub(crate) fn ban(conn: &mut DbConn, product_id: i64) -> Result<SellerProduct, C
 pub(crate) fn delete_draft(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<(), CatalogError> {
     let product = load_for_seller(conn, actor, product_id)?;
     if status_of(&product.status) != ProductStatus::Draft {
-        return Err(CatalogError::Conflict {
-            code: "invalid_status",
-            message: "only drafts can be deleted; unpublish instead".into(),
-        });
+        return Err(CatalogError::conflict("invalid_status", "only drafts can be deleted; unpublish instead"));
     }
     let sku_ids: Vec<i64> = skus::table.filter(skus::product_id.eq(product_id)).select(skus::id).load(conn)?;
     diesel::delete(inventory_ledger::table.filter(inventory_ledger::sku_id.eq_any(&sku_ids))).execute(conn)?;

@@ -67,7 +67,7 @@ pub(crate) fn page(conn: &mut DbConn, shop_id: i64) -> Result<ShopPage, CatalogE
         .select(ShopPage::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(CatalogError::NotFound("shop"))
+        .ok_or(CatalogError::not_found("shop"))
 }
 
 fn announce(conn: &mut DbConn, shop_id: i64, kind: &str) -> Result<(), CatalogError> {
@@ -96,7 +96,10 @@ fn hours(field: &str, raw: &str) -> Result<String, CatalogError> {
         clock(from) && clock(to)
     });
     if !valid {
-        return Err(CatalogError::invalid(field, "must look like 09:00-21:00 (several ranges separated by commas)"));
+        return Err(CatalogError::invalid(
+            field.to_string(),
+            "must look like 09:00-21:00 (several ranges separated by commas)",
+        ));
     }
     Ok(value.to_string())
 }
@@ -110,7 +113,7 @@ pub(crate) fn update(
 ) -> Result<ShopPage, CatalogError> {
     page(conn, shop_id)?;
     if bazaar_identity::shop_role(conn, shop_id, actor)? != Some(ShopRole::Owner) {
-        return Err(CatalogError::Forbidden("only the shop's owner may change its page"));
+        return Err(CatalogError::forbidden("only the shop's owner may change its page"));
     }
     if patch.latitude.is_some_and(|lat| !(-90.0..=90.0).contains(&lat)) {
         return Err(CatalogError::invalid("latitude", "must be between -90 and 90"));
@@ -160,7 +163,7 @@ pub(crate) fn update(
     ];
     for (field, amount, ceiling) in amounts {
         if amount.is_some_and(|amount| amount < bazaar_core::Money::ZERO || amount > ceiling) {
-            return Err(CatalogError::invalid(field, format!("must be between 0 and {ceiling}")));
+            return Err(CatalogError::invalid(field.to_string(), format!("must be between 0 and {ceiling}")));
         }
     }
     if let Some(fee) = patch.shipping_fee {

@@ -84,19 +84,18 @@ pub fn combination_key(
 ) -> Result<String, CatalogError> {
     if chosen.len() != specs.len() {
         return Err(CatalogError::invalid(
-            field,
+            field.to_string(),
             format!("must name a value for each of the {} spec dimensions, and nothing else", specs.len()),
         ));
     }
     let mut parts = Vec::with_capacity(specs.len());
     for dimension in specs {
-        let value = chosen
-            .get(&dimension.name)
-            .map(|value| clean(value))
-            .ok_or_else(|| CatalogError::invalid(field, format!("has no value for `{}`", dimension.name)))?;
+        let value = chosen.get(&dimension.name).map(|value| clean(value)).ok_or_else(|| {
+            CatalogError::invalid(field.to_string(), format!("has no value for `{}`", dimension.name))
+        })?;
         if !dimension.values.contains(&value) {
             return Err(CatalogError::invalid(
-                field,
+                field.to_string(),
                 format!("`{value}` is not a declared value of `{}`", dimension.name),
             ));
         }

@@ -5,7 +5,8 @@ use crate::CatalogError;
 /// Trimmed text of `min..=max` characters without spoofing characters (newlines allowed if
 /// `multiline`), by the one rule in `bazaar_core::text`.
 pub(crate) fn bounded(field: &str, raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, CatalogError> {
-    bazaar_core::user_text(raw, min, max, multiline).map_err(|err| CatalogError::invalid(field, err.to_string()))
+    bazaar_core::user_text(raw, min, max, multiline)
+        .map_err(|err| CatalogError::invalid(field.to_string(), err.to_string()))
 }
 
 pub(crate) fn url(field: &str, raw: &str) -> Result<String, CatalogError> {
@@ -14,7 +15,7 @@ pub(crate) fn url(field: &str, raw: &str) -> Result<String, CatalogError> {
         && value.len() <= 512
         && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
-        return Err(CatalogError::invalid(field, "must be an http(s) URL of at most 512 characters"));
+        return Err(CatalogError::invalid(field.to_string(), "must be an http(s) URL of at most 512 characters"));
     }
     Ok(value.to_string())
 }

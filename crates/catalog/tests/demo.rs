@@ -75,6 +75,9 @@ fn seeds_a_consistent_deterministic_catalog() {
 
         let mut conn = db.get().unwrap();
         let twice = demo::seed(&mut conn, 4, 10, 7, &mut |_, _| {});
-        assert!(matches!(twice, Err(bazaar_catalog::CatalogError::Conflict { code: "already_seeded", .. })));
+        assert!(matches!(
+            twice,
+            Err(bazaar_catalog::CatalogError::Refused(bazaar_core::Refusal::Conflict { code: "already_seeded", .. }))
+        ));
     }
 }

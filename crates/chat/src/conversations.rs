@@ -123,7 +123,7 @@ pub(crate) fn access(
     if bazaar_identity::shop_role(conn, row.shop_id, user_id)?.is_some() {
         return Ok((row, Side::Shop));
     }
-    Err(ChatError::NotFound("conversation"))
+    Err(ChatError::not_found("conversation"))
 }
 
 pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<ConversationRow, ChatError> {
@@ -132,7 +132,7 @@ pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<Conversati
         .select(ConversationRow::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(ChatError::NotFound("conversation"))
+        .ok_or(ChatError::not_found("conversation"))
 }
 
 /// The (buyer, shop) conversation, created if missing. Returns it and whether it was created.
@@ -273,7 +273,7 @@ pub(crate) fn set_blocked(
 ) -> Result<(ConversationRow, Side), ChatError> {
     let (_, side) = access(conn, conversation_id, user_id)?;
     if side != Side::Shop {
-        return Err(ChatError::Forbidden("only the shop's owner and staff can block a buyer"));
+        return Err(ChatError::forbidden("only the shop's owner and staff can block a buyer"));
     }
     let (at, by) = if blocked { (Some(now), Some(user_id)) } else { (None, None) };
     diesel::update(conv::table.find(conversation_id))

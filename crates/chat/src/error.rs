@@ -1,18 +1,14 @@
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 use bazaar_kv::KvError;
 
 /// Everything chat can refuse or fail with; the gateway gives each a stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    /// Also what an outsider gets for a conversation that exists: it is private, so its existence is too.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    /// The everyday refusals. Not found is also what an outsider gets for a conversation that
+    /// exists: it is private, so its existence is too.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("the shop has blocked this conversation; messages to it are refused")]
     Blocked,
     /// The sender's messages per window, counted across REST and all their connections.
@@ -28,10 +24,6 @@ pub enum ChatError {
 }
 
 impl ChatError {
-    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ChatError {
-        ChatError::Invalid { field, message: message.into() }
-    }
-
     /// Two writers raced to create the same row (PostgreSQL reports it at commit); running again
     /// finds the winner's row.
     pub(crate) fn is_unique_violation(&self) -> bool {
@@ -56,6 +48,25 @@ impl From<bazaar_identity::IdentityError> for ChatError {
         match err {
             bazaar_identity::IdentityError::Db(db) => ChatError::Db(db),
             other => ChatError::Identity(Box::new(other)),
+        }
+    }
+}
+
+bazaar_core::refusal_constructors!(ChatError);
+
+impl Classify for ChatError {
+    fn classify(&self) -> Failure<'_> {
+        match self {
+            ChatError::Refused(refusal) => Failure::Refused(refusal.clone()),
+            ChatError::Blocked => {
+                Failure::Refused(Refusal::Forbidden { code: "chat_blocked", message: self.to_string().into() })
+            }
+            ChatError::RateLimited { retry_after } => {
+                Failure::Refused(Refusal::rate_limited(self.to_string(), *retry_after))
+            }
+            ChatError::Identity(identity) => identity.classify(),
+            ChatError::Db(db) => db.classify(),
+            ChatError::Kv(kv) => kv.classify(),
         }
     }
 }

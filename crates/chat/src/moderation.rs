@@ -40,12 +40,12 @@ pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64, owne
     };
     let exists: i64 = shops::table.filter(shops::id.eq(shop_id)).count().get_result(conn)?;
     if exists == 0 {
-        return Err(ChatError::NotFound("shop"));
+        return Err(ChatError::not_found("shop"));
     }
     match bazaar_identity::shop_role(conn, shop_id, user_id)? {
         Some(ShopRole::Owner) => Ok(()),
         Some(ShopRole::Staff) if !owner_only => Ok(()),
-        _ => Err(ChatError::Forbidden(refusal)),
+        _ => Err(ChatError::forbidden(refusal)),
     }
 }
 
@@ -181,7 +181,7 @@ pub(crate) fn find_report(conn: &mut DbConn, report_id: i64) -> Result<ReportVie
         .select(ReportView::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(ChatError::NotFound("report"))
+        .ok_or(ChatError::not_found("report"))
 }
 
 /// Reports with the given status, newest first.

@@ -408,17 +408,14 @@ fn start(
 ) -> Result<(ConversationView, bool, Posted), ChatError> {
     let status: Option<String> = shops::table.find(shop_id).select(shops::status).get_result(conn).optional()?;
     match status.as_deref() {
-        None => return Err(ChatError::NotFound("shop")),
+        None => return Err(ChatError::not_found("shop")),
         Some("active") => {}
         Some(_) => {
-            return Err(ChatError::Conflict { code: "shop_unavailable", message: "this shop is suspended".into() });
+            return Err(ChatError::conflict("shop_unavailable", "this shop is suspended"));
         }
     }
     if bazaar_identity::shop_role(conn, shop_id, buyer)?.is_some() {
-        return Err(ChatError::Conflict {
-            code: "own_shop",
-            message: "you cannot open a conversation with your own shop".into(),
-        });
+        return Err(ChatError::conflict("own_shop", "you cannot open a conversation with your own shop"));
     }
     let (row, created) = conversations::get_or_create(conn, buyer, shop_id, now)?;
     let mut posted = Vec::new();
@@ -492,7 +489,7 @@ fn order_notice(
         .select((orders::user_id, orders::shop_id))
         .get_result(conn)
         .optional()?
-        .ok_or(ChatError::NotFound("order"))?;
+        .ok_or(ChatError::not_found("order"))?;
     let (row, _) = conversations::get_or_create(conn, buyer, shop_id, now)?;
     let card = content::order_card(conn, order_id, buyer, shop_id)?;
     let notice = Stored { kind: "notice", body: content::checked_text("text", text, &[])?, card: Some(card) };

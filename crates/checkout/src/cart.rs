@@ -71,10 +71,7 @@ pub struct Cart {
 
 fn check_quantity(quantity: i32) -> Result<(), CheckoutError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
-        return Err(CheckoutError::Invalid {
-            field: "quantity",
-            message: format!("must be between 1 and {MAX_QUANTITY}"),
-        });
+        return Err(CheckoutError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
     }
     Ok(())
 }
@@ -200,10 +197,10 @@ impl Cart {
                     let lines: i64 =
                         cart_items::table.filter(cart_items::user_id.eq(user_id)).count().get_result(conn)?;
                     if lines >= MAX_LINES {
-                        return Err(CheckoutError::Conflict {
-                            code: "cart_full",
-                            message: format!("a cart holds at most {MAX_LINES} lines"),
-                        });
+                        return Err(CheckoutError::conflict(
+                            "cart_full",
+                            format!("a cart holds at most {MAX_LINES} lines"),
+                        ));
                     }
                     diesel::insert_into(cart_items::table)
                         .values((
@@ -230,7 +227,7 @@ impl Cart {
                 .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(Utc::now().naive_utc())))
                 .execute(conn)?;
             if changed == 0 {
-                return Err(CheckoutError::NotFound("cart item"));
+                return Err(CheckoutError::not_found("cart item"));
             }
             view(conn, user_id)
         })
@@ -242,7 +239,7 @@ impl Cart {
             let removed = diesel::delete(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
                 .execute(conn)?;
             if removed == 0 {
-                return Err(CheckoutError::NotFound("cart item"));
+                return Err(CheckoutError::not_found("cart item"));
             }
             view(conn, user_id)
         })

@@ -1,21 +1,17 @@
 //! Everything checkout can refuse or fail with; the gateway gives each a stable code.
 
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("not enough stock for SKU {sku_id}: {available} available")]
     OutOfStock { sku_id: i64, available: i64 },
     #[error("the order is {current}; it cannot become {wanted}")]
     InvalidTransition { current: String, wanted: String },
-    #[error("{0}")]
-    Forbidden(&'static str),
     /// Catalog refused (a SKU that vanished under a reservation, say): it keeps its kind.
     #[error(transparent)]
     Catalog(Box<bazaar_catalog::CatalogError>),
@@ -49,6 +45,27 @@ impl From<bazaar_identity::IdentityError> for CheckoutError {
         match err {
             bazaar_identity::IdentityError::Db(db) => CheckoutError::Db(db),
             other => CheckoutError::Identity(Box::new(other)),
+        }
+    }
+}
+
+bazaar_core::refusal_constructors!(CheckoutError);
+
+impl Classify for CheckoutError {
+    fn classify(&self) -> Failure<'_> {
+        match self {
+            CheckoutError::Refused(refusal) => Failure::Refused(refusal.clone()),
+            CheckoutError::OutOfStock { sku_id, available } => Failure::Refused(
+                Refusal::conflict("out_of_stock", self.to_string())
+                    .with("sku_id", *sku_id)
+                    .with("available", *available),
+            ),
+            CheckoutError::InvalidTransition { current, .. } => Failure::Refused(
+                Refusal::conflict("invalid_transition", self.to_string()).with("current_status", current.as_str()),
+            ),
+            CheckoutError::Catalog(catalog) => catalog.classify(),
+            CheckoutError::Identity(identity) => identity.classify(),
+            CheckoutError::Db(db) => db.classify(),
         }
     }
 }

@@ -35,10 +35,10 @@ pub(crate) fn check_caps<'a>(
         (units_after, settings.max_reserved_units_per_buyer, "too_many_reserved_units", "units in unpaid orders"),
     ];
     if let Some((after, cap, code, what)) = caps.into_iter().find(|(after, cap, ..)| after > cap) {
-        return Err(CheckoutError::Conflict {
+        return Err(CheckoutError::conflict(
             code,
-            message: format!("this would make {after} {what}; at most {cap} may wait for payment: pay or cancel first"),
-        });
+            format!("this would make {after} {what}; at most {cap} may wait for payment: pay or cancel first"),
+        ));
     }
     Ok(())
 }

@@ -14,11 +14,8 @@ pub fn require_shop_selling(conn: &mut DbConn, shop_id: i64) -> Result<(), Check
     let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
     match status.as_deref() {
         Some("active") => Ok(()),
-        Some(_) => Err(CheckoutError::Conflict {
-            code: "shop_unavailable",
-            message: "this shop cannot take payments now".into(),
-        }),
-        None => Err(CheckoutError::NotFound("shop")),
+        Some(_) => Err(CheckoutError::conflict("shop_unavailable", "this shop cannot take payments now")),
+        None => Err(CheckoutError::not_found("shop")),
     }
 }
 

@@ -45,7 +45,7 @@ fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
         .select((orders::user_id, orders::shop_id, orders::status))
         .get_result(conn)
         .optional()?;
-    let (user_id, shop_id, status) = row.ok_or(CheckoutError::NotFound("order"))?;
+    let (user_id, shop_id, status) = row.ok_or(CheckoutError::not_found("order"))?;
     Ok(OrderHead { user_id, shop_id, status })
 }
 
@@ -55,7 +55,7 @@ fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Opti
         Actor::Buyer(user) if *user == order.user_id => Ok(Some(*user)),
         Actor::Shop(user) if bazaar_identity::shop_role(conn, order.shop_id, *user)?.is_some() => Ok(Some(*user)),
         Actor::System => Ok(None),
-        _ => Err(CheckoutError::NotFound("order")),
+        _ => Err(CheckoutError::not_found("order")),
     }
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn release_order(
 fn reason(field: &'static str, raw: Option<String>, required: bool) -> Result<String, CheckoutError> {
     let min = usize::from(required);
     bazaar_core::user_text(&raw.unwrap_or_default(), min, 200, true)
-        .map_err(|err| CheckoutError::Invalid { field, message: err.to_string() })
+        .map_err(|err| CheckoutError::invalid(field, err.to_string()))
 }
 
 /// Cancels and releases the stock. Buyers may cancel before payment; shops before shipping.
@@ -242,7 +242,7 @@ pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>
 pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, member: i64) -> Result<(), CheckoutError> {
     let role = bazaar_identity::shop_role(conn, shop_id, member)?;
     if role.is_none() {
-        return Err(CheckoutError::Forbidden("only the shop's owner and staff may do that"));
+        return Err(CheckoutError::forbidden("only the shop's owner and staff may do that"));
     }
     Ok(())
 }

@@ -123,13 +123,10 @@ pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, Check
         .first(conn)
         .optional()?;
     let Some((product_id, title, specs, price, active, product_status, shop_id, shop_status)) = found else {
-        return Err(CheckoutError::NotFound("SKU"));
+        return Err(CheckoutError::not_found("SKU"));
     };
     if !active || product_status != "active" || shop_status != "active" {
-        return Err(CheckoutError::Conflict {
-            code: "sku_unavailable",
-            message: format!("SKU {sku_id} cannot be bought now"),
-        });
+        return Err(CheckoutError::conflict("sku_unavailable", format!("SKU {sku_id} cannot be bought now")));
     }
     Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
 }
@@ -174,7 +171,7 @@ fn address_snapshot(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<
         .first(conn)
         .optional()?;
     let (recipient, phone, province, city, district, detail, postal_code) =
-        row.ok_or(CheckoutError::Invalid { field: "address_id", message: "is not one of your addresses".into() })?;
+        row.ok_or(CheckoutError::invalid("address_id", "is not one of your addresses"))?;
     Ok(serde_json::json!({ "recipient": recipient, "phone": phone, "province": province, "city": city,
                            "district": district, "detail": detail, "postal_code": postal_code }))
 }
@@ -193,10 +190,7 @@ pub(crate) fn lines(
                 let total = merged.entry(line.sku_id).or_insert(0_i32);
                 *total = total.saturating_add(line.quantity);
                 if !(1..=crate::MAX_QUANTITY).contains(&line.quantity) || *total > crate::MAX_QUANTITY {
-                    return Err(CheckoutError::Invalid {
-                        field: "items",
-                        message: format!("item {i}: quantity must be 1 to 99"),
-                    });
+                    return Err(CheckoutError::invalid("items", format!("item {i}: quantity must be 1 to 99")));
                 }
             }
         }
@@ -209,7 +203,7 @@ pub(crate) fn lines(
         }
     }
     if merged.is_empty() {
-        return Err(CheckoutError::Invalid { field: "items", message: "there is nothing to order".into() });
+        return Err(CheckoutError::invalid("items", "there is nothing to order"));
     }
     Ok((merged, from_cart))
 }
@@ -231,10 +225,10 @@ pub(crate) fn place(
             .optional()?;
         if let Some((stored_hash, response)) = stored {
             if stored_hash != hash {
-                return Err(CheckoutError::Conflict {
-                    code: "idempotency_key_reused",
-                    message: "this Idempotency-Key was used for a different request".into(),
-                });
+                return Err(CheckoutError::conflict(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request",
+                ));
             }
             let result = serde_json::from_str(&response)
                 .map_err(|err| CheckoutError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
@@ -368,7 +362,7 @@ pub(crate) fn list(
 pub(crate) fn load(conn: &mut DbConn, user_id: i64, order_id: i64) -> Result<OrderView, CheckoutError> {
     let owner: Option<i64> = orders::table.find(order_id).select(orders::user_id).get_result(conn).optional()?;
     if owner != Some(user_id) {
-        return Err(CheckoutError::NotFound("order"));
+        return Err(CheckoutError::not_found("order"));
     }
     load_any(conn, order_id)
 }
@@ -391,7 +385,7 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
         ))
         .first(conn)
         .optional()?
-        .ok_or(CheckoutError::NotFound("order"))?;
+        .ok_or(CheckoutError::not_found("order"))?;
     let items: Vec<(i64, i64, String, String, i64, i32)> = order_items::table
         .filter(order_items::order_id.eq(order_id))
         .order(order_items::id.asc())

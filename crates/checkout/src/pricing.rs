@@ -21,7 +21,7 @@ pub(crate) struct ShopQuote {
 }
 
 fn too_large(field: &'static str, ceiling: Money) -> CheckoutError {
-    CheckoutError::Conflict { code: "amount_too_large", message: format!("{field} would exceed {ceiling}") }
+    CheckoutError::conflict("amount_too_large", format!("{field} would exceed {ceiling}"))
 }
 
 /// An order's money from its parts, refused instead of wrapped: every line within the line
@@ -49,10 +49,7 @@ pub(crate) fn price_order(
     .filter(|total| *total <= limits.max_order)
     .ok_or_else(|| too_large("the order", limits.max_order))?;
     if total <= Money::ZERO {
-        return Err(CheckoutError::Conflict {
-            code: "nothing_to_charge",
-            message: "an order must cost more than 0.00".into(),
-        });
+        return Err(CheckoutError::conflict("nothing_to_charge", "an order must cost more than 0.00"));
     }
     Ok((subtotal, shipping, total))
 }

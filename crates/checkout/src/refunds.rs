@@ -29,7 +29,7 @@ pub struct RefundRequest {
 }
 
 fn text(field: &'static str, raw: &str) -> Result<String, CheckoutError> {
-    bazaar_core::user_text(raw, 1, 500, true).map_err(|err| CheckoutError::Invalid { field, message: err.to_string() })
+    bazaar_core::user_text(raw, 1, 500, true).map_err(|err| CheckoutError::invalid(field, err.to_string()))
 }
 
 fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
@@ -38,7 +38,7 @@ fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
         .select(RefundRequest::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(CheckoutError::NotFound("refund request"))
+        .ok_or(CheckoutError::not_found("refund request"))
 }
 
 /// The buyer asks for a refund of a paid order (paid, shipped or received).
@@ -52,7 +52,7 @@ pub(crate) fn request(
     write_transaction(conn, |conn| {
         let order: Option<(i64, String)> =
             orders::table.find(order_id).select((orders::user_id, orders::status)).get_result(conn).optional()?;
-        let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::NotFound("order"))?;
+        let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::not_found("order"))?;
         if !matches!(status.as_str(), "paid" | "shipped" | "received") {
             return Err(CheckoutError::InvalidTransition { current: status, wanted: "refund_requested".into() });
         }
@@ -68,12 +68,9 @@ pub(crate) fn request(
             .get_result::<i64>(conn);
         match inserted {
             Ok(id) => load(conn, id),
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-                Err(CheckoutError::Conflict {
-                    code: "refund_pending",
-                    message: "a refund request for this order is waiting for the shop".into(),
-                })
-            }
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Err(
+                CheckoutError::conflict("refund_pending", "a refund request for this order is waiting for the shop"),
+            ),
             Err(err) => Err(err.into()),
         }
     })

@@ -248,7 +248,7 @@ impl Orders {
             && !crate::ORDER_STATUSES.contains(&wanted)
         {
             let allowed = crate::ORDER_STATUSES.join(", ");
-            return Err(CheckoutError::Invalid { field: "status", message: format!("must be one of {allowed}") });
+            return Err(CheckoutError::invalid("status", format!("must be one of {allowed}")));
         }
         self.db
             .run(move |conn| {

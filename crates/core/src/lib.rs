@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod ids;
 pub mod limits;
 pub mod money;
+pub mod refusal;
 pub mod test_env;
 pub mod text;
 
@@ -13,4 +14,5 @@ pub use clock::{Clock, SystemClock};
 pub use cursor::{Cursor, CursorError, PageLimit};
 pub use limits::MoneyLimits;
 pub use money::{Money, MoneyError};
+pub use refusal::{Classify, Failure, Refusal};
 pub use text::{TextError, user_text};

@@ -39,3 +39,29 @@ impl DbError {
         )
     }
 }
+
+impl bazaar_core::Classify for DbError {
+    fn classify(&self) -> bazaar_core::Failure<'_> {
+        use bazaar_core::{Failure, Refusal};
+        if self.is_not_found() {
+            return Failure::Refused(Refusal::not_found("resource"));
+        }
+        // A unique key lost a race with a concurrent request that got there first: the request can
+        // simply be sent again, so it is a 409 with a code, never a 500.
+        if self.is_unique_violation() {
+            tracing::warn!(cause = %self, "unique-key race answered 409");
+            return Failure::Refused(Refusal::conflict(
+                "concurrent_change",
+                "A simultaneous request changed this first; try again.",
+            ));
+        }
+        match self {
+            DbError::Pool(_) | DbError::Busy(_) | DbError::Connect { .. } => Failure::Unavailable {
+                code: "database_unavailable",
+                message: "The database is busy or unreachable; try again shortly.",
+                cause: self,
+            },
+            other => Failure::Internal(other),
+        }
+    }
+}

@@ -7,15 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use bazaar_catalog::CatalogError;
-use bazaar_chat::ChatError;
-use bazaar_checkout::CheckoutError;
-use bazaar_db::DbError;
-use bazaar_identity::IdentityError;
-use bazaar_kv::KvError;
-use bazaar_payments::PaymentError;
-use bazaar_payments::provider::ProviderError;
-use bazaar_search::SearchError;
+use bazaar_core::{Classify, Failure, Refusal};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -201,233 +193,82 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(err: DbError) -> ApiError {
-        if err.is_not_found() {
-            return ApiError::not_found("No such resource.");
-        }
-        match err {
-            DbError::Pool(_) | DbError::Busy(_) | DbError::Connect { .. } => {
-                tracing::error!(cause = %err, "database unavailable");
-                ApiError::unavailable("database_unavailable", "The database is busy or unreachable; try again shortly.")
-                    .with_retry_after(1)
+/// The one mapping: every crate error reports its kind ([`Classify`]), and the kind alone decides
+/// the answer. A refusal keeps its code, field and extra members; a dependency outage is a 503 the
+/// client may retry; anything else is a 500 whose cause is only logged.
+impl<E: Classify> From<E> for ApiError {
+    fn from(err: E) -> ApiError {
+        match err.classify() {
+            Failure::Refused(refusal) => ApiError::from_refusal(refusal),
+            Failure::Unavailable { code, message, cause } => {
+                tracing::error!(cause = %cause, code, "dependency unavailable");
+                ApiError::unavailable(code, message).with_retry_after(1)
             }
-            // A unique key lost a race with a concurrent request that got there first: the
-            // request can simply be sent again, so it is a 409 with a code, never a 500.
-            other if other.is_unique_violation() => {
-                tracing::warn!(cause = %other, "unique-key race answered 409");
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "concurrent_change",
-                    "A simultaneous request changed this first; try again.",
-                )
+            Failure::Upstream { code, message, extra } => {
+                let mut error = ApiError::new(StatusCode::BAD_GATEWAY, code, message);
+                error.0.extensions.extend(extra.into_iter().map(|(key, value)| (key.to_string(), value)));
+                error
             }
-            other => ApiError::internal(&other),
+            Failure::Internal(cause) => ApiError::internal(&cause),
         }
     }
 }
 
-impl From<KvError> for ApiError {
-    fn from(err: KvError) -> ApiError {
-        match err {
-            KvError::Connect(_) | KvError::Command(_) => {
-                tracing::error!(cause = %err, "kv unavailable");
-                ApiError::unavailable("kv_unavailable", "A shared service is unreachable; try again shortly.")
-                    .with_retry_after(1)
-            }
-            other => ApiError::internal(&other),
+impl ApiError {
+    fn from_refusal(refusal: Refusal) -> ApiError {
+        let status = match &refusal {
+            Refusal::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Refusal::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Conflict { .. } => StatusCode::CONFLICT,
+            Refusal::Gone { .. } => StatusCode::GONE,
+            Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        };
+        let code = refusal.code();
+        let mut error = if status == StatusCode::UNAUTHORIZED {
+            ApiError::unauthorized(code, refusal.to_string())
+        } else {
+            ApiError::new(status, code, refusal.to_string())
+        };
+        if let Some(field) = refusal.field() {
+            error = error.with_field(field);
         }
-    }
-}
-
-impl From<IdentityError> for ApiError {
-    fn from(err: IdentityError) -> ApiError {
-        use IdentityError as E;
-        let detail = err.to_string();
-        match err {
-            E::Invalid { field, message } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field} {message}"))
-                    .with_field(field)
-            }
-            E::WeakPassword(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail).with_field("password")
-            }
-            E::PhoneTaken => ApiError::new(StatusCode::CONFLICT, "phone_taken", detail).with_field("phone"),
-            E::InvalidCredentials => ApiError::unauthorized("invalid_credentials", detail),
-            E::InvalidToken(_) => ApiError::unauthorized("invalid_token", detail),
-            E::TokenExpired => ApiError::unauthorized("token_expired", detail),
-            E::Unauthenticated => ApiError::unauthorized("unauthenticated", detail),
-            E::SessionRevoked => ApiError::unauthorized("session_revoked", detail),
-            E::InvalidRefreshToken => ApiError::unauthorized("invalid_refresh_token", detail),
-            E::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused", detail),
-            E::OtpExpired => ApiError::unauthorized("otp_expired", detail).with_field("code"),
-            E::OtpWrong { attempts_left } => ApiError::unauthorized("otp_invalid", detail)
-                .with_field("code")
-                .with_extension("attempts_left", attempts_left),
-            E::OtpBurned => ApiError::unauthorized("otp_burned", detail).with_field("code"),
-            E::RateLimited { retry_after } => {
-                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail).with_retry_after(seconds)
-            }
-            E::SmsFailed(_) => {
-                tracing::error!(cause = %detail, "sms provider failed");
-                ApiError::unavailable("sms_unavailable", "The SMS could not be sent; try again shortly.")
-            }
-            E::NotFound(_) => ApiError::not_found(detail),
-            E::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            E::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            E::TooManyAddresses(_) => ApiError::new(StatusCode::CONFLICT, "too_many_addresses", detail),
-            E::Hashing(_) => ApiError::internal(&detail),
-            E::Db(db) => db.into(),
-            E::Kv(kv) => kv.into(),
+        for (key, value) in refusal.extra() {
+            error = error.with_extension(key, value.clone());
         }
-    }
-}
-
-impl From<CatalogError> for ApiError {
-    fn from(err: CatalogError) -> ApiError {
-        let detail = err.to_string();
-        match err {
-            CatalogError::Invalid { field, message } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field} {message}"))
-                    .with_field(field)
-            }
-            CatalogError::NotFound(_) => ApiError::not_found(detail),
-            CatalogError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            CatalogError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            CatalogError::InsufficientStock { sku_id, available } => {
-                ApiError::new(StatusCode::CONFLICT, "out_of_stock", detail)
-                    .with_extension("sku_id", sku_id)
-                    .with_extension("available", available)
-            }
-            CatalogError::Identity(identity) => (*identity).into(),
-            CatalogError::Db(db) => db.into(),
+        if let Refusal::RateLimited { retry_after, .. } = refusal {
+            // Round up: "retry in 0 s" would invite an immediate, refused retry.
+            error = error.with_retry_after(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0));
         }
-    }
-}
-
-impl From<CheckoutError> for ApiError {
-    fn from(err: CheckoutError) -> ApiError {
-        let detail = err.to_string();
-        match err {
-            CheckoutError::Invalid { field, .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
-            }
-            CheckoutError::NotFound(_) => ApiError::not_found(detail),
-            CheckoutError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            CheckoutError::OutOfStock { sku_id, available } => {
-                ApiError::new(StatusCode::CONFLICT, "out_of_stock", detail)
-                    .with_extension("sku_id", sku_id)
-                    .with_extension("available", available)
-            }
-            CheckoutError::InvalidTransition { current, .. } => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_transition", detail)
-                    .with_extension("current_status", current)
-            }
-            CheckoutError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            CheckoutError::Catalog(catalog) => (*catalog).into(),
-            CheckoutError::Identity(identity) => (*identity).into(),
-            CheckoutError::Db(db) => db.into(),
-        }
-    }
-}
-
-impl From<ChatError> for ApiError {
-    fn from(err: ChatError) -> ApiError {
-        let detail = err.to_string();
-        match err {
-            ChatError::Invalid { field, .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
-            }
-            ChatError::NotFound(_) => ApiError::not_found(detail),
-            ChatError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
-            ChatError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, detail),
-            ChatError::Blocked => ApiError::new(StatusCode::FORBIDDEN, "chat_blocked", detail),
-            ChatError::RateLimited { retry_after } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                    .with_retry_after(retry_after.as_secs().max(1))
-            }
-            ChatError::Identity(identity) => (*identity).into(),
-            ChatError::Db(db) => db.into(),
-            ChatError::Kv(kv) => kv.into(),
-        }
-    }
-}
-
-impl From<SearchError> for ApiError {
-    fn from(err: SearchError) -> ApiError {
-        let detail = err.to_string();
-        match err {
-            SearchError::Invalid { field, .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
-            }
-            SearchError::EmptyQuery => ApiError::bad_request("empty_query", detail).with_field("q"),
-            SearchError::Identity(identity) => (*identity).into(),
-            SearchError::Db(db) => db.into(),
-            SearchError::Kv(kv) => kv.into(),
-            SearchError::Index(_) | SearchError::Io(_) => ApiError::internal(&detail),
-        }
-    }
-}
-
-impl From<PaymentError> for ApiError {
-    fn from(err: PaymentError) -> ApiError {
-        let detail = err.to_string();
-        match err {
-            PaymentError::Invalid { field, .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
-            }
-            PaymentError::NotFound(_) => ApiError::not_found(detail),
-            PaymentError::ProviderUnavailable(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "provider_unavailable", detail).with_field("provider")
-            }
-            PaymentError::NothingToPay => ApiError::new(StatusCode::CONFLICT, "nothing_to_pay", detail),
-            PaymentError::Expired(_) => ApiError::new(StatusCode::GONE, "expired", detail),
-            PaymentError::InvalidState { current, .. } => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_payment_state", detail).with_extension("current", current)
-            }
-            PaymentError::RefundTooLarge { refundable, .. } => {
-                ApiError::new(StatusCode::CONFLICT, "refund_too_large", detail)
-                    .with_extension("refundable_fen", refundable)
-            }
-            // The provider's own refusal is worth passing on; its transport trouble is ours to retry.
-            PaymentError::Provider(ProviderError::Refused { code, message }) => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_refused", format!("{code}: {message}"))
-                    .with_extension("provider_code", code)
-            }
-            PaymentError::Provider(provider) => {
-                tracing::warn!(error = %provider, "payment provider call failed");
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_unavailable", provider.to_string())
-            }
-            PaymentError::Checkout(checkout) => checkout.into(),
-            PaymentError::Db(db) => db.into(),
-            PaymentError::Kv(kv) => kv.into(),
-            PaymentError::RateLimited { retry_after } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                    .with_retry_after(retry_after.as_secs().max(1))
-            }
-        }
+        error
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bazaar_catalog::CatalogError;
+    use bazaar_chat::ChatError;
+    use bazaar_checkout::CheckoutError;
+    use bazaar_identity::IdentityError;
+    use bazaar_payments::PaymentError;
 
     /// A refusal from another crate keeps its kind on the way out: a SKU that vanished under a
     /// reservation is a 404, a membership check identity refused is identity's answer — never a
     /// 500 logged as something it is not.
     #[test]
     fn refusals_from_other_crates_keep_their_kind() {
-        let vanished = ApiError::from(CheckoutError::from(CatalogError::NotFound("SKU")));
+        let vanished = ApiError::from(CheckoutError::from(CatalogError::not_found("SKU")));
         assert_eq!((vanished.status(), vanished.code()), (StatusCode::NOT_FOUND, "not_found"));
         let short = ApiError::from(CheckoutError::from(CatalogError::InsufficientStock { sku_id: 1, available: 0 }));
         assert_eq!((short.status(), short.code()), (StatusCode::CONFLICT, "out_of_stock"));
-        let limited = ApiError::from(CheckoutError::from(IdentityError::Forbidden("staff only")));
+        let limited = ApiError::from(CheckoutError::from(IdentityError::forbidden("staff only")));
         assert_eq!((limited.status(), limited.code()), (StatusCode::FORBIDDEN, "forbidden"));
-        let through_payments = ApiError::from(PaymentError::from(CheckoutError::from(CatalogError::NotFound("SKU"))));
+        let through_payments = ApiError::from(PaymentError::from(CheckoutError::from(CatalogError::not_found("SKU"))));
         assert_eq!(through_payments.status(), StatusCode::NOT_FOUND);
-        let chat = ApiError::from(ChatError::from(IdentityError::NotFound("shop")));
+        let chat = ApiError::from(ChatError::from(IdentityError::not_found("shop")));
         assert_eq!(chat.status(), StatusCode::NOT_FOUND);
     }
 }

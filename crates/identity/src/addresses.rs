@@ -85,7 +85,7 @@ fn load(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<AddressView,
         .select(AddressView::as_select())
         .first(conn)
         .optional()?
-        .ok_or(IdentityError::NotFound("address"))
+        .ok_or(IdentityError::not_found("address"))
 }
 
 fn clear_default(conn: &mut DbConn, user_id: i64) -> Result<(), IdentityError> {

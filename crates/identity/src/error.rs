@@ -1,3 +1,4 @@
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 use bazaar_kv::KvError;
 use std::time::Duration;
@@ -5,8 +6,9 @@ use std::time::Duration;
 /// Everything identity can refuse or fail with; the gateway gives each a stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("password {0}")]
     WeakPassword(&'static str),
     #[error("this phone number is already registered")]
@@ -35,13 +37,6 @@ pub enum IdentityError {
     RateLimited { retry_after: Duration },
     #[error("the SMS could not be sent: {0}")]
     SmsFailed(String),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    /// A request that contradicts the current state; `code` is stable for clients to branch on.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
     #[error("at most {0} addresses are allowed")]
     TooManyAddresses(usize),
     #[error("password hashing failed: {0}")]
@@ -64,9 +59,42 @@ impl From<crate::password::HashError> for IdentityError {
     }
 }
 
-impl IdentityError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> IdentityError {
-        IdentityError::Invalid { field, message: message.into() }
+bazaar_core::refusal_constructors!(IdentityError);
+
+impl Classify for IdentityError {
+    fn classify(&self) -> Failure<'_> {
+        use IdentityError as E;
+        let detail = self.to_string();
+        let refused = match self {
+            E::Refused(refusal) => refusal.clone(),
+            E::WeakPassword(_) => Refusal::Invalid { field: "password".into(), code: "weak_password", message: detail },
+            E::PhoneTaken => Refusal::conflict("phone_taken", detail).at_field("phone"),
+            E::InvalidCredentials => Refusal::unauthenticated("invalid_credentials", detail),
+            E::InvalidToken(_) => Refusal::unauthenticated("invalid_token", detail),
+            E::TokenExpired => Refusal::unauthenticated("token_expired", detail),
+            E::Unauthenticated => Refusal::unauthenticated("unauthenticated", detail),
+            E::SessionRevoked => Refusal::unauthenticated("session_revoked", detail),
+            E::InvalidRefreshToken => Refusal::unauthenticated("invalid_refresh_token", detail),
+            E::RefreshTokenReused => Refusal::unauthenticated("refresh_token_reused", detail),
+            E::OtpExpired => Refusal::unauthenticated("otp_expired", detail).at_field("code"),
+            E::OtpWrong { attempts_left } => {
+                Refusal::unauthenticated("otp_invalid", detail).at_field("code").with("attempts_left", *attempts_left)
+            }
+            E::OtpBurned => Refusal::unauthenticated("otp_burned", detail).at_field("code"),
+            E::RateLimited { retry_after } => Refusal::rate_limited(detail, *retry_after),
+            E::TooManyAddresses(_) => Refusal::conflict("too_many_addresses", detail),
+            E::SmsFailed(_) => {
+                return Failure::Unavailable {
+                    code: "sms_unavailable",
+                    message: "The SMS could not be sent; try again shortly.",
+                    cause: self,
+                };
+            }
+            E::Hashing(_) => return Failure::Internal(self),
+            E::Db(db) => return db.classify(),
+            E::Kv(kv) => return kv.classify(),
+        };
+        Failure::Refused(refused)
     }
 }
 

@@ -83,7 +83,7 @@ impl Principal {
 
     /// The one admin check every crate uses: `Forbidden` unless the caller is an administrator.
     pub fn require_admin(&self) -> Result<(), IdentityError> {
-        if self.is_admin() { Ok(()) } else { Err(IdentityError::Forbidden("administrators only")) }
+        if self.is_admin() { Ok(()) } else { Err(IdentityError::forbidden("administrators only")) }
     }
 }
 
@@ -318,7 +318,7 @@ impl Identity {
         self.db
             .run(move |conn| {
                 if sessions::owner(conn, session_id)? != Some(user_id) {
-                    return Err(IdentityError::NotFound("session"));
+                    return Err(IdentityError::not_found("session"));
                 }
                 sessions::revoke(conn, session_id, "signed_out", Utc::now().naive_utc())
             })

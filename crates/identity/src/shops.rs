@@ -152,10 +152,9 @@ pub(crate) fn apply(
         .get_result::<i64>(conn);
     match inserted {
         Ok(id) => application(conn, id),
-        Err(err) if crate::error::is_unique_violation(&err) => Err(IdentityError::Conflict {
-            code: "application_pending",
-            message: "you already have an application waiting for review".into(),
-        }),
+        Err(err) if crate::error::is_unique_violation(&err) => {
+            Err(IdentityError::conflict("application_pending", "you already have an application waiting for review"))
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -166,7 +165,7 @@ pub(crate) fn application(conn: &mut DbConn, id: i64) -> Result<ApplicationView,
         .select(ApplicationView::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(IdentityError::NotFound("shop application"))
+        .ok_or(IdentityError::not_found("shop application"))
 }
 
 pub(crate) fn applications_of(conn: &mut DbConn, applicant_id: i64) -> Result<Vec<ApplicationView>, IdentityError> {
@@ -215,10 +214,10 @@ fn decide(
     .execute(conn)?;
     let current = application(conn, id)?;
     if decided == 0 {
-        return Err(IdentityError::Conflict {
-            code: "already_reviewed",
-            message: format!("this application is already {}", current.status),
-        });
+        return Err(IdentityError::conflict(
+            "already_reviewed",
+            format!("this application is already {}", current.status),
+        ));
     }
     Ok(current)
 }
@@ -286,10 +285,9 @@ fn add_member(
         .execute(conn);
     match inserted {
         Ok(_) => Ok(()),
-        Err(err) if crate::error::is_unique_violation(&err) => Err(IdentityError::Conflict {
-            code: "already_member",
-            message: "that user already works for this shop".into(),
-        }),
+        Err(err) if crate::error::is_unique_violation(&err) => {
+            Err(IdentityError::conflict("already_member", "that user already works for this shop"))
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -327,7 +325,7 @@ pub(crate) fn shop(conn: &mut DbConn, shop_id: i64) -> Result<ShopView, Identity
         .select(ShopView::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(IdentityError::NotFound("shop"))
+        .ok_or(IdentityError::not_found("shop"))
 }
 
 /// Only the owner manages staff; staff and outsiders are refused (outsiders as "not found" would
@@ -336,7 +334,7 @@ fn require_owner(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), Id
     shop(conn, shop_id)?;
     match shop_role(conn, shop_id, user_id)? {
         Some(ShopRole::Owner) => Ok(()),
-        _ => Err(IdentityError::Forbidden("only the shop's owner may manage its staff")),
+        _ => Err(IdentityError::forbidden("only the shop's owner may manage its staff")),
     }
 }
 
@@ -349,7 +347,7 @@ pub(crate) fn add_staff(
     require_owner(conn, shop_id, owner_id)?;
     let phone = Phone::parse(phone).map_err(|err| IdentityError::invalid("phone", err.to_string()))?;
     let user =
-        crate::users::find_by_phone(conn, &phone)?.ok_or(IdentityError::NotFound("user with that phone number"))?;
+        crate::users::find_by_phone(conn, &phone)?.ok_or(IdentityError::not_found("user with that phone number"))?;
     add_member(conn, shop_id, user.id, ShopRole::Staff, Some(owner_id), Utc::now().naive_utc())?;
     staff(conn, shop_id, owner_id)
 }
@@ -361,7 +359,7 @@ pub(crate) fn remove_staff(conn: &mut DbConn, shop_id: i64, owner_id: i64, staff
     )
     .execute(conn)?;
     if removed == 0 {
-        return Err(IdentityError::NotFound("staff member"));
+        return Err(IdentityError::not_found("staff member"));
     }
     Ok(())
 }
@@ -370,7 +368,7 @@ pub(crate) fn remove_staff(conn: &mut DbConn, shop_id: i64, owner_id: i64, staff
 pub(crate) fn staff(conn: &mut DbConn, shop_id: i64, viewer_id: i64) -> Result<Vec<StaffView>, IdentityError> {
     shop(conn, shop_id)?;
     if shop_role(conn, shop_id, viewer_id)?.is_none() {
-        return Err(IdentityError::Forbidden("only the shop's members may see its staff"));
+        return Err(IdentityError::forbidden("only the shop's members may see its staff"));
     }
     let rows: Vec<(i64, String, String, String, NaiveDateTime)> = shop_members::table
         .inner_join(users::table.on(users::id.eq(shop_members::user_id)))

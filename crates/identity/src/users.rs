@@ -82,7 +82,7 @@ pub(crate) fn get(conn: &mut DbConn, user_id: i64) -> Result<UserRow, IdentityEr
         .select(UserRow::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(IdentityError::NotFound("user"))
+        .ok_or(IdentityError::not_found("user"))
 }
 
 pub(crate) fn insert(

@@ -35,6 +35,19 @@ pub enum KvError {
     Closed,
 }
 
+impl bazaar_core::Classify for KvError {
+    fn classify(&self) -> bazaar_core::Failure<'_> {
+        match self {
+            KvError::Connect(_) | KvError::Command(_) => bazaar_core::Failure::Unavailable {
+                code: "kv_unavailable",
+                message: "A shared service is unreachable; try again shortly.",
+                cause: self,
+            },
+            other => bazaar_core::Failure::Internal(other),
+        }
+    }
+}
+
 /// What [`Kv::decr_if_enough`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecrOutcome {

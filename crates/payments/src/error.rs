@@ -2,14 +2,14 @@
 
 use crate::provider::ProviderError;
 use bazaar_checkout::CheckoutError;
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// A provider that is not configured on this deployment.
     #[error("payment provider {0} is not available")]
     ProviderUnavailable(String),
@@ -51,8 +51,41 @@ pub(crate) fn trade_amount(amounts: impl IntoIterator<Item = i64>) -> Result<i64
     }
 }
 
-impl PaymentError {
-    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> PaymentError {
-        PaymentError::Invalid { field, message: message.into() }
+bazaar_core::refusal_constructors!(PaymentError);
+
+impl Classify for PaymentError {
+    fn classify(&self) -> Failure<'_> {
+        let detail = self.to_string();
+        let refused = match self {
+            PaymentError::Refused(refusal) => refusal.clone(),
+            PaymentError::ProviderUnavailable(_) => {
+                Refusal::Invalid { field: "provider".into(), code: "provider_unavailable", message: detail }
+            }
+            PaymentError::NothingToPay => Refusal::conflict("nothing_to_pay", detail),
+            PaymentError::Expired(_) => Refusal::Gone { code: "expired", message: detail },
+            PaymentError::InvalidState { current, .. } => {
+                Refusal::conflict("invalid_payment_state", detail).with("current", current.as_str())
+            }
+            PaymentError::RefundTooLarge { refundable, .. } => {
+                Refusal::conflict("refund_too_large", detail).with("refundable_fen", *refundable)
+            }
+            PaymentError::RateLimited { retry_after } => Refusal::rate_limited(detail, *retry_after),
+            // The provider's own refusal is worth passing on; its transport trouble is ours to retry.
+            PaymentError::Provider(ProviderError::Refused { code, message }) => {
+                return Failure::Upstream {
+                    code: "provider_refused",
+                    message: format!("{code}: {message}"),
+                    extra: vec![("provider_code", code.as_str().into())],
+                };
+            }
+            PaymentError::Provider(provider) => {
+                tracing::warn!(error = %provider, "payment provider call failed");
+                return Failure::Upstream { code: "provider_unavailable", message: detail, extra: Vec::new() };
+            }
+            PaymentError::Checkout(checkout) => return checkout.classify(),
+            PaymentError::Db(db) => return db.classify(),
+            PaymentError::Kv(kv) => return kv.classify(),
+        };
+        Failure::Refused(refused)
     }
 }

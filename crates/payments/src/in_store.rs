@@ -75,7 +75,7 @@ impl Payments {
                 let role =
                     bazaar_identity::shop_role(conn, shop_id, member).map_err(bazaar_checkout::CheckoutError::from)?;
                 if role.is_none() {
-                    return Err(PaymentError::NotFound("shop"));
+                    return Err(PaymentError::not_found("shop"));
                 }
                 bazaar_checkout::require_shop_selling(conn, shop_id)?;
                 let now = Utc::now().naive_utc();
@@ -171,7 +171,7 @@ fn by_code(conn: &mut bazaar_db::DbConn, code: &str) -> Result<Row, PaymentError
         .select(Row::as_select())
         .first(conn)
         .optional()?
-        .ok_or(PaymentError::NotFound("in-store payment request"))
+        .ok_or(PaymentError::not_found("in-store payment request"))
 }
 
 /// Another buyer is already paying this counter request.

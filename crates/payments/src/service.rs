@@ -137,13 +137,13 @@ impl Payments {
                 return Err(if owner == Some(payer) {
                     PaymentError::NothingToPay
                 } else {
-                    PaymentError::NotFound("checkout")
+                    PaymentError::not_found("checkout")
                 });
             }
             Err(other) => return Err(other),
         };
         if owner != payer {
-            return Err(PaymentError::NotFound("checkout"));
+            return Err(PaymentError::not_found("checkout"));
         }
         self.open_trade(payer, checkout_id, provider, channel).await
     }
@@ -228,7 +228,7 @@ impl Payments {
     pub async fn get(&self, user: i64, payment_id: i64) -> Result<PaymentView, PaymentError> {
         let row = self.db.run(move |conn| store::load(conn, payment_id)).await?;
         if row.user_id != user && row.payer_id != user {
-            return Err(PaymentError::NotFound("payment"));
+            return Err(PaymentError::not_found("payment"));
         }
         self.view(row).await
     }
@@ -442,7 +442,7 @@ impl Payments {
                         .into_iter()
                         .find(|(id, _)| *id == order_id)
                         .map(|(_, amount)| amount)
-                        .ok_or(PaymentError::NotFound("payment"))?;
+                        .ok_or(PaymentError::not_found("payment"))?;
                     let refunded = store::refunds_of(conn, payment.id)?
                         .iter()
                         .try_fold(0_i64, |sum, refund| sum.checked_add(refund.amount))
@@ -516,7 +516,7 @@ fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: i64) -> Result<Paymen
         .select(PaymentRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or(PaymentError::NotFound("payment"))
+        .ok_or(PaymentError::not_found("payment"))
 }
 
 pub(crate) fn expired(at: NaiveDateTime) -> bool {

@@ -55,9 +55,9 @@ impl Payments {
     pub async fn share(&self, owner: i64, payment_id: i64) -> Result<ShareView, PaymentError> {
         let payment = self.get(owner, payment_id).await?;
         if payment.owner_id != owner {
-            return Err(PaymentError::NotFound("payment"));
+            return Err(PaymentError::not_found("payment"));
         }
-        let checkout_id = payment.checkout_id.ok_or(PaymentError::NotFound("checkout"))?;
+        let checkout_id = payment.checkout_id.ok_or(PaymentError::not_found("checkout"))?;
         let (_, payable) = self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await?;
         let placed = payable.iter().map(|p| p.placed_at).min().unwrap_or_else(|| Utc::now().naive_utc());
         let expires_at = placed + chrono::Duration::from_std(self.settings.order_payment_timeout).unwrap_or_default();
@@ -93,7 +93,7 @@ impl Payments {
                     .map_err(PaymentError::from)
             })
             .await?
-            .ok_or(PaymentError::NotFound("share code"))?;
+            .ok_or(PaymentError::not_found("share code"))?;
         let share = Share { checkout_id: share.0, owner: share.1, expires_at: share.2 };
         if crate::service::expired(share.expires_at) {
             return Err(PaymentError::Expired("share code"));

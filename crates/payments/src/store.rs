@@ -109,7 +109,7 @@ pub fn load(conn: &mut DbConn, id: i64) -> Result<PaymentRow, PaymentError> {
         .select(PaymentRow::as_select())
         .get_result(conn)
         .optional()?
-        .ok_or(PaymentError::NotFound("payment"))
+        .ok_or(PaymentError::not_found("payment"))
 }
 
 pub fn by_trade(conn: &mut DbConn, provider: &str, out_trade_no: &str) -> Result<Option<PaymentRow>, PaymentError> {

@@ -1,11 +1,13 @@
+use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 use bazaar_kv::KvError;
 
 /// Everything search can refuse or fail with; the gateway gives each a stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// A query with nothing to search for (empty, or only words like 的 / the).
     #[error("the query has nothing to search for; type a product, brand or category")]
     EmptyQuery,
@@ -31,9 +33,22 @@ impl From<bazaar_identity::IdentityError> for SearchError {
     }
 }
 
-impl SearchError {
-    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> SearchError {
-        SearchError::Invalid { field, message: message.into() }
+bazaar_core::refusal_constructors!(SearchError);
+
+impl Classify for SearchError {
+    fn classify(&self) -> Failure<'_> {
+        match self {
+            SearchError::Refused(refusal) => Failure::Refused(refusal.clone()),
+            SearchError::EmptyQuery => Failure::Refused(Refusal::BadRequest {
+                code: "empty_query",
+                field: Some("q"),
+                message: self.to_string(),
+            }),
+            SearchError::Index(_) | SearchError::Io(_) => Failure::Internal(self),
+            SearchError::Identity(identity) => identity.classify(),
+            SearchError::Db(db) => db.classify(),
+            SearchError::Kv(kv) => kv.classify(),
+        }
     }
 }
 

@@ -9,8 +9,7 @@ use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use bazaar_catalog::{
-    CatalogError, ImportReport, LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView,
-    StockChange,
+    ImportReport, LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView, StockChange,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -105,12 +104,7 @@ pub async fn import(
         })?;
         let text = String::from_utf8(body.to_vec())
             .map_err(|_| ApiError::bad_request("malformed_csv", "the CSV is not UTF-8 text"))?;
-        state.catalog.import_csv(&principal, shop_id, text).await.map_err(|err| match err {
-            CatalogError::Invalid { field, message } if field == "csv" => {
-                ApiError::bad_request("malformed_csv", message)
-            }
-            other => other.into(),
-        })?
+        state.catalog.import_csv(&principal, shop_id, text).await?
     } else if content_type.starts_with("application/json") {
         let envelope: ImportEnvelope = crate::extract::parse_json(&body)?;
         state.catalog.import_json(&principal, envelope.shop_id, envelope.products).await?

@@ -111,7 +111,7 @@ async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequ
         Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
         Ok(_) => {}
         // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
-        Err(bazaar_payments::PaymentError::NotFound(_)) => {}
+        Err(bazaar_payments::PaymentError::Refused(bazaar_core::Refusal::NotFound(_))) => {}
         Err(err) => {
             tracing::warn!(request = request.id, error = %err, "refund not sent yet; reconciliation resends it");
         }
