@@ -12,6 +12,7 @@ use crate::specs::SpecDimension;
 use crate::{ProductInput, SkuInput};
 use bazaar_core::Money;
 use bazaar_db::{DbConn, write_transaction};
+use bazaar_identity::Principal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -186,7 +187,7 @@ fn product_from_rows(
 /// Creates each candidate in its own transaction and reports on every one.
 pub(crate) fn run(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     shop_id: i64,
     candidates: Vec<Candidate>,
     limits: &bazaar_core::MoneyLimits,

@@ -7,6 +7,7 @@ use crate::products::{self, load_for_seller};
 use bazaar_core::Refusal;
 use bazaar_db::DbConn;
 use bazaar_db::schema::{inventory_ledger, products as products_table, skus};
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -132,7 +133,7 @@ pub fn apply(
 /// Returns the SKU's product id with the SKU as it is now.
 pub(crate) fn change_stock(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     sku_id: i64,
     change: StockChange,
 ) -> Result<(i64, crate::SkuView), CatalogError> {
@@ -157,14 +158,16 @@ pub(crate) fn change_stock(
         _ => return Err(CatalogError::invalid("set", "give exactly one of `set` or `adjust`")),
     };
     if delta != 0 {
-        apply(conn, sku_id, delta, Reason::Adjustment, Some(&reason), Some(actor), None).map_err(|err| match err {
-            CatalogError::InsufficientStock { available, .. } => {
-                CatalogError::invalid("adjust", format!("would take stock below zero ({available} available)"))
+        apply(conn, sku_id, delta, Reason::Adjustment, Some(&reason), Some(actor.user_id), None).map_err(|err| {
+            match err {
+                CatalogError::InsufficientStock { available, .. } => {
+                    CatalogError::invalid("adjust", format!("would take stock below zero ({available} available)"))
+                }
+                CatalogError::Refused(invalid @ Refusal::Invalid { .. }) => {
+                    CatalogError::Refused(invalid.at_field(if change.set.is_some() { "set" } else { "adjust" }))
+                }
+                other => other,
             }
-            CatalogError::Refused(invalid @ Refusal::Invalid { .. }) => {
-                CatalogError::Refused(invalid.at_field(if change.set.is_some() { "set" } else { "adjust" }))
-            }
-            other => other,
         })?;
         products::touch(conn, product_id, "stock_changed")?;
     }
@@ -173,7 +176,7 @@ pub(crate) fn change_stock(
 }
 
 /// The SKU's ledger, newest first.
-pub(crate) fn ledger(conn: &mut DbConn, actor: i64, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
+pub(crate) fn ledger(conn: &mut DbConn, actor: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
     let product_id: i64 = skus::table
         .find(sku_id)
         .select(skus::product_id)
@@ -202,7 +205,7 @@ pub(crate) fn ledger(conn: &mut DbConn, actor: i64, sku_id: i64) -> Result<Vec<L
 /// Active SKUs of a shop's live or draft products at or below `threshold`, lowest first.
 pub(crate) fn low_stock(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     shop_id: i64,
     threshold: i64,
 ) -> Result<Vec<LowStockItem>, CatalogError> {

@@ -12,6 +12,7 @@ use bazaar_core::MoneyLimits;
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{inventory_ledger, products, skus};
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -187,11 +188,9 @@ pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuR
 }
 
 /// Only the shop's owner and staff manage its products.
-pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), CatalogError> {
-    match bazaar_identity::shop_role(conn, shop_id, user_id)? {
-        Some(_) => Ok(()),
-        None => Err(CatalogError::forbidden("only the shop's owner and staff may manage its products")),
-    }
+pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, actor: &Principal) -> Result<(), CatalogError> {
+    actor.shop_role(conn, shop_id)?;
+    Ok(())
 }
 
 /// Appends the outbox event for a product change.
@@ -254,7 +253,7 @@ fn insert_sku(
     conn: &mut DbConn,
     product_id: i64,
     sku: &CheckedSku,
-    actor: i64,
+    actor: &Principal,
     now: NaiveDateTime,
 ) -> Result<(), CatalogError> {
     let sku_id: i64 = diesel::insert_into(skus::table)
@@ -274,14 +273,14 @@ fn insert_sku(
         .returning(skus::id)
         .get_result(conn)?;
     if sku.stock > 0 {
-        inventory::apply(conn, sku_id, sku.stock, Reason::Initial, None, Some(actor), None)?;
+        inventory::apply(conn, sku_id, sku.stock, Reason::Initial, None, Some(actor.user_id), None)?;
     }
     Ok(())
 }
 
 pub(crate) fn create(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     input: ProductInput,
     limits: &MoneyLimits,
 ) -> Result<SellerProduct, CatalogError> {
@@ -319,7 +318,11 @@ pub(crate) fn create(
 }
 
 /// The product, if `actor` works for its shop.
-pub(crate) fn load_for_seller(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<ProductRow, CatalogError> {
+pub(crate) fn load_for_seller(
+    conn: &mut DbConn,
+    actor: &Principal,
+    product_id: i64,
+) -> Result<ProductRow, CatalogError> {
     let product = load(conn, product_id)?;
     require_member(conn, product.shop_id, actor)?;
     Ok(product)
@@ -327,7 +330,7 @@ pub(crate) fn load_for_seller(conn: &mut DbConn, actor: i64, product_id: i64) ->
 
 pub(crate) fn update(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     product_id: i64,
     patch: ProductPatch,
     limits: &MoneyLimits,
@@ -397,7 +400,7 @@ pub(crate) fn update(
 /// those whose combination went away (kept, inactive, so their ledger still adds up).
 fn replace_skus(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     product_id: i64,
     wanted: &[CheckedSku],
     now: NaiveDateTime,
@@ -453,7 +456,7 @@ fn transition(
     touch(conn, product_id, kind)
 }
 
-pub(crate) fn publish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn publish(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<SellerProduct, CatalogError> {
     load_for_seller(conn, actor, product_id)?;
     if active_skus(conn, product_id)?.is_empty() {
         return Err(CatalogError::conflict("no_skus", "a product needs a SKU before it can be published"));
@@ -468,7 +471,7 @@ pub(crate) fn publish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<
     seller_view(conn, product)
 }
 
-pub(crate) fn unpublish(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn unpublish(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<SellerProduct, CatalogError> {
     load_for_seller(conn, actor, product_id)?;
     let product = transition(conn, product_id, &[ProductStatus::Active], ProductStatus::Delisted, "unpublished")?;
     seller_view(conn, product)
@@ -481,7 +484,7 @@ pub(crate) fn ban(conn: &mut DbConn, product_id: i64) -> Result<SellerProduct, C
 }
 
 /// Drafts only: nothing was ever sold or shown, so the product and its SKUs go entirely.
-pub(crate) fn delete_draft(conn: &mut DbConn, actor: i64, product_id: i64) -> Result<(), CatalogError> {
+pub(crate) fn delete_draft(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<(), CatalogError> {
     let product = load_for_seller(conn, actor, product_id)?;
     if status_of(&product.status) != ProductStatus::Draft {
         return Err(CatalogError::conflict("invalid_status", "only drafts can be deleted; unpublish instead"));

@@ -6,6 +6,7 @@ use crate::products::{ProductStatus, require_member};
 use bazaar_core::Money;
 use bazaar_db::DbConn;
 use bazaar_db::schema::products;
+use bazaar_identity::Principal;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -31,7 +32,7 @@ pub struct SellerListing {
 /// The shop's products (only `status` when given), newest first, ids below `before`.
 pub(crate) fn listings(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     shop_id: i64,
     status: Option<ProductStatus>,
     before: Option<i64>,

@@ -139,9 +139,9 @@ impl Catalog {
         principal: &Principal,
         input: ProductInput,
     ) -> Result<SellerProduct, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         let limits = self.limits;
-        self.write(move |conn| products::create(conn, actor, input, &limits)).await
+        self.write(move |conn| products::create(conn, &actor, input, &limits)).await
     }
 
     /// Imports products given as JSON objects (each a product body; `shop_id` may be left out).
@@ -151,9 +151,9 @@ impl Catalog {
         shop_id: i64,
         items: Vec<serde_json::Value>,
     ) -> Result<ImportReport, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         let limits = self.limits;
-        self.read(move |conn| import::run(conn, actor, shop_id, import::from_json(shop_id, items), &limits)).await
+        self.read(move |conn| import::run(conn, &actor, shop_id, import::from_json(shop_id, items), &limits)).await
     }
 
     /// Imports products from CSV (see the `import` module for the columns).
@@ -163,11 +163,11 @@ impl Catalog {
         shop_id: i64,
         text: String,
     ) -> Result<ImportReport, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         let limits = self.limits;
         self.read(move |conn| {
             let candidates = import::from_csv(shop_id, &text)?;
-            import::run(conn, actor, shop_id, candidates, &limits)
+            import::run(conn, &actor, shop_id, candidates, &limits)
         })
         .await
     }
@@ -181,14 +181,14 @@ impl Catalog {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<crate::SellerListing>, CatalogError> {
-        let actor = principal.user_id;
-        self.read(move |conn| crate::seller_list::listings(conn, actor, shop_id, status, before, limit)).await
+        let actor = principal.clone();
+        self.read(move |conn| crate::seller_list::listings(conn, &actor, shop_id, status, before, limit)).await
     }
 
     pub async fn seller_product(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         self.read(move |conn| {
-            let product = products::load_for_seller(conn, actor, id)?;
+            let product = products::load_for_seller(conn, &actor, id)?;
             products::seller_view(conn, product)
         })
         .await
@@ -200,30 +200,30 @@ impl Catalog {
         id: i64,
         patch: ProductPatch,
     ) -> Result<SellerProduct, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         let limits = self.limits;
-        let product = self.write(move |conn| products::update(conn, actor, id, patch, &limits)).await?;
+        let product = self.write(move |conn| products::update(conn, &actor, id, patch, &limits)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
 
     pub async fn publish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
-        let actor = principal.user_id;
-        let product = self.write(move |conn| products::publish(conn, actor, id)).await?;
+        let actor = principal.clone();
+        let product = self.write(move |conn| products::publish(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
 
     pub async fn unpublish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
-        let actor = principal.user_id;
-        let product = self.write(move |conn| products::unpublish(conn, actor, id)).await?;
+        let actor = principal.clone();
+        let product = self.write(move |conn| products::unpublish(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
 
     pub async fn delete_draft(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
-        let actor = principal.user_id;
-        self.write(move |conn| products::delete_draft(conn, actor, id)).await?;
+        let actor = principal.clone();
+        self.write(move |conn| products::delete_draft(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(())
     }
@@ -241,15 +241,15 @@ impl Catalog {
         sku_id: i64,
         change: StockChange,
     ) -> Result<SkuView, CatalogError> {
-        let actor = principal.user_id;
-        let (product_id, sku) = self.write(move |conn| inventory::change_stock(conn, actor, sku_id, change)).await?;
+        let actor = principal.clone();
+        let (product_id, sku) = self.write(move |conn| inventory::change_stock(conn, &actor, sku_id, change)).await?;
         self.changed(Change::Product(product_id)).await;
         Ok(sku)
     }
 
     pub async fn ledger(&self, principal: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
-        let actor = principal.user_id;
-        self.read(move |conn| inventory::ledger(conn, actor, sku_id)).await
+        let actor = principal.clone();
+        self.read(move |conn| inventory::ledger(conn, &actor, sku_id)).await
     }
 
     pub async fn low_stock(
@@ -258,8 +258,8 @@ impl Catalog {
         shop_id: i64,
         threshold: i64,
     ) -> Result<Vec<LowStockItem>, CatalogError> {
-        let actor = principal.user_id;
-        self.read(move |conn| inventory::low_stock(conn, actor, shop_id, threshold)).await
+        let actor = principal.clone();
+        self.read(move |conn| inventory::low_stock(conn, &actor, shop_id, threshold)).await
     }
 
     /// A page of products as JSON (`{"items": [...], "next_cursor": ...}`), from memory when the
@@ -306,9 +306,9 @@ impl Catalog {
         id: i64,
         patch: ShopPatch,
     ) -> Result<ShopPage, CatalogError> {
-        let actor = principal.user_id;
+        let actor = principal.clone();
         let limits = self.limits;
-        let page = self.write(move |conn| shops::update(conn, actor, id, patch, &limits)).await?;
+        let page = self.write(move |conn| shops::update(conn, &actor, id, patch, &limits)).await?;
         self.changed(Change::Shop(id)).await;
         Ok(page)
     }

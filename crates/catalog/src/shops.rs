@@ -5,7 +5,7 @@ use crate::text::{bounded, url};
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{shop_follows, shops};
-use bazaar_identity::ShopRole;
+use bazaar_identity::Principal;
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -106,15 +106,13 @@ fn hours(field: &str, raw: &str) -> Result<String, CatalogError> {
 
 pub(crate) fn update(
     conn: &mut DbConn,
-    actor: i64,
+    actor: &Principal,
     shop_id: i64,
     patch: ShopPatch,
     limits: &bazaar_core::MoneyLimits,
 ) -> Result<ShopPage, CatalogError> {
     page(conn, shop_id)?;
-    if bazaar_identity::shop_role(conn, shop_id, actor)? != Some(ShopRole::Owner) {
-        return Err(CatalogError::forbidden("only the shop's owner may change its page"));
-    }
+    actor.require_shop_owner(conn, shop_id)?;
     if patch.latitude.is_some_and(|lat| !(-90.0..=90.0).contains(&lat)) {
         return Err(CatalogError::invalid("latitude", "must be between -90 and 90"));
     }

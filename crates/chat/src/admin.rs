@@ -11,10 +11,10 @@ use chrono::Utc;
 
 impl Chat {
     pub async fn settings(&self, principal: &Principal, shop_id: i64) -> Result<ChatSettings, ChatError> {
-        let user = principal.user_id;
+        let member = principal.clone();
         self.db
             .run(move |conn| {
-                moderation::require_member(conn, shop_id, user, false)?;
+                moderation::require_member(conn, shop_id, &member, false)?;
                 moderation::load_settings(conn, shop_id)
             })
             .await
@@ -26,11 +26,11 @@ impl Chat {
         shop_id: i64,
         wanted: ChatSettings,
     ) -> Result<ChatSettings, ChatError> {
-        let user = principal.user_id;
+        let owner = principal.clone();
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    moderation::require_member(conn, shop_id, user, true)?;
+                    moderation::require_member(conn, shop_id, &owner, true)?;
                     moderation::save_settings(conn, shop_id, wanted, Utc::now().naive_utc())
                 })
             })

@@ -9,7 +9,7 @@ use bazaar_db::DbConn;
 use bazaar_db::schema::{
     chat_reports as reports, chat_sensitive_words as words, chat_shop_settings as settings, shops,
 };
-use bazaar_identity::ShopRole;
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -32,21 +32,24 @@ pub struct ChatSettings {
     pub away_message: Option<String>,
 }
 
-pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, user_id: i64, owner_only: bool) -> Result<(), ChatError> {
-    let refusal = if owner_only {
-        "only the shop's owner may change its chat settings"
-    } else {
-        "only the shop's owner and staff may see its chat settings"
-    };
+/// The shop's members may see its chat settings; only its owner may change them. An unknown shop
+/// is "not found" before anyone is told they may not.
+pub(crate) fn require_member(
+    conn: &mut DbConn,
+    shop_id: i64,
+    caller: &Principal,
+    owner_only: bool,
+) -> Result<(), ChatError> {
     let exists: i64 = shops::table.filter(shops::id.eq(shop_id)).count().get_result(conn)?;
     if exists == 0 {
         return Err(ChatError::not_found("shop"));
     }
-    match bazaar_identity::shop_role(conn, shop_id, user_id)? {
-        Some(ShopRole::Owner) => Ok(()),
-        Some(ShopRole::Staff) if !owner_only => Ok(()),
-        _ => Err(ChatError::forbidden(refusal)),
+    if owner_only {
+        caller.require_shop_owner(conn, shop_id)?
+    } else {
+        caller.shop_role(conn, shop_id).map(drop)?
     }
+    Ok(())
 }
 
 pub(crate) fn load_settings(conn: &mut DbConn, shop_id: i64) -> Result<ChatSettings, ChatError> {

@@ -7,6 +7,7 @@ use crate::CheckoutError;
 use bazaar_core::Money;
 use bazaar_db::schema::{cart_items, products, shops, skus};
 use bazaar_db::{Database, DbConn, LockPurpose, serialize_writers, write_transaction};
+use bazaar_identity::Principal;
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -166,12 +167,14 @@ impl Cart {
         self.db.run(move |conn| write_transaction(conn, work)).await
     }
 
-    pub async fn view(&self, user_id: i64) -> Result<CartView, CheckoutError> {
+    pub async fn view(&self, principal: &Principal) -> Result<CartView, CheckoutError> {
+        let user_id = principal.user_id;
         self.db.run(move |conn| view(conn, user_id)).await
     }
 
     /// Adds `quantity` of a SKU; a SKU already in the cart has its line increased.
-    pub async fn add(&self, user_id: i64, sku_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
+    pub async fn add(&self, principal: &Principal, sku_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
+        let user_id = principal.user_id;
         check_quantity(quantity)?;
         self.write(move |conn| {
             // Two adds of one SKU at once (a double tap) must merge: each reads the line, then
@@ -220,7 +223,13 @@ impl Cart {
     }
 
     /// Sets a line's quantity (the buyer's own lines only).
-    pub async fn set_quantity(&self, user_id: i64, item_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
+    pub async fn set_quantity(
+        &self,
+        principal: &Principal,
+        item_id: i64,
+        quantity: i32,
+    ) -> Result<CartView, CheckoutError> {
+        let user_id = principal.user_id;
         check_quantity(quantity)?;
         self.write(move |conn| {
             let changed = diesel::update(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
@@ -234,7 +243,8 @@ impl Cart {
         .await
     }
 
-    pub async fn remove(&self, user_id: i64, item_id: i64) -> Result<CartView, CheckoutError> {
+    pub async fn remove(&self, principal: &Principal, item_id: i64) -> Result<CartView, CheckoutError> {
+        let user_id = principal.user_id;
         self.write(move |conn| {
             let removed = diesel::delete(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))
                 .execute(conn)?;

@@ -8,6 +8,7 @@ use crate::orders::record_event;
 use bazaar_catalog::release_stock;
 use bazaar_db::schema::{order_events, order_items, orders};
 use bazaar_db::{DbConn, write_transaction};
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -25,10 +26,10 @@ pub struct OrderEvent {
 }
 
 /// Who may act on an order.
-pub(crate) enum Actor {
+pub(crate) enum Actor<'a> {
     Buyer(i64),
     /// A member (owner or staff) of the order's shop.
-    Shop(i64),
+    Shop(&'a Principal),
     /// Payments and the sweeper.
     System,
 }
@@ -53,7 +54,7 @@ fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
 fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Option<i64>, CheckoutError> {
     match actor {
         Actor::Buyer(user) if *user == order.user_id => Ok(Some(*user)),
-        Actor::Shop(user) if bazaar_identity::shop_role(conn, order.shop_id, *user)?.is_some() => Ok(Some(*user)),
+        Actor::Shop(member) if member.role_in(conn, order.shop_id)?.is_some() => Ok(Some(member.user_id)),
         Actor::System => Ok(None),
         _ => Err(CheckoutError::not_found("order")),
     }
@@ -146,7 +147,7 @@ pub(crate) struct ShopCancel {
 pub(crate) fn cancel_by_shop(
     conn: &mut DbConn,
     order_id: i64,
-    member: i64,
+    member: &Principal,
     why: Option<String>,
 ) -> Result<ShopCancel, CheckoutError> {
     let why = reason("reason", why, true)?;
@@ -188,7 +189,7 @@ pub fn record_payment(
 pub(crate) fn ship(
     conn: &mut DbConn,
     order_id: i64,
-    seller: i64,
+    seller: &Principal,
     carrier: String,
     tracking: String,
 ) -> Result<(), CheckoutError> {
@@ -238,17 +239,8 @@ pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>
         .load(conn)?)
 }
 
-/// Refuses users who do not work for the shop.
-pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, member: i64) -> Result<(), CheckoutError> {
-    let role = bazaar_identity::shop_role(conn, shop_id, member)?;
-    if role.is_none() {
-        return Err(CheckoutError::forbidden("only the shop's owner and staff may do that"));
-    }
-    Ok(())
-}
-
 /// The order, if `member` works for its shop (others are told it does not exist).
-pub(crate) fn authorize_shop(conn: &mut DbConn, order_id: i64, member: i64) -> Result<(), CheckoutError> {
+pub(crate) fn authorize_shop(conn: &mut DbConn, order_id: i64, member: &Principal) -> Result<(), CheckoutError> {
     let order = head(conn, order_id)?;
     authorize(conn, &order, &Actor::Shop(member)).map(drop)
 }
@@ -294,14 +286,14 @@ pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), Check
 /// two times (from inclusive, until exclusive).
 pub(crate) fn shop_orders(
     conn: &mut DbConn,
-    member: i64,
+    member: &Principal,
     shop_id: i64,
     status: Option<String>,
     placed_between: (Option<NaiveDateTime>, Option<NaiveDateTime>),
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<i64>, CheckoutError> {
-    require_member(conn, shop_id, member)?;
+    member.shop_role(conn, shop_id)?;
     let mut query = orders::table.filter(orders::shop_id.eq(shop_id)).into_boxed();
     if let Some(status) = status {
         query = query.filter(orders::status.eq(status));

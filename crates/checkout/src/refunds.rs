@@ -7,6 +7,7 @@ use crate::CheckoutError;
 use crate::lifecycle::{Actor, authorize_shop, release_order, transition};
 use bazaar_db::schema::{orders, refund_requests};
 use bazaar_db::{DbConn, write_transaction};
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -79,7 +80,7 @@ pub(crate) fn request(
 /// The shop decides. Returns the request and the products whose stock came back.
 pub(crate) fn decide(
     conn: &mut DbConn,
-    member: i64,
+    member: &Principal,
     request_id: i64,
     approve: bool,
     why: Option<String>,
@@ -98,7 +99,7 @@ pub(crate) fn decide(
                 .set((
                     refund_requests::status.eq(to),
                     refund_requests::decision_reason.eq(&why),
-                    refund_requests::decided_by.eq(member),
+                    refund_requests::decided_by.eq(member.user_id),
                     refund_requests::decided_at.eq(Utc::now().naive_utc()),
                 ))
                 .execute(conn)?;
@@ -118,7 +119,7 @@ pub(crate) fn decide(
             )?;
             // Goods that never left the shop go back on the shelf; shipped goods are with the buyer.
             if before == "paid" {
-                restocked = release_order(conn, request.order_id, Some(member), true)?;
+                restocked = release_order(conn, request.order_id, Some(member.user_id), true)?;
             }
         }
         Ok((load(conn, request_id)?, restocked))
@@ -131,7 +132,7 @@ pub(crate) fn decide(
 /// already has open is the one approved.
 pub(crate) fn refund_paid_order(
     conn: &mut DbConn,
-    member: i64,
+    member: &Principal,
     order_id: i64,
     why: &str,
 ) -> Result<(RefundRequest, Vec<i64>), CheckoutError> {
@@ -150,7 +151,7 @@ pub(crate) fn refund_paid_order(
                 .set((
                     refund_requests::status.eq("approved"),
                     refund_requests::decision_reason.eq(&request_reason),
-                    refund_requests::decided_by.eq(member),
+                    refund_requests::decided_by.eq(member.user_id),
                     refund_requests::decided_at.eq(now),
                 ))
                 .execute(conn)?;
@@ -165,7 +166,7 @@ pub(crate) fn refund_paid_order(
                     refund_requests::status.eq("approved"),
                     refund_requests::reason.eq(&request_reason),
                     refund_requests::decision_reason.eq(&request_reason),
-                    refund_requests::decided_by.eq(member),
+                    refund_requests::decided_by.eq(member.user_id),
                     refund_requests::created_at.eq(now),
                     refund_requests::decided_at.eq(now),
                 ))
@@ -174,7 +175,7 @@ pub(crate) fn refund_paid_order(
         }
     };
     transition(conn, order_id, &Actor::Shop(member), &["paid"], "refunded", why)?;
-    let restocked = release_order(conn, order_id, Some(member), true)?;
+    let restocked = release_order(conn, order_id, Some(member.user_id), true)?;
     Ok((load(conn, request_id)?, restocked))
 }
 
@@ -199,8 +200,12 @@ pub fn mark_refunded(conn: &mut DbConn, request_id: i64) -> Result<bool, Checkou
 }
 
 /// Refund requests on a shop's orders, newest first, for its members.
-pub(crate) fn for_shop(conn: &mut DbConn, member: i64, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
-    crate::lifecycle::require_member(conn, shop_id, member)?;
+pub(crate) fn for_shop(
+    conn: &mut DbConn,
+    member: &Principal,
+    shop_id: i64,
+) -> Result<Vec<RefundRequest>, CheckoutError> {
+    member.shop_role(conn, shop_id)?;
     Ok(refund_requests::table
         .inner_join(orders::table)
         .filter(orders::shop_id.eq(shop_id))

@@ -5,6 +5,7 @@ use crate::lifecycle::{self, Actor, OrderEvent};
 use crate::orders::{self, CheckoutResult, OrderView, PlaceOrder, Placed};
 use crate::refunds::{self, RefundRequest};
 use bazaar_db::schema::orders as orders_table;
+use bazaar_identity::Principal;
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -47,10 +48,11 @@ impl Orders {
     /// was placed now (false: the same request was already placed under this key).
     pub async fn place(
         &self,
-        user_id: i64,
+        principal: &Principal,
         key: String,
         request: PlaceOrder,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
+        let user_id = principal.user_id;
         // Two requests with one key at once on PostgreSQL: the loser's insert hits the unique index
         // only after the winner has committed, so running again finds and replays the winner's
         // answer. (SQLite's IMMEDIATE transactions already serialise them.)
@@ -76,7 +78,12 @@ impl Orders {
     }
 
     /// Totals per shop before placing.
-    pub async fn preview(&self, user_id: i64, request: crate::PreviewRequest) -> Result<crate::Preview, CheckoutError> {
+    pub async fn preview(
+        &self,
+        principal: &Principal,
+        request: crate::PreviewRequest,
+    ) -> Result<crate::Preview, CheckoutError> {
+        let user_id = principal.user_id;
         let limits = self.settings.money;
         self.db.run(move |conn| crate::preview::preview(conn, user_id, &request, &limits)).await
     }
@@ -84,16 +91,18 @@ impl Orders {
     /// The buyer's orders, newest first: all, or those of one tab of the app's order list.
     pub async fn list(
         &self,
-        user_id: i64,
+        principal: &Principal,
         tab: Option<crate::OrderTab>,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<OrderView>, CheckoutError> {
+        let user_id = principal.user_id;
         let statuses = tab.map(crate::OrderTab::statuses).unwrap_or_default();
         self.db.run(move |conn| orders::list(conn, user_id, statuses, before, limit)).await
     }
 
-    pub async fn get(&self, user_id: i64, order_id: i64) -> Result<OrderDetail, CheckoutError> {
+    pub async fn get(&self, principal: &Principal, order_id: i64) -> Result<OrderDetail, CheckoutError> {
+        let user_id = principal.user_id;
         self.db
             .run(move |conn| {
                 let order = orders::load(conn, user_id, order_id)?;
@@ -110,10 +119,11 @@ impl Orders {
     /// The buyer cancels an unpaid order; its stock goes back.
     pub async fn cancel_by_buyer(
         &self,
-        user_id: i64,
+        principal: &Principal,
         order_id: i64,
         reason: Option<String>,
     ) -> Result<(), CheckoutError> {
+        let user_id = principal.user_id;
         let outcome = self.db.run(move |conn| lifecycle::cancel(conn, order_id, Actor::Buyer(user_id), reason)).await;
         self.released(outcome).await
     }
@@ -123,11 +133,12 @@ impl Orders {
     /// the money back, exactly as after approving a buyer's request.
     pub async fn cancel_by_shop(
         &self,
-        member: i64,
+        principal: &Principal,
         order_id: i64,
         reason: Option<String>,
     ) -> Result<Option<RefundRequest>, CheckoutError> {
-        let outcome = self.db.run(move |conn| lifecycle::cancel_by_shop(conn, order_id, member, reason)).await?;
+        let member = principal.clone();
+        let outcome = self.db.run(move |conn| lifecycle::cancel_by_shop(conn, order_id, &member, reason)).await?;
         self.catalog.products_changed(&outcome.restocked).await;
         Ok(outcome.refund)
     }
@@ -139,15 +150,17 @@ impl Orders {
 
     pub async fn ship(
         &self,
-        member: i64,
+        principal: &Principal,
         order_id: i64,
         carrier: String,
         tracking: String,
     ) -> Result<(), CheckoutError> {
-        self.db.run(move |conn| lifecycle::ship(conn, order_id, member, carrier, tracking)).await
+        let member = principal.clone();
+        self.db.run(move |conn| lifecycle::ship(conn, order_id, &member, carrier, tracking)).await
     }
 
-    pub async fn confirm_receipt(&self, user_id: i64, order_id: i64) -> Result<(), CheckoutError> {
+    pub async fn confirm_receipt(&self, principal: &Principal, order_id: i64) -> Result<(), CheckoutError> {
+        let user_id = principal.user_id;
         self.db.run(move |conn| lifecycle::confirm_receipt(conn, order_id, user_id)).await
     }
 
@@ -173,23 +186,25 @@ impl Orders {
 
     pub async fn request_refund(
         &self,
-        user_id: i64,
+        principal: &Principal,
         order_id: i64,
         reason: String,
     ) -> Result<RefundRequest, CheckoutError> {
+        let user_id = principal.user_id;
         self.db.run(move |conn| refunds::request(conn, user_id, order_id, &reason)).await
     }
 
     /// The shop approves (restocking an unshipped order once) or rejects (with a reason).
     pub async fn decide_refund(
         &self,
-        member: i64,
+        principal: &Principal,
         request_id: i64,
         approve: bool,
         reason: Option<String>,
     ) -> Result<RefundRequest, CheckoutError> {
+        let member = principal.clone();
         let (request, restocked) =
-            self.db.run(move |conn| refunds::decide(conn, member, request_id, approve, reason)).await?;
+            self.db.run(move |conn| refunds::decide(conn, &member, request_id, approve, reason)).await?;
         self.catalog.products_changed(&restocked).await;
         Ok(request)
     }
@@ -199,8 +214,9 @@ impl Orders {
         self.db.run(move |conn| refunds::mark_refunded(conn, request_id)).await
     }
 
-    pub async fn shop_refunds(&self, member: i64, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
-        self.db.run(move |conn| refunds::for_shop(conn, member, shop_id)).await
+    pub async fn shop_refunds(&self, principal: &Principal, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
+        let member = principal.clone();
+        self.db.run(move |conn| refunds::for_shop(conn, &member, shop_id)).await
     }
 
     /// Confirms receipt of orders shipped longer than `wait` ago; returns how many.
@@ -236,13 +252,14 @@ impl Orders {
     /// A shop's orders for its members, newest first.
     pub async fn shop_orders(
         &self,
-        member: i64,
+        principal: &Principal,
         shop_id: i64,
         status: Option<String>,
         placed_between: (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>),
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<OrderDetail>, CheckoutError> {
+        let member = principal.clone();
         // An unknown status is a mistake to report, not a filter that matches nothing.
         if let Some(wanted) = status.as_deref()
             && !crate::ORDER_STATUSES.contains(&wanted)
@@ -252,7 +269,7 @@ impl Orders {
         }
         self.db
             .run(move |conn| {
-                let ids = lifecycle::shop_orders(conn, member, shop_id, status, placed_between, before, limit)?;
+                let ids = lifecycle::shop_orders(conn, &member, shop_id, status, placed_between, before, limit)?;
                 ids.into_iter()
                     .map(|id| {
                         let order = orders::load_any(conn, id)?;

@@ -6,7 +6,7 @@ use crate::password::{self, HashCost, PasswordHasher};
 use crate::sessions::{self, DeviceInfo, Rotation};
 use crate::tokens::{TokenError, TokenKeys};
 use crate::{IdentityError, OtpPurpose, OtpSent, OtpSettings, Phone, Role, UserView, users};
-use bazaar_db::{Database, write_transaction};
+use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_kv::{Kv, Limit};
 use bazaar_sms::SmsProvider;
 use chrono::Utc;
@@ -84,6 +84,27 @@ impl Principal {
     /// The one admin check every crate uses: `Forbidden` unless the caller is an administrator.
     pub fn require_admin(&self) -> Result<(), IdentityError> {
         if self.is_admin() { Ok(()) } else { Err(IdentityError::forbidden("administrators only")) }
+    }
+
+    /// The one shop-membership check: the caller's role in `shop_id`, or `Forbidden` when they
+    /// neither own nor staff it. Runs inside the caller's transaction.
+    pub fn shop_role(&self, conn: &mut DbConn, shop_id: i64) -> Result<crate::ShopRole, IdentityError> {
+        self.role_in(conn, shop_id)?
+            .ok_or_else(|| IdentityError::forbidden("only the shop's owner and staff may do that"))
+    }
+
+    /// The caller's role in `shop_id`, if any: for callers that answer outsiders differently
+    /// (a private order is "not found" to them, not "forbidden").
+    pub fn role_in(&self, conn: &mut DbConn, shop_id: i64) -> Result<Option<crate::ShopRole>, IdentityError> {
+        crate::shops::shop_role(conn, shop_id, self.user_id)
+    }
+
+    /// Like [`Principal::shop_role`], for what only the owner may do.
+    pub fn require_shop_owner(&self, conn: &mut DbConn, shop_id: i64) -> Result<(), IdentityError> {
+        match self.shop_role(conn, shop_id)? {
+            crate::ShopRole::Owner => Ok(()),
+            crate::ShopRole::Staff => Err(IdentityError::forbidden("only the shop's owner may do that")),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use crate::service::{PaymentView, Payments};
 use bazaar_core::Money;
 use bazaar_db::schema::{in_store_payments, shops};
 use bazaar_db::write_transaction;
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -58,7 +59,7 @@ impl Payments {
     /// A shop member asks for `amount` at the counter.
     pub async fn create_in_store(
         &self,
-        member: i64,
+        member: &Principal,
         shop_id: i64,
         request: InStoreRequest,
     ) -> Result<InStoreView, PaymentError> {
@@ -69,12 +70,12 @@ impl Payments {
         let note = bazaar_core::user_text(&request.note, 0, MAX_NOTE_CHARS, false)
             .map_err(|err| PaymentError::invalid("note", err.to_string()))?;
         let code = random_token(16);
+        let member = member.clone();
         let row = self
             .db
             .run(move |conn| {
-                let role =
-                    bazaar_identity::shop_role(conn, shop_id, member).map_err(bazaar_checkout::CheckoutError::from)?;
-                if role.is_none() {
+                // Outsiders are told the shop does not exist: counter codes are the shop's own.
+                if member.role_in(conn, shop_id).map_err(bazaar_checkout::CheckoutError::from)?.is_none() {
                     return Err(PaymentError::not_found("shop"));
                 }
                 bazaar_checkout::require_shop_selling(conn, shop_id)?;
@@ -83,7 +84,7 @@ impl Payments {
                     .values((
                         in_store_payments::code.eq(&code),
                         in_store_payments::shop_id.eq(shop_id),
-                        in_store_payments::created_by.eq(member),
+                        in_store_payments::created_by.eq(member.user_id),
                         in_store_payments::amount.eq(amount),
                         in_store_payments::note.eq(&note),
                         in_store_payments::created_at.eq(now),
@@ -106,11 +107,12 @@ impl Payments {
     /// opened for it.
     pub async fn pay_in_store(
         &self,
-        buyer: i64,
+        principal: &Principal,
         code: String,
         provider: &str,
         channel: &str,
     ) -> Result<PaymentView, PaymentError> {
+        let buyer = principal.user_id;
         self.provider(provider)?;
         let checkout_id = self
             .db

@@ -9,6 +9,7 @@ use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
 use bazaar_core::Money;
 use bazaar_db::Database;
+use bazaar_identity::Principal;
 use bazaar_kv::{Kv, Limit};
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
@@ -124,11 +125,12 @@ impl Payments {
     /// owner may pay their own checkout this way; others go through a share code.
     pub async fn create(
         &self,
-        payer: i64,
+        principal: &Principal,
         checkout_id: i64,
         provider: &str,
         channel: &str,
     ) -> Result<PaymentView, PaymentError> {
+        let payer = principal.user_id;
         let (owner, _) = match self.db.run(move |conn| store::payable_orders(conn, checkout_id)).await {
             Ok(found) => found,
             // The owner learns there is nothing left to pay; anyone else that there is no such checkout.
@@ -225,7 +227,8 @@ impl Payments {
     }
 
     /// The payment, for its owner or its payer.
-    pub async fn get(&self, user: i64, payment_id: i64) -> Result<PaymentView, PaymentError> {
+    pub async fn get(&self, principal: &Principal, payment_id: i64) -> Result<PaymentView, PaymentError> {
+        let user = principal.user_id;
         let row = self.db.run(move |conn| store::load(conn, payment_id)).await?;
         if row.user_id != user && row.payer_id != user {
             return Err(PaymentError::not_found("payment"));

@@ -8,6 +8,7 @@ use crate::service::{PaymentView, Payments};
 use crate::store;
 use bazaar_core::Money;
 use bazaar_db::schema::{order_items, orders, payment_shares, users};
+use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -52,8 +53,9 @@ struct Share {
 
 impl Payments {
     /// The owner of `payment_id` shares its checkout for someone else to pay.
-    pub async fn share(&self, owner: i64, payment_id: i64) -> Result<ShareView, PaymentError> {
-        let payment = self.get(owner, payment_id).await?;
+    pub async fn share(&self, principal: &Principal, payment_id: i64) -> Result<ShareView, PaymentError> {
+        let owner = principal.user_id;
+        let payment = self.get(principal, payment_id).await?;
         if payment.owner_id != owner {
             return Err(PaymentError::not_found("payment"));
         }
@@ -145,11 +147,12 @@ impl Payments {
     /// The friend pays with their own wallet; the orders record them as the payer.
     pub async fn pay_shared(
         &self,
-        payer: i64,
+        principal: &Principal,
         code: String,
         provider: &str,
         channel: &str,
     ) -> Result<PaymentView, PaymentError> {
+        let payer = principal.user_id;
         let share = self.open_share(code).await?;
         self.open_trade(payer, share.checkout_id, provider, channel).await.map_err(|err| match err {
             PaymentError::NothingToPay => PaymentError::Expired("share code"),

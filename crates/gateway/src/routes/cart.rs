@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/cart", tag = "cart", security(("bearer" = [])),
     responses((status = 200, body = CartView), (status = 401, body = Problem)))]
 pub async fn view(state: web::Data<AppState>, Auth(principal): Auth) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(state.cart.view(principal.user_id).await?))
+    Ok(web::Json(state.cart.view(&principal).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -40,7 +40,7 @@ pub async fn add(
     Auth(principal): Auth,
     Json(line): Json<NewLine>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(state.cart.add(principal.user_id, line.sku_id, line.quantity).await?))
+    Ok(web::Json(state.cart.add(&principal, line.sku_id, line.quantity).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -59,7 +59,7 @@ pub async fn set_quantity(
     id: web::Path<i64>,
     Json(body): Json<Quantity>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(state.cart.set_quantity(principal.user_id, id.into_inner(), body.quantity).await?))
+    Ok(web::Json(state.cart.set_quantity(&principal, id.into_inner(), body.quantity).await?))
 }
 
 /// Remove a line.
@@ -70,5 +70,5 @@ pub async fn remove(
     Auth(principal): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<CartView>, ApiError> {
-    Ok(web::Json(state.cart.remove(principal.user_id, id.into_inner()).await?))
+    Ok(web::Json(state.cart.remove(&principal, id.into_inner()).await?))
 }

@@ -43,7 +43,7 @@ pub async fn create(
             .with_field("amount")
     })?;
     let request = InStoreRequest { amount, note: body.note };
-    let created = state.payments.create_in_store(principal.user_id, shop_id.into_inner(), request).await?;
+    let created = state.payments.create_in_store(&principal, shop_id.into_inner(), request).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -70,7 +70,6 @@ pub async fn pay(
     code: web::Path<String>,
     Json(body): Json<PayWith>,
 ) -> Result<HttpResponse, ApiError> {
-    let payment =
-        state.payments.pay_in_store(principal.user_id, code.into_inner(), &body.provider, &body.channel).await?;
+    let payment = state.payments.pay_in_store(&principal, code.into_inner(), &body.provider, &body.channel).await?;
     Ok(HttpResponse::Created().json(payment))
 }

@@ -48,7 +48,7 @@ pub async fn place(
     Json(request): Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let (result, placed_now) = state.orders.place(principal.user_id, key, request).await?;
+    let (result, placed_now) = state.orders.place(&principal, key, request).await?;
     Ok(if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) })
 }
 
@@ -71,7 +71,7 @@ pub async fn list(
     page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
     let (before, limit) = page.parse::<i64>()?;
-    let orders = state.orders.list(principal.user_id, filter.tab, before, limit.probe()).await?;
+    let orders = state.orders.list(&principal, filter.tab, before, limit.probe()).await?;
     Ok(web::Json(Page::from_probe(orders, limit, |order| order.id)))
 }
 
@@ -82,7 +82,7 @@ pub async fn get(
     Auth(principal): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
-    Ok(web::Json(state.orders.get(principal.user_id, id.into_inner()).await?))
+    Ok(web::Json(state.orders.get(&principal, id.into_inner()).await?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -102,8 +102,8 @@ pub async fn cancel(
     Json(body): Json<CancelRequest>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
     let id = id.into_inner();
-    state.orders.cancel_by_buyer(principal.user_id, id, body.reason).await?;
-    Ok(web::Json(state.orders.get(principal.user_id, id).await?))
+    state.orders.cancel_by_buyer(&principal, id, body.reason).await?;
+    Ok(web::Json(state.orders.get(&principal, id).await?))
 }
 
 /// Confirm a shipped order arrived.
@@ -115,8 +115,8 @@ pub async fn confirm_receipt(
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
     let id = id.into_inner();
-    state.orders.confirm_receipt(principal.user_id, id).await?;
-    Ok(web::Json(state.orders.get(principal.user_id, id).await?))
+    state.orders.confirm_receipt(&principal, id).await?;
+    Ok(web::Json(state.orders.get(&principal, id).await?))
 }
 
 /// Totals per shop (subtotal, shipping, adjustments) before placing, computed as placing will.
@@ -127,7 +127,7 @@ pub async fn preview(
     Auth(principal): Auth,
     Json(request): Json<PreviewRequest>,
 ) -> Result<web::Json<Preview>, ApiError> {
-    Ok(web::Json(state.orders.preview(principal.user_id, request).await?))
+    Ok(web::Json(state.orders.preview(&principal, request).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -146,6 +146,5 @@ pub async fn request_refund(
     id: web::Path<i64>,
     Json(body): Json<RefundAsk>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(state.orders.request_refund(principal.user_id, id.into_inner(), body.reason).await?))
+    Ok(HttpResponse::Created().json(state.orders.request_refund(&principal, id.into_inner(), body.reason).await?))
 }

@@ -53,7 +53,7 @@ pub async fn create(
     Auth(principal): Auth,
     Json(body): Json<CreatePayment>,
 ) -> Result<HttpResponse, ApiError> {
-    let payment = state.payments.create(principal.user_id, body.checkout_id, &body.provider, &body.channel).await?;
+    let payment = state.payments.create(&principal, body.checkout_id, &body.provider, &body.channel).await?;
     Ok(HttpResponse::Created().json(payment))
 }
 
@@ -65,7 +65,7 @@ pub async fn get(
     Auth(principal): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<PaymentView>, ApiError> {
-    Ok(web::Json(state.payments.get(principal.user_id, id.into_inner()).await?))
+    Ok(web::Json(state.payments.get(&principal, id.into_inner()).await?))
 }
 
 /// Pay for another (代付): a code and link for this payment's unpaid orders, valid until they stop
@@ -78,7 +78,7 @@ pub async fn share(
     Auth(principal): Auth,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(state.payments.share(principal.user_id, id.into_inner()).await?))
+    Ok(HttpResponse::Created().json(state.payments.share(&principal, id.into_inner()).await?))
 }
 
 /// What a shared code asks to be paid: the items and the amount (signed-in users).
@@ -104,8 +104,7 @@ pub async fn pay_shared(
     code: web::Path<String>,
     Json(body): Json<PayWith>,
 ) -> Result<HttpResponse, ApiError> {
-    let payment =
-        state.payments.pay_shared(principal.user_id, code.into_inner(), &body.provider, &body.channel).await?;
+    let payment = state.payments.pay_shared(&principal, code.into_inner(), &body.provider, &body.channel).await?;
     Ok(HttpResponse::Created().json(payment))
 }
 

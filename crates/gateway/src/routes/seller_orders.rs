@@ -46,7 +46,7 @@ pub async fn inbox(
     let until = filter.to.and_then(|day| day.succ_opt()).and_then(|day| day.and_hms_opt(0, 0, 0));
     let orders = state
         .orders
-        .shop_orders(principal.user_id, filter.shop_id, filter.status, (from, until), before, limit.probe())
+        .shop_orders(&principal, filter.shop_id, filter.status, (from, until), before, limit.probe())
         .await?;
     Ok(web::Json(Page::from_probe(orders, limit, |order| order.order.id)))
 }
@@ -70,7 +70,7 @@ pub async fn ship(
 ) -> Result<HttpResponse, ApiError> {
     let order_id = id.into_inner();
     let notice = format!("订单已发货 Your order has shipped: {} {}", body.carrier.trim(), body.tracking_number.trim());
-    state.orders.ship(principal.user_id, order_id, body.carrier, body.tracking_number).await?;
+    state.orders.ship(&principal, order_id, body.carrier, body.tracking_number).await?;
     // The buyer hears of it in chat too. The shipment stands either way, so a failure here is logged, not returned.
     if let Err(err) = state.chat.order_notice(order_id, notice).await {
         tracing::warn!(order_id, error = %err, "could not post the shipping notice to chat");
@@ -96,7 +96,7 @@ pub async fn cancel(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refund) = state.orders.cancel_by_shop(principal.user_id, id.into_inner(), body.reason).await? {
+    if let Some(refund) = state.orders.cancel_by_shop(&principal, id.into_inner(), body.reason).await? {
         send_refund(&state, refund).await;
     }
     Ok(HttpResponse::NoContent().finish())
@@ -133,7 +133,7 @@ pub async fn refunds(
     Auth(principal): Auth,
     filter: Query<ShopFilter>,
 ) -> Result<web::Json<Vec<RefundRequest>>, ApiError> {
-    Ok(web::Json(state.orders.shop_refunds(principal.user_id, filter.shop_id).await?))
+    Ok(web::Json(state.orders.shop_refunds(&principal, filter.shop_id).await?))
 }
 
 /// Approve: the order becomes `refunded`; an order not yet shipped goes back into stock.
@@ -146,7 +146,7 @@ pub async fn approve_refund(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
-    let request = state.orders.decide_refund(principal.user_id, id.into_inner(), true, body.reason).await?;
+    let request = state.orders.decide_refund(&principal, id.into_inner(), true, body.reason).await?;
     Ok(web::Json(send_refund(&state, request).await))
 }
 
@@ -160,5 +160,5 @@ pub async fn reject_refund(
     id: web::Path<i64>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
-    Ok(web::Json(state.orders.decide_refund(principal.user_id, id.into_inner(), false, body.reason).await?))
+    Ok(web::Json(state.orders.decide_refund(&principal, id.into_inner(), false, body.reason).await?))
 }
