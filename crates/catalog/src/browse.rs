@@ -146,7 +146,7 @@ pub(crate) fn list(conn: &mut DbConn, query: &ListQuery) -> Result<Vec<ProductCa
     let mut select = products::table
         .inner_join(shops::table)
         .filter(products::status.eq(ProductStatus::Active.as_str()))
-        .filter(shops::status.eq("active"))
+        .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
         .select(CardRow::as_select())
         .into_boxed();
     if let Some(category) = query.category {
@@ -205,7 +205,9 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
         .select((ProductRow::as_select(), ShopSummaryRow::as_select()))
         .load(c))?;
     let (product, shop) = found.into_iter().next().ok_or(CatalogError::not_found("product"))?;
-    if status_of(&product.status) != ProductStatus::Active || shop.status != "active" {
+    if status_of(&product.status) != ProductStatus::Active
+        || shop.status != bazaar_identity::ShopStatus::Active.as_str()
+    {
         return Err(CatalogError::not_found("product"));
     }
     let skus = product_rows::active_skus(conn, product_id)?.iter().map(SkuRow::view).collect();
@@ -253,7 +255,7 @@ pub(crate) fn recently_viewed(conn: &mut DbConn, user_id: i64, limit: i64) -> Re
         .inner_join(products::table.inner_join(shops::table))
         .filter(product_views::user_id.eq(user_id))
         .filter(products::status.eq(ProductStatus::Active.as_str()))
-        .filter(shops::status.eq("active"))
+        .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
         .order(product_views::viewed_at.desc())
         .select(CardRow::as_select())
         .limit(limit)

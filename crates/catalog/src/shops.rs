@@ -5,7 +5,7 @@ use crate::text::{bounded, url};
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{shop_follows, shops};
-use bazaar_identity::Principal;
+use bazaar_identity::{Principal, ShopStatus};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -208,10 +208,8 @@ pub(crate) fn follow(conn: &mut DbConn, user_id: i64, shop_id: i64, on: bool) ->
 /// Suspends (hiding its products from buyers) or reinstates a shop.
 pub(crate) fn set_status(conn: &mut DbConn, shop_id: i64, suspended: bool) -> Result<ShopPage, CatalogError> {
     page(conn, shop_id)?;
-    let status = if suspended { "suspended" } else { "active" };
-    diesel::update(shops::table.find(shop_id))
-        .set((shops::status.eq(status), shops::updated_at.eq(Utc::now().naive_utc())))
-        .execute(conn)?;
+    let status = if suspended { ShopStatus::Suspended } else { ShopStatus::Active };
+    bazaar_identity::set_shop_status(conn, shop_id, status)?;
     announce(conn, shop_id, if suspended { "suspended" } else { "reinstated" })?;
     page(conn, shop_id)
 }

@@ -114,7 +114,9 @@ fn product_card(conn: &mut DbConn, product_id: i64, shop_id: i64) -> Result<serd
         .select((products::shop_id, products::title, products::images, products::price_min, products::status))
         .get_result(conn)
         .optional()?;
-    let Some((_, title, images, price_min, _)) = found.filter(|p| p.0 == shop_id && p.4 == "active") else {
+    let Some((_, title, images, price_min, _)) =
+        found.filter(|p| p.0 == shop_id && p.4 == bazaar_catalog::ProductStatus::Active.as_str())
+    else {
         return Err(ChatError::invalid("content.product_id", "no product of this shop on sale has that id"));
     };
     let image = serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next());

@@ -409,7 +409,7 @@ fn start(
     let status: Option<String> = shops::table.find(shop_id).select(shops::status).get_result(conn).optional()?;
     match status.as_deref() {
         None => return Err(ChatError::not_found("shop")),
-        Some("active") => {}
+        Some(status) if status == bazaar_identity::ShopStatus::Active.as_str() => {}
         Some(_) => {
             return Err(ChatError::conflict("shop_unavailable", "this shop is suspended"));
         }

@@ -121,7 +121,9 @@ fn view(conn: &mut DbConn, user_id: i64) -> Result<CartView, CheckoutError> {
             shop_name,
             shop_status,
         ) = row;
-        let unavailable = !active || product_status != "active" || shop_status != "active";
+        let unavailable = !active
+            || product_status != bazaar_catalog::ProductStatus::Active.as_str()
+            || shop_status != bazaar_identity::ShopStatus::Active.as_str();
         let line_total = price.saturating_mul(i64::from(quantity));
         let line = CartLine {
             id,

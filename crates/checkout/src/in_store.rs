@@ -13,7 +13,7 @@ use diesel::prelude::*;
 pub fn require_shop_selling(conn: &mut DbConn, shop_id: i64) -> Result<(), CheckoutError> {
     let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
     match status.as_deref() {
-        Some("active") => Ok(()),
+        Some(status) if status == bazaar_identity::ShopStatus::Active.as_str() => Ok(()),
         Some(_) => Err(CheckoutError::conflict("shop_unavailable", "this shop cannot take payments now")),
         None => Err(CheckoutError::not_found("shop")),
     }

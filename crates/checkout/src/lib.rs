@@ -10,6 +10,7 @@ mod preview;
 mod pricing;
 mod refunds;
 mod service;
+mod status;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
 pub use error::CheckoutError;
@@ -20,10 +21,7 @@ pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView
 pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};
-
-/// Every state an order can be in, in lifecycle order.
-pub const ORDER_STATUSES: [&str; 7] =
-    ["pending_payment", "paid", "shipped", "received", "completed", "cancelled", "refunded"];
+pub use status::{ORDER_STATUSES, OrderStatus};
 
 /// The tabs of a buyer's order list, as shopping apps show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

@@ -125,7 +125,10 @@ pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, Check
     let Some((product_id, title, specs, price, active, product_status, shop_id, shop_status)) = found else {
         return Err(CheckoutError::not_found("SKU"));
     };
-    if !active || product_status != "active" || shop_status != "active" {
+    if !active
+        || product_status != bazaar_catalog::ProductStatus::Active.as_str()
+        || shop_status != bazaar_identity::ShopStatus::Active.as_str()
+    {
         return Err(CheckoutError::conflict("sku_unavailable", format!("SKU {sku_id} cannot be bought now")));
     }
     Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })

@@ -26,7 +26,8 @@ pub use revocation::session_state_key;
 pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, TokenPair};
 pub use sessions::SessionView;
 pub use shops::{
-    ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopView, StaffView, shop_role,
+    ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
+    set_shop_status, shop_role,
 };
 pub use users::{ProfilePatch, UserView};
 

@@ -51,6 +51,32 @@ impl ShopRole {
     }
 }
 
+/// Whether a shop sells. Identity owns a shop's row and its status (it creates the row when an
+/// application is approved); catalog owns the page columns and calls [`set_shop_status`] when an
+/// administrator suspends or reinstates the shop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopStatus {
+    Active,
+    Suspended,
+}
+
+impl ShopStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ShopStatus::Active => "active",
+            ShopStatus::Suspended => "suspended",
+        }
+    }
+}
+
+/// Sets a shop's status inside the caller's transaction; false when there is no such shop.
+pub fn set_shop_status(conn: &mut DbConn, shop_id: i64, status: ShopStatus) -> Result<bool, IdentityError> {
+    let changed = diesel::update(shops::table.find(shop_id))
+        .set((shops::status.eq(status.as_str()), shops::updated_at.eq(Utc::now().naive_utc())))
+        .execute(conn)?;
+    Ok(changed > 0)
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -240,7 +266,7 @@ pub(crate) fn approve(
             shops::main_category.eq(&decided.main_category),
             shops::description.eq(&decided.description),
             shops::contact_phone.eq(&decided.contact_phone),
-            shops::status.eq("active"),
+            shops::status.eq(ShopStatus::Active.as_str()),
             shops::created_at.eq(now),
             shops::updated_at.eq(now),
         ))

@@ -113,7 +113,7 @@ impl Payments {
                 let items: Vec<(i64, String, i32, i64)> = order_items::table
                     .inner_join(orders::table)
                     .filter(orders::checkout_id.eq(checkout_id))
-                    .filter(orders::status.eq("pending_payment"))
+                    .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))
                     .order(order_items::id.asc())
                     .select((orders::id, order_items::title, order_items::quantity, order_items::unit_price))
                     .load(conn)?;

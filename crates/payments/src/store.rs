@@ -53,7 +53,7 @@ pub struct Payable {
 pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<Payable>), PaymentError> {
     let rows: Vec<(i64, i64, i64, NaiveDateTime)> = orders::table
         .filter(orders::checkout_id.eq(checkout_id))
-        .filter(orders::status.eq("pending_payment"))
+        .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))
         .order(orders::id.asc())
         .select((orders::id, orders::user_id, orders::total, orders::created_at))
         .load(conn)?;
@@ -333,7 +333,7 @@ pub fn due_for_close(conn: &mut DbConn, limit: i64) -> Result<Vec<PaymentRow>, P
     let still_payable = payment_orders::table
         .inner_join(orders::table)
         .filter(payment_orders::payment_id.eq(payments::id))
-        .filter(orders::status.eq("pending_payment"));
+        .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()));
     Ok(payments::table
         .filter(payments::status.eq("pending"))
         .filter(payments::expires_at.lt(now).or(diesel::dsl::not(diesel::dsl::exists(still_payable))))

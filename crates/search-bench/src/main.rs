@@ -292,7 +292,9 @@ async fn load_full_text(db: &Database) -> Result<(&'static str, (u64, f64)), Str
             after = *last;
             let rows: Vec<Row> = products::table
                 .inner_join(shops::table)
-                .filter(products::id.eq_any(ids).and(products::status.eq("active")))
+                .filter(
+                    products::id.eq_any(ids).and(products::status.eq(bazaar_catalog::ProductStatus::Active.as_str())),
+                )
                 .select((products::id, products::title, products::subtitle, products::brand, products::tags))
                 .load(conn)?;
             count += rows.len() as u64;

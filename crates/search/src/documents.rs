@@ -44,8 +44,10 @@ pub struct ActiveShops(HashMap<i64, ShopPart>);
 
 impl ActiveShops {
     pub fn load(conn: &mut DbConn) -> Result<ActiveShops, diesel::result::Error> {
-        let rows: Vec<(i64, ShopPart)> =
-            shops::table.filter(shops::status.eq("active")).select((shops::id, ShopPart::as_select())).load(conn)?;
+        let rows: Vec<(i64, ShopPart)> = shops::table
+            .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
+            .select((shops::id, ShopPart::as_select()))
+            .load(conn)?;
         Ok(ActiveShops(rows.into_iter().collect()))
     }
 
@@ -105,7 +107,10 @@ pub fn searchable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(ProductRow, Sho
         .filter(products::id.eq_any(ids.to_vec()))
         .select((ProductRow::as_select(), ShopPart::as_select()))
         .load(conn)?;
-    rows.retain(|(product, shop)| product.status == "active" && shop.status == "active");
+    rows.retain(|(product, shop)| {
+        product.status == bazaar_catalog::ProductStatus::Active.as_str()
+            && shop.status == bazaar_identity::ShopStatus::Active.as_str()
+    });
     Ok(rows)
 }
 
@@ -130,7 +135,7 @@ pub fn active_in_batch_after(
         .select(ProductRow::as_select())
         .load(conn)?;
     if !rows.is_empty() {
-        rows.retain(|row| row.status == "active");
+        rows.retain(|row| row.status == bazaar_catalog::ProductStatus::Active.as_str());
         return Ok((rows, Some(end)));
     }
     let next: Option<i64> =
@@ -147,8 +152,8 @@ pub fn products_of_shops(conn: &mut DbConn, shop_ids: &[i64]) -> Result<Vec<i64>
 pub fn count_searchable(conn: &mut DbConn) -> Result<i64, diesel::result::Error> {
     products::table
         .inner_join(shops::table)
-        .filter(products::status.eq("active"))
-        .filter(shops::status.eq("active"))
+        .filter(products::status.eq(bazaar_catalog::ProductStatus::Active.as_str()))
+        .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
         .count()
         .get_result(conn)
 }

@@ -64,7 +64,7 @@ pub fn shops_nearby(conn: &mut DbConn, query: &NearbyQuery) -> Result<Vec<Nearby
     let dlat = radius / METRES_PER_DEGREE;
     let dlon = radius / (METRES_PER_DEGREE * query.lat.to_radians().cos().max(0.01));
     let mut sql = shops::table
-        .filter(shops::status.eq("active"))
+        .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
         .filter(shops::latitude.between(query.lat - dlat, query.lat + dlat))
         .filter(shops::longitude.between(query.lon - dlon, query.lon + dlon))
         .into_boxed();

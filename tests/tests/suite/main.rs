@@ -18,6 +18,7 @@ mod identity_otp;
 mod identity_profile;
 mod order_lifecycle;
 mod orders;
+mod ownership;
 mod payment_lifecycle;
 mod payment_retries;
 mod payment_scale_out;
