@@ -4,6 +4,7 @@
 use crate::CatalogError;
 use crate::specs::{self, SpecDimension};
 use crate::text::{bounded, url};
+use bazaar_core::FieldChecks;
 use bazaar_core::{Money, MoneyLimits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -79,6 +80,7 @@ pub struct ProductPatch {
 }
 
 /// Checked, normalised descriptive fields.
+#[derive(Default)]
 pub(crate) struct Description {
     pub title: String,
     pub subtitle: String,
@@ -103,18 +105,22 @@ pub(crate) fn check_lists(tags: &[String], attributes: &[Attribute], images: &[S
     Ok(())
 }
 
+/// Checks every text field of a product, reporting all the bad ones at once.
 pub(crate) fn describe(input: &ProductInput) -> Result<Description, CatalogError> {
     check_lists(&input.tags, &input.attributes, &input.images)?;
-    Ok(Description {
-        title: bounded("title", &input.title, 1, 120, false)?,
-        subtitle: bounded("subtitle", &input.subtitle, 0, 200, false)?,
-        description: bounded("description", &input.description, 0, 20_000, true)?,
-        brand: bounded("brand", &input.brand, 0, 60, false)?,
-        tags: clean_tags(&input.tags)?,
-        attributes: clean_attributes(&input.attributes)?,
-        images: clean_images(&input.images)?,
-        video_url: input.video_url.as_deref().map(|v| url("video_url", v)).transpose()?,
-    })
+    let mut checks = FieldChecks::new();
+    let description = Description {
+        title: checks.check(bounded("title", &input.title, 1, 120, false)),
+        subtitle: checks.check(bounded("subtitle", &input.subtitle, 0, 200, false)),
+        description: checks.check(bounded("description", &input.description, 0, 20_000, true)),
+        brand: checks.check(bounded("brand", &input.brand, 0, 60, false)),
+        tags: checks.check(clean_tags(&input.tags)),
+        attributes: checks.check(clean_attributes(&input.attributes)),
+        images: checks.check(clean_images(&input.images)),
+        video_url: checks.check(input.video_url.as_deref().map(|v| url("video_url", v)).transpose()),
+    };
+    checks.finish()?;
+    Ok(description)
 }
 
 pub(crate) fn clean_tags(tags: &[String]) -> Result<Vec<String>, CatalogError> {

@@ -284,9 +284,15 @@ pub(crate) fn create(
     input: ProductInput,
     limits: &MoneyLimits,
 ) -> Result<SellerProduct, CatalogError> {
-    let text = describe(&input)?;
-    let specs = specs::validate_dimensions(&input.specs)?;
-    let checked = check_skus(&specs, &input.skus, limits)?;
+    // The descriptive fields, the specs and the SKUs are reported together; the SKUs are checked
+    // only against specs that are themselves valid.
+    let mut checks = bazaar_core::FieldChecks::new();
+    let text = checks.check(describe(&input));
+    let specs = specs::validate_dimensions(&input.specs);
+    let specs_valid = specs.is_ok();
+    let specs = checks.check(specs);
+    let checked = if specs_valid { checks.check(check_skus(&specs, &input.skus, limits)) } else { Vec::new() };
+    checks.finish()?;
     require_member(conn, input.shop_id, actor)?;
     categories::path_of(conn, input.category_id, "category_id")?;
     let now = Utc::now().naive_utc();

@@ -14,5 +14,5 @@ pub use clock::{Clock, SystemClock};
 pub use cursor::{Cursor, CursorError, PageLimit};
 pub use limits::MoneyLimits;
 pub use money::{Money, MoneyError};
-pub use refusal::{Classify, Failure, Refusal};
+pub use refusal::{Classify, Failure, FieldChecks, Refusal};
 pub use text::{TextError, user_text};

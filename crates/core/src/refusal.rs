@@ -20,6 +20,10 @@ pub enum Refusal {
     /// (`weak_password`).
     #[error("{field}: {message}")]
     Invalid { field: Cow<'static, str>, code: &'static str, message: String },
+    /// Several fields are wrong at once (422): each an `Invalid`, in the order they were checked,
+    /// so a form can mark every bad field in one round trip.
+    #[error("{}", join_messages(.0))]
+    InvalidFields(Vec<Refusal>),
     /// The request as a whole cannot be understood (400).
     #[error("{message}")]
     BadRequest { code: &'static str, field: Option<&'static str>, message: String },
@@ -97,6 +101,7 @@ impl Refusal {
             | Refusal::Forbidden { code, .. }
             | Refusal::Conflict { code, .. }
             | Refusal::Gone { code, .. } => code,
+            Refusal::InvalidFields(all) => all.first().map_or("invalid_field", Refusal::code),
             Refusal::NotFound(_) => "not_found",
             Refusal::RateLimited { .. } => "rate_limited",
         }
@@ -106,6 +111,7 @@ impl Refusal {
     pub fn field(&self) -> Option<&str> {
         match self {
             Refusal::Invalid { field, .. } => Some(field),
+            Refusal::InvalidFields(all) => all.first().and_then(Refusal::field),
             Refusal::BadRequest { field, .. }
             | Refusal::Unauthenticated { field, .. }
             | Refusal::Conflict { field, .. } => *field,
@@ -117,6 +123,71 @@ impl Refusal {
         match self {
             Refusal::Conflict { extra, .. } | Refusal::Unauthenticated { extra, .. } => extra,
             _ => &[],
+        }
+    }
+}
+
+fn join_messages(all: &[Refusal]) -> String {
+    all.iter().map(Refusal::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl Refusal {
+    /// Every field refusal inside this one (itself when it is a single `Invalid`).
+    pub fn field_errors(&self) -> &[Refusal] {
+        match self {
+            Refusal::InvalidFields(all) => all,
+            Refusal::Invalid { .. } => std::slice::from_ref(self),
+            _ => &[],
+        }
+    }
+}
+
+/// Collects field refusals so that a form with several bad fields hears of all of them at once.
+/// Each check hands back the value, or a default standing in for it until [`FieldChecks::finish`]
+/// refuses; any other error (the database, say) is kept and returned by `finish` instead.
+pub struct FieldChecks<E> {
+    invalid: Vec<Refusal>,
+    other: Option<E>,
+}
+
+impl<E: Classify + From<Refusal>> Default for FieldChecks<E> {
+    fn default() -> Self {
+        FieldChecks { invalid: Vec::new(), other: None }
+    }
+}
+
+impl<E: Classify + From<Refusal>> FieldChecks<E> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn check<T: Default>(&mut self, result: Result<T, E>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(err) => {
+                match err.classify() {
+                    Failure::Refused(refusal @ Refusal::Invalid { .. }) => self.invalid.push(refusal),
+                    Failure::Refused(Refusal::InvalidFields(all)) => self.invalid.extend(all),
+                    _ => {
+                        if self.other.is_none() {
+                            self.other = Some(err);
+                        }
+                    }
+                }
+                T::default()
+            }
+        }
+    }
+
+    /// Ok when every check passed; otherwise the first non-field error, or every field refusal.
+    pub fn finish(mut self) -> Result<(), E> {
+        if let Some(err) = self.other {
+            return Err(err);
+        }
+        match self.invalid.len() {
+            0 => Ok(()),
+            1 => Err(self.invalid.remove(0).into()),
+            _ => Err(Refusal::InvalidFields(self.invalid).into()),
         }
     }
 }
@@ -183,6 +254,14 @@ mod tests {
         assert_eq!((bad.code(), bad.field()), ("invalid_field", Some("items[0].quantity")));
         assert_eq!(bad.to_string(), "items[0].quantity: must be at least 1");
         assert_eq!(Refusal::not_found("SKU").to_string(), "SKU not found");
+        let mut checks = FieldChecks::<Refusal>::new();
+        let kept: String = checks.check(Ok("fine".to_string()));
+        let _: String = checks.check(Err(Refusal::invalid("phone", "must be 11 digits")));
+        let _: u32 = checks.check(Err(Refusal::invalid("name", "is empty")));
+        let all = checks.finish().unwrap_err();
+        assert_eq!(kept, "fine");
+        assert_eq!((all.field(), all.field_errors().len()), (Some("phone"), 2));
+        assert_eq!(all.to_string(), "phone: must be 11 digits; name: is empty");
         // Extras are only kept where the wire form has room for them.
         assert!(Refusal::not_found("SKU").with("id", 1).extra().is_empty());
     }

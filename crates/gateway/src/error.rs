@@ -217,7 +217,7 @@ impl<E: Classify> From<E> for ApiError {
 impl ApiError {
     fn from_refusal(refusal: Refusal) -> ApiError {
         let status = match &refusal {
-            Refusal::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Invalid { .. } | Refusal::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Refusal::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Refusal::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -235,6 +235,11 @@ impl ApiError {
         if let Some(field) = refusal.field() {
             error = error.with_field(field);
         }
+        let field_errors = refusal.field_errors();
+        if !field_errors.is_empty() {
+            let errors: Vec<serde_json::Value> = field_errors.iter().map(field_error).collect();
+            error = error.with_extension("errors", errors);
+        }
         for (key, value) in refusal.extra() {
             error = error.with_extension(key, value.clone());
         }
@@ -244,6 +249,15 @@ impl ApiError {
         }
         error
     }
+}
+
+/// One member of a 422's `errors` list: `{field, code, detail}`.
+fn field_error(refusal: &Refusal) -> serde_json::Value {
+    let detail = match refusal {
+        Refusal::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    serde_json::json!({ "field": refusal.field(), "code": refusal.code(), "detail": detail })
 }
 
 #[cfg(test)]

@@ -106,18 +106,109 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
-        json_error(body, &path, err.into_inner())
+        let first = json_error(body, &path, err.into_inner());
+        if first.code() == "invalid_field" { every_field_error::<T>(body, first) } else { first }
     })?;
     // Trailing characters after the document are a syntax error too.
     deserializer.end().map_err(|err| json_error(body, ".", err))?;
     Ok(value)
 }
 
+/// serde stops at the first bad field. To report the others too, the body is read again as a
+/// JSON tree and the field at fault is replaced by a stand-in (an unknown member is removed; a
+/// wrong or missing value becomes each of `0`, `""`, `false`, `[]`, `{}`, `null` until one is
+/// accepted), and the tree is parsed again, until it parses or no stand-in gets past a field.
+/// The stand-ins only serve to find the next error: the request is refused either way.
+fn every_field_error<T: DeserializeOwned>(body: &[u8], first: ApiError) -> ApiError {
+    let Ok(mut tree) = serde_json::from_slice::<serde_json::Value>(body) else { return first };
+    let stand_ins = [
+        serde_json::json!(0),
+        serde_json::json!(""),
+        serde_json::json!(false),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::Value::Null,
+    ];
+    let mut errors = vec![field_entry(first.field(), first.detail())];
+    let (mut path, mut message) = (first.field().unwrap_or(".").to_string(), first.detail().to_string());
+    let mut tried = 0;
+    for _ in 0..MAX_PARSES {
+        let Some(stand_in) = stand_ins.get(tried) else { break };
+        if !replace(&mut tree, &path, &message, stand_in.clone()) {
+            break;
+        }
+        let Err(err) = serde_path_to_error::deserialize::<_, T>(&tree) else { break };
+        let text = err.inner().to_string();
+        let field = field_at_fault(&err.path().to_string(), &text);
+        if field.as_deref() == Some(path.as_str()) {
+            tried += 1;
+            continue;
+        }
+        if errors.len() == MAX_FIELD_ERRORS || errors.iter().any(|seen| seen["field"].as_str() == field.as_deref()) {
+            break;
+        }
+        errors.push(field_entry(field.as_deref(), &strip_position(&text)));
+        (path, message, tried) = (field.unwrap_or_else(|| ".".to_string()), text, 0);
+    }
+    first.with_extension("errors", errors)
+}
+
+const MAX_FIELD_ERRORS: usize = 20;
+const MAX_PARSES: usize = 120;
+
+fn field_entry(field: Option<&str>, detail: &str) -> serde_json::Value {
+    serde_json::json!({ "field": field, "code": "invalid_field", "detail": detail })
+}
+
+/// Puts `stand_in` at `path` (or removes an unknown member named in `message`); false when the
+/// path is not in the tree.
+fn replace(tree: &mut serde_json::Value, path: &str, message: &str, stand_in: serde_json::Value) -> bool {
+    let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+    let mut segments = path_segments(path);
+    let Some(last) = segments.pop() else { return false };
+    let mut node = &mut *tree;
+    for segment in &segments {
+        node = match (node, segment.parse::<usize>()) {
+            (serde_json::Value::Array(items), Ok(index)) => match items.get_mut(index) {
+                Some(item) => item,
+                None => return false,
+            },
+            (serde_json::Value::Object(members), _) => match members.get_mut(segment) {
+                Some(member) => member,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (node, last.parse::<usize>()) {
+        (serde_json::Value::Array(items), Ok(index)) if index < items.len() => {
+            items[index] = stand_in;
+            true
+        }
+        (serde_json::Value::Object(members), _) if unknown == Some(last.as_str()) => members.remove(&last).is_some(),
+        (serde_json::Value::Object(members), _) => {
+            members.insert(last, stand_in);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `items[2].quantity` → `["items", "2", "quantity"]`; `.` → `[]`.
+fn path_segments(path: &str) -> Vec<String> {
+    path.split(['.', '['])
+        .map(|segment| segment.trim_end_matches(']'))
+        .filter(|segment| !segment.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn json_error(body: &[u8], path: &str, err: serde_json::Error) -> ApiError {
     if err.is_data() {
         let field = field_at_fault(path, &err.to_string());
         let detail = strip_position(&err.to_string());
-        let problem = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail);
+        let problem = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail.clone())
+            .with_extension("errors", vec![field_entry(field.as_deref(), &detail)]);
         return match field {
             Some(field) => problem.with_field(field),
             None => problem,
@@ -194,6 +285,19 @@ mod tests {
         assert_eq!(err.to_problem().field.as_deref(), Some("lines[0].quantity"));
         let err = parse_json::<Order>(b"{}").unwrap_err();
         assert_eq!(err.to_problem().field.as_deref(), Some("lines"));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let err = parse_json::<Order>(
+            br#"{"lines":[{"sku_id":"one","quantity":2},{"sku_id":1,"quantity":-1,"price":"0.01"}]}"#,
+        )
+        .unwrap_err();
+        let problem = err.to_problem();
+        assert_eq!(problem.field.as_deref(), Some("lines[0].sku_id"));
+        let fields: Vec<&str> =
+            problem.extensions["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+        assert_eq!(fields, ["lines[0].sku_id", "lines[1].price", "lines[1].quantity"], "{problem:?}");
     }
 
     #[test]

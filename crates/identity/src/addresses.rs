@@ -2,6 +2,7 @@
 //! and deleting the default promotes the most recently added one.
 
 use crate::{IdentityError, Phone};
+use bazaar_core::FieldChecks;
 use bazaar_db::DbConn;
 use bazaar_db::schema::addresses;
 use chrono::{NaiveDateTime, Utc};
@@ -105,15 +106,18 @@ pub(crate) fn list(conn: &mut DbConn, user_id: i64) -> Result<Vec<AddressView>, 
 
 pub(crate) fn create(conn: &mut DbConn, user_id: i64, input: AddressInput) -> Result<AddressView, IdentityError> {
     let now = Utc::now().naive_utc();
+    // Every bad field is reported at once, so the address form can mark them all.
+    let mut checks = FieldChecks::new();
     let values = (
-        addresses::recipient.eq(text("recipient", &input.recipient, 50)?),
-        addresses::phone.eq(phone(&input.phone)?),
-        addresses::province.eq(text("province", &input.province, 50)?),
-        addresses::city.eq(text("city", &input.city, 50)?),
-        addresses::district.eq(text("district", &input.district, 50)?),
-        addresses::detail.eq(text("detail", &input.detail, 200)?),
-        addresses::postal_code.eq(input.postal_code.as_deref().map(postal_code).transpose()?),
+        addresses::recipient.eq(checks.check(text("recipient", &input.recipient, 50))),
+        addresses::phone.eq(checks.check(phone(&input.phone))),
+        addresses::province.eq(checks.check(text("province", &input.province, 50))),
+        addresses::city.eq(checks.check(text("city", &input.city, 50))),
+        addresses::district.eq(checks.check(text("district", &input.district, 50))),
+        addresses::detail.eq(checks.check(text("detail", &input.detail, 200))),
+        addresses::postal_code.eq(checks.check(input.postal_code.as_deref().map(postal_code).transpose())),
     );
+    checks.finish()?;
     let count: i64 = addresses::table.filter(addresses::user_id.eq(user_id)).count().get_result(conn)?;
     if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_ADDRESSES {
         return Err(IdentityError::TooManyAddresses(MAX_ADDRESSES));

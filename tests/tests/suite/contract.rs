@@ -14,6 +14,7 @@ on_both_backends!(
     bad_query_parameters_are_named,
     problem_types_link_to_a_page_that_exists,
     the_lists_a_seller_and_a_buyer_app_open_with,
+    several_bad_fields_are_reported_at_once,
 );
 
 fn refs(value: &Value, found: &mut Vec<String>) {
@@ -208,4 +209,59 @@ async fn the_lists_a_seller_and_a_buyer_app_open_with(backend: Backend) {
     let body = problem(unknown).await;
     assert_eq!(body["field"], "tab");
     assert!(body["detail"].as_str().unwrap().contains("to_ship"), "the allowed values are listed: {body}");
+}
+
+/// The `errors` list of a 422, as (field, code).
+fn field_errors(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (e["field"].as_str().unwrap_or_default().to_string(), e["code"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+async fn several_bad_fields_are_reported_at_once(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let buyer = app.register().await;
+
+    // Shape errors: strings where numbers belong, in one body.
+    let response =
+        app.post_as(&buyer, "/api/v1/cart/items", &serde_json::json!({"sku_id": "one", "quantity": "two"})).await;
+    assert_eq!(response.status(), 422);
+    let body = problem(response).await;
+    let mut fields: Vec<String> = field_errors(&body).into_iter().map(|(field, _)| field).collect();
+    assert_eq!(body["field"].as_str(), Some(fields[0].as_str()), "the first stays in `field`: {body}");
+    fields.sort();
+    assert_eq!(fields, ["quantity", "sku_id"], "{body}");
+
+    // Domain checks: an address with an empty recipient, a bad phone and a bad postal code.
+    let address = serde_json::json!({"recipient": " ", "phone": "12", "province": "上海", "city": "上海",
+        "district": "黄浦区", "detail": "人民大道 1 号", "postal_code": "abc"});
+    let body = problem(app.post_as(&buyer, "/api/v1/me/addresses", &address).await).await;
+    assert_eq!(body["status"], 422, "{body}");
+    let fields: Vec<String> = field_errors(&body).into_iter().map(|(field, _)| field).collect();
+    assert_eq!(fields, ["recipient", "phone", "postal_code"], "{body}");
+    assert_eq!(body["field"], "recipient");
+
+    // A product with an empty title and a video link that is not one.
+    let category = app.category("Snacks").await;
+    let mut product = simple(shop, category, "", "9.90", 5);
+    product["video_url"] = serde_json::json!("ftp://nope");
+    let body = problem(app.post_as(&seller, "/api/v1/seller/products", &product).await).await;
+    assert_eq!(
+        field_errors(&body),
+        [("title".into(), "invalid_field".into()), ("video_url".into(), "invalid_field".into())],
+        "{body}"
+    );
+
+    // One bad field is a list of one, so clients read `errors` alone.
+    let mut product = simple(shop, category, "", "9.90", 5);
+    product["title"] = serde_json::json!("");
+    let body = problem(app.post_as(&seller, "/api/v1/seller/products", &product).await).await;
+    assert_eq!(field_errors(&body), [("title".into(), "invalid_field".into())], "{body}");
 }
