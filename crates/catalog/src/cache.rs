@@ -6,6 +6,9 @@
 //! and on other gateways through kv pub/sub ([`CHANNEL`]). And a page read from the database is
 //! stored only if no invalidation happened while it was being read (the epoch), so a slow reader
 //! can never put back a version that a write just replaced.
+//!
+//! A third rule bounds what the first two miss (a change message lost while Redis was paused,
+//! say): a page is served from memory for at most [`PAGE_TTL`], then read again.
 
 use bytes::Bytes;
 use lru::LruCache;
@@ -13,6 +16,12 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a cached page may be served before it is read again, whatever the invalidations
+/// said. Short enough that a missed invalidation heals on its own; long enough that a hot page
+/// still costs one database read per half minute per gateway.
+pub const PAGE_TTL: Duration = Duration::from_secs(30);
 
 /// The kv channel carrying catalog changes between gateways: `p:<product id>` or `s:<shop id>`.
 pub const CHANNEL: &str = "catalog:changes";
@@ -30,10 +39,11 @@ pub struct CachedPage {
 pub struct PageCache<K: Hash + Eq = i64> {
     entries: Mutex<Entries<K>>,
     epoch: AtomicU64,
+    ttl: Duration,
 }
 
 struct Entries<K: Hash + Eq> {
-    pages: LruCache<K, Arc<CachedPage>>,
+    pages: LruCache<K, (Arc<CachedPage>, Instant)>,
     bytes: usize,
     budget: usize,
 }
@@ -48,17 +58,17 @@ fn cost(page: &CachedPage) -> usize {
 impl<K: Hash + Eq> Entries<K> {
     fn put(&mut self, key: K, page: Arc<CachedPage>) {
         self.bytes += cost(&page);
-        if let Some(replaced) = self.pages.put(key, page) {
+        if let Some((replaced, _)) = self.pages.put(key, (page, Instant::now())) {
             self.bytes -= cost(&replaced);
         }
         while self.bytes > self.budget {
-            let Some((_, evicted)) = self.pages.pop_lru() else { break };
+            let Some((_, (evicted, _))) = self.pages.pop_lru() else { break };
             self.bytes -= cost(&evicted);
         }
     }
 
     fn pop(&mut self, key: &K) {
-        if let Some(page) = self.pages.pop(key) {
+        if let Some((page, _)) = self.pages.pop(key) {
             self.bytes -= cost(&page);
         }
     }
@@ -99,8 +109,12 @@ impl Change {
 impl<K: Hash + Eq> PageCache<K> {
     /// A cache holding at most `budget_bytes` of pages.
     pub fn new(budget_bytes: usize) -> PageCache<K> {
+        PageCache::with_ttl(budget_bytes, PAGE_TTL)
+    }
+
+    pub fn with_ttl(budget_bytes: usize, ttl: Duration) -> PageCache<K> {
         let entries = Entries { pages: LruCache::unbounded(), bytes: 0, budget: budget_bytes };
-        PageCache { entries: Mutex::new(entries), epoch: AtomicU64::new(0) }
+        PageCache { entries: Mutex::new(entries), epoch: AtomicU64::new(0), ttl }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, Entries<K>> {
@@ -109,7 +123,15 @@ impl<K: Hash + Eq> PageCache<K> {
     }
 
     pub fn get(&self, key: &K) -> Option<Arc<CachedPage>> {
-        self.entries().pages.get(key).cloned()
+        let mut entries = self.entries();
+        match entries.pages.get(key) {
+            Some((page, stored)) if stored.elapsed() < self.ttl => Some(page.clone()),
+            Some(_) => {
+                entries.pop(key);
+                None
+            }
+            None => None,
+        }
     }
 
     /// Bytes held now (JSON plus per-entry overhead).
@@ -209,5 +231,15 @@ mod tests {
         }
         assert_eq!(Change::decode("x:1"), None);
         assert_eq!(Change::decode("p:abc"), None);
+    }
+
+    #[test]
+    fn pages_expire_even_without_an_invalidation() {
+        let cache: PageCache = PageCache::with_ttl(room_for(4), Duration::from_millis(30));
+        cache.fill(1, page(1), cache.epoch());
+        assert!(cache.get(&1).is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(cache.get(&1).is_none(), "an expired page is read again");
+        assert_eq!(cache.bytes(), 0, "and its bytes are given back");
     }
 }

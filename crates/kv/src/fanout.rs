@@ -9,9 +9,18 @@ use tokio::sync::broadcast;
 /// Messages a slow subscriber may fall behind by before it is told it lagged.
 const CHANNEL_CAPACITY: usize = 1024;
 
+/// What a channel carries: a message, or word that messages may have been missed.
+#[derive(Clone)]
+enum Delivery {
+    Message(String),
+    /// The upstream subscription broke and was restored: whatever was published in between
+    /// never arrived, so every listener must treat its state as stale.
+    Gap,
+}
+
 #[derive(Default)]
 pub(crate) struct Fanout {
-    channels: Mutex<HashMap<String, broadcast::Sender<String>>>,
+    channels: Mutex<HashMap<String, broadcast::Sender<Delivery>>>,
 }
 
 impl Fanout {
@@ -33,11 +42,18 @@ impl Fanout {
         let Some(sender) = channels.get(channel) else {
             return false;
         };
-        if sender.send(payload.to_string()).is_err() {
+        if sender.send(Delivery::Message(payload.to_string())).is_err() {
             channels.remove(channel);
             return false;
         }
         true
+    }
+
+    /// Tells every local subscriber that messages may have been missed (see [`Delivery::Gap`]).
+    pub(crate) fn announce_gap(&self) {
+        for sender in lock_unpoisoned(&self.channels).values() {
+            let _ = sender.send(Delivery::Gap);
+        }
     }
 
     pub(crate) fn channels(&self) -> Vec<String> {
@@ -53,14 +69,17 @@ pub(crate) fn lock_unpoisoned<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, 
 
 /// Messages on one channel, in publish order.
 pub struct Subscription {
-    receiver: broadcast::Receiver<String>,
+    receiver: broadcast::Receiver<Delivery>,
 }
 
 impl Subscription {
-    /// The next message. `Err(Lagged(n))` says `n` were missed; the next call continues after them.
+    /// The next message. `Err(Lagged(n))` says messages were missed — `n` of them when this
+    /// subscriber fell behind, an unknown number (`n` = 0) after the connection to Redis broke and
+    /// came back; the next call continues after them.
     pub async fn recv(&mut self) -> Result<String, KvError> {
         match self.receiver.recv().await {
-            Ok(message) => Ok(message),
+            Ok(Delivery::Message(message)) => Ok(message),
+            Ok(Delivery::Gap) => Err(KvError::Lagged(0)),
             Err(broadcast::error::RecvError::Lagged(missed)) => Err(KvError::Lagged(missed)),
             Err(broadcast::error::RecvError::Closed) => Err(KvError::Closed),
         }

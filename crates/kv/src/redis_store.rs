@@ -242,15 +242,21 @@ async fn read_messages(client: Client, prefix: String, shared: Arc<PubSubShared>
         tracing::warn!(prefix, "redis subscriber connection lost; reconnecting");
         *shared.sink.lock().await = None;
         stream = reconnect(&client, &shared).await;
+        // Anything published while the subscription was down never arrived: every listener
+        // clears or resyncs what it holds, as after a lag.
+        shared.fanout.announce_gap();
         tracing::info!(prefix, "redis subscriber connection restored");
     }
 }
+
+const RECONNECT_BACKOFF_CAP: Duration = Duration::from_secs(1);
 
 async fn reconnect(client: &Client, shared: &PubSubShared) -> PubSubStream {
     let mut delay = Duration::from_millis(100);
     loop {
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
+        // Capped at a second: a Redis that is back should be used again within about that.
+        delay = (delay * 2).min(RECONNECT_BACKOFF_CAP);
         let Ok((mut sink, stream)) = open_pubsub(client).await else {
             continue;
         };
