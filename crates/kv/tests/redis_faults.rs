@@ -90,3 +90,33 @@ async fn a_broken_subscription_reports_the_gap_when_it_is_restored() {
     }
     assert_eq!(delivered.as_deref(), Some("after"));
 }
+
+/// A Redis that hangs (here: paused with SIGSTOP) refuses calls within the kv's response bound
+/// instead of holding each request for seconds; once it resumes, calls succeed again.
+#[tokio::test]
+async fn a_hanging_redis_is_refused_promptly_and_used_again_when_it_resumes() {
+    if bazaar_core::test_env::backend_url_from_env("BAZAAR_TEST_REDIS_URL").is_none() {
+        return;
+    }
+    let redis = OwnRedis::start(free_port());
+    let kv = Kv::redis(&format!("redis://127.0.0.1:{}", redis.port), "hang").await.expect("connects");
+    kv.set("k", "v", None).await.expect("healthy");
+    let pid = redis.child.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill").args([name, &pid]).status().expect("kill runs");
+    };
+    signal("-STOP");
+    // Four times the configured bound: generous for a loaded CI machine, far below a hang.
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(2), kv.get("k")).await;
+    signal("-CONT");
+    assert!(matches!(answer, Ok(Err(_))), "a paused Redis is an error, not a wait: {answer:?}");
+    let mut back = None;
+    for _ in 0..30 {
+        if let Ok(value) = kv.get("k").await {
+            back = value;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(back.as_deref(), Some("v"));
+}

@@ -5,6 +5,7 @@
 //! | code | when |
 //! |---|---|
 //! | 4401 | no valid access token (at connect, or the session was signed out since) |
+//! | 4503 | the server could not check the token just now (its database or kv is down); reconnect in a moment with the same token |
 //! | 4408 | nothing heard from the client within the idle timeout |
 //! | 4429 | the client kept sending faster than its rate limit |
 //! | 4000 | the client stopped reading its events; reconnect and sync |
@@ -188,7 +189,7 @@ async fn greet(state: web::Data<AppState>, token: String, mut session: Session, 
     let principal = match state.identity.authenticate(&token).await {
         Ok(principal) => principal,
         Err(err) => {
-            let _ = session.close(reason(4401, &err.to_string())).await;
+            let _ = session.close(refused_token(err)).await;
             return None;
         }
     };
@@ -277,14 +278,25 @@ impl Live {
         if self.last_heard.elapsed() > self.limits.idle_timeout {
             return Flow::Close(reason(4408, "no heartbeat from the client"));
         }
-        if self.state.identity.authenticate(&self.token).await.is_err() {
-            return Flow::Close(reason(4401, "the session ended or the token expired; reconnect with a fresh token"));
+        if let Err(err) = self.state.identity.authenticate(&self.token).await {
+            return Flow::Close(refused_token(err));
         }
         match self.session.ping(b"").await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Close(None),
         }
     }
+}
+
+/// Why a token was not accepted, as a close frame: 4401 when the token itself is refused (the app
+/// should sign in again), 4503 when the server could not check it (the app keeps its token and
+/// reconnects). The text is the problem's public detail, never an internal error.
+fn refused_token(err: bazaar_identity::IdentityError) -> Option<CloseReason> {
+    let problem = ApiError::from(err);
+    if problem.status().is_server_error() {
+        return reason(4503, "temporarily unavailable; reconnect in a moment with the same token");
+    }
+    reason(4401, problem.detail())
 }
 
 /// What a client may send.
@@ -387,4 +399,31 @@ async fn answer(state: &AppState, principal: &Principal, origin: &str, frame: Fr
 /// Errors about a send name the message they refuse, so the client can mark it failed.
 fn with_reference(err: ApiError, conversation_id: i64, client_msg_id: &str) -> ApiError {
     err.with_extension("conversation_id", conversation_id).with_extension("client_msg_id", client_msg_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bazaar_identity::IdentityError;
+
+    fn code_of(close: Option<CloseReason>) -> (u16, String) {
+        let close = close.expect("a close frame");
+        (u16::from(close.code), close.description.unwrap_or_default())
+    }
+
+    /// A phone throws its token away on 4401 only: an outage must not look like a bad token, and
+    /// the frame never carries internal error text.
+    #[test]
+    fn an_outage_is_not_a_bad_token() {
+        let (code, text) =
+            code_of(refused_token(IdentityError::Db(bazaar_db::DbError::Busy(std::time::Duration::from_secs(5)))));
+        assert_eq!(code, 4503);
+        assert!(!text.contains("connection"), "{text}");
+        let (code, _) = code_of(refused_token(IdentityError::Kv(bazaar_kv::KvError::Connect("refused".into()))));
+        assert_eq!(code, 4503);
+        let (code, text) = code_of(refused_token(IdentityError::TokenExpired));
+        assert_eq!((code, text.as_str()), (4401, "the access token has expired"));
+        let (code, _) = code_of(refused_token(IdentityError::SessionRevoked));
+        assert_eq!(code, 4401);
+    }
 }
