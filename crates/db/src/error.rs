@@ -13,6 +13,9 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error("no database connection came free within {0:?}")]
     Busy(std::time::Duration),
+    /// Connecting failed moments ago; refused at once until a probe connects again.
+    #[error("the database is unreachable")]
+    Unavailable,
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error("database query failed: {0}")]
@@ -29,6 +32,23 @@ impl DbError {
     /// True when the row asked for does not exist (so callers can answer 404, not 500).
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+
+    /// True when the database, not the query, failed: a connection a server restart broke, a full
+    /// disk, a file system turned read-only. The same request can succeed once it recovers, so
+    /// these are 503s, not 500s.
+    pub fn is_outage(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match self {
+            DbError::Query(Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _)) => true,
+            DbError::Query(Error::DatabaseError(_, info)) => {
+                let message = info.message().to_ascii_lowercase();
+                ["database or disk is full", "readonly database", "disk i/o error", "terminating connection"]
+                    .iter()
+                    .any(|sign| message.contains(sign))
+            }
+            _ => false,
+        }
     }
 
     /// True when a unique key refused the write: a concurrent request inserted the same key first.
@@ -56,12 +76,45 @@ impl bazaar_core::Classify for DbError {
             ));
         }
         match self {
-            DbError::Pool(_) | DbError::Busy(_) | DbError::Connect { .. } => Failure::Unavailable {
+            other if other.is_outage() => Failure::Unavailable {
                 code: "database_unavailable",
                 message: "The database is busy or unreachable; try again shortly.",
-                cause: self,
+                cause: other,
             },
+            DbError::Pool(_) | DbError::Busy(_) | DbError::Unavailable | DbError::Connect { .. } => {
+                Failure::Unavailable {
+                    code: "database_unavailable",
+                    message: "The database is busy or unreachable; try again shortly.",
+                    cause: self,
+                }
+            }
             other => Failure::Internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bazaar_core::{Classify, Failure};
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+
+    fn database_error(kind: Kind, message: &str) -> DbError {
+        DbError::Query(Error::DatabaseError(kind, Box::new(message.to_string())))
+    }
+
+    #[test]
+    fn storage_faults_are_503s_and_query_bugs_500s() {
+        for outage in [
+            database_error(Kind::ClosedConnection, "server closed the connection unexpectedly"),
+            database_error(Kind::Unknown, "database or disk is full"),
+            database_error(Kind::Unknown, "attempt to write a readonly database"),
+            database_error(Kind::Unknown, "terminating connection due to administrator command"),
+            DbError::Unavailable,
+        ] {
+            assert!(matches!(outage.classify(), Failure::Unavailable { .. }), "{outage}");
+        }
+        let bug = database_error(Kind::Unknown, "syntax error at or near \"SELEC\"");
+        assert!(matches!(bug.classify(), Failure::Internal(_)));
     }
 }

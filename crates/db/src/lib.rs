@@ -5,6 +5,7 @@
 //! Handlers never touch a connection on an async worker: [`Database::run`] moves the work (and the
 //! wait for a pooled connection) to the blocking pool.
 
+mod breaker;
 mod connection;
 mod error;
 mod migrate;

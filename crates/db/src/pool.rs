@@ -1,5 +1,6 @@
 //! The connection pool and the one way handlers run database work: on the blocking pool.
 
+use crate::breaker::Breaker;
 use crate::{Backend, DatabaseUrl, DbConn, DbError};
 use diesel::r2d2::R2D2Connection;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use tokio::sync::Semaphore;
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    breaker: Arc<Breaker>,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -17,7 +19,13 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = DbError;
 
     fn connect(&self) -> Result<DbConn, DbError> {
-        DbConn::open(&self.url)
+        let opened = DbConn::open(&self.url);
+        match &opened {
+            Ok(_) => self.breaker.close(),
+            Err(DbError::Connect { .. }) => self.breaker.trip(),
+            Err(_) => {}
+        }
+        opened
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
@@ -68,6 +76,7 @@ pub struct Database {
     /// fighting over a handful of connections on a 2-core machine.
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
+    breaker: Arc<Breaker>,
 }
 
 impl Database {
@@ -78,6 +87,7 @@ impl Database {
             prepare_sqlite_dir(path)?;
         }
         drop(DbConn::open(url)?);
+        let breaker = Arc::new(Breaker::default());
         let pool = r2d2::Pool::builder()
             .max_size(settings.max_connections.max(1))
             .min_idle(Some(0))
@@ -86,9 +96,9 @@ impl Database {
             // that broke is caught by `has_broken` when it comes back, and the failed query
             // surfaces as a 503 like any other database error.
             .test_on_check_out(false)
-            .build_unchecked(ConnectionManager { url: url.clone() });
+            .build_unchecked(ConnectionManager { url: url.clone(), breaker: breaker.clone() });
         let permits = Arc::new(Semaphore::new(settings.max_connections.max(1) as usize));
-        Ok(Database { pool, backend: url.backend(), permits, acquire_timeout: settings.acquire_timeout })
+        Ok(Database { pool, backend: url.backend(), permits, acquire_timeout: settings.acquire_timeout, breaker })
     }
 
     pub fn backend(&self) -> Backend {
@@ -103,15 +113,27 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+        if !self.breaker.admit() {
+            return Err(DbError::Unavailable.into());
+        }
+        // The whole wait — for a permit, then for a connection — is bounded by `acquire_timeout`.
+        let deadline = tokio::time::Instant::now() + self.acquire_timeout;
+        let permit = tokio::time::timeout_at(deadline, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| DbError::Busy(self.acquire_timeout))?
             .map_err(|_| DbError::TaskFailed)?;
-        let pool = self.pool.clone();
+        let (pool, breaker, timeout) = (self.pool.clone(), self.breaker.clone(), self.acquire_timeout);
+        let deadline = deadline.into_std();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get().map_err(DbError::from)?;
-            work(&mut conn)
+            let mut conn = checkout(&pool, &breaker, deadline, timeout)?;
+            let result = work(&mut conn);
+            if result.is_ok() {
+                // A probe that got an idle connection and succeeded proves the database is back as
+                // well as a fresh connect would.
+                breaker.close();
+            }
+            result
         })
         .await
         .map_err(|_| E::from(DbError::TaskFailed))?
@@ -164,6 +186,28 @@ impl Database {
             Ok(())
         })
         .await
+    }
+}
+
+/// A pooled connection by `deadline`, waiting in short slices so that a failed connect (which
+/// opens the breaker) ends the wait at once instead of after the whole timeout.
+fn checkout(
+    pool: &r2d2::Pool<ConnectionManager>,
+    breaker: &Breaker,
+    deadline: std::time::Instant,
+    timeout: Duration,
+) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+    const SLICE: Duration = Duration::from_millis(50);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(DbError::Busy(timeout));
+        }
+        match pool.get_timeout(left.min(SLICE)) {
+            Ok(conn) => return Ok(conn),
+            Err(_) if breaker.is_open() => return Err(DbError::Unavailable),
+            Err(_) => {}
+        }
     }
 }
 
