@@ -198,7 +198,21 @@ impl Kv {
     /// Counts a hit against `limit` under `key`. `Ok(None)` lets it through; `Ok(Some(wait))` says
     /// the limit is reached and when the window ends (for `Retry-After`). Refused hits count too,
     /// so hammering a closed window does not reopen it sooner.
+    ///
+    /// With Redis unreachable the hit is counted in this process instead: the limit then holds per
+    /// gateway rather than across them, but it is never lifted by an outage (OTP sending, password
+    /// guessing and payment-notification floods stay bounded).
     pub async fn hit(&self, key: &str, limit: Limit) -> Result<Option<Duration>, KvError> {
+        match self.count_hit(key, limit).await {
+            Err(KvError::Connect(_) | KvError::Command(_)) if let Kv::Redis(store) = self => {
+                tracing::warn!(key, "kv unreachable; rate limit counted on this gateway only");
+                store.local_limits().count_hit(key, limit).await
+            }
+            other => other,
+        }
+    }
+
+    async fn count_hit(&self, key: &str, limit: Limit) -> Result<Option<Duration>, KvError> {
         let count = self.incr(key, 1, Some(limit.window)).await?;
         if count <= limit.max {
             return Ok(None);

@@ -51,6 +51,8 @@ pub struct RedisKv {
     reader: JoinHandle<()>,
     incr_with_ttl: Script,
     decr_if_enough: Script,
+    /// Where rate limits are counted while Redis is unreachable (see `Kv::hit`).
+    local_limits: crate::Kv,
 }
 
 impl Drop for RedisKv {
@@ -90,7 +92,12 @@ impl RedisKv {
             reader,
             incr_with_ttl: Script::new(INCR_WITH_TTL),
             decr_if_enough: Script::new(DECR_IF_ENOUGH),
+            local_limits: crate::Kv::memory(),
         })
+    }
+
+    pub(crate) fn local_limits(&self) -> &crate::Kv {
+        &self.local_limits
     }
 
     fn key(&self, key: &str) -> String {

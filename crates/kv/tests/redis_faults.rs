@@ -123,3 +123,23 @@ async fn a_hanging_redis_is_refused_promptly_and_used_again_when_it_resumes() {
     }
     assert_eq!(back.as_deref(), Some("v"));
 }
+
+/// With Redis gone, rate limits are counted on this gateway: still limits, never lifted.
+#[tokio::test]
+async fn rate_limits_hold_per_gateway_while_redis_is_down() {
+    if bazaar_core::test_env::backend_url_from_env("BAZAAR_TEST_REDIS_URL").is_none() {
+        return;
+    }
+    let redis = OwnRedis::start(free_port());
+    let kv = Kv::redis(&format!("redis://127.0.0.1:{}", redis.port), "limits").await.expect("connects");
+    let limit = bazaar_kv::Limit::new(3, std::time::Duration::from_secs(60));
+    assert_eq!(kv.hit("otp:13800000000", limit).await.expect("counted"), None);
+    drop(redis);
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(kv.hit("otp:13800000000", limit).await.map(|wait| wait.is_some()));
+    }
+    assert!(answers.iter().all(Result::is_ok), "an outage is not an error for a limit: {answers:?}");
+    let refused = answers.iter().filter(|answer| matches!(answer, Ok(true))).count();
+    assert_eq!(refused, 1, "three in the window on this gateway, the fourth refused: {answers:?}");
+}
