@@ -64,8 +64,8 @@ impl TestApp {
         panic!("payment never became {status}: {last}");
     }
 
-    /// The notifications stored for a payment (admin view) once there are at least `count`: the
-    /// payment turns paid inside the handler a moment before its notification row is written.
+    /// The notifications stored for a payment (admin view) once there are at least `count`
+    /// (deliveries arrive asynchronously, from the sandbox's own task).
     pub async fn stored_notifications(&self, admin: &User, payment_id: &Value, count: usize) -> Vec<Value> {
         let mut last: Vec<Value> = Vec::new();
         for _ in 0..300 {

@@ -33,7 +33,7 @@ impl Payments {
             let Ok(provider) = self.provider(&payment.provider) else { continue };
             match provider.query(&payment.out_trade_no).await {
                 Ok(trade) if trade.amount_fen.is_none_or(|amount| amount == payment.amount) => {
-                    if self.apply(&payment, &trade).await? == "applied" {
+                    if self.apply(&payment, &trade, None).await? == "applied" {
                         report.settled_by_query += 1;
                     }
                 }
@@ -52,7 +52,7 @@ impl Payments {
             // Last look before closing: a payment that went through must be recorded (and refunded).
             match provider.query(&payment.out_trade_no).await {
                 Ok(trade) if trade.state == TradeState::Paid && trade.amount_fen == Some(payment.amount) => {
-                    self.apply(&payment, &trade).await?;
+                    self.apply(&payment, &trade, None).await?;
                     report.settled_by_query += 1;
                     continue;
                 }

@@ -5,6 +5,7 @@ use crate::provider::{
     Acknowledgement, Channel, NewTrade, PaymentProvider, ProviderKind, RawNotification, RefundOrder, TradeReport,
     TradeState,
 };
+use crate::store::NotificationAudit;
 use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
 use bazaar_core::Money;
@@ -282,42 +283,40 @@ impl Payments {
             let retry_after = self.kv.ttl(key).await?.unwrap_or(REJECTED_NOTIFICATIONS_PER_SOURCE.window);
             return Err(PaymentError::RateLimited { retry_after });
         }
-        let verdict = self.judge(provider.as_ref(), &raw).await?;
-        if verdict.is_err()
-            && let Some(key) = &rejections
-        {
-            self.kv.incr(key, 1, Some(REJECTED_NOTIFICATIONS_PER_SOURCE.window)).await?;
-        }
-        let (accepted, outcome, detail, out_trade_no, payment_id) = match verdict {
-            Ok((outcome, payment)) => (true, outcome, String::new(), Some(payment.out_trade_no), Some(payment.id)),
-            Err((reason, out_trade_no)) => {
-                tracing::warn!(
-                    target: "security",
-                    provider = provider_name,
-                    out_trade_no = out_trade_no.as_deref().unwrap_or("-"),
-                    reason = %reason,
-                    "payment notification rejected"
-                );
-                (false, "rejected", reason, out_trade_no, None)
-            }
+        let audit = NotificationAudit {
+            provider: provider.kind().as_str(),
+            headers: crate::audit::bounded_text(serde_json::to_string(&raw.headers).unwrap_or_default().as_bytes()),
+            body: crate::audit::bounded_text(&raw.body),
         };
-        let headers = crate::audit::bounded_text(serde_json::to_string(&raw.headers).unwrap_or_default().as_bytes());
-        let body = crate::audit::bounded_text(&raw.body);
-        let provider_label = provider.kind().as_str();
-        self.db
-            .run(move |conn| {
-                store::record_notification(
-                    conn,
-                    provider_label,
-                    out_trade_no.as_deref(),
-                    payment_id,
-                    &headers,
-                    &body,
-                    outcome,
-                    &detail,
-                )
-            })
-            .await?;
+        // An accepted notification is stored by `apply`, with what it changed, in one transaction.
+        let verdict = self.judge(provider.as_ref(), &raw, audit.clone()).await?;
+        let accepted = verdict.is_ok();
+        if let Err((reason, out_trade_no)) = verdict {
+            if let Some(key) = &rejections {
+                self.kv.incr(key, 1, Some(REJECTED_NOTIFICATIONS_PER_SOURCE.window)).await?;
+            }
+            tracing::warn!(
+                target: "security",
+                provider = provider_name,
+                out_trade_no = out_trade_no.as_deref().unwrap_or("-"),
+                reason = %reason,
+                "payment notification rejected"
+            );
+            self.db
+                .run(move |conn| {
+                    store::record_notification(
+                        conn,
+                        audit.provider,
+                        out_trade_no.as_deref(),
+                        None,
+                        &audit.headers,
+                        &audit.body,
+                        "rejected",
+                        &reason,
+                    )
+                })
+                .await?;
+        }
         Ok(provider.acknowledge(accepted))
     }
 
@@ -328,6 +327,7 @@ impl Payments {
         &self,
         provider: &dyn PaymentProvider,
         raw: &RawNotification,
+        audit: NotificationAudit,
     ) -> Result<Result<(&'static str, PaymentRow), (String, Option<String>)>, PaymentError> {
         let report = match provider.verify_notification(raw) {
             Ok(report) => report,
@@ -345,18 +345,25 @@ impl Payments {
         if report.currency.as_deref().is_some_and(|currency| currency != payment.currency) {
             return refuse("currency does not match".into());
         }
-        let outcome = self.apply(&payment, &report).await?;
+        let outcome = self.apply(&payment, &report, Some(audit)).await?;
         Ok(Ok((outcome, payment)))
     }
 
     /// Applies what the provider says about a trade (from a notification or a query); the outcome
-    /// word is what the audit log records.
-    pub(crate) async fn apply(&self, payment: &PaymentRow, report: &TradeReport) -> Result<&'static str, PaymentError> {
+    /// word is what the audit log records. A notification's `audit` record is stored in the same
+    /// transaction as the change it caused.
+    pub(crate) async fn apply(
+        &self,
+        payment: &PaymentRow,
+        report: &TradeReport,
+        audit: Option<NotificationAudit>,
+    ) -> Result<&'static str, PaymentError> {
         let id = payment.id;
+        let row = payment.clone();
         match report.state {
             TradeState::Paid => {
-                let (row, report) = (payment.clone(), report.clone());
-                match self.db.run(move |conn| store::settle(conn, &row, &report)).await? {
+                let report = report.clone();
+                match self.db.run(move |conn| store::settle(conn, &row, &report, audit.as_ref())).await? {
                     Settlement::Duplicate => Ok("duplicate"),
                     Settlement::Applied { refunds } => {
                         if !refunds.is_empty() {
@@ -371,17 +378,16 @@ impl Payments {
                 }
             }
             // A stale "not paid yet" after the money arrived changes nothing.
-            TradeState::Pending => Ok("ignored"),
-            TradeState::Closed => Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "closed")).await? {
-                "closed"
-            } else {
-                "ignored"
-            }),
-            TradeState::Failed => Ok(if self.db.run(move |conn| store::finish_unpaid(conn, id, "failed")).await? {
-                "failed"
-            } else {
-                "ignored"
-            }),
+            TradeState::Pending => {
+                if let Some(audit) = audit {
+                    self.db.run(move |conn| store::record_audit(conn, &row, &audit, "ignored")).await?;
+                }
+                Ok("ignored")
+            }
+            TradeState::Closed | TradeState::Failed => {
+                let to = if report.state == TradeState::Closed { "closed" } else { "failed" };
+                self.db.run(move |conn| store::finish_unpaid_audited(conn, &row, to, audit.as_ref())).await
+            }
         }
     }
 

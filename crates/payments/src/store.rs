@@ -184,8 +184,66 @@ pub enum Settlement {
 /// Records the money as received and pays the covered orders, in one transaction. Orders already
 /// cancelled (payment timeout) or paid by another trade get an automatic refund row instead,
 /// inserted here so it is never lost; the caller sends it.
-pub fn settle(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> Result<Settlement, PaymentError> {
+/// A provider's notification as received, stored for audit in the same transaction as what it
+/// changed, so a crash can never leave a settled trade without the notification that settled it.
+#[derive(Debug, Clone)]
+pub struct NotificationAudit {
+    pub provider: &'static str,
+    pub headers: String,
+    pub body: String,
+}
+
+impl NotificationAudit {
+    fn record(&self, conn: &mut DbConn, payment: &PaymentRow, outcome: &str) -> Result<(), PaymentError> {
+        let out_trade_no = Some(payment.out_trade_no.as_str());
+        record_notification(conn, self.provider, out_trade_no, Some(payment.id), &self.headers, &self.body, outcome, "")
+    }
+}
+
+/// Marks a pending trade closed or failed (`to`), recording `audit` with the outcome alongside.
+pub fn finish_unpaid_audited(
+    conn: &mut DbConn,
+    payment: &PaymentRow,
+    to: &'static str,
+    audit: Option<&NotificationAudit>,
+) -> Result<&'static str, PaymentError> {
     write_transaction(conn, |conn| {
+        let outcome = if finish_unpaid(conn, payment.id, to)? { to } else { "ignored" };
+        if let Some(audit) = audit {
+            audit.record(conn, payment, outcome)?;
+        }
+        Ok(outcome)
+    })
+}
+
+/// Records a notification that changed nothing ("ignored"), or a duplicate.
+pub fn record_audit(
+    conn: &mut DbConn,
+    payment: &PaymentRow,
+    audit: &NotificationAudit,
+    outcome: &str,
+) -> Result<(), PaymentError> {
+    audit.record(conn, payment, outcome)
+}
+
+pub fn settle(
+    conn: &mut DbConn,
+    payment: &PaymentRow,
+    report: &TradeReport,
+    audit: Option<&NotificationAudit>,
+) -> Result<Settlement, PaymentError> {
+    write_transaction(conn, |conn| {
+        let settlement = settle_in(conn, payment, report)?;
+        if let Some(audit) = audit {
+            let outcome = if matches!(settlement, Settlement::Duplicate) { "duplicate" } else { "applied" };
+            audit.record(conn, payment, outcome)?;
+        }
+        Ok(settlement)
+    })
+}
+
+fn settle_in(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> Result<Settlement, PaymentError> {
+    {
         let now = Utc::now().naive_utc();
         // A closed or failed trade that the provider says was paid anyway still holds our money.
         let moved = diesel::update(
@@ -222,7 +280,7 @@ pub fn settle(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> 
             refunds.push(insert_refund(conn, payment.id, Some(order_id), None, &out_refund_no, amount, why)?);
         }
         Ok(Settlement::Applied { refunds })
-    })
+    }
 }
 
 pub fn insert_refund(
