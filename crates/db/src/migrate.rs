@@ -29,7 +29,19 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
         Ok(applied.iter().map(ToString::to_string).collect())
     };
     match conn {
-        DbConn::Sqlite(_) => crate::write_transaction(conn, apply),
+        DbConn::Sqlite(_) => {
+            // A migration that rebuilds a table (SQLite's only way to change a column) must run
+            // with foreign keys off, which SQLite allows only outside a transaction; every
+            // reference is checked before the run commits instead, and the setting restored.
+            conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let applied = crate::write_transaction(conn, |conn| {
+                let applied = apply(conn)?;
+                require_valid_references(conn)?;
+                Ok(applied)
+            });
+            conn.batch_execute("PRAGMA foreign_keys = ON")?;
+            applied
+        }
         DbConn::Postgres(_) => {
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
             let applied = apply(conn);
@@ -49,4 +61,20 @@ pub fn applied_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
         .collect();
     applied.sort();
     Ok(applied)
+}
+
+/// Refuses to commit migrations that left a row referring to one that does not exist.
+fn require_valid_references(conn: &mut DbConn) -> Result<(), DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Dangling {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    use diesel::RunQueryDsl;
+    let found = crate::native!(conn, |c| diesel::sql_query("SELECT count(*) AS count FROM pragma_foreign_key_check")
+        .get_result::<Dangling>(c))?;
+    if found.count > 0 {
+        return Err(DbError::Migration(format!("{} rows refer to rows that do not exist", found.count)));
+    }
+    Ok(())
 }

@@ -136,3 +136,49 @@ fn unusable_sqlite_directory_is_named() {
     assert!(matches!(err, DbError::DataDir { .. }), "{err}");
     assert!(err.to_string().contains(&file.path().display().to_string()), "{err}");
 }
+
+/// Ids of money-bearing rows are never handed out twice: after the newest checkout is gone (a
+/// rolled-back storage fault, a deletion), the next one gets a new id, not the old one.
+#[test]
+fn sqlite_never_reuses_the_ids_of_money_bearing_rows() {
+    let test_db = TestDatabase::sqlite();
+    let db = database(&test_db);
+    let mut conn = db.get().expect("a connection");
+    #[derive(QueryableByName)]
+    struct Sql {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        sql: String,
+    }
+    for table in
+        ["checkouts", "orders", "order_items", "refund_requests", "payments", "payment_refunds", "in_store_payments"]
+    {
+        let found: Sql = bazaar_db::native!(&mut *conn, |c| diesel::sql_query(format!(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+        ))
+        .get_result(c))
+        .expect(table);
+        assert!(found.sql.contains("AUTOINCREMENT"), "{table}: {}", found.sql);
+    }
+    let insert = "INSERT INTO checkouts (user_id, idempotency_key, request_hash, response, created_at) \
+                  VALUES (1, lower(hex(randomblob(8))), 'h', '{}', '2026-12-01 00:00:00')";
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let newest = |conn: &mut bazaar_db::DbConn| -> i64 {
+        bazaar_db::native!(conn, |c| diesel::sql_query("SELECT max(id) AS id FROM checkouts").get_result::<Id>(c))
+            .expect("max id")
+            .id
+    };
+    bazaar_db::native!(&mut *conn, |c| diesel::sql_query("PRAGMA foreign_keys = OFF").execute(c)).unwrap();
+    bazaar_db::native!(&mut *conn, |c| diesel::sql_query(insert).execute(c)).unwrap();
+    let first = newest(&mut conn);
+    bazaar_db::native!(&mut *conn, |c| diesel::sql_query(format!("DELETE FROM checkouts WHERE id = {first}"))
+        .execute(c))
+    .unwrap();
+    bazaar_db::native!(&mut *conn, |c| diesel::sql_query(insert).execute(c)).unwrap();
+    let second = newest(&mut conn);
+    bazaar_db::native!(&mut *conn, |c| diesel::sql_query("PRAGMA foreign_keys = ON").execute(c)).unwrap();
+    assert!(second > first, "id {first} was given out again");
+}
