@@ -26,6 +26,7 @@ mod payment_security;
 mod payment_sharing;
 mod payments;
 mod resilience;
+mod route_parity;
 mod scale_out;
 mod search;
 mod search_relevance;
