@@ -8,8 +8,6 @@ pub enum CheckoutError {
     /// One of the everyday refusals (invalid field, not found, forbidden, conflict).
     #[error(transparent)]
     Refused(#[from] Refusal),
-    #[error("not enough stock for SKU {sku_id}: {available} available")]
-    OutOfStock { sku_id: i64, available: i64 },
     #[error("the order is {current}; it cannot become {wanted}")]
     InvalidTransition { current: String, wanted: String },
     /// Catalog refused (a SKU that vanished under a reservation, say): it keeps its kind.
@@ -32,9 +30,6 @@ impl From<bazaar_catalog::CatalogError> for CheckoutError {
     fn from(err: bazaar_catalog::CatalogError) -> Self {
         match err {
             bazaar_catalog::CatalogError::Db(db) => CheckoutError::Db(db),
-            bazaar_catalog::CatalogError::InsufficientStock { sku_id, available } => {
-                CheckoutError::OutOfStock { sku_id, available }
-            }
             other => CheckoutError::Catalog(Box::new(other)),
         }
     }
@@ -55,11 +50,6 @@ impl Classify for CheckoutError {
     fn classify(&self) -> Failure<'_> {
         match self {
             CheckoutError::Refused(refusal) => Failure::Refused(refusal.clone()),
-            CheckoutError::OutOfStock { sku_id, available } => Failure::Refused(
-                Refusal::conflict("out_of_stock", self.to_string())
-                    .with("sku_id", *sku_id)
-                    .with("available", *available),
-            ),
             CheckoutError::InvalidTransition { current, .. } => Failure::Refused(
                 Refusal::conflict("invalid_transition", self.to_string()).with("current_status", current.as_str()),
             ),
