@@ -52,6 +52,7 @@ impl Modify for UniqueOperationIds {
 /// Errors are served as `application/problem+json`: document them so, and document the 401 every
 /// secured operation can answer.
 fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
     const PROBLEM: &str = "#/components/schemas/Problem";
     let is_problem = |content: &utoipa::openapi::Content| matches!(&content.schema, Some(RefOr::Ref(reference)) if reference.ref_location == PROBLEM);
@@ -63,14 +64,24 @@ fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
             response.content.insert(media.to_string(), content);
         }
     }
-    let secured = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
-    if secured && !operation.responses.responses.contains_key("401") {
-        let problem = ContentBuilder::new().schema(Some(Ref::new(PROBLEM))).build();
-        let unauthorized = ResponseBuilder::new()
-            .description("unauthenticated, invalid_token, token_expired, session_revoked")
-            .content(crate::error::PROBLEM_JSON, problem)
-            .build();
-        operation.responses.responses.insert("401".to_string(), RefOr::T(unauthorized));
+    let mut document = |status: &str, description: &str| {
+        if !operation.responses.responses.contains_key(status) {
+            let problem = ContentBuilder::new().schema(Some(Ref::new(PROBLEM))).build();
+            let response =
+                ResponseBuilder::new().description(description).content(crate::error::PROBLEM_JSON, problem).build();
+            operation.responses.responses.insert(status.to_string(), RefOr::T(response));
+        }
+    };
+    if operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty()) {
+        document("401", "unauthenticated, invalid_token, token_expired, session_revoked");
+    }
+    // What the extractors answer for any body or query before a handler runs.
+    let has_query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
+    if operation.request_body.is_some() || has_query {
+        document("400", "malformed_json, invalid_query, unsupported body");
+    }
+    if operation.request_body.is_some() {
+        document("422", "invalid_field: every bad field is listed in `errors`");
     }
 }
 

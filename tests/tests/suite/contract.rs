@@ -104,6 +104,7 @@ async fn errors_are_documented_as_served(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
     let (mut as_json, mut without_401, mut ids) = (Vec::new(), Vec::new(), std::collections::HashSet::new());
+    let mut without_4xx = Vec::new();
     for (path, operations) in doc["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {
             assert!(ids.insert(operation["operationId"].to_string()), "operation ids are unique: {method} {path}");
@@ -117,10 +118,20 @@ async fn errors_are_documented_as_served(backend: Backend) {
             if secured && operation["responses"].get("401").is_none() {
                 without_401.push(format!("{method} {path}"));
             }
+            // The extractors' own answers: 400 for a bad body or query, 422 for a bad field.
+            let has_body = operation.get("requestBody").is_some();
+            let has_query =
+                operation["parameters"].as_array().into_iter().flatten().any(|parameter| parameter["in"] == "query");
+            for (needed, status) in [(has_body || has_query, "400"), (has_body, "422")] {
+                if needed && operation["responses"].get(status).is_none() {
+                    without_4xx.push(format!("{method} {path} {status}"));
+                }
+            }
         }
     }
     assert!(as_json.is_empty(), "problems documented as application/json: {as_json:?}");
     assert!(without_401.is_empty(), "secured operations without their 401: {without_401:?}");
+    assert!(without_4xx.is_empty(), "operations without the 400/422 their extractors answer: {without_4xx:?}");
 }
 
 async fn bad_query_parameters_are_named(backend: Backend) {
