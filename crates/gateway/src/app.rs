@@ -232,21 +232,19 @@ async fn sweep_orders(
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match orders.expire_unpaid(payment_timeout).await {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "cancelled unpaid orders"),
-            Err(err) => tracing::warn!(error = %err, "order sweep failed; retrying next tick"),
-        }
-        match orders.auto_receive(auto_receive).await {
-            Ok(0) => {}
-            Ok(confirmed) => tracing::info!(confirmed, "confirmed receipt of long-shipped orders"),
-            Err(err) => tracing::warn!(error = %err, "receipt sweep failed; retrying next tick"),
-        }
-        match orders.complete_settled(complete_after).await {
-            Ok(0) => {}
-            Ok(completed) => tracing::info!(completed, "completed orders past their after-sales window"),
-            Err(err) => tracing::warn!(error = %err, "completion sweep failed; retrying next tick"),
-        }
+        log_sweep("cancelled unpaid orders", orders.expire_unpaid(payment_timeout).await);
+        log_sweep("confirmed receipt of long-shipped orders", orders.auto_receive(auto_receive).await);
+        log_sweep("completed orders past their after-sales window", orders.complete_settled(complete_after).await);
+    }
+}
+
+/// One sweep's outcome in the log: how many orders it moved, or why it failed (the next tick
+/// tries again, so a failure is a warning).
+fn log_sweep(what: &str, outcome: Result<usize, bazaar_checkout::CheckoutError>) {
+    match outcome {
+        Ok(0) => {}
+        Ok(moved) => tracing::info!(moved, "{what}"),
+        Err(err) => tracing::warn!(error = %err, "sweep failed ({what}); retrying next tick"),
     }
 }
 
