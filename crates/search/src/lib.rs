@@ -21,6 +21,6 @@ mod synonyms;
 
 pub use error::SearchError;
 pub use indexer::Progress;
-pub use nearby::{NearbyQuery, NearbyShop, shops_nearby};
+pub use nearby::{NearbyQuery, NearbyShop};
 pub use searching::{BrandCount, CategoryCount, Facets, Hit, PriceBucket, SearchPage, SortBy};
 pub use service::{QueryCount, Search, SearchParams, Suggestion};

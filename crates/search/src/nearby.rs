@@ -48,7 +48,7 @@ fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 
 type ShopRow = (i64, String, Option<String>, String, Option<String>, Option<f64>, Option<f64>);
 
-pub fn shops_nearby(conn: &mut DbConn, query: &NearbyQuery) -> Result<Vec<NearbyShop>, SearchError> {
+pub(crate) fn shops_nearby(conn: &mut DbConn, query: &NearbyQuery) -> Result<Vec<NearbyShop>, SearchError> {
     if !(-90.0..=90.0).contains(&query.lat) {
         return Err(SearchError::invalid("lat", "must be between -90 and 90"));
     }

@@ -410,6 +410,11 @@ impl Search {
         Ok(self.inner.synonyms.read().unwrap_or_else(|p| p.into_inner()).groups().to_vec())
     }
 
+    /// Selling shops within a radius of a point, nearest first.
+    pub async fn shops_nearby(&self, query: crate::NearbyQuery) -> Result<Vec<crate::NearbyShop>, SearchError> {
+        self.inner.db.run(move |conn| crate::nearby::shops_nearby(conn, &query)).await
+    }
+
     /// Replaces the synonym groups; every gateway uses them from its next query (the others hear
     /// of it over kv pub/sub). No reindex is needed: synonyms widen queries, not the index.
     pub async fn replace_synonyms(

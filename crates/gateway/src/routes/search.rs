@@ -92,7 +92,7 @@ pub async fn nearby(
     query: Query<NearbyQuery>,
 ) -> Result<web::Json<Page<NearbyShop>>, ApiError> {
     let query = query.into_inner();
-    let shops = state.db.run(move |conn| bazaar_search::shops_nearby(conn, &query)).await?;
+    let shops = state.search.shops_nearby(query).await?;
     Ok(web::Json(Page::whole(shops)))
 }
 
