@@ -44,7 +44,7 @@ for backend in ${backends[@]}; do
       total=$(awk '/requests in/ { print $1 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
       p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
       ledger=$(curl -s -H "authorization: Bearer $(seller 0)" "http://127.0.0.1:18580/api/v1/seller/skus/$(sku 0)/ledger")
-      check=$(python3 -c "import json,sys; l=json.loads(sys.argv[1]); print(sum(e['reason']=='reservation' for e in l), sum(e['delta'] for e in l))" "$ledger")
+      check=$(python3 -c "import json,sys; l=json.loads(sys.argv[1])['items']; print(sum(e['reason']=='reservation' for e in l), sum(e['delta'] for e in l))" "$ledger")
       echo "| $backend | hot SKU: 1000 buyers at once (wrk -c1000, 5 s), stock 100 | | | | $p99 | $total requests, $(( total - ${bad:-0} )) placed; ledger: reservations, final stock = $check |"
     fi
     kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -9,7 +9,7 @@ base, bazaar, buyers_file, buyers, stock = sys.argv[1], sys.argv[2], sys.argv[3]
 api = Api(base)
 call = api.call
 admin = api.admin(bazaar)
-snacks = next(c["id"] for top in call("GET", "/api/v1/categories") for c in top["children"] if c["name_en"] == "Snacks")
+snacks = next(c["id"] for top in call("GET", "/api/v1/categories")["items"] for c in top["children"] if c["name_en"] == "Snacks")
 skus = []
 for n in range(2):
     shop, seller = api.approved_shop(admin, f"1380000000{n}", f"压测店{n}")

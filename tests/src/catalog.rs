@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 impl TestApp {
     /// The id of the category named `name_en` in the seeded tree.
     pub async fn category(&self, name_en: &str) -> i64 {
-        let tree: Value = self.get("/api/v1/categories").await.json().await.expect("tree");
+        let tree: Value = self.get("/api/v1/categories").await.json::<Value>().await.expect("tree")["items"].clone();
         fn find(nodes: &Value, name: &str) -> Option<i64> {
             nodes.as_array()?.iter().find_map(|node| {
                 if node["name_en"] == name { node["id"].as_i64() } else { find(&node["children"], name) }

@@ -13,7 +13,7 @@ on_both_backends!(
 
 /// The current session's id, as the device list shows it.
 async fn current_session(app: &TestApp, user: &bazaar_tests::User) -> i64 {
-    let sessions: Value = app.get_as(user, "/api/v1/me/sessions").await.json().await.unwrap();
+    let sessions: Value = app.get_as(user, "/api/v1/me/sessions").await.json::<Value>().await.unwrap()["items"].clone();
     let current = sessions.as_array().unwrap().iter().find(|session| session["current"] == true).expect("current");
     current["id"].as_i64().unwrap()
 }

@@ -155,7 +155,7 @@ async fn suggestions_complete_characters_and_pinyin(backend: Backend) {
     app.search_catalog().await;
     let suggest = |q: &str| {
         let request = app.client.get(app.url("/api/v1/search/suggest")).query(&[("q", q)]);
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap()["items"].clone() }
     };
     let texts =
         |v: &Value| v.as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap().to_string()).collect::<Vec<_>>();
@@ -180,12 +180,13 @@ async fn hot_and_zero_result_queries_are_counted(backend: Backend) {
     for q in ["手机", "手机", " 手机 ", "充电宝", "量子计算机"] {
         app.search(&[("q", q)]).await;
     }
-    let hot: Value = app.get("/api/v1/search/hot").await.json().await.unwrap();
+    let hot: Value = app.get("/api/v1/search/hot").await.json::<Value>().await.unwrap()["items"].clone();
     assert_eq!(hot[0]["query"], "手机");
     assert_eq!(hot[0]["count"], 3);
     assert!(!hot.as_array().unwrap().iter().any(|h| h["query"] == "量子计算机"));
     let admin = app.admin().await;
-    let zero: Value = app.get_as(&admin, "/api/v1/admin/search/zero-results").await.json().await.unwrap();
+    let zero: Value =
+        app.get_as(&admin, "/api/v1/admin/search/zero-results").await.json::<Value>().await.unwrap()["items"].clone();
     assert!(zero.as_array().unwrap().iter().any(|z| z["query"] == "量子计算机" && z["count"] == 1), "{zero}");
     assert!(!zero.as_array().unwrap().iter().any(|z| z["query"] == "手机"));
     let buyer = app.register().await;

@@ -4,6 +4,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_chat::{ChatSettings, HistoryQuery, MessagePage, ReportView};
@@ -58,14 +59,14 @@ pub struct ReportFilter {
 
 /// Reports, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/chat/reports", tag = "admin", security(("bearer" = [])), params(ReportFilter),
-    responses((status = 200, body = [ReportView]), (status = 403, body = Problem)))]
+    responses((status = 200, body = Page<ReportView>), (status = 403, body = Problem)))]
 pub async fn reports(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     filter: Query<ReportFilter>,
-) -> Result<web::Json<Vec<ReportView>>, ApiError> {
+) -> Result<web::Json<Page<ReportView>>, ApiError> {
     let status = filter.into_inner().status.unwrap_or_else(|| "open".into());
-    Ok(web::Json(state.chat.reports(&principal, status).await?))
+    Ok(web::Json(Page::whole(state.chat.reports(&principal, status).await?)))
 }
 
 /// The messages of a reported conversation (admins; only through a report).

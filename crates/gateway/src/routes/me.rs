@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_identity::{ProfilePatch, SessionView, UserView};
@@ -56,12 +57,12 @@ pub async fn change_password(
 
 /// The devices signed in to this account.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = [SessionView])))]
+    responses((status = 200, body = Page<SessionView>)))]
 pub async fn sessions(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-) -> Result<web::Json<Vec<SessionView>>, ApiError> {
-    Ok(web::Json(state.identity.sessions(&principal).await?))
+) -> Result<web::Json<Page<SessionView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.identity.sessions(&principal).await?)))
 }
 
 /// Sign a device out.

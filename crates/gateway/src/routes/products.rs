@@ -19,9 +19,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The category tree, in Chinese and English.
-#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = [CategoryNode])))]
-pub async fn categories(state: web::Data<AppState>) -> Result<web::Json<Vec<CategoryNode>>, ApiError> {
-    Ok(web::Json(state.catalog.categories().await?))
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = Page<CategoryNode>)))]
+pub async fn categories(state: web::Data<AppState>) -> Result<web::Json<Page<CategoryNode>>, ApiError> {
+    Ok(web::Json(Page::whole(state.catalog.categories().await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -92,10 +92,10 @@ async fn remember_view(state: &web::Data<AppState>, req: &HttpRequest, product_i
 
 /// The caller's recently viewed products still on sale, most recent first (at most 50).
 #[utoipa::path(get, path = "/api/v1/me/recently-viewed", tag = "catalog", security(("bearer" = [])),
-    responses((status = 200, body = [ProductCard]), (status = 401, body = Problem)))]
+    responses((status = 200, body = Page<ProductCard>), (status = 401, body = Problem)))]
 pub async fn recently_viewed(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-) -> Result<web::Json<Vec<ProductCard>>, ApiError> {
-    Ok(web::Json(state.catalog.recently_viewed(&principal).await?))
+) -> Result<web::Json<Page<ProductCard>>, ApiError> {
+    Ok(web::Json(Page::whole(state.catalog.recently_viewed(&principal).await?)))
 }

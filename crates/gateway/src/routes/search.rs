@@ -49,13 +49,13 @@ pub struct SuggestQuery {
 
 /// Completions for the search box, from popular queries and from product titles and brands.
 #[utoipa::path(get, path = "/api/v1/search/suggest", tag = "search", params(SuggestQuery),
-    responses((status = 200, body = [Suggestion]), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<Suggestion>), (status = 422, body = Problem)))]
 pub async fn suggest(
     state: web::Data<AppState>,
     query: Query<SuggestQuery>,
-) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
+) -> Result<web::Json<Page<Suggestion>>, ApiError> {
     let limit = query.limit.unwrap_or(10).clamp(1, 20);
-    Ok(web::Json(state.search.suggest(&query.q, limit).await?))
+    Ok(web::Json(Page::whole(state.search.suggest(&query.q, limit).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -79,9 +79,9 @@ pub async fn voice(
 }
 
 /// The most searched queries.
-#[utoipa::path(get, path = "/api/v1/search/hot", tag = "search", responses((status = 200, body = [QueryCount])))]
-pub async fn hot(state: web::Data<AppState>) -> Result<web::Json<Vec<QueryCount>>, ApiError> {
-    Ok(web::Json(state.search.hot(10).await?))
+#[utoipa::path(get, path = "/api/v1/search/hot", tag = "search", responses((status = 200, body = Page<QueryCount>)))]
+pub async fn hot(state: web::Data<AppState>) -> Result<web::Json<Page<QueryCount>>, ApiError> {
+    Ok(web::Json(Page::whole(state.search.hot(10).await?)))
 }
 
 /// Active shops within a radius of a point, nearest first.
@@ -98,12 +98,12 @@ pub async fn nearby(
 
 /// Queries that found nothing, most frequent first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/search/zero-results", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [QueryCount]), (status = 403, body = Problem)))]
+    responses((status = 200, body = Page<QueryCount>), (status = 403, body = Problem)))]
 pub async fn zero_results(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-) -> Result<web::Json<Vec<QueryCount>>, ApiError> {
-    Ok(web::Json(state.search.zero_results(&principal, 50).await?))
+) -> Result<web::Json<Page<QueryCount>>, ApiError> {
+    Ok(web::Json(Page::whole(state.search.zero_results(&principal, 50).await?)))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

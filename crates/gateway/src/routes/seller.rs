@@ -185,13 +185,13 @@ pub async fn change_stock(
 
 /// Every stock change of a SKU, newest first.
 #[utoipa::path(get, path = "/api/v1/seller/skus/{id}/ledger", tag = "seller", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = [LedgerEntry])))]
+    params(("id" = i64, Path)), responses((status = 200, body = Page<LedgerEntry>)))]
 pub async fn ledger(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
-) -> Result<web::Json<Vec<LedgerEntry>>, ApiError> {
-    Ok(web::Json(state.catalog.ledger(&principal, id.into_inner()).await?))
+) -> Result<web::Json<Page<LedgerEntry>>, ApiError> {
+    Ok(web::Json(Page::whole(state.catalog.ledger(&principal, id.into_inner()).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -203,13 +203,13 @@ pub struct LowStockQuery {
 
 /// The shop's SKUs running low, lowest first.
 #[utoipa::path(get, path = "/api/v1/seller/shops/{id}/low-stock", tag = "seller", security(("bearer" = [])),
-    params(("id" = i64, Path), LowStockQuery), responses((status = 200, body = [LowStockItem]), (status = 403, body = Problem)))]
+    params(("id" = i64, Path), LowStockQuery), responses((status = 200, body = Page<LowStockItem>), (status = 403, body = Problem)))]
 pub async fn low_stock(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<i64>,
     query: Query<LowStockQuery>,
-) -> Result<web::Json<Vec<LowStockItem>>, ApiError> {
+) -> Result<web::Json<Page<LowStockItem>>, ApiError> {
     let threshold = query.threshold.unwrap_or(5);
-    Ok(web::Json(state.catalog.low_stock(&principal, id.into_inner(), threshold).await?))
+    Ok(web::Json(Page::whole(state.catalog.low_stock(&principal, id.into_inner(), threshold).await?)))
 }

@@ -127,13 +127,13 @@ pub struct ShopFilter {
 
 /// Refund requests on the shop's orders, newest first.
 #[utoipa::path(get, path = "/api/v1/seller/refund-requests", tag = "seller", security(("bearer" = [])),
-    params(ShopFilter), responses((status = 200, body = [RefundRequest]), (status = 403, body = Problem)))]
+    params(ShopFilter), responses((status = 200, body = Page<RefundRequest>), (status = 403, body = Problem)))]
 pub async fn refunds(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     filter: Query<ShopFilter>,
-) -> Result<web::Json<Vec<RefundRequest>>, ApiError> {
-    Ok(web::Json(state.orders.shop_refunds(&principal, filter.shop_id).await?))
+) -> Result<web::Json<Page<RefundRequest>>, ApiError> {
+    Ok(web::Json(Page::whole(state.orders.shop_refunds(&principal, filter.shop_id).await?)))
 }
 
 /// Approve: the order becomes `refunded`; an order not yet shipped goes back into stock.
