@@ -56,6 +56,12 @@ impl TestApp {
         self.request(reqwest::Method::GET, path, Some(user), None).await
     }
 
+    /// The `items` of a list the user reads (every list answers `{items, next_cursor}`).
+    pub async fn items_as(&self, user: &User, path: &str) -> Value {
+        let page: Value = self.get_as(user, path).await.json().await.expect("a list");
+        page["items"].clone()
+    }
+
     pub async fn post_as(&self, user: &User, path: &str, body: &Value) -> reqwest::Response {
         self.request(reqwest::Method::POST, path, Some(user), Some(body)).await
     }

@@ -165,8 +165,7 @@ async fn recently_viewed_lists_the_latest_views_first(backend: Backend) {
     }
     let mut viewed = Vec::new();
     for _ in 0..50 {
-        let list: Value =
-            app.get_as(&buyer, "/api/v1/me/recently-viewed").await.json::<Value>().await.unwrap()["items"].clone();
+        let list: Value = app.items_as(&buyer, "/api/v1/me/recently-viewed").await;
         viewed = list.as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
         if viewed == vec![a, b] {
             break;

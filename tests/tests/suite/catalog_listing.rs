@@ -125,9 +125,7 @@ async fn stock_changes_are_ledgered_and_never_negative(backend: Backend) {
         assert_eq!(problem(app.patch_as(&seller, &path, &bad).await).await["field"], field, "{bad}");
     }
 
-    let ledger: Value =
-        app.get_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await.json::<Value>().await.unwrap()["items"]
-            .clone();
+    let ledger: Value = app.items_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await;
     let entries = ledger.as_array().unwrap();
     let reasons: Vec<&str> = entries.iter().map(|e| e["reason"].as_str().unwrap()).collect();
     assert_eq!(reasons, ["adjustment", "adjustment", "adjustment", "initial"]);
@@ -139,21 +137,9 @@ async fn stock_changes_are_ledgered_and_never_negative(backend: Backend) {
 
     let page: Value = app.get(&format!("/api/v1/products/{}", product["id"])).await.json().await.unwrap();
     assert_eq!(page["total_stock"], 15, "the product total follows");
-    let low: Value = app
-        .get_as(&seller, &format!("/api/v1/seller/shops/{shop}/low-stock?threshold=20"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["items"]
-        .clone();
+    let low: Value = app.items_as(&seller, &format!("/api/v1/seller/shops/{shop}/low-stock?threshold=20")).await;
     assert_eq!(low[0]["sku_id"], sku);
-    let none: Value = app
-        .get_as(&seller, &format!("/api/v1/seller/shops/{shop}/low-stock?threshold=5"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["items"]
-        .clone();
+    let none: Value = app.items_as(&seller, &format!("/api/v1/seller/shops/{shop}/low-stock?threshold=5")).await;
     assert_eq!(none, json!([]));
 }
 

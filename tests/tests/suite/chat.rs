@@ -269,8 +269,7 @@ async fn only_participants_can_read_a_conversation(backend: Backend) {
         .await;
     assert_eq!(report.status(), 201);
     let report_id = report.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let open: Value =
-        app.get_as(&admin, "/api/v1/admin/chat/reports").await.json::<Value>().await.unwrap()["items"].clone();
+    let open: Value = app.items_as(&admin, "/api/v1/admin/chat/reports").await;
     assert!(open.as_array().unwrap().iter().any(|r| r["id"] == report_id));
     let read_by_admin: Value =
         app.get_as(&admin, &format!("/api/v1/admin/chat/reports/{report_id}/messages")).await.json().await.unwrap();

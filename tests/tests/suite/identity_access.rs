@@ -101,7 +101,7 @@ async fn buyers_never_touch_each_others_data(backend: Backend) {
         .await
         .unwrap();
     let address_id = address["id"].as_i64().unwrap();
-    let sessions: Value = app.get_as(&a, "/api/v1/me/sessions").await.json::<Value>().await.unwrap()["items"].clone();
+    let sessions: Value = app.items_as(&a, "/api/v1/me/sessions").await;
     let session_id = sessions[0]["id"].as_i64().unwrap();
 
     let path = format!("/api/v1/me/addresses/{address_id}");

@@ -126,8 +126,7 @@ async fn sessions_list_devices_and_revoke_them(backend: Backend) {
         .json::<Value>()
         .await
         .unwrap();
-    let sessions: Value =
-        app.get_as(&user, "/api/v1/me/sessions").await.json::<Value>().await.unwrap()["items"].clone();
+    let sessions: Value = app.items_as(&user, "/api/v1/me/sessions").await;
     let sessions = sessions.as_array().unwrap();
     assert_eq!(sessions.len(), 2);
     let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
@@ -142,8 +141,7 @@ async fn sessions_list_devices_and_revoke_them(backend: Backend) {
         ..user.clone()
     };
     assert_eq!(problem(app.get_as(&tablet_user, "/api/v1/me").await).await["code"], "session_revoked");
-    let remaining: Value =
-        app.get_as(&user, "/api/v1/me/sessions").await.json::<Value>().await.unwrap()["items"].clone();
+    let remaining: Value = app.items_as(&user, "/api/v1/me/sessions").await;
     assert_eq!(remaining.as_array().unwrap().len(), 1);
 }
 

@@ -203,13 +203,7 @@ async fn refunds_restock_unshipped_orders_once(backend: Backend) {
         .post_as(&s.buyer, &format!("/api/v1/orders/{unshipped}/refund-requests"), &json!({ "reason": "再问" }))
         .await;
     assert_eq!(problem(twice).await["code"], "refund_pending");
-    let inbox: Value = app
-        .get_as(&s.seller, &format!("/api/v1/seller/refund-requests?shop_id={}", s.shop))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["items"]
-        .clone();
+    let inbox: Value = app.items_as(&s.seller, &format!("/api/v1/seller/refund-requests?shop_id={}", s.shop)).await;
     assert_eq!(inbox[0]["id"], request["id"]);
 
     let approve = format!("/api/v1/seller/refund-requests/{}/approve", request["id"]);

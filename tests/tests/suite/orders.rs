@@ -87,9 +87,7 @@ async fn two_hundred_buyers_fifty_in_stock_exactly_fifty_orders(backend: Backend
     }
     assert_eq!((placed, refused), (50, 150));
     assert_eq!(stock_of(&app, &seller, &product).await, 0);
-    let ledger: Value =
-        app.get_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await.json::<Value>().await.unwrap()["items"]
-            .clone();
+    let ledger: Value = app.items_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await;
     let entries = ledger.as_array().unwrap();
     assert_eq!(entries.iter().map(|e| e["delta"].as_i64().unwrap()).sum::<i64>(), 0, "the ledger adds up to the stock");
     assert_eq!(entries.iter().filter(|e| e["reason"] == "reservation").count(), 50);

@@ -185,8 +185,7 @@ async fn hot_and_zero_result_queries_are_counted(backend: Backend) {
     assert_eq!(hot[0]["count"], 3);
     assert!(!hot.as_array().unwrap().iter().any(|h| h["query"] == "量子计算机"));
     let admin = app.admin().await;
-    let zero: Value =
-        app.get_as(&admin, "/api/v1/admin/search/zero-results").await.json::<Value>().await.unwrap()["items"].clone();
+    let zero: Value = app.items_as(&admin, "/api/v1/admin/search/zero-results").await;
     assert!(zero.as_array().unwrap().iter().any(|z| z["query"] == "量子计算机" && z["count"] == 1), "{zero}");
     assert!(!zero.as_array().unwrap().iter().any(|z| z["query"] == "手机"));
     let buyer = app.register().await;

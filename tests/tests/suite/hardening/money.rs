@@ -129,13 +129,7 @@ async fn a_shop_cancelling_a_paid_order_refunds_it_in_full(backend: Backend) {
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     let paid = checkout["orders"][0]["total"].as_str();
     assert_eq!((refunds[0]["amount"].as_str(), refunds[0]["status"].as_str()), (paid, Some("succeeded")));
-    let requests: Value = app
-        .get_as(&seller, &format!("/api/v1/seller/refund-requests?shop_id={shop}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["items"]
-        .clone();
+    let requests: Value = app.items_as(&seller, &format!("/api/v1/seller/refund-requests?shop_id={shop}")).await;
     assert_eq!(requests[0]["order_id"], order_id);
     assert_eq!(requests[0]["status"], "refunded");
     // Cancelling again changes nothing and refunds nothing more.

@@ -36,9 +36,7 @@ async fn stock_has_one_upper_bound_and_the_ledger_always_sums(backend: Backend) 
 
     let view: Value =
         app.get_as(&seller, &format!("/api/v1/seller/products/{}", product["id"])).await.json().await.unwrap();
-    let ledger: Value =
-        app.get_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await.json::<Value>().await.unwrap()["items"]
-            .clone();
+    let ledger: Value = app.items_as(&seller, &format!("/api/v1/seller/skus/{sku}/ledger")).await;
     let entries = ledger.as_array().or_else(|| ledger["items"].as_array()).expect("ledger entries");
     let sum: i64 = entries.iter().map(|entry| entry["delta"].as_i64().unwrap()).sum();
     assert_eq!(view["skus"][0]["stock"], 10_000_000);
