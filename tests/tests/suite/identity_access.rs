@@ -108,13 +108,13 @@ async fn buyers_never_touch_each_others_data(backend: Backend) {
     assert_eq!(app.patch_as(&b, &path, &json!({ "recipient": "李四" })).await.status(), 404);
     assert_eq!(app.delete_as(&b, &path).await.status(), 404);
     assert_eq!(app.delete_as(&b, &format!("/api/v1/me/sessions/{session_id}")).await.status(), 404);
-    let b_sees: Value = app.get_as(&b, "/api/v1/me/addresses").await.json().await.unwrap();
+    let b_sees: Value = app.items_as(&b, "/api/v1/me/addresses").await;
     assert_eq!(b_sees, json!([]));
     let b_me: Value = app.get_as(&b, "/api/v1/me").await.json().await.unwrap();
     assert_eq!(b_me["id"], b.id);
 
     // A's data is untouched, and A is still signed in.
-    let a_sees: Value = app.get_as(&a, "/api/v1/me/addresses").await.json().await.unwrap();
+    let a_sees: Value = app.items_as(&a, "/api/v1/me/addresses").await;
     assert_eq!(a_sees[0]["recipient"], "张三");
     assert_eq!(app.get_as(&a, "/api/v1/me").await.status(), 200);
 }

@@ -69,7 +69,7 @@ async fn addresses_keep_one_default_and_at_most_twenty(backend: Backend) {
     assert_eq!(first["is_default"], true, "the first address is the default");
     assert_eq!(first["phone"], "+8613800138000");
     let second: Value = app.post_as(&user, "/api/v1/me/addresses", &address("二", true)).await.json().await.unwrap();
-    let list: Value = app.get_as(&user, "/api/v1/me/addresses").await.json().await.unwrap();
+    let list: Value = app.items_as(&user, "/api/v1/me/addresses").await;
     let defaults: Vec<&Value> = list.as_array().unwrap().iter().filter(|a| a["is_default"] == true).collect();
     assert_eq!(defaults.len(), 1);
     assert_eq!(defaults[0]["id"], second["id"]);
@@ -100,7 +100,7 @@ async fn addresses_keep_one_default_and_at_most_twenty(backend: Backend) {
 
     // Deleting the default promotes the newest remaining address.
     assert_eq!(app.delete_as(&user, &format!("/api/v1/me/addresses/{}", first["id"])).await.status(), 204);
-    let list: Value = app.get_as(&user, "/api/v1/me/addresses").await.json().await.unwrap();
+    let list: Value = app.items_as(&user, "/api/v1/me/addresses").await;
     assert_eq!(list.as_array().unwrap().len(), 19);
     assert_eq!(list[0]["is_default"], true);
     assert_eq!(list[0]["recipient"], "收件人19");

@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_identity::{AddressInput, AddressPatch, AddressView};
@@ -13,9 +14,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/api/v1/me/addresses", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = [AddressView])))]
-pub async fn list(state: web::Data<AppState>, Auth(principal): Auth) -> Result<web::Json<Vec<AddressView>>, ApiError> {
-    Ok(web::Json(state.identity.addresses(&principal).await?))
+    responses((status = 200, body = Page<AddressView>)))]
+pub async fn list(state: web::Data<AppState>, Auth(principal): Auth) -> Result<web::Json<Page<AddressView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.identity.addresses(&principal).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/addresses", tag = "identity", security(("bearer" = [])),
