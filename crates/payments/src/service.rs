@@ -302,20 +302,7 @@ impl Payments {
                 reason = %reason,
                 "payment notification rejected"
             );
-            self.db
-                .run(move |conn| {
-                    store::record_notification(
-                        conn,
-                        audit.provider,
-                        out_trade_no.as_deref(),
-                        None,
-                        &audit.headers,
-                        &audit.body,
-                        "rejected",
-                        &reason,
-                    )
-                })
-                .await?;
+            self.db.run(move |conn| audit.record_rejected(conn, out_trade_no.as_deref(), &reason)).await?;
         }
         Ok(provider.acknowledge(accepted))
     }
@@ -380,7 +367,7 @@ impl Payments {
             // A stale "not paid yet" after the money arrived changes nothing.
             TradeState::Pending => {
                 if let Some(audit) = audit {
-                    self.db.run(move |conn| store::record_audit(conn, &row, &audit, "ignored")).await?;
+                    self.db.run(move |conn| audit.record(conn, &row, "ignored")).await?;
                 }
                 Ok("ignored")
             }

@@ -181,9 +181,6 @@ pub enum Settlement {
     Duplicate,
 }
 
-/// Records the money as received and pays the covered orders, in one transaction. Orders already
-/// cancelled (payment timeout) or paid by another trade get an automatic refund row instead,
-/// inserted here so it is never lost; the caller sends it.
 /// A provider's notification as received, stored for audit in the same transaction as what it
 /// changed, so a crash can never leave a settled trade without the notification that settled it.
 #[derive(Debug, Clone)]
@@ -194,9 +191,42 @@ pub struct NotificationAudit {
 }
 
 impl NotificationAudit {
-    fn record(&self, conn: &mut DbConn, payment: &PaymentRow, outcome: &str) -> Result<(), PaymentError> {
-        let out_trade_no = Some(payment.out_trade_no.as_str());
-        record_notification(conn, self.provider, out_trade_no, Some(payment.id), &self.headers, &self.body, outcome, "")
+    /// A notification about one of our trades, with what it changed (`applied`, `ignored`…).
+    pub fn record(&self, conn: &mut DbConn, payment: &PaymentRow, outcome: &str) -> Result<(), PaymentError> {
+        self.insert(conn, Some(&payment.out_trade_no), Some(payment.id), outcome, "")
+    }
+
+    /// A notification refused (unverifiable, unknown trade, wrong amount), with why.
+    pub fn record_rejected(
+        &self,
+        conn: &mut DbConn,
+        out_trade_no: Option<&str>,
+        why: &str,
+    ) -> Result<(), PaymentError> {
+        self.insert(conn, out_trade_no, None, "rejected", why)
+    }
+
+    fn insert(
+        &self,
+        conn: &mut DbConn,
+        out_trade_no: Option<&str>,
+        payment_id: Option<i64>,
+        outcome: &str,
+        detail: &str,
+    ) -> Result<(), PaymentError> {
+        diesel::insert_into(payment_notifications::table)
+            .values((
+                payment_notifications::provider.eq(self.provider),
+                payment_notifications::out_trade_no.eq(out_trade_no),
+                payment_notifications::payment_id.eq(payment_id),
+                payment_notifications::headers.eq(&self.headers),
+                payment_notifications::body.eq(&self.body),
+                payment_notifications::outcome.eq(outcome),
+                payment_notifications::detail.eq(detail),
+                payment_notifications::received_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(())
     }
 }
 
@@ -216,16 +246,9 @@ pub fn finish_unpaid_audited(
     })
 }
 
-/// Records a notification that changed nothing ("ignored"), or a duplicate.
-pub fn record_audit(
-    conn: &mut DbConn,
-    payment: &PaymentRow,
-    audit: &NotificationAudit,
-    outcome: &str,
-) -> Result<(), PaymentError> {
-    audit.record(conn, payment, outcome)
-}
-
+/// Records the money as received and pays the covered orders, in one transaction. Orders already
+/// cancelled (payment timeout) or paid by another trade get an automatic refund row instead,
+/// inserted here so it is never lost; the caller sends it.
 pub fn settle(
     conn: &mut DbConn,
     payment: &PaymentRow,
@@ -399,33 +422,6 @@ pub fn due_for_close(conn: &mut DbConn, limit: i64) -> Result<Vec<PaymentRow>, P
         .limit(limit)
         .select(PaymentRow::as_select())
         .load(conn)?)
-}
-
-/// Stores a notification as it arrived, with what we made of it.
-#[allow(clippy::too_many_arguments)]
-pub fn record_notification(
-    conn: &mut DbConn,
-    provider: &str,
-    out_trade_no: Option<&str>,
-    payment_id: Option<i64>,
-    headers: &str,
-    body: &str,
-    outcome: &str,
-    detail: &str,
-) -> Result<(), PaymentError> {
-    diesel::insert_into(payment_notifications::table)
-        .values((
-            payment_notifications::provider.eq(provider),
-            payment_notifications::out_trade_no.eq(out_trade_no),
-            payment_notifications::payment_id.eq(payment_id),
-            payment_notifications::headers.eq(headers),
-            payment_notifications::body.eq(body),
-            payment_notifications::outcome.eq(outcome),
-            payment_notifications::detail.eq(detail),
-            payment_notifications::received_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// A stored notification, for audit views.
