@@ -5,6 +5,7 @@ use crate::products::{self as product_rows, ProductRow, ProductText, SkuRow, sta
 use crate::text::from_json;
 use crate::{CatalogError, ProductStatus, SkuView, categories};
 use bazaar_core::Money;
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{product_views, products, shops};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -25,8 +26,8 @@ pub enum Sort {
 /// Which products to list. `after` is the sort key of the last product of the previous page.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
-    pub category: Option<i64>,
-    pub shop: Option<i64>,
+    pub category: Option<CategoryId>,
+    pub shop: Option<ShopId>,
     pub sort: Sort,
     pub after: Option<(i64, i64)>,
     pub limit: i64,
@@ -36,8 +37,8 @@ pub struct ListQuery {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductCard {
-    pub id: i64,
-    pub shop_id: i64,
+    pub id: ProductId,
+    pub shop_id: ShopId,
     pub title: String,
     pub subtitle: String,
     pub brand: String,
@@ -59,14 +60,14 @@ impl ProductCard {
             Sort::PriceAsc | Sort::PriceDesc => self.price_min.to_minor(),
             Sort::Sales => self.sales_count,
         };
-        (value, self.id)
+        (value, self.id.get())
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopSummary {
-    pub id: i64,
+    pub id: ShopId,
     pub name: String,
     pub logo_url: Option<String>,
     pub followers_count: i64,
@@ -77,7 +78,7 @@ pub struct ShopSummary {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = shops)]
 struct ShopSummaryRow {
-    id: i64,
+    id: ShopId,
     name: String,
     logo_url: Option<String>,
     followers_count: i64,
@@ -89,8 +90,8 @@ struct ShopSummaryRow {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDetail {
-    pub id: i64,
-    pub category_id: i64,
+    pub id: ProductId,
+    pub category_id: CategoryId,
     #[serde(flatten)]
     pub text: ProductText,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -109,8 +110,8 @@ pub struct ProductDetail {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = products)]
 struct CardRow {
-    id: i64,
-    shop_id: i64,
+    id: ProductId,
+    shop_id: ShopId,
     title: String,
     subtitle: String,
     brand: String,
@@ -194,7 +195,7 @@ pub(crate) fn list(conn: &mut DbConn, query: &ListQuery) -> Result<Vec<ProductCa
 }
 
 /// The product page, if buyers may see it (active product of an active shop).
-pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail, CatalogError> {
+pub(crate) fn detail(conn: &mut DbConn, product_id: ProductId) -> Result<ProductDetail, CatalogError> {
     // Product and shop in one statement: on a page missing from the cache every statement counts.
     // No `.first()`: SQLite re-prepares a statement with `LIMIT ?` on every execution (the bound
     // limit feeds its planner), and an id lookup has at most one row anyway. (Folding the SKUs in
@@ -232,7 +233,7 @@ pub(crate) fn detail(conn: &mut DbConn, product_id: i64) -> Result<ProductDetail
 }
 
 /// Remembers that `user_id` looked at `product_id` (one row per pair, the latest time).
-pub(crate) fn record_view(conn: &mut DbConn, user_id: i64, product_id: i64) -> Result<(), CatalogError> {
+pub(crate) fn record_view(conn: &mut DbConn, user_id: UserId, product_id: ProductId) -> Result<(), CatalogError> {
     let now = Utc::now().naive_utc();
     let updated = diesel::update(product_views::table.find((user_id, product_id)))
         .set(product_views::viewed_at.eq(now))
@@ -250,7 +251,11 @@ pub(crate) fn record_view(conn: &mut DbConn, user_id: i64, product_id: i64) -> R
 }
 
 /// The buyer's recently viewed products that are still on sale, most recent first.
-pub(crate) fn recently_viewed(conn: &mut DbConn, user_id: i64, limit: i64) -> Result<Vec<ProductCard>, CatalogError> {
+pub(crate) fn recently_viewed(
+    conn: &mut DbConn,
+    user_id: UserId,
+    limit: i64,
+) -> Result<Vec<ProductCard>, CatalogError> {
     let rows: Vec<CardRow> = product_views::table
         .inner_join(products::table.inner_join(shops::table))
         .filter(product_views::user_id.eq(user_id))

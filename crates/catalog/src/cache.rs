@@ -10,6 +10,7 @@
 //! A third rule bounds what the first two miss (a change message lost while Redis was paused,
 //! say): a page is served from memory for at most [`PAGE_TTL`], then read again.
 
+use bazaar_core::ids::{ProductId, ShopId};
 use bytes::Bytes;
 use lru::LruCache;
 use std::hash::Hash;
@@ -36,7 +37,7 @@ pub struct CachedPage {
 /// Serialized pages by key: product pages by product id, list pages by their query. Bounded by
 /// bytes rather than entries, since pages differ in size (a long description, many SKUs); the least
 /// recently used pages go first.
-pub struct PageCache<K: Hash + Eq = i64> {
+pub struct PageCache<K: Hash + Eq = ProductId> {
     entries: Mutex<Entries<K>>,
     epoch: AtomicU64,
     ttl: Duration,
@@ -82,9 +83,9 @@ impl<K: Hash + Eq> Entries<K> {
 /// A change that invalidates pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    Product(i64),
+    Product(ProductId),
     /// A shop's page or status: its products' pages embed it, so every page goes.
-    Shop(i64),
+    Shop(ShopId),
 }
 
 impl Change {
@@ -97,10 +98,10 @@ impl Change {
 
     pub fn decode(message: &str) -> Option<Change> {
         let (kind, id) = message.split_once(':')?;
-        let id = id.parse().ok()?;
+        let id: i64 = id.parse().ok()?;
         match kind {
-            "p" => Some(Change::Product(id)),
-            "s" => Some(Change::Shop(id)),
+            "p" => Some(Change::Product(ProductId(id))),
+            "s" => Some(Change::Shop(ShopId(id))),
             _ => None,
         }
     }
@@ -160,7 +161,7 @@ impl<K: Hash + Eq> PageCache<K> {
     }
 }
 
-impl PageCache<i64> {
+impl PageCache<ProductId> {
     pub fn apply(&self, change: Change) {
         let mut entries = self.entries();
         self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -179,15 +180,15 @@ mod tests {
     fn the_budget_counts_bytes_so_big_pages_push_out_more() {
         let cache: PageCache = PageCache::new(room_for(4));
         for id in 1..=4 {
-            cache.fill(id, page(id), cache.epoch());
+            cache.fill(ProductId(id), page(id), cache.epoch());
         }
         let big = Arc::new(CachedPage { version: 9, json: Bytes::from(vec![b' '; 2 * (2 + ENTRY_OVERHEAD)]) });
-        cache.fill(9, big, cache.epoch());
-        assert!(cache.get(&9).is_some());
-        let left = (1..=4).filter(|id| cache.get(id).is_some()).count();
+        cache.fill(ProductId(9), big, cache.epoch());
+        assert!(cache.get(&ProductId(9)).is_some());
+        let left = (1..=4).filter(|id| cache.get(&ProductId(*id)).is_some()).count();
         assert_eq!(left, 1, "a page three times the size of the small ones takes their room");
         assert!(cache.bytes() <= room_for(4));
-        cache.apply(Change::Product(9));
+        cache.apply(Change::Product(ProductId(9)));
         assert_eq!(cache.bytes(), room_for(1), "popping a page gives its bytes back");
     }
 
@@ -204,29 +205,29 @@ mod tests {
     fn a_fill_that_raced_an_invalidation_is_dropped() {
         let cache: PageCache = PageCache::new(room_for(10));
         let seen = cache.epoch();
-        cache.apply(Change::Product(1));
-        cache.fill(1, page(1), seen);
-        assert!(cache.get(&1).is_none(), "the stale page must not be stored");
-        cache.fill(1, page(2), cache.epoch());
-        assert_eq!(cache.get(&1).map(|p| p.version), Some(2));
+        cache.apply(Change::Product(ProductId(1)));
+        cache.fill(ProductId(1), page(1), seen);
+        assert!(cache.get(&ProductId(1)).is_none(), "the stale page must not be stored");
+        cache.fill(ProductId(1), page(2), cache.epoch());
+        assert_eq!(cache.get(&ProductId(1)).map(|p| p.version), Some(2));
     }
 
     #[test]
     fn shop_changes_clear_every_page_and_capacity_is_bounded() {
         let cache: PageCache = PageCache::new(room_for(2));
         for id in 1..=3 {
-            cache.fill(id, page(id), cache.epoch());
+            cache.fill(ProductId(id), page(id), cache.epoch());
         }
-        assert!(cache.get(&1).is_none(), "least recently used goes first");
+        assert!(cache.get(&ProductId(1)).is_none(), "least recently used goes first");
         assert_eq!(cache.bytes(), room_for(2));
-        cache.apply(Change::Shop(9));
-        assert!(cache.get(&2).is_none() && cache.get(&3).is_none());
+        cache.apply(Change::Shop(ShopId(9)));
+        assert!(cache.get(&ProductId(2)).is_none() && cache.get(&ProductId(3)).is_none());
         assert_eq!(cache.bytes(), 0);
     }
 
     #[test]
     fn changes_round_trip() {
-        for change in [Change::Product(42), Change::Shop(7)] {
+        for change in [Change::Product(ProductId(42)), Change::Shop(ShopId(7))] {
             assert_eq!(Change::decode(&change.encode()), Some(change));
         }
         assert_eq!(Change::decode("x:1"), None);
@@ -236,10 +237,10 @@ mod tests {
     #[test]
     fn pages_expire_even_without_an_invalidation() {
         let cache: PageCache = PageCache::with_ttl(room_for(4), Duration::from_millis(30));
-        cache.fill(1, page(1), cache.epoch());
-        assert!(cache.get(&1).is_some());
+        cache.fill(ProductId(1), page(1), cache.epoch());
+        assert!(cache.get(&ProductId(1)).is_some());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(cache.get(&1).is_none(), "an expired page is read again");
+        assert!(cache.get(&ProductId(1)).is_none(), "an expired page is read again");
         assert_eq!(cache.bytes(), 0, "and its bytes are given back");
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::CatalogError;
 use crate::text::bounded;
+use bazaar_core::ids::CategoryId;
 use bazaar_db::DbConn;
 use bazaar_db::schema::{categories, products};
 use chrono::Utc;
@@ -11,8 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = categories)]
 struct CategoryRow {
-    id: i64,
-    parent_id: Option<i64>,
+    id: CategoryId,
+    parent_id: Option<CategoryId>,
     name_zh: String,
     name_en: String,
 }
@@ -20,8 +21,8 @@ struct CategoryRow {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryNode {
-    pub id: i64,
-    pub parent_id: Option<i64>,
+    pub id: CategoryId,
+    pub parent_id: Option<CategoryId>,
     pub name_zh: String,
     pub name_en: String,
     #[cfg_attr(feature = "openapi", schema(no_recursion))]
@@ -32,7 +33,7 @@ pub struct CategoryNode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<CategoryId>,
     pub name_zh: String,
     pub name_en: String,
 }
@@ -43,7 +44,7 @@ pub(crate) fn tree(conn: &mut DbConn) -> Result<Vec<CategoryNode>, CatalogError>
         .order((categories::position.asc(), categories::id.asc()))
         .select(CategoryRow::as_select())
         .load(conn)?;
-    fn children_of(rows: &[CategoryRow], parent: Option<i64>) -> Vec<CategoryNode> {
+    fn children_of(rows: &[CategoryRow], parent: Option<CategoryId>) -> Vec<CategoryNode> {
         rows.iter()
             .filter(|row| row.parent_id == parent)
             .map(|row| CategoryNode {
@@ -59,7 +60,7 @@ pub(crate) fn tree(conn: &mut DbConn) -> Result<Vec<CategoryNode>, CatalogError>
 }
 
 /// The path of `id` ("/1/5/"), or an error naming `field` if there is no such category.
-pub(crate) fn path_of(conn: &mut DbConn, id: i64, field: &str) -> Result<String, CatalogError> {
+pub(crate) fn path_of(conn: &mut DbConn, id: CategoryId, field: &str) -> Result<String, CatalogError> {
     categories::table
         .find(id)
         .select(categories::path)
@@ -69,7 +70,7 @@ pub(crate) fn path_of(conn: &mut DbConn, id: i64, field: &str) -> Result<String,
 }
 
 /// Ids of `id` and every category below it.
-pub(crate) fn with_descendants(conn: &mut DbConn, id: i64) -> Result<Vec<i64>, CatalogError> {
+pub(crate) fn with_descendants(conn: &mut DbConn, id: CategoryId) -> Result<Vec<CategoryId>, CatalogError> {
     let path = path_of(conn, id, "category")?;
     Ok(categories::table.filter(categories::path.like(format!("{path}%"))).select(categories::id).load(conn)?)
 }
@@ -87,7 +88,7 @@ pub(crate) fn create(conn: &mut DbConn, input: CategoryInput) -> Result<Category
         None => categories::table.filter(categories::parent_id.is_null()).count().get_result::<i64>(conn)?,
     };
     let position = i32::try_from(siblings).unwrap_or(i32::MAX);
-    let id: i64 = diesel::insert_into(categories::table)
+    let id: CategoryId = diesel::insert_into(categories::table)
         .values((
             categories::parent_id.eq(input.parent_id),
             categories::name_zh.eq(&name_zh),
@@ -103,7 +104,7 @@ pub(crate) fn create(conn: &mut DbConn, input: CategoryInput) -> Result<Category
 }
 
 /// Removes an empty leaf category.
-pub(crate) fn delete(conn: &mut DbConn, id: i64) -> Result<(), CatalogError> {
+pub(crate) fn delete(conn: &mut DbConn, id: CategoryId) -> Result<(), CatalogError> {
     path_of(conn, id, "id").map_err(|_| CatalogError::not_found("category"))?;
     let has_children: bool =
         diesel::select(diesel::dsl::exists(categories::table.filter(categories::parent_id.eq(id)))).get_result(conn)?;

@@ -6,6 +6,7 @@
 use crate::CatalogError;
 use crate::specs::{SpecDimension, all_keys};
 use crate::text::json;
+use bazaar_core::ids::{CategoryId, ShopId, UserId};
 use bazaar_db::schema::{categories, shop_members, shops, users};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{Duration, Utc};
@@ -167,7 +168,7 @@ pub fn seed(
     }
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now().naive_utc();
-    let category_ids: Vec<i64> = TEMPLATES
+    let category_ids: Vec<CategoryId> = TEMPLATES
         .iter()
         .map(|t| {
             categories::table.filter(categories::name_en.eq(t.category)).select(categories::id).first(conn).map_err(
@@ -180,7 +181,7 @@ pub fn seed(
         let mut ids = Vec::with_capacity(shop_count);
         for n in 0..shop_count {
             let phone = demo_owner_phone(seed, n);
-            let user_id: i64 = diesel::insert_into(users::table)
+            let user_id: UserId = diesel::insert_into(users::table)
                 .values((
                     users::phone.eq(&phone),
                     users::nickname.eq(format!("店主{n}")),
@@ -200,7 +201,7 @@ pub fn seed(
                     other => other.into(),
                 })?;
             let template = &TEMPLATES[n % TEMPLATES.len()];
-            let shop_id: i64 = diesel::insert_into(shops::table)
+            let shop_id: ShopId = diesel::insert_into(shops::table)
                 .values((
                     shops::owner_id.eq(user_id),
                     shops::name.eq(format!("{}{}号店", template.brands[0].0, n)),
@@ -307,14 +308,14 @@ fn insert_batch(
     conn: &mut DbConn,
     rng: &mut StdRng,
     batch: usize,
-    shop_ids: &[i64],
-    category_ids: &[i64],
+    shop_ids: &[ShopId],
+    category_ids: &[CategoryId],
     offset: usize,
 ) -> Result<usize, CatalogError> {
     let now = Utc::now().naive_utc();
     struct Plan {
-        shop: i64,
-        category: i64,
+        shop: ShopId,
+        category: CategoryId,
         title: String,
         subtitle: String,
         brand: &'static str,
@@ -366,8 +367,8 @@ fn insert_batch(
             let image = format!("[\"https://img.example/demo/{}.jpg\"]", p.title.len() % 97);
             let description = format!("{}\n演示商品 Demo product.", p.title);
             row(&[
-                Lit::Int(p.shop),
-                Lit::Int(p.category),
+                Lit::Int(p.shop.get()),
+                Lit::Int(p.category.get()),
                 Lit::Text(&p.title),
                 Lit::Text(&p.subtitle),
                 Lit::Text(&description),

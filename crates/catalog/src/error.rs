@@ -1,3 +1,4 @@
+use bazaar_core::ids::SkuId;
 use bazaar_core::{Classify, Failure, Refusal};
 use bazaar_db::DbError;
 
@@ -7,7 +8,7 @@ pub enum CatalogError {
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error("not enough stock for SKU {sku_id}: {available} available")]
-    InsufficientStock { sku_id: i64, available: i64 },
+    InsufficientStock { sku_id: SkuId, available: i64 },
     /// Identity refused (a membership check, say): it keeps its own kind and code.
     #[error(transparent)]
     Identity(Box<bazaar_identity::IdentityError>),

@@ -11,6 +11,7 @@ use crate::products;
 use crate::specs::SpecDimension;
 use crate::{ProductInput, SkuInput};
 use bazaar_core::Money;
+use bazaar_core::ids::{ProductId, ShopId};
 use bazaar_db::{DbConn, write_transaction};
 use bazaar_identity::Principal;
 use serde::Serialize;
@@ -35,7 +36,7 @@ pub struct ImportResult {
     pub reference: Option<String>,
     /// `created` or `rejected`.
     pub status: &'static str,
-    pub product_id: Option<i64>,
+    pub product_id: Option<ProductId>,
     /// The field at fault, e.g. `skus[1].price`.
     pub field: Option<String>,
     pub error: Option<String>,
@@ -48,7 +49,7 @@ pub(crate) struct Candidate {
     input: Result<ProductInput, CatalogError>,
 }
 
-pub(crate) fn from_json(shop_id: i64, items: Vec<serde_json::Value>) -> Vec<Candidate> {
+pub(crate) fn from_json(shop_id: ShopId, items: Vec<serde_json::Value>) -> Vec<Candidate> {
     items
         .into_iter()
         .enumerate()
@@ -72,7 +73,7 @@ pub(crate) fn from_json(shop_id: i64, items: Vec<serde_json::Value>) -> Vec<Cand
 
 /// Reads CSV into candidates. A header without the required columns is an error for the whole
 /// file; a broken line rejects only its product.
-pub(crate) fn from_csv(shop_id: i64, text: &str) -> Result<Vec<Candidate>, CatalogError> {
+pub(crate) fn from_csv(shop_id: ShopId, text: &str) -> Result<Vec<Candidate>, CatalogError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|err| malformed_csv(err.to_string()))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name);
@@ -116,7 +117,7 @@ pub(crate) fn from_csv(shop_id: i64, text: &str) -> Result<Vec<Candidate>, Catal
 }
 
 fn product_from_rows(
-    shop_id: i64,
+    shop_id: ShopId,
     headers: &csv::StringRecord,
     rows: &[csv::StringRecord],
 ) -> Result<ProductInput, CatalogError> {
@@ -188,7 +189,7 @@ fn product_from_rows(
 pub(crate) fn run(
     conn: &mut DbConn,
     actor: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
     candidates: Vec<Candidate>,
     limits: &bazaar_core::MoneyLimits,
 ) -> Result<ImportReport, CatalogError> {

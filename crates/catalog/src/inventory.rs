@@ -5,6 +5,7 @@
 use crate::CatalogError;
 use crate::products::{self, load_for_seller};
 use bazaar_core::Refusal;
+use bazaar_core::ids::{OrderId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{inventory_ledger, products as products_table, skus};
 use bazaar_identity::Principal;
@@ -62,13 +63,13 @@ pub struct StockChange {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerEntry {
     pub id: i64,
-    pub sku_id: i64,
+    pub sku_id: SkuId,
     pub delta: i64,
     pub stock_after: i64,
     pub reason: String,
     pub note: Option<String>,
-    pub actor_id: Option<i64>,
-    pub order_id: Option<i64>,
+    pub actor_id: Option<UserId>,
+    pub order_id: Option<OrderId>,
     #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub created_at: NaiveDateTime,
@@ -77,8 +78,8 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, Serialize, Queryable)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LowStockItem {
-    pub sku_id: i64,
-    pub product_id: i64,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
     pub title: String,
     pub spec_key: String,
     pub stock: i64,
@@ -88,12 +89,12 @@ pub struct LowStockItem {
 /// Returns the new stock.
 pub fn apply(
     conn: &mut DbConn,
-    sku_id: i64,
+    sku_id: SkuId,
     delta: i64,
     reason: Reason,
     note: Option<&str>,
-    actor_id: Option<i64>,
-    order_id: Option<i64>,
+    actor_id: Option<UserId>,
+    order_id: Option<OrderId>,
 ) -> Result<i64, CatalogError> {
     // Bounds written as `stock >= -delta` and `stock <= ceiling - delta`: never `stock + delta`,
     // which the database would have to compute (and could overflow) first.
@@ -134,10 +135,10 @@ pub fn apply(
 pub(crate) fn change_stock(
     conn: &mut DbConn,
     actor: &Principal,
-    sku_id: i64,
+    sku_id: SkuId,
     change: StockChange,
-) -> Result<(i64, crate::SkuView), CatalogError> {
-    let (product_id, current, active): (i64, i64, bool) = skus::table
+) -> Result<(ProductId, crate::SkuView), CatalogError> {
+    let (product_id, current, active): (ProductId, i64, bool) = skus::table
         .find(sku_id)
         .select((skus::product_id, skus::stock, skus::active))
         .get_result(conn)
@@ -176,8 +177,8 @@ pub(crate) fn change_stock(
 }
 
 /// The SKU's ledger, newest first.
-pub(crate) fn ledger(conn: &mut DbConn, actor: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
-    let product_id: i64 = skus::table
+pub(crate) fn ledger(conn: &mut DbConn, actor: &Principal, sku_id: SkuId) -> Result<Vec<LedgerEntry>, CatalogError> {
+    let product_id: ProductId = skus::table
         .find(sku_id)
         .select(skus::product_id)
         .get_result(conn)
@@ -206,7 +207,7 @@ pub(crate) fn ledger(conn: &mut DbConn, actor: &Principal, sku_id: i64) -> Resul
 pub(crate) fn low_stock(
     conn: &mut DbConn,
     actor: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
     threshold: i64,
 ) -> Result<Vec<LowStockItem>, CatalogError> {
     products::require_member(conn, shop_id, actor)?;
@@ -225,9 +226,15 @@ pub(crate) fn low_stock(
 /// Takes `quantity` of a SKU for an order: the ledgered conditional update (never below zero,
 /// whatever runs concurrently) plus the product's totals and version, in the caller's transaction.
 /// Fails with `InsufficientStock` and changes nothing when there is not enough.
-pub fn reserve(conn: &mut DbConn, sku_id: i64, quantity: i64, buyer: i64, order_id: i64) -> Result<(), CatalogError> {
+pub fn reserve(
+    conn: &mut DbConn,
+    sku_id: SkuId,
+    quantity: i64,
+    buyer: UserId,
+    order_id: OrderId,
+) -> Result<(), CatalogError> {
     apply(conn, sku_id, -quantity, Reason::Reservation, None, Some(buyer), Some(order_id))?;
-    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
+    let product_id: ProductId = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
     products::touch(conn, product_id, "stock_changed")?;
     Ok(())
 }
@@ -237,15 +244,15 @@ pub fn reserve(conn: &mut DbConn, sku_id: i64, quantity: i64, buyer: i64, order_
 /// state in the same transaction.
 pub fn release(
     conn: &mut DbConn,
-    sku_id: i64,
+    sku_id: SkuId,
     quantity: i64,
-    actor: Option<i64>,
-    order_id: i64,
+    actor: Option<UserId>,
+    order_id: OrderId,
     refund: bool,
 ) -> Result<(), CatalogError> {
     let reason = if refund { Reason::Refund } else { Reason::Release };
     apply(conn, sku_id, quantity, reason, None, actor, Some(order_id))?;
-    let product_id: i64 = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
+    let product_id: ProductId = skus::table.find(sku_id).select(skus::product_id).get_result(conn)?;
     products::touch(conn, product_id, "stock_changed")?;
     Ok(())
 }

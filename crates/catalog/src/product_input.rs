@@ -5,6 +5,7 @@ use crate::CatalogError;
 use crate::specs::{self, SpecDimension};
 use crate::text::{bounded, url};
 use bazaar_core::FieldChecks;
+use bazaar_core::ids::{CategoryId, ShopId};
 use bazaar_core::{Money, MoneyLimits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,8 +40,8 @@ pub struct SkuInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
-    pub shop_id: i64,
-    pub category_id: i64,
+    pub shop_id: ShopId,
+    pub category_id: CategoryId,
     pub title: String,
     #[serde(default)]
     pub subtitle: String,
@@ -66,7 +67,7 @@ pub struct ProductInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
-    pub category_id: Option<i64>,
+    pub category_id: Option<CategoryId>,
     pub title: Option<String>,
     pub subtitle: Option<String>,
     pub description: Option<String>,

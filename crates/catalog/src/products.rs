@@ -9,6 +9,7 @@ use crate::text::{bounded, from_json, json, url};
 use crate::{Attribute, CatalogError, ProductInput, ProductPatch, categories};
 use bazaar_core::Money;
 use bazaar_core::MoneyLimits;
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{inventory_ledger, products, skus};
@@ -42,7 +43,7 @@ impl ProductStatus {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkuView {
-    pub id: i64,
+    pub id: SkuId,
     pub specs: BTreeMap<String, String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub price: Money,
@@ -88,9 +89,9 @@ impl ProductText {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SellerProduct {
-    pub id: i64,
-    pub shop_id: i64,
-    pub category_id: i64,
+    pub id: ProductId,
+    pub shop_id: ShopId,
+    pub category_id: CategoryId,
     #[serde(flatten)]
     pub text: ProductText,
     pub status: ProductStatus,
@@ -109,9 +110,9 @@ pub struct SellerProduct {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = products)]
 pub(crate) struct ProductRow {
-    pub id: i64,
-    pub shop_id: i64,
-    pub category_id: i64,
+    pub id: ProductId,
+    pub shop_id: ShopId,
+    pub category_id: CategoryId,
     pub title: String,
     pub subtitle: String,
     pub description: String,
@@ -134,7 +135,7 @@ pub(crate) struct ProductRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = skus)]
 pub(crate) struct SkuRow {
-    pub id: i64,
+    pub id: SkuId,
     pub spec_key: String,
     pub spec_values: String,
     pub price: i64,
@@ -168,7 +169,7 @@ pub(crate) fn status_of(raw: &str) -> ProductStatus {
     }
 }
 
-pub(crate) fn load(conn: &mut DbConn, product_id: i64) -> Result<ProductRow, CatalogError> {
+pub(crate) fn load(conn: &mut DbConn, product_id: ProductId) -> Result<ProductRow, CatalogError> {
     products::table
         .find(product_id)
         .select(ProductRow::as_select())
@@ -178,7 +179,7 @@ pub(crate) fn load(conn: &mut DbConn, product_id: i64) -> Result<ProductRow, Cat
 }
 
 /// On the product-page path: runs natively (see [`bazaar_db::native`]).
-pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuRow>, CatalogError> {
+pub(crate) fn active_skus(conn: &mut DbConn, product_id: ProductId) -> Result<Vec<SkuRow>, CatalogError> {
     Ok(bazaar_db::native!(conn, |c| skus::table
         .filter(skus::product_id.eq(product_id))
         .filter(skus::active.eq(true))
@@ -188,7 +189,7 @@ pub(crate) fn active_skus(conn: &mut DbConn, product_id: i64) -> Result<Vec<SkuR
 }
 
 /// Only the shop's owner and staff manage its products.
-pub(crate) fn require_member(conn: &mut DbConn, shop_id: i64, actor: &Principal) -> Result<(), CatalogError> {
+pub(crate) fn require_member(conn: &mut DbConn, shop_id: ShopId, actor: &Principal) -> Result<(), CatalogError> {
     actor.shop_role(conn, shop_id)?;
     Ok(())
 }
@@ -201,7 +202,7 @@ pub(crate) fn announce(conn: &mut DbConn, product: &ProductRow, kind: &str) -> R
         conn,
         &NewOutboxEvent {
             topic: "product",
-            entity_id: product.id,
+            entity_id: product.id.get(),
             kind,
             payload: &payload.to_string(),
             created_at: Utc::now().naive_utc(),
@@ -211,7 +212,7 @@ pub(crate) fn announce(conn: &mut DbConn, product: &ProductRow, kind: &str) -> R
 }
 
 /// Rewrites price range and total stock from the active SKUs, bumps the version, and announces it.
-pub(crate) fn touch(conn: &mut DbConn, product_id: i64, kind: &str) -> Result<ProductRow, CatalogError> {
+pub(crate) fn touch(conn: &mut DbConn, product_id: ProductId, kind: &str) -> Result<ProductRow, CatalogError> {
     let active = active_skus(conn, product_id)?;
     let price_min = active.iter().map(|sku| sku.price).min().unwrap_or(0);
     let price_max = active.iter().map(|sku| sku.price).max().unwrap_or(0);
@@ -251,12 +252,12 @@ pub(crate) fn seller_view(conn: &mut DbConn, product: ProductRow) -> Result<Sell
 
 fn insert_sku(
     conn: &mut DbConn,
-    product_id: i64,
+    product_id: ProductId,
     sku: &CheckedSku,
     actor: &Principal,
     now: NaiveDateTime,
 ) -> Result<(), CatalogError> {
-    let sku_id: i64 = diesel::insert_into(skus::table)
+    let sku_id: SkuId = diesel::insert_into(skus::table)
         .values((
             skus::product_id.eq(product_id),
             skus::spec_key.eq(&sku.key),
@@ -296,7 +297,7 @@ pub(crate) fn create(
     require_member(conn, input.shop_id, actor)?;
     categories::path_of(conn, input.category_id, "category_id")?;
     let now = Utc::now().naive_utc();
-    let product_id: i64 = diesel::insert_into(products::table)
+    let product_id: ProductId = diesel::insert_into(products::table)
         .values((
             products::shop_id.eq(input.shop_id),
             products::category_id.eq(input.category_id),
@@ -327,7 +328,7 @@ pub(crate) fn create(
 pub(crate) fn load_for_seller(
     conn: &mut DbConn,
     actor: &Principal,
-    product_id: i64,
+    product_id: ProductId,
 ) -> Result<ProductRow, CatalogError> {
     let product = load(conn, product_id)?;
     require_member(conn, product.shop_id, actor)?;
@@ -337,7 +338,7 @@ pub(crate) fn load_for_seller(
 pub(crate) fn update(
     conn: &mut DbConn,
     actor: &Principal,
-    product_id: i64,
+    product_id: ProductId,
     patch: ProductPatch,
     limits: &MoneyLimits,
 ) -> Result<SellerProduct, CatalogError> {
@@ -407,7 +408,7 @@ pub(crate) fn update(
 fn replace_skus(
     conn: &mut DbConn,
     actor: &Principal,
-    product_id: i64,
+    product_id: ProductId,
     wanted: &[CheckedSku],
     now: NaiveDateTime,
 ) -> Result<(), CatalogError> {
@@ -440,7 +441,7 @@ fn replace_skus(
 
 fn transition(
     conn: &mut DbConn,
-    product_id: i64,
+    product_id: ProductId,
     from: &[ProductStatus],
     to: ProductStatus,
     kind: &str,
@@ -462,7 +463,11 @@ fn transition(
     touch(conn, product_id, kind)
 }
 
-pub(crate) fn publish(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn publish(
+    conn: &mut DbConn,
+    actor: &Principal,
+    product_id: ProductId,
+) -> Result<SellerProduct, CatalogError> {
     load_for_seller(conn, actor, product_id)?;
     if active_skus(conn, product_id)?.is_empty() {
         return Err(CatalogError::conflict("no_skus", "a product needs a SKU before it can be published"));
@@ -477,25 +482,29 @@ pub(crate) fn publish(conn: &mut DbConn, actor: &Principal, product_id: i64) -> 
     seller_view(conn, product)
 }
 
-pub(crate) fn unpublish(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn unpublish(
+    conn: &mut DbConn,
+    actor: &Principal,
+    product_id: ProductId,
+) -> Result<SellerProduct, CatalogError> {
     load_for_seller(conn, actor, product_id)?;
     let product = transition(conn, product_id, &[ProductStatus::Active], ProductStatus::Delisted, "unpublished")?;
     seller_view(conn, product)
 }
 
-pub(crate) fn ban(conn: &mut DbConn, product_id: i64) -> Result<SellerProduct, CatalogError> {
+pub(crate) fn ban(conn: &mut DbConn, product_id: ProductId) -> Result<SellerProduct, CatalogError> {
     let all = [ProductStatus::Draft, ProductStatus::Active, ProductStatus::Delisted];
     let product = transition(conn, product_id, &all, ProductStatus::Banned, "banned")?;
     seller_view(conn, product)
 }
 
 /// Drafts only: nothing was ever sold or shown, so the product and its SKUs go entirely.
-pub(crate) fn delete_draft(conn: &mut DbConn, actor: &Principal, product_id: i64) -> Result<(), CatalogError> {
+pub(crate) fn delete_draft(conn: &mut DbConn, actor: &Principal, product_id: ProductId) -> Result<(), CatalogError> {
     let product = load_for_seller(conn, actor, product_id)?;
     if status_of(&product.status) != ProductStatus::Draft {
         return Err(CatalogError::conflict("invalid_status", "only drafts can be deleted; unpublish instead"));
     }
-    let sku_ids: Vec<i64> = skus::table.filter(skus::product_id.eq(product_id)).select(skus::id).load(conn)?;
+    let sku_ids: Vec<SkuId> = skus::table.filter(skus::product_id.eq(product_id)).select(skus::id).load(conn)?;
     diesel::delete(inventory_ledger::table.filter(inventory_ledger::sku_id.eq_any(&sku_ids))).execute(conn)?;
     diesel::delete(skus::table.filter(skus::product_id.eq(product_id))).execute(conn)?;
     diesel::delete(

@@ -4,6 +4,7 @@
 use crate::CatalogError;
 use crate::products::{ProductStatus, require_member};
 use bazaar_core::Money;
+use bazaar_core::ids::{ProductId, ShopId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::products;
 use bazaar_identity::Principal;
@@ -15,7 +16,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SellerListing {
-    pub id: i64,
+    pub id: ProductId,
     pub title: String,
     pub status: ProductStatus,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -33,7 +34,7 @@ pub struct SellerListing {
 pub(crate) fn listings(
     conn: &mut DbConn,
     actor: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
     status: Option<ProductStatus>,
     before: Option<i64>,
     limit: i64,
@@ -46,7 +47,7 @@ pub(crate) fn listings(
     if let Some(before) = before {
         query = query.filter(products::id.lt(before));
     }
-    type Row = (i64, String, String, i64, i64, i64, i64, NaiveDateTime);
+    type Row = (ProductId, String, String, i64, i64, i64, i64, NaiveDateTime);
     let rows: Vec<Row> = query
         .order(products::id.desc())
         .limit(limit)

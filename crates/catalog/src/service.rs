@@ -9,6 +9,7 @@ use crate::inventory::{self, LedgerEntry, LowStockItem, StockChange};
 use crate::products::{self, SellerProduct, SkuView};
 use crate::shops::{self, ShopPage, ShopPatch};
 use crate::{ProductInput, ProductPatch};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
 use bazaar_core::{Cursor, MoneyLimits};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
@@ -54,7 +55,7 @@ impl Catalog {
     }
 
     /// Announces products whose stock or totals another crate changed (checkout's reservations).
-    pub async fn products_changed(&self, product_ids: &[i64]) {
+    pub async fn products_changed(&self, product_ids: &[ProductId]) {
         for id in product_ids {
             self.changed(Change::Product(*id)).await;
         }
@@ -87,7 +88,7 @@ impl Catalog {
     }
 
     /// The product page as JSON with its version, from memory when possible.
-    pub async fn page(&self, id: i64) -> Result<Arc<CachedPage>, CatalogError> {
+    pub async fn page(&self, id: ProductId) -> Result<Arc<CachedPage>, CatalogError> {
         if let Some(page) = self.pages.get(&id) {
             return Ok(page);
         }
@@ -129,7 +130,7 @@ impl Catalog {
         self.write(move |conn| categories::create(conn, input)).await
     }
 
-    pub async fn delete_category(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
+    pub async fn delete_category(&self, principal: &Principal, id: CategoryId) -> Result<(), CatalogError> {
         principal.require_admin()?;
         self.write(move |conn| categories::delete(conn, id)).await
     }
@@ -148,7 +149,7 @@ impl Catalog {
     pub async fn import_json(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         items: Vec<serde_json::Value>,
     ) -> Result<ImportReport, CatalogError> {
         let actor = principal.clone();
@@ -160,7 +161,7 @@ impl Catalog {
     pub async fn import_csv(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         text: String,
     ) -> Result<ImportReport, CatalogError> {
         let actor = principal.clone();
@@ -176,7 +177,7 @@ impl Catalog {
     pub async fn seller_listings(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         status: Option<crate::ProductStatus>,
         before: Option<i64>,
         limit: i64,
@@ -185,7 +186,7 @@ impl Catalog {
         self.read(move |conn| crate::seller_list::listings(conn, &actor, shop_id, status, before, limit)).await
     }
 
-    pub async fn seller_product(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+    pub async fn seller_product(&self, principal: &Principal, id: ProductId) -> Result<SellerProduct, CatalogError> {
         let actor = principal.clone();
         self.read(move |conn| {
             let product = products::load_for_seller(conn, &actor, id)?;
@@ -197,7 +198,7 @@ impl Catalog {
     pub async fn update_product(
         &self,
         principal: &Principal,
-        id: i64,
+        id: ProductId,
         patch: ProductPatch,
     ) -> Result<SellerProduct, CatalogError> {
         let actor = principal.clone();
@@ -207,28 +208,28 @@ impl Catalog {
         Ok(product)
     }
 
-    pub async fn publish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+    pub async fn publish(&self, principal: &Principal, id: ProductId) -> Result<SellerProduct, CatalogError> {
         let actor = principal.clone();
         let product = self.write(move |conn| products::publish(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
 
-    pub async fn unpublish(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+    pub async fn unpublish(&self, principal: &Principal, id: ProductId) -> Result<SellerProduct, CatalogError> {
         let actor = principal.clone();
         let product = self.write(move |conn| products::unpublish(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(product)
     }
 
-    pub async fn delete_draft(&self, principal: &Principal, id: i64) -> Result<(), CatalogError> {
+    pub async fn delete_draft(&self, principal: &Principal, id: ProductId) -> Result<(), CatalogError> {
         let actor = principal.clone();
         self.write(move |conn| products::delete_draft(conn, &actor, id)).await?;
         self.changed(Change::Product(id)).await;
         Ok(())
     }
 
-    pub async fn ban(&self, principal: &Principal, id: i64) -> Result<SellerProduct, CatalogError> {
+    pub async fn ban(&self, principal: &Principal, id: ProductId) -> Result<SellerProduct, CatalogError> {
         principal.require_admin()?;
         let product = self.write(move |conn| products::ban(conn, id)).await?;
         self.changed(Change::Product(id)).await;
@@ -238,7 +239,7 @@ impl Catalog {
     pub async fn change_stock(
         &self,
         principal: &Principal,
-        sku_id: i64,
+        sku_id: SkuId,
         change: StockChange,
     ) -> Result<SkuView, CatalogError> {
         let actor = principal.clone();
@@ -247,7 +248,7 @@ impl Catalog {
         Ok(sku)
     }
 
-    pub async fn ledger(&self, principal: &Principal, sku_id: i64) -> Result<Vec<LedgerEntry>, CatalogError> {
+    pub async fn ledger(&self, principal: &Principal, sku_id: SkuId) -> Result<Vec<LedgerEntry>, CatalogError> {
         let actor = principal.clone();
         self.read(move |conn| inventory::ledger(conn, &actor, sku_id)).await
     }
@@ -255,7 +256,7 @@ impl Catalog {
     pub async fn low_stock(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         threshold: i64,
     ) -> Result<Vec<LowStockItem>, CatalogError> {
         let actor = principal.clone();
@@ -286,7 +287,7 @@ impl Catalog {
         Ok(page)
     }
 
-    pub async fn record_view(&self, principal: &Principal, product_id: i64) -> Result<(), CatalogError> {
+    pub async fn record_view(&self, principal: &Principal, product_id: ProductId) -> Result<(), CatalogError> {
         let user = principal.user_id;
         self.write(move |conn| browse::record_view(conn, user, product_id)).await
     }
@@ -296,14 +297,14 @@ impl Catalog {
         self.read(move |conn| browse::recently_viewed(conn, user, 50)).await
     }
 
-    pub async fn shop(&self, id: i64) -> Result<ShopPage, CatalogError> {
+    pub async fn shop(&self, id: ShopId) -> Result<ShopPage, CatalogError> {
         self.read(move |conn| shops::page(conn, id)).await
     }
 
     pub async fn update_shop(
         &self,
         principal: &Principal,
-        id: i64,
+        id: ShopId,
         patch: ShopPatch,
     ) -> Result<ShopPage, CatalogError> {
         let actor = principal.clone();
@@ -313,7 +314,7 @@ impl Catalog {
         Ok(page)
     }
 
-    pub async fn follow(&self, principal: &Principal, shop_id: i64, on: bool) -> Result<i64, CatalogError> {
+    pub async fn follow(&self, principal: &Principal, shop_id: ShopId, on: bool) -> Result<i64, CatalogError> {
         let user = principal.user_id;
         self.write(move |conn| shops::follow(conn, user, shop_id, on)).await
     }
@@ -321,7 +322,7 @@ impl Catalog {
     pub async fn set_shop_suspended(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         suspended: bool,
     ) -> Result<ShopPage, CatalogError> {
         principal.require_admin()?;

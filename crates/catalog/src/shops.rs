@@ -2,6 +2,7 @@
 
 use crate::CatalogError;
 use crate::text::{bounded, url};
+use bazaar_core::ids::{ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{shop_follows, shops};
@@ -14,8 +15,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = shops)]
 pub struct ShopPage {
-    pub id: i64,
-    pub owner_id: i64,
+    pub id: ShopId,
+    pub owner_id: UserId,
     pub name: String,
     pub main_category: String,
     pub description: String,
@@ -61,7 +62,7 @@ pub struct ShopPatch {
     pub free_shipping_from: Option<bazaar_core::Money>,
 }
 
-pub(crate) fn page(conn: &mut DbConn, shop_id: i64) -> Result<ShopPage, CatalogError> {
+pub(crate) fn page(conn: &mut DbConn, shop_id: ShopId) -> Result<ShopPage, CatalogError> {
     shops::table
         .find(shop_id)
         .select(ShopPage::as_select())
@@ -70,13 +71,13 @@ pub(crate) fn page(conn: &mut DbConn, shop_id: i64) -> Result<ShopPage, CatalogE
         .ok_or(CatalogError::not_found("shop"))
 }
 
-fn announce(conn: &mut DbConn, shop_id: i64, kind: &str) -> Result<(), CatalogError> {
+fn announce(conn: &mut DbConn, shop_id: ShopId, kind: &str) -> Result<(), CatalogError> {
     let payload = serde_json::json!({ "shop_id": shop_id }).to_string();
     outbox::append(
         conn,
         &NewOutboxEvent {
             topic: "shop",
-            entity_id: shop_id,
+            entity_id: shop_id.get(),
             kind,
             payload: &payload,
             created_at: Utc::now().naive_utc(),
@@ -107,7 +108,7 @@ fn hours(field: &str, raw: &str) -> Result<String, CatalogError> {
 pub(crate) fn update(
     conn: &mut DbConn,
     actor: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
     patch: ShopPatch,
     limits: &bazaar_core::MoneyLimits,
 ) -> Result<ShopPage, CatalogError> {
@@ -176,7 +177,7 @@ pub(crate) fn update(
 }
 
 /// Follows (true) or unfollows (false); idempotent. Returns the new follower count.
-pub(crate) fn follow(conn: &mut DbConn, user_id: i64, shop_id: i64, on: bool) -> Result<i64, CatalogError> {
+pub(crate) fn follow(conn: &mut DbConn, user_id: UserId, shop_id: ShopId, on: bool) -> Result<i64, CatalogError> {
     page(conn, shop_id)?;
     let exists: bool =
         diesel::select(diesel::dsl::exists(shop_follows::table.find((user_id, shop_id)))).get_result(conn)?;
@@ -206,7 +207,7 @@ pub(crate) fn follow(conn: &mut DbConn, user_id: i64, shop_id: i64, on: bool) ->
 }
 
 /// Suspends (hiding its products from buyers) or reinstates a shop.
-pub(crate) fn set_status(conn: &mut DbConn, shop_id: i64, suspended: bool) -> Result<ShopPage, CatalogError> {
+pub(crate) fn set_status(conn: &mut DbConn, shop_id: ShopId, suspended: bool) -> Result<ShopPage, CatalogError> {
     page(conn, shop_id)?;
     let status = if suspended { ShopStatus::Suspended } else { ShopStatus::Active };
     bazaar_identity::set_shop_status(conn, shop_id, status)?;

@@ -5,12 +5,13 @@ use crate::conversations;
 use crate::messages::{self, HistoryQuery, MessagePage};
 use crate::moderation::{self, ChatSettings, ReportView};
 use crate::service::Chat;
+use bazaar_core::ids::{ConversationId, ReportId, ShopId};
 use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
 use chrono::Utc;
 
 impl Chat {
-    pub async fn settings(&self, principal: &Principal, shop_id: i64) -> Result<ChatSettings, ChatError> {
+    pub async fn settings(&self, principal: &Principal, shop_id: ShopId) -> Result<ChatSettings, ChatError> {
         let member = principal.clone();
         self.db
             .run(move |conn| {
@@ -23,7 +24,7 @@ impl Chat {
     pub async fn update_settings(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         wanted: ChatSettings,
     ) -> Result<ChatSettings, ChatError> {
         let owner = principal.clone();
@@ -41,7 +42,7 @@ impl Chat {
     pub async fn report(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         reason: String,
     ) -> Result<ReportView, ChatError> {
         let user = principal.user_id;
@@ -67,7 +68,7 @@ impl Chat {
     pub async fn reported_messages(
         &self,
         principal: &Principal,
-        report_id: i64,
+        report_id: ReportId,
         query: HistoryQuery,
     ) -> Result<MessagePage, ChatError> {
         principal.require_admin()?;
@@ -79,7 +80,7 @@ impl Chat {
             .await
     }
 
-    pub async fn close_report(&self, principal: &Principal, report_id: i64) -> Result<ReportView, ChatError> {
+    pub async fn close_report(&self, principal: &Principal, report_id: ReportId) -> Result<ReportView, ChatError> {
         principal.require_admin()?;
         let admin = principal.user_id;
         self.db.run(move |conn| moderation::close_report(conn, report_id, admin, Utc::now().naive_utc())).await

@@ -4,6 +4,7 @@
 
 use crate::ChatError;
 use bazaar_core::Money;
+use bazaar_core::ids::{OrderId, ProductId, ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{order_items, orders, products};
 use diesel::prelude::*;
@@ -29,11 +30,11 @@ pub enum NewContent {
     },
     /// A product card; the product must belong to the conversation's shop.
     Product {
-        product_id: i64,
+        product_id: ProductId,
     },
     /// An order card; the order must be between the conversation's buyer and shop.
     Order {
-        order_id: i64,
+        order_id: OrderId,
     },
 }
 
@@ -76,8 +77,8 @@ pub(crate) fn check_client_msg_id(raw: &str) -> Result<(), ChatError> {
 pub(crate) fn prepare(
     conn: &mut DbConn,
     content: NewContent,
-    buyer_id: i64,
-    shop_id: i64,
+    buyer_id: UserId,
+    shop_id: ShopId,
     sensitive_words: &[String],
 ) -> Result<Stored, ChatError> {
     match content {
@@ -108,8 +109,8 @@ pub(crate) fn checked_text(field: &'static str, raw: &str, sensitive_words: &[St
     Ok(mask(&text, sensitive_words))
 }
 
-fn product_card(conn: &mut DbConn, product_id: i64, shop_id: i64) -> Result<serde_json::Value, ChatError> {
-    let found: Option<(i64, String, String, i64, String)> = products::table
+fn product_card(conn: &mut DbConn, product_id: ProductId, shop_id: ShopId) -> Result<serde_json::Value, ChatError> {
+    let found: Option<(ShopId, String, String, i64, String)> = products::table
         .find(product_id)
         .select((products::shop_id, products::title, products::images, products::price_min, products::status))
         .get_result(conn)
@@ -127,11 +128,11 @@ fn product_card(conn: &mut DbConn, product_id: i64, shop_id: i64) -> Result<serd
 /// conversation's buyer and shop rather than trusting the sender.
 pub(crate) fn order_card(
     conn: &mut DbConn,
-    order_id: i64,
-    buyer_id: i64,
-    shop_id: i64,
+    order_id: OrderId,
+    buyer_id: UserId,
+    shop_id: ShopId,
 ) -> Result<serde_json::Value, ChatError> {
-    let found: Option<(i64, i64, String, i64)> = orders::table
+    let found: Option<(UserId, ShopId, String, i64)> = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id, orders::status, orders::total))
         .get_result(conn)

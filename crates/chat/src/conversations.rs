@@ -3,6 +3,7 @@
 
 use crate::ChatError;
 use bazaar_core::clock::{as_utc, as_utc_opt};
+use bazaar_core::ids::{ConversationId, ShopId, UserId};
 use bazaar_core::{Cursor, PageLimit};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{chat_conversations as conv, shop_members, shops, users};
@@ -42,9 +43,9 @@ impl Side {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = conv)]
 pub(crate) struct ConversationRow {
-    pub id: i64,
-    pub buyer_id: i64,
-    pub shop_id: i64,
+    pub id: ConversationId,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
     pub last_seq: i64,
     pub last_message_at: Option<NaiveDateTime>,
     pub last_preview: Option<String>,
@@ -64,7 +65,7 @@ pub(crate) struct ConversationRow {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationView {
-    pub id: i64,
+    pub id: ConversationId,
     /// The caller's side: `buyer`, or `shop` for the shop's owner and staff.
     pub side: Side,
     pub shop: Party,
@@ -107,14 +108,14 @@ pub struct ConversationPage {
 type NameAndPicture = (String, Option<String>);
 
 /// Where a page of conversations ends: (last activity, id) of its last conversation.
-pub type ConversationKey = (NaiveDateTime, i64);
+pub type ConversationKey = (NaiveDateTime, ConversationId);
 
 /// The conversation and the caller's side in it. Anyone else gets "not found": conversations are
 /// private, including whether they exist.
 pub(crate) fn access(
     conn: &mut DbConn,
-    conversation_id: i64,
-    user_id: i64,
+    conversation_id: ConversationId,
+    user_id: UserId,
 ) -> Result<(ConversationRow, Side), ChatError> {
     let row = find(conn, conversation_id)?;
     if row.buyer_id == user_id {
@@ -126,7 +127,7 @@ pub(crate) fn access(
     Err(ChatError::not_found("conversation"))
 }
 
-pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<ConversationRow, ChatError> {
+pub(crate) fn find(conn: &mut DbConn, conversation_id: ConversationId) -> Result<ConversationRow, ChatError> {
     conv::table
         .find(conversation_id)
         .select(ConversationRow::as_select())
@@ -138,8 +139,8 @@ pub(crate) fn find(conn: &mut DbConn, conversation_id: i64) -> Result<Conversati
 /// The (buyer, shop) conversation, created if missing. Returns it and whether it was created.
 pub(crate) fn get_or_create(
     conn: &mut DbConn,
-    buyer_id: i64,
-    shop_id: i64,
+    buyer_id: UserId,
+    shop_id: ShopId,
     now: NaiveDateTime,
 ) -> Result<(ConversationRow, bool), ChatError> {
     let existing = conv::table
@@ -166,8 +167,8 @@ pub(crate) fn get_or_create(
 }
 
 /// Everyone who receives a conversation's events: its buyer and every member of its shop.
-pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<Vec<i64>, ChatError> {
-    let mut members: Vec<i64> =
+pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<Vec<UserId>, ChatError> {
+    let mut members: Vec<UserId> =
         shop_members::table.filter(shop_members::shop_id.eq(row.shop_id)).select(shop_members::user_id).load(conn)?;
     members.push(row.buyer_id);
     Ok(members)
@@ -189,8 +190,8 @@ fn present(row: ConversationRow, side: Side, shop: NameAndPicture, buyer: NameAn
     ConversationView {
         id: row.id,
         side,
-        shop: Party { id: row.shop_id, name: shop.0, avatar_url: shop.1 },
-        buyer: Party { id: row.buyer_id, name: buyer.0, avatar_url: buyer.1 },
+        shop: Party { id: row.shop_id.get(), name: shop.0, avatar_url: shop.1 },
+        buyer: Party { id: row.buyer_id.get(), name: buyer.0, avatar_url: buyer.1 },
         last_seq: row.last_seq,
         last_message_at: row.last_message_at,
         last_preview: row.last_preview,
@@ -203,14 +204,14 @@ fn present(row: ConversationRow, side: Side, shop: NameAndPicture, buyer: NameAn
     }
 }
 
-fn member_shops(conn: &mut DbConn, user_id: i64) -> Result<Vec<i64>, ChatError> {
+fn member_shops(conn: &mut DbConn, user_id: UserId) -> Result<Vec<ShopId>, ChatError> {
     Ok(shop_members::table.filter(shop_members::user_id.eq(user_id)).select(shop_members::shop_id).load(conn)?)
 }
 
 /// The caller's conversations (as a buyer and as a member of any shop), most recently active first.
 pub(crate) fn list(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     after: Option<ConversationKey>,
     limit: PageLimit,
 ) -> Result<ConversationPage, ChatError> {
@@ -245,12 +246,12 @@ pub(crate) fn list(
 }
 
 /// The badge: unread messages across all the caller's conversations, on both sides.
-pub(crate) fn unread_total(conn: &mut DbConn, user_id: i64) -> Result<i64, ChatError> {
+pub(crate) fn unread_total(conn: &mut DbConn, user_id: UserId) -> Result<i64, ChatError> {
     let my_shops = member_shops(conn, user_id)?;
     unread_total_with(conn, user_id, &my_shops)
 }
 
-fn unread_total_with(conn: &mut DbConn, user_id: i64, my_shops: &[i64]) -> Result<i64, ChatError> {
+fn unread_total_with(conn: &mut DbConn, user_id: UserId, my_shops: &[ShopId]) -> Result<i64, ChatError> {
     // Loading the non-zero counters and adding them here avoids SUM, whose type differs by backend.
     let as_buyer: Vec<i64> = conv::table
         .filter(conv::buyer_id.eq(user_id).and(conv::buyer_unread.gt(0)))
@@ -266,8 +267,8 @@ fn unread_total_with(conn: &mut DbConn, user_id: i64, my_shops: &[i64]) -> Resul
 /// Blocks (or unblocks) the buyer of a conversation; only the shop side may.
 pub(crate) fn set_blocked(
     conn: &mut DbConn,
-    user_id: i64,
-    conversation_id: i64,
+    user_id: UserId,
+    conversation_id: ConversationId,
     blocked: bool,
     now: NaiveDateTime,
 ) -> Result<(ConversationRow, Side), ChatError> {

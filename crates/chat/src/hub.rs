@@ -7,6 +7,7 @@
 //! published, and a client that misses events (a lagging gateway tells it to `resync`) catches up
 //! by seq.
 
+use bazaar_core::ids::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{HashMap, VecDeque};
@@ -28,7 +29,7 @@ pub type Outbound = Arc<str>;
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Envelope<'a> {
     #[serde(default)]
-    pub to: Vec<i64>,
+    pub to: Vec<UserId>,
     /// The connection the event came from, which already has it (`<gateway>:<connection>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<&'a str>,
@@ -48,7 +49,7 @@ struct Inner {
     /// Tells this gateway's connections apart from every other gateway's.
     instance: String,
     next_connection: AtomicU64,
-    users: Mutex<HashMap<i64, Vec<Local>>>,
+    users: Mutex<HashMap<UserId, Vec<Local>>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -114,7 +115,7 @@ impl Hub {
 
     /// Registers a device of `user_id`; events for the user arrive on the returned connection
     /// until it is dropped.
-    pub fn connect(&self, user_id: i64) -> Connection {
+    pub fn connect(&self, user_id: UserId) -> Connection {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         let queue = Arc::new(Queue::default());
         self.inner.users().entry(user_id).or_default().push(Local { id, queue: queue.clone() });
@@ -178,7 +179,7 @@ impl Hub {
 }
 
 impl Inner {
-    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Local>>> {
+    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Vec<Local>>> {
         // The map holds only senders; a panic elsewhere cannot leave it half-updated.
         self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -188,7 +189,7 @@ impl Inner {
 pub struct Connection {
     origin: String,
     id: u64,
-    user_id: i64,
+    user_id: UserId,
     queue: Arc<Queue>,
     shutdown: watch::Receiver<bool>,
     hub: Arc<Inner>,
@@ -246,6 +247,7 @@ impl Drop for Connection {
 #[cfg(test)]
 mod tests {
     use super::Hub;
+    use bazaar_core::ids::UserId;
 
     fn envelope(to: &[i64], skip: Option<&str>, n: usize) -> String {
         serde_json::json!({ "to": to, "skip": skip, "event": { "type": "message", "n": n } }).to_string()
@@ -254,7 +256,8 @@ mod tests {
     #[tokio::test]
     async fn delivers_to_every_device_of_the_named_users_except_the_origin() {
         let hub = Hub::new();
-        let (mut phone, mut tablet, mut other) = (hub.connect(1), hub.connect(1), hub.connect(2));
+        let (mut phone, mut tablet, mut other) =
+            (hub.connect(UserId(1)), hub.connect(UserId(1)), hub.connect(UserId(2)));
         hub.dispatch(&envelope(&[1], Some(phone.origin()), 7));
         assert_eq!(tablet.next_event().await.as_deref(), Some(r#"{"n":7,"type":"message"}"#));
         hub.dispatch(&envelope(&[1, 2], None, 8));
@@ -271,7 +274,7 @@ mod tests {
     #[tokio::test]
     async fn a_device_that_stops_reading_is_dropped_not_buffered_forever() {
         let hub = Hub::new();
-        let mut stuck = hub.connect(1);
+        let mut stuck = hub.connect(UserId(1));
         for n in 0..=super::QUEUE_PER_CONNECTION {
             hub.dispatch(&envelope(&[1], None, n));
         }
@@ -286,8 +289,8 @@ mod tests {
     #[tokio::test]
     async fn another_gateways_origin_is_not_skipped_here() {
         let (here, there) = (Hub::new(), Hub::new());
-        let mut local = here.connect(1);
-        let remote = there.connect(1);
+        let mut local = here.connect(UserId(1));
+        let remote = there.connect(UserId(1));
         // Both are connection 1 of their gateway; only the gateway part tells them apart.
         here.dispatch(&envelope(&[1], Some(remote.origin()), 1));
         assert!(local.next_event().await.is_some());

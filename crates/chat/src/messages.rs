@@ -6,6 +6,7 @@ use crate::content::Stored;
 use crate::conversations::{ConversationRow, Side};
 use bazaar_core::PageLimit;
 use bazaar_core::clock::as_utc;
+use bazaar_core::ids::{ConversationId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{chat_conversations as conv, chat_messages as msg};
 use chrono::NaiveDateTime;
@@ -16,12 +17,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageView {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// Increasing per conversation, without gaps: a client that has seq N asks for what follows N.
     pub seq: i64,
     pub side: Side,
     /// Who wrote it; absent for automatic messages (greeting, away message, order notices).
-    pub sender_id: Option<i64>,
+    pub sender_id: Option<UserId>,
     /// `text`, `image`, `product`, `order`, or `notice` (a system notice).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,10 +41,10 @@ pub struct MessageView {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = msg)]
 struct MessageRow {
-    conversation_id: i64,
+    conversation_id: ConversationId,
     seq: i64,
     side: String,
-    sender_id: Option<i64>,
+    sender_id: Option<UserId>,
     kind: String,
     body: String,
     card: Option<String>,
@@ -76,7 +77,7 @@ impl From<MessageRow> for MessageView {
 /// Who is writing: a person on one side, or the system (`sender_id` absent).
 pub(crate) struct Author<'a> {
     pub side: Side,
-    pub sender_id: Option<i64>,
+    pub sender_id: Option<UserId>,
     pub client_msg_id: Option<&'a str>,
 }
 
@@ -84,7 +85,7 @@ pub(crate) struct Author<'a> {
 /// the other side (both, for a system notice) gains one unread.
 pub(crate) fn append(
     conn: &mut DbConn,
-    conversation_id: i64,
+    conversation_id: ConversationId,
     author: &Author<'_>,
     content: &Stored,
     now: NaiveDateTime,
@@ -150,8 +151,8 @@ pub(crate) fn append(
 /// The message this sender already sent under `client_msg_id`, if any: a resend returns it.
 pub(crate) fn already_sent(
     conn: &mut DbConn,
-    conversation_id: i64,
-    sender_id: i64,
+    conversation_id: ConversationId,
+    sender_id: UserId,
     client_msg_id: &str,
 ) -> Result<Option<MessageView>, ChatError> {
     let row = msg::table
@@ -183,7 +184,7 @@ pub struct HistoryQuery {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     /// The messages in seq order, in the one list envelope (`items`, `next_cursor`).
     pub items: Vec<MessageView>,
     /// The seq to send next for more in the same direction (`before_seq` going back, `since_seq`
@@ -192,7 +193,11 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
-pub(crate) fn history(conn: &mut DbConn, conversation_id: i64, query: HistoryQuery) -> Result<MessagePage, ChatError> {
+pub(crate) fn history(
+    conn: &mut DbConn,
+    conversation_id: ConversationId,
+    query: HistoryQuery,
+) -> Result<MessagePage, ChatError> {
     if query.before_seq.is_some() && query.since_seq.is_some() {
         return Err(ChatError::invalid("since_seq", "give before_seq or since_seq, not both"));
     }

@@ -5,6 +5,7 @@ use crate::ChatError;
 use crate::content::checked_text;
 use crate::conversations::ConversationRow;
 use bazaar_core::clock::{as_utc, as_utc_opt};
+use bazaar_core::ids::{ConversationId, ReportId, ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{
     chat_reports as reports, chat_sensitive_words as words, chat_shop_settings as settings, shops,
@@ -36,7 +37,7 @@ pub struct ChatSettings {
 /// is "not found" before anyone is told they may not.
 pub(crate) fn require_member(
     conn: &mut DbConn,
-    shop_id: i64,
+    shop_id: ShopId,
     caller: &Principal,
     owner_only: bool,
 ) -> Result<(), ChatError> {
@@ -52,7 +53,7 @@ pub(crate) fn require_member(
     Ok(())
 }
 
-pub(crate) fn load_settings(conn: &mut DbConn, shop_id: i64) -> Result<ChatSettings, ChatError> {
+pub(crate) fn load_settings(conn: &mut DbConn, shop_id: ShopId) -> Result<ChatSettings, ChatError> {
     let found: Option<(Option<String>, Option<String>)> = settings::table
         .find(shop_id)
         .select((settings::greeting, settings::away_message))
@@ -63,7 +64,7 @@ pub(crate) fn load_settings(conn: &mut DbConn, shop_id: i64) -> Result<ChatSetti
 
 pub(crate) fn save_settings(
     conn: &mut DbConn,
-    shop_id: i64,
+    shop_id: ShopId,
     wanted: ChatSettings,
     now: NaiveDateTime,
 ) -> Result<ChatSettings, ChatError> {
@@ -140,9 +141,9 @@ pub(crate) fn replace_words(
 #[diesel(table_name = reports)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportView {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub reporter_id: i64,
+    pub id: ReportId,
+    pub conversation_id: ConversationId,
+    pub reporter_id: UserId,
     pub reason: String,
     /// `open` or `closed`.
     pub status: String,
@@ -154,8 +155,8 @@ pub struct ReportView {
 
 pub(crate) fn report(
     conn: &mut DbConn,
-    conversation_id: i64,
-    reporter_id: i64,
+    conversation_id: ConversationId,
+    reporter_id: UserId,
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<ReportView, ChatError> {
@@ -178,7 +179,7 @@ pub(crate) fn report(
         .first(conn)?)
 }
 
-pub(crate) fn find_report(conn: &mut DbConn, report_id: i64) -> Result<ReportView, ChatError> {
+pub(crate) fn find_report(conn: &mut DbConn, report_id: ReportId) -> Result<ReportView, ChatError> {
     reports::table
         .find(report_id)
         .select(ReportView::as_select())
@@ -199,8 +200,8 @@ pub(crate) fn reports_with_status(conn: &mut DbConn, status: &str) -> Result<Vec
 
 pub(crate) fn close_report(
     conn: &mut DbConn,
-    report_id: i64,
-    admin_id: i64,
+    report_id: ReportId,
+    admin_id: UserId,
     now: NaiveDateTime,
 ) -> Result<ReportView, ChatError> {
     find_report(conn, report_id)?;

@@ -8,6 +8,7 @@ use crate::hub::{CHANNEL, Hub};
 use crate::messages::{self, Author, HistoryQuery, MessagePage, MessageView};
 use crate::moderation;
 use bazaar_core::PageLimit;
+use bazaar_core::ids::{ConversationId, OrderId, ProductId, ShopId, UserId};
 use bazaar_db::schema::{chat_conversations, orders, shops};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
@@ -22,10 +23,10 @@ use std::sync::{Arc, Mutex};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum Event<'a> {
     Message { message: &'a MessageView },
-    Read { conversation_id: i64, side: Side, seq: i64 },
-    Delivered { conversation_id: i64, side: Side, seq: i64 },
-    Typing { conversation_id: i64, side: Side, user_id: i64 },
-    Blocked { conversation_id: i64, blocked: bool },
+    Read { conversation_id: ConversationId, side: Side, seq: i64 },
+    Delivered { conversation_id: ConversationId, side: Side, seq: i64 },
+    Typing { conversation_id: ConversationId, side: Side, user_id: UserId },
+    Blocked { conversation_id: ConversationId, blocked: bool },
 }
 
 /// Opening a conversation with a shop, optionally from a product page or an order.
@@ -33,11 +34,11 @@ pub(crate) enum Event<'a> {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartConversation {
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     /// Posts a card of this product (of the shop) into the conversation.
-    pub product_id: Option<i64>,
+    pub product_id: Option<ProductId>,
     /// Posts a card of this order (between the caller and the shop).
-    pub order_id: Option<i64>,
+    pub order_id: Option<OrderId>,
     /// Makes the card post safe to repeat.
     pub client_msg_id: Option<String>,
 }
@@ -63,7 +64,7 @@ pub struct Sent {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadPosition {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     pub read_seq: i64,
     pub unread: i64,
     pub unread_total: i64,
@@ -85,7 +86,7 @@ pub const DEFAULT_SEND_LIMIT: Limit = Limit::new(60, std::time::Duration::from_s
 /// What a write produced for publishing: messages posted and who receives them.
 pub(crate) struct Posted {
     pub messages: Vec<MessageView>,
-    pub participants: Vec<i64>,
+    pub participants: Vec<UserId>,
 }
 
 impl Chat {
@@ -130,7 +131,7 @@ impl Chat {
 
     /// Sends `event` to the devices of `to`, except the connection `skip` it came from. The change
     /// is already committed, so a failed publish only delays delivery until the clients sync.
-    pub(crate) async fn publish(&self, to: &[i64], skip: Option<&str>, event: &Event<'_>) {
+    pub(crate) async fn publish(&self, to: &[UserId], skip: Option<&str>, event: &Event<'_>) {
         let envelope = serde_json::json!({ "to": to, "skip": skip, "event": event });
         if let Err(err) = self.kv.publish(CHANNEL, &envelope.to_string()).await {
             tracing::warn!(error = %err, "could not publish a chat event; clients will catch up when they sync");
@@ -224,7 +225,7 @@ impl Chat {
     pub async fn conversation(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
     ) -> Result<ConversationView, ChatError> {
         let user = principal.user_id;
         self.db
@@ -238,7 +239,7 @@ impl Chat {
     pub async fn history(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         query: HistoryQuery,
     ) -> Result<MessagePage, ChatError> {
         let user = principal.user_id;
@@ -255,7 +256,7 @@ impl Chat {
     pub async fn send(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         request: SendMessage,
         origin: Option<&str>,
     ) -> Result<Sent, ChatError> {
@@ -280,7 +281,7 @@ impl Chat {
     pub async fn read(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         seq: i64,
         origin: Option<&str>,
     ) -> Result<ReadPosition, ChatError> {
@@ -310,7 +311,7 @@ impl Chat {
     pub async fn delivered(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         seq: i64,
         origin: Option<&str>,
     ) -> Result<(), ChatError> {
@@ -336,7 +337,7 @@ impl Chat {
     pub async fn typing(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         origin: Option<&str>,
     ) -> Result<(), ChatError> {
         let user = principal.user_id;
@@ -355,7 +356,7 @@ impl Chat {
     pub async fn set_blocked(
         &self,
         principal: &Principal,
-        conversation_id: i64,
+        conversation_id: ConversationId,
         blocked: bool,
     ) -> Result<ConversationView, ChatError> {
         let user = principal.user_id;
@@ -376,7 +377,7 @@ impl Chat {
 
     /// Posts a system notice about an order (e.g. "order shipped") with its card into the
     /// conversation between the order's buyer and shop, opening it if needed.
-    pub async fn order_notice(&self, order_id: i64, text: String) -> Result<MessageView, ChatError> {
+    pub async fn order_notice(&self, order_id: OrderId, text: String) -> Result<MessageView, ChatError> {
         let (message, participants) = self
             .run_retrying(move |conn| write_transaction(conn, |conn| order_notice(conn, order_id, &text, now())))
             .await?;
@@ -400,8 +401,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn start(
     conn: &mut DbConn,
-    buyer: i64,
-    shop_id: i64,
+    buyer: UserId,
+    shop_id: ShopId,
     card: Option<NewContent>,
     client_msg_id: Option<&str>,
     now: NaiveDateTime,
@@ -448,8 +449,8 @@ fn automatic(side: Side) -> Author<'static> {
 
 fn send(
     conn: &mut DbConn,
-    user: i64,
-    conversation_id: i64,
+    user: UserId,
+    conversation_id: ConversationId,
     request: &SendMessage,
     words: &[String],
     now: NaiveDateTime,
@@ -480,11 +481,11 @@ fn send(
 
 fn order_notice(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     text: &str,
     now: NaiveDateTime,
-) -> Result<(MessageView, Vec<i64>), ChatError> {
-    let (buyer, shop_id): (i64, i64) = orders::table
+) -> Result<(MessageView, Vec<UserId>), ChatError> {
+    let (buyer, shop_id): (UserId, ShopId) = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id))
         .get_result(conn)

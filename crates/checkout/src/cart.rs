@@ -5,6 +5,7 @@
 
 use crate::CheckoutError;
 use bazaar_core::Money;
+use bazaar_core::ids::{CartItemId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::schema::{cart_items, products, shops, skus};
 use bazaar_db::{Database, DbConn, LockPurpose, serialize_writers, write_transaction};
 use bazaar_identity::Principal;
@@ -21,9 +22,9 @@ pub const MAX_LINES: i64 = 100;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLine {
-    pub id: i64,
-    pub sku_id: i64,
-    pub product_id: i64,
+    pub id: CartItemId,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
     pub title: String,
     pub specs: BTreeMap<String, String>,
     pub image: Option<String>,
@@ -47,7 +48,7 @@ pub struct CartLine {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartShop {
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     pub shop_name: String,
     pub lines: Vec<CartLine>,
     /// Lines that can be bought now.
@@ -77,8 +78,24 @@ fn check_quantity(quantity: i32) -> Result<(), CheckoutError> {
     Ok(())
 }
 
-fn view(conn: &mut DbConn, user_id: i64) -> Result<CartView, CheckoutError> {
-    type Row = (i64, i32, i64, i64, String, String, i64, i64, bool, i64, String, String, i64, String, String);
+fn view(conn: &mut DbConn, user_id: UserId) -> Result<CartView, CheckoutError> {
+    type Row = (
+        CartItemId,
+        i32,
+        i64,
+        SkuId,
+        String,
+        String,
+        i64,
+        i64,
+        bool,
+        ProductId,
+        String,
+        String,
+        ShopId,
+        String,
+        String,
+    );
     let rows: Vec<Row> = cart_items::table
         .inner_join(skus::table.inner_join(products::table.inner_join(shops::table)))
         .filter(cart_items::user_id.eq(user_id))
@@ -175,16 +192,16 @@ impl Cart {
     }
 
     /// Adds `quantity` of a SKU; a SKU already in the cart has its line increased.
-    pub async fn add(&self, principal: &Principal, sku_id: i64, quantity: i32) -> Result<CartView, CheckoutError> {
+    pub async fn add(&self, principal: &Principal, sku_id: SkuId, quantity: i32) -> Result<CartView, CheckoutError> {
         let user_id = principal.user_id;
         check_quantity(quantity)?;
         self.write(move |conn| {
             // Two adds of one SKU at once (a double tap) must merge: each reads the line, then
             // inserts or increases it, so they take turns (SQLite's writers always do).
-            serialize_writers(conn, LockPurpose::BuyerCart, user_id)?;
+            serialize_writers(conn, LockPurpose::BuyerCart, user_id.get())?;
             let price = crate::orders::sellable(conn, sku_id)?.price;
             let now = Utc::now().naive_utc();
-            let existing: Option<(i64, i32)> = cart_items::table
+            let existing: Option<(CartItemId, i32)> = cart_items::table
                 .filter(cart_items::user_id.eq(user_id))
                 .filter(cart_items::sku_id.eq(sku_id))
                 .select((cart_items::id, cart_items::quantity))
@@ -228,7 +245,7 @@ impl Cart {
     pub async fn set_quantity(
         &self,
         principal: &Principal,
-        item_id: i64,
+        item_id: CartItemId,
         quantity: i32,
     ) -> Result<CartView, CheckoutError> {
         let user_id = principal.user_id;
@@ -245,7 +262,7 @@ impl Cart {
         .await
     }
 
-    pub async fn remove(&self, principal: &Principal, item_id: i64) -> Result<CartView, CheckoutError> {
+    pub async fn remove(&self, principal: &Principal, item_id: CartItemId) -> Result<CartView, CheckoutError> {
         let user_id = principal.user_id;
         self.write(move |conn| {
             let removed = diesel::delete(cart_items::table.find(item_id).filter(cart_items::user_id.eq(user_id)))

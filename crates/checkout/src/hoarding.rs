@@ -2,6 +2,7 @@
 //! stock for the payment timeout, again and again.
 
 use crate::{CheckoutError, CheckoutSettings};
+use bazaar_core::ids::UserId;
 use bazaar_db::schema::{order_items, orders};
 use bazaar_db::{DbConn, LockPurpose, serialize_writers};
 use diesel::prelude::*;
@@ -11,12 +12,12 @@ use diesel::prelude::*;
 /// serialised first, so two racing checkouts cannot both pass on the same old count.
 pub(crate) fn check_caps<'a>(
     conn: &mut DbConn,
-    buyer: i64,
+    buyer: UserId,
     new_orders: usize,
     new_units: impl Iterator<Item = &'a i32>,
     settings: &CheckoutSettings,
 ) -> Result<(), CheckoutError> {
-    serialize_writers(conn, LockPurpose::BuyerReservations, buyer)?;
+    serialize_writers(conn, LockPurpose::BuyerReservations, buyer.get())?;
     let unpaid = orders::table.filter(orders::user_id.eq(buyer)).filter(orders::status.eq("pending_payment"));
     let held_orders: i64 = unpaid.count().get_result(conn)?;
     let held_units: Option<i64> = order_items::table

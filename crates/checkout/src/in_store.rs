@@ -3,6 +3,8 @@
 
 use crate::CheckoutError;
 use crate::orders::record_event;
+use bazaar_core::Money;
+use bazaar_core::ids::{CheckoutId, OrderId, ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{checkouts, orders, shops};
 use chrono::Utc;
@@ -10,7 +12,7 @@ use diesel::prelude::*;
 
 /// Refuses a counter payment for a shop that cannot sell now (suspended or closed), as the cart
 /// and checkout refuse its products.
-pub fn require_shop_selling(conn: &mut DbConn, shop_id: i64) -> Result<(), CheckoutError> {
+pub fn require_shop_selling(conn: &mut DbConn, shop_id: ShopId) -> Result<(), CheckoutError> {
     let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
     match status.as_deref() {
         Some(status) if status == bazaar_identity::ShopStatus::Active.as_str() => Ok(()),
@@ -23,15 +25,15 @@ pub fn require_shop_selling(conn: &mut DbConn, shop_id: i64) -> Result<(), Check
 /// `reference` makes the checkout unique (one per request and buyer).
 pub fn create_in_store_order(
     conn: &mut DbConn,
-    buyer: i64,
-    shop_id: i64,
-    amount: i64,
+    buyer: UserId,
+    shop_id: ShopId,
+    amount: Money,
     note: &str,
     reference: &str,
-) -> Result<(i64, i64), CheckoutError> {
+) -> Result<(CheckoutId, OrderId), CheckoutError> {
     require_shop_selling(conn, shop_id)?;
     let now = Utc::now().naive_utc();
-    let checkout_id: i64 = diesel::insert_into(checkouts::table)
+    let checkout_id: CheckoutId = diesel::insert_into(checkouts::table)
         .values((
             checkouts::user_id.eq(buyer),
             checkouts::idempotency_key.eq(reference),
@@ -42,15 +44,15 @@ pub fn create_in_store_order(
         .returning(checkouts::id)
         .get_result(conn)?;
     let address = serde_json::json!({ "in_store": true, "note": note });
-    let order_id: i64 = diesel::insert_into(orders::table)
+    let order_id: OrderId = diesel::insert_into(orders::table)
         .values((
             orders::checkout_id.eq(checkout_id),
             orders::user_id.eq(buyer),
             orders::shop_id.eq(shop_id),
             orders::status.eq("pending_payment"),
-            orders::subtotal.eq(amount),
+            orders::subtotal.eq(amount.to_minor()),
             orders::shipping_fee.eq(0i64),
-            orders::total.eq(amount),
+            orders::total.eq(amount.to_minor()),
             orders::address.eq(address.to_string()),
             orders::created_at.eq(now),
             orders::updated_at.eq(now),

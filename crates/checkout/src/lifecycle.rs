@@ -6,6 +6,7 @@
 use crate::CheckoutError;
 use crate::orders::record_event;
 use bazaar_catalog::release_stock;
+use bazaar_core::ids::{OrderId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::schema::{order_events, order_items, orders};
 use bazaar_db::{DbConn, write_transaction};
 use bazaar_identity::Principal;
@@ -18,7 +19,7 @@ use serde::Serialize;
 pub struct OrderEvent {
     pub from_status: Option<String>,
     pub to_status: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub reason: Option<String>,
     #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -27,7 +28,7 @@ pub struct OrderEvent {
 
 /// Who may act on an order.
 pub(crate) enum Actor<'a> {
-    Buyer(i64),
+    Buyer(UserId),
     /// A member (owner or staff) of the order's shop.
     Shop(&'a Principal),
     /// Payments and the sweeper.
@@ -35,13 +36,13 @@ pub(crate) enum Actor<'a> {
 }
 
 struct OrderHead {
-    user_id: i64,
-    shop_id: i64,
+    user_id: UserId,
+    shop_id: ShopId,
     status: String,
 }
 
-fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
-    let row: Option<(i64, i64, String)> = orders::table
+fn head(conn: &mut DbConn, order_id: OrderId) -> Result<OrderHead, CheckoutError> {
+    let row: Option<(UserId, ShopId, String)> = orders::table
         .find(order_id)
         .select((orders::user_id, orders::shop_id, orders::status))
         .get_result(conn)
@@ -51,7 +52,7 @@ fn head(conn: &mut DbConn, order_id: i64) -> Result<OrderHead, CheckoutError> {
 }
 
 /// Checks the actor may see the order at all; others are told it does not exist.
-fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Option<i64>, CheckoutError> {
+fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Option<UserId>, CheckoutError> {
     match actor {
         Actor::Buyer(user) if *user == order.user_id => Ok(Some(*user)),
         Actor::Shop(member) if member.role_in(conn, order.shop_id)?.is_some() => Ok(Some(member.user_id)),
@@ -64,12 +65,12 @@ fn authorize(conn: &mut DbConn, order: &OrderHead, actor: &Actor) -> Result<Opti
 /// the current state.
 pub(crate) fn transition(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     actor: &Actor,
     from: &[&str],
     to: &str,
     reason: &str,
-) -> Result<(Option<i64>, String), CheckoutError> {
+) -> Result<(Option<UserId>, String), CheckoutError> {
     let order = head(conn, order_id)?;
     let actor_id = authorize(conn, &order, actor)?;
     let refuse =
@@ -91,11 +92,11 @@ pub(crate) fn transition(
 /// Puts every item of the order back in stock (the order's state change guards "once").
 pub(crate) fn release_order(
     conn: &mut DbConn,
-    order_id: i64,
-    actor: Option<i64>,
+    order_id: OrderId,
+    actor: Option<UserId>,
     refund: bool,
-) -> Result<Vec<i64>, CheckoutError> {
-    let items: Vec<(i64, i64, i32)> = order_items::table
+) -> Result<Vec<ProductId>, CheckoutError> {
+    let items: Vec<(SkuId, ProductId, i32)> = order_items::table
         .filter(order_items::order_id.eq(order_id))
         .select((order_items::sku_id, order_items::product_id, order_items::quantity))
         .load(conn)?;
@@ -114,10 +115,10 @@ fn reason(field: &'static str, raw: Option<String>, required: bool) -> Result<St
 /// Cancels and releases the stock. Buyers may cancel before payment; shops before shipping.
 pub(crate) fn cancel(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     actor: Actor,
     why: Option<String>,
-) -> Result<Vec<i64>, CheckoutError> {
+) -> Result<Vec<ProductId>, CheckoutError> {
     let (from, why): (&[&str], String) = match actor {
         Actor::Buyer(_) => (&["pending_payment"], reason("reason", why, false)?),
         Actor::Shop(_) => (&["pending_payment"], reason("reason", why, true)?),
@@ -138,7 +139,7 @@ pub(crate) fn cancel(
 
 /// What a shop's cancel led to: stock back, and for a paid order the refund to send.
 pub(crate) struct ShopCancel {
-    pub restocked: Vec<i64>,
+    pub restocked: Vec<ProductId>,
     pub refund: Option<crate::RefundRequest>,
 }
 
@@ -146,7 +147,7 @@ pub(crate) struct ShopCancel {
 /// the same transaction (a shop never keeps the money of an order it cancelled).
 pub(crate) fn cancel_by_shop(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     member: &Principal,
     why: Option<String>,
 ) -> Result<ShopCancel, CheckoutError> {
@@ -163,7 +164,7 @@ pub(crate) fn cancel_by_shop(
 
 /// Records payment. Safe to call twice: an order already paid (or further) is left alone and
 /// `false` returned; a cancelled order is a 409 (the payment must then be refunded).
-pub fn mark_paid(conn: &mut DbConn, order_id: i64, payment_reference: &str) -> Result<bool, CheckoutError> {
+pub fn mark_paid(conn: &mut DbConn, order_id: OrderId, payment_reference: &str) -> Result<bool, CheckoutError> {
     write_transaction(conn, |conn| record_payment(conn, order_id, payment_reference, None))
 }
 
@@ -171,9 +172,9 @@ pub fn mark_paid(conn: &mut DbConn, order_id: i64, payment_reference: &str) -> R
 /// buyer (pay-for-another).
 pub fn record_payment(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     payment_reference: &str,
-    payer_id: Option<i64>,
+    payer_id: Option<UserId>,
 ) -> Result<bool, CheckoutError> {
     let order = head(conn, order_id)?;
     if matches!(order.status.as_str(), "paid" | "shipped" | "received" | "completed" | "refunded") {
@@ -188,7 +189,7 @@ pub fn record_payment(
 
 pub(crate) fn ship(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     seller: &Principal,
     carrier: String,
     tracking: String,
@@ -208,14 +209,18 @@ pub(crate) fn ship(
     })
 }
 
-pub(crate) fn confirm_receipt(conn: &mut DbConn, order_id: i64, buyer: i64) -> Result<(), CheckoutError> {
+pub(crate) fn confirm_receipt(conn: &mut DbConn, order_id: OrderId, buyer: UserId) -> Result<(), CheckoutError> {
     write_transaction(conn, |conn| {
         transition(conn, order_id, &Actor::Buyer(buyer), &["shipped"], "received", "confirmed by buyer").map(drop)
     })
 }
 
 /// Unpaid orders placed before `cutoff`, oldest first.
-pub(crate) fn unpaid_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+pub(crate) fn unpaid_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OrderId>, CheckoutError> {
     Ok(orders::table
         .filter(orders::status.eq("pending_payment"))
         .filter(orders::created_at.lt(cutoff))
@@ -225,7 +230,7 @@ pub(crate) fn unpaid_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64
         .load(conn)?)
 }
 
-pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>, CheckoutError> {
+pub(crate) fn events(conn: &mut DbConn, order_id: OrderId) -> Result<Vec<OrderEvent>, CheckoutError> {
     Ok(order_events::table
         .filter(order_events::order_id.eq(order_id))
         .order(order_events::id.asc())
@@ -240,13 +245,17 @@ pub(crate) fn events(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderEvent>
 }
 
 /// The order, if `member` works for its shop (others are told it does not exist).
-pub(crate) fn authorize_shop(conn: &mut DbConn, order_id: i64, member: &Principal) -> Result<(), CheckoutError> {
+pub(crate) fn authorize_shop(conn: &mut DbConn, order_id: OrderId, member: &Principal) -> Result<(), CheckoutError> {
     let order = head(conn, order_id)?;
     authorize(conn, &order, &Actor::Shop(member)).map(drop)
 }
 
 /// Shipped orders the buyer never confirmed, shipped before `cutoff`.
-pub(crate) fn shipped_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+pub(crate) fn shipped_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OrderId>, CheckoutError> {
     Ok(orders::table
         .filter(orders::status.eq("shipped"))
         .filter(orders::shipped_at.lt(cutoff))
@@ -258,7 +267,11 @@ pub(crate) fn shipped_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i6
 
 /// Received orders whose after-sales window closed before `cutoff` (the last change of a received
 /// order is its receipt, so `updated_at` is the receipt time).
-pub(crate) fn received_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<i64>, CheckoutError> {
+pub(crate) fn received_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OrderId>, CheckoutError> {
     Ok(orders::table
         .filter(orders::status.eq("received"))
         .filter(orders::updated_at.lt(cutoff))
@@ -269,14 +282,14 @@ pub(crate) fn received_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i
 }
 
 /// Closes an order once refunds can no longer be asked for.
-pub(crate) fn complete(conn: &mut DbConn, order_id: i64) -> Result<(), CheckoutError> {
+pub(crate) fn complete(conn: &mut DbConn, order_id: OrderId) -> Result<(), CheckoutError> {
     write_transaction(conn, |conn| {
         transition(conn, order_id, &Actor::System, &["received"], "completed", "after_sales_window_closed").map(drop)
     })
 }
 
 /// Confirms receipt on the buyer's behalf after the waiting period.
-pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), CheckoutError> {
+pub(crate) fn auto_receive(conn: &mut DbConn, order_id: OrderId) -> Result<(), CheckoutError> {
     write_transaction(conn, |conn| {
         transition(conn, order_id, &Actor::System, &["shipped"], "received", "auto_confirmed").map(drop)
     })
@@ -287,12 +300,12 @@ pub(crate) fn auto_receive(conn: &mut DbConn, order_id: i64) -> Result<(), Check
 pub(crate) fn shop_orders(
     conn: &mut DbConn,
     member: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
     status: Option<String>,
     placed_between: (Option<NaiveDateTime>, Option<NaiveDateTime>),
-    before: Option<i64>,
+    before: Option<OrderId>,
     limit: i64,
-) -> Result<Vec<i64>, CheckoutError> {
+) -> Result<Vec<OrderId>, CheckoutError> {
     member.shop_role(conn, shop_id)?;
     let mut query = orders::table.filter(orders::shop_id.eq(shop_id)).into_boxed();
     if let Some(status) = status {

@@ -7,6 +7,7 @@ use crate::pricing::{grand_total, quote};
 use crate::{CheckoutError, CheckoutSettings, hoarding};
 use bazaar_catalog::reserve_stock;
 use bazaar_core::Money;
+use bazaar_core::ids::{AddressId, CheckoutId, OrderId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
@@ -19,7 +20,7 @@ use std::collections::BTreeMap;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderLine {
-    pub sku_id: i64,
+    pub sku_id: SkuId,
     pub quantity: i32,
 }
 
@@ -28,7 +29,7 @@ pub struct OrderLine {
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
     /// One of the buyer's addresses; it is copied into the orders.
-    pub address_id: i64,
+    pub address_id: AddressId,
     /// What to buy; without it, every line of the cart that can be bought.
     pub items: Option<Vec<OrderLine>>,
 }
@@ -36,8 +37,8 @@ pub struct PlaceOrder {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderItemView {
-    pub sku_id: i64,
-    pub product_id: i64,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
     pub title: String,
     pub specs: BTreeMap<String, String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -48,8 +49,8 @@ pub struct OrderItemView {
 impl OrderItemView {
     /// From the stored snapshot: specs as JSON text, the price in fen.
     fn from_stored(
-        sku_id: i64,
-        product_id: i64,
+        sku_id: SkuId,
+        product_id: ProductId,
         title: String,
         specs: &str,
         price: i64,
@@ -69,9 +70,9 @@ impl OrderItemView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
-    pub id: i64,
-    pub checkout_id: i64,
-    pub shop_id: i64,
+    pub id: OrderId,
+    pub checkout_id: CheckoutId,
+    pub shop_id: ShopId,
     pub status: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub subtotal: Money,
@@ -88,7 +89,7 @@ pub struct OrderView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutResult {
-    pub checkout_id: i64,
+    pub checkout_id: CheckoutId,
     pub orders: Vec<OrderView>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub total: Money,
@@ -96,17 +97,17 @@ pub struct CheckoutResult {
 
 /// A SKU that can be bought now, with what an order snapshots of it.
 pub(crate) struct Sellable {
-    pub sku_id: i64,
-    pub product_id: i64,
-    pub shop_id: i64,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    pub shop_id: ShopId,
     pub title: String,
     pub specs: String,
     pub price: i64,
 }
 
 /// The SKU if it can be bought now: active SKU of an active product of an active shop.
-pub(crate) fn sellable(conn: &mut DbConn, sku_id: i64) -> Result<Sellable, CheckoutError> {
-    type Row = (i64, String, String, i64, bool, String, i64, String);
+pub(crate) fn sellable(conn: &mut DbConn, sku_id: SkuId) -> Result<Sellable, CheckoutError> {
+    type Row = (ProductId, String, String, i64, bool, String, ShopId, String);
     let found: Option<Row> = skus::table
         .inner_join(products::table.inner_join(shops::table))
         .filter(skus::id.eq(sku_id))
@@ -149,7 +150,7 @@ pub struct Adjustment {
 
 /// What placing led to, and which products' stock changed (for cache invalidation).
 pub(crate) enum Placed {
-    New(CheckoutResult, Vec<i64>),
+    New(CheckoutResult, Vec<ProductId>),
     Replayed(CheckoutResult),
 }
 
@@ -157,7 +158,11 @@ fn request_hash(request: &PlaceOrder) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()))
 }
 
-fn address_snapshot(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<serde_json::Value, CheckoutError> {
+fn address_snapshot(
+    conn: &mut DbConn,
+    user_id: UserId,
+    address_id: AddressId,
+) -> Result<serde_json::Value, CheckoutError> {
     type Row = (String, String, String, String, String, String, Option<String>);
     let row: Option<Row> = addresses::table
         .filter(addresses::id.eq(address_id))
@@ -182,9 +187,9 @@ fn address_snapshot(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<
 /// The lines to order: the request's (merged by SKU), or the cart's buyable lines.
 pub(crate) fn lines(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     request: &PlaceOrder,
-) -> Result<(BTreeMap<i64, i32>, bool), CheckoutError> {
+) -> Result<(BTreeMap<SkuId, i32>, bool), CheckoutError> {
     let mut merged = BTreeMap::new();
     let from_cart = request.items.is_none();
     match &request.items {
@@ -198,7 +203,7 @@ pub(crate) fn lines(
             }
         }
         None => {
-            let cart: Vec<(i64, i32)> = cart_items::table
+            let cart: Vec<(SkuId, i32)> = cart_items::table
                 .filter(cart_items::user_id.eq(user_id))
                 .select((cart_items::sku_id, cart_items::quantity))
                 .load(conn)?;
@@ -213,7 +218,7 @@ pub(crate) fn lines(
 
 pub(crate) fn place(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     request: &PlaceOrder,
     settings: &CheckoutSettings,
@@ -240,7 +245,7 @@ pub(crate) fn place(
         let now = Utc::now().naive_utc();
         let address = address_snapshot(conn, user_id, request.address_id)?;
         let (wanted, from_cart) = lines(conn, user_id, request)?;
-        let checkout_id: i64 = diesel::insert_into(checkouts::table)
+        let checkout_id: CheckoutId = diesel::insert_into(checkouts::table)
             .values((
                 checkouts::user_id.eq(user_id),
                 checkouts::idempotency_key.eq(key),
@@ -257,7 +262,7 @@ pub(crate) fn place(
         for quote in quotes {
             let (shop_id, subtotal, shipping, total) = (quote.shop_id, quote.subtotal, quote.shipping, quote.total);
             let lines = quote.lines;
-            let order_id: i64 = diesel::insert_into(orders::table)
+            let order_id: OrderId = diesel::insert_into(orders::table)
                 .values((
                     orders::checkout_id.eq(checkout_id),
                     orders::user_id.eq(user_id),
@@ -306,7 +311,7 @@ pub(crate) fn place(
         if from_cart {
             diesel::delete(cart_items::table.filter(cart_items::user_id.eq(user_id))).execute(conn)?;
         } else {
-            let ordered: Vec<i64> = wanted.keys().copied().collect();
+            let ordered: Vec<SkuId> = wanted.keys().copied().collect();
             diesel::delete(
                 cart_items::table.filter(cart_items::user_id.eq(user_id)).filter(cart_items::sku_id.eq_any(ordered)),
             )
@@ -322,10 +327,10 @@ pub(crate) fn place(
 
 pub(crate) fn record_event(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     from: Option<&str>,
     to: &str,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), CheckoutError> {
@@ -345,9 +350,9 @@ pub(crate) fn record_event(
 /// The buyer's orders, newest first, each with its items; only those in `statuses` when given.
 pub(crate) fn list(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     statuses: &[&'static str],
-    before: Option<i64>,
+    before: Option<OrderId>,
     limit: i64,
 ) -> Result<Vec<OrderView>, CheckoutError> {
     let mut query = orders::table.filter(orders::user_id.eq(user_id)).into_boxed();
@@ -357,13 +362,13 @@ pub(crate) fn list(
     if let Some(before) = before {
         query = query.filter(orders::id.lt(before));
     }
-    let ids: Vec<i64> = query.order(orders::id.desc()).limit(limit).select(orders::id).load(conn)?;
+    let ids: Vec<OrderId> = query.order(orders::id.desc()).limit(limit).select(orders::id).load(conn)?;
     ids.into_iter().map(|id| load(conn, user_id, id)).collect()
 }
 
 /// One of the buyer's orders (someone else's answers "not found").
-pub(crate) fn load(conn: &mut DbConn, user_id: i64, order_id: i64) -> Result<OrderView, CheckoutError> {
-    let owner: Option<i64> = orders::table.find(order_id).select(orders::user_id).get_result(conn).optional()?;
+pub(crate) fn load(conn: &mut DbConn, user_id: UserId, order_id: OrderId) -> Result<OrderView, CheckoutError> {
+    let owner: Option<UserId> = orders::table.find(order_id).select(orders::user_id).get_result(conn).optional()?;
     if owner != Some(user_id) {
         return Err(CheckoutError::not_found("order"));
     }
@@ -371,8 +376,8 @@ pub(crate) fn load(conn: &mut DbConn, user_id: i64, order_id: i64) -> Result<Ord
 }
 
 /// An order, whoever placed it (callers have checked access).
-pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, CheckoutError> {
-    type Row = (i64, i64, i64, String, i64, i64, i64, String, NaiveDateTime);
+pub(crate) fn load_any(conn: &mut DbConn, order_id: OrderId) -> Result<OrderView, CheckoutError> {
+    type Row = (OrderId, CheckoutId, ShopId, String, i64, i64, i64, String, NaiveDateTime);
     let row: Row = orders::table
         .filter(orders::id.eq(order_id))
         .select((
@@ -389,7 +394,7 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: i64) -> Result<OrderView, Ch
         .first(conn)
         .optional()?
         .ok_or(CheckoutError::not_found("order"))?;
-    let items: Vec<(i64, i64, String, String, i64, i32)> = order_items::table
+    let items: Vec<(SkuId, ProductId, String, String, i64, i32)> = order_items::table
         .filter(order_items::order_id.eq(order_id))
         .order(order_items::id.asc())
         .select((

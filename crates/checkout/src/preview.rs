@@ -3,6 +3,7 @@
 use crate::CheckoutError;
 use crate::orders::{Adjustment, OrderLine, PlaceOrder, lines};
 use crate::pricing::{grand_total, quote};
+use bazaar_core::ids::{AddressId, ShopId, SkuId, UserId};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::skus;
@@ -20,7 +21,7 @@ pub struct PreviewRequest {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewLine {
-    pub sku_id: i64,
+    pub sku_id: SkuId,
     pub title: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub unit_price: Money,
@@ -32,7 +33,7 @@ pub struct PreviewLine {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewShop {
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     pub lines: Vec<PreviewLine>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub subtotal: Money,
@@ -54,11 +55,11 @@ pub struct Preview {
 /// Totals per shop before placing, computed exactly as placing will.
 pub(crate) fn preview(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     request: &PreviewRequest,
     limits: &MoneyLimits,
 ) -> Result<Preview, CheckoutError> {
-    let as_order = PlaceOrder { address_id: 0, items: request.items.clone() };
+    let as_order = PlaceOrder { address_id: AddressId(0), items: request.items.clone() };
     let (wanted, _) = lines(conn, user_id, &as_order)?;
     let quotes = quote(conn, &wanted, limits)?;
     let mut shops_out = Vec::with_capacity(quotes.len());

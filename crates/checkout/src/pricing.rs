@@ -3,6 +3,7 @@
 
 use crate::CheckoutError;
 use crate::orders::{Adjustment, Sellable, sellable};
+use bazaar_core::ids::{ShopId, SkuId};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::shops;
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 
 /// One shop's part of a checkout, priced: what an order would be.
 pub(crate) struct ShopQuote {
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     pub lines: Vec<(Sellable, i32)>,
     pub subtotal: Money,
     pub shipping: Money,
@@ -58,10 +59,10 @@ pub(crate) fn price_order(
 /// a checkout is computed, for the preview and for placing alike.
 pub(crate) fn quote(
     conn: &mut DbConn,
-    wanted: &BTreeMap<i64, i32>,
+    wanted: &BTreeMap<SkuId, i32>,
     limits: &MoneyLimits,
 ) -> Result<Vec<ShopQuote>, CheckoutError> {
-    let mut by_shop: BTreeMap<i64, Vec<(Sellable, i32)>> = BTreeMap::new();
+    let mut by_shop: BTreeMap<ShopId, Vec<(Sellable, i32)>> = BTreeMap::new();
     for (&sku_id, &quantity) in wanted {
         let sellable = sellable(conn, sku_id)?;
         by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
@@ -86,10 +87,18 @@ pub(crate) fn grand_total(totals: impl IntoIterator<Item = Money>) -> Result<Mon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bazaar_core::ids::ProductId;
     use rand::{Rng, SeedableRng};
 
     fn line(price: i64, quantity: i32) -> (Sellable, i32) {
-        let sku = Sellable { sku_id: 1, product_id: 1, shop_id: 1, title: String::new(), specs: String::new(), price };
+        let sku = Sellable {
+            sku_id: SkuId(1),
+            product_id: ProductId(1),
+            shop_id: ShopId(1),
+            title: String::new(),
+            specs: String::new(),
+            price,
+        };
         (sku, quantity)
     }
 

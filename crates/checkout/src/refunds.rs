@@ -5,6 +5,7 @@
 
 use crate::CheckoutError;
 use crate::lifecycle::{Actor, authorize_shop, release_order, transition};
+use bazaar_core::ids::{OrderId, ProductId, RefundRequestId, ShopId, UserId};
 use bazaar_db::schema::{orders, refund_requests};
 use bazaar_db::{DbConn, write_transaction};
 use bazaar_identity::Principal;
@@ -16,14 +17,14 @@ use serde::Serialize;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = refund_requests)]
 pub struct RefundRequest {
-    pub id: i64,
-    pub order_id: i64,
-    pub user_id: i64,
+    pub id: RefundRequestId,
+    pub order_id: OrderId,
+    pub user_id: UserId,
     /// `requested`, `approved`, `rejected` or `refunded`.
     pub status: String,
     pub reason: String,
     pub decision_reason: Option<String>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub created_at: NaiveDateTime,
@@ -33,7 +34,7 @@ fn text(field: &'static str, raw: &str) -> Result<String, CheckoutError> {
     bazaar_core::user_text(raw, 1, 500, true).map_err(|err| CheckoutError::invalid(field, err.to_string()))
 }
 
-fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
+fn load(conn: &mut DbConn, id: RefundRequestId) -> Result<RefundRequest, CheckoutError> {
     refund_requests::table
         .find(id)
         .select(RefundRequest::as_select())
@@ -45,13 +46,13 @@ fn load(conn: &mut DbConn, id: i64) -> Result<RefundRequest, CheckoutError> {
 /// The buyer asks for a refund of a paid order (paid, shipped or received).
 pub(crate) fn request(
     conn: &mut DbConn,
-    buyer: i64,
-    order_id: i64,
+    buyer: UserId,
+    order_id: OrderId,
     reason: &str,
 ) -> Result<RefundRequest, CheckoutError> {
     let reason = text("reason", reason)?;
     write_transaction(conn, |conn| {
-        let order: Option<(i64, String)> =
+        let order: Option<(UserId, String)> =
             orders::table.find(order_id).select((orders::user_id, orders::status)).get_result(conn).optional()?;
         let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::not_found("order"))?;
         if !matches!(status.as_str(), "paid" | "shipped" | "received") {
@@ -66,7 +67,7 @@ pub(crate) fn request(
                 refund_requests::created_at.eq(Utc::now().naive_utc()),
             ))
             .returning(refund_requests::id)
-            .get_result::<i64>(conn);
+            .get_result::<RefundRequestId>(conn);
         match inserted {
             Ok(id) => load(conn, id),
             Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Err(
@@ -81,10 +82,10 @@ pub(crate) fn request(
 pub(crate) fn decide(
     conn: &mut DbConn,
     member: &Principal,
-    request_id: i64,
+    request_id: RefundRequestId,
     approve: bool,
     why: Option<String>,
-) -> Result<(RefundRequest, Vec<i64>), CheckoutError> {
+) -> Result<(RefundRequest, Vec<ProductId>), CheckoutError> {
     let why = match (approve, why) {
         (false, why) => Some(text("reason", why.as_deref().unwrap_or_default())?),
         (true, Some(why)) if !why.trim().is_empty() => Some(text("reason", &why)?),
@@ -133,13 +134,13 @@ pub(crate) fn decide(
 pub(crate) fn refund_paid_order(
     conn: &mut DbConn,
     member: &Principal,
-    order_id: i64,
+    order_id: OrderId,
     why: &str,
-) -> Result<(RefundRequest, Vec<i64>), CheckoutError> {
+) -> Result<(RefundRequest, Vec<ProductId>), CheckoutError> {
     authorize_shop(conn, order_id, member)?;
     let now = Utc::now().naive_utc();
     let request_reason = format!("cancelled by the shop: {why}");
-    let open: Option<i64> = refund_requests::table
+    let open: Option<RefundRequestId> = refund_requests::table
         .filter(refund_requests::order_id.eq(order_id))
         .filter(refund_requests::status.eq("requested"))
         .select(refund_requests::id)
@@ -158,7 +159,7 @@ pub(crate) fn refund_paid_order(
             id
         }
         None => {
-            let buyer: i64 = orders::table.find(order_id).select(orders::user_id).get_result(conn)?;
+            let buyer: UserId = orders::table.find(order_id).select(orders::user_id).get_result(conn)?;
             diesel::insert_into(refund_requests::table)
                 .values((
                     refund_requests::order_id.eq(order_id),
@@ -180,7 +181,7 @@ pub(crate) fn refund_paid_order(
 }
 
 /// For payments: the money went back. Safe to call twice (false the second time).
-pub fn mark_refunded(conn: &mut DbConn, request_id: i64) -> Result<bool, CheckoutError> {
+pub fn mark_refunded(conn: &mut DbConn, request_id: RefundRequestId) -> Result<bool, CheckoutError> {
     write_transaction(conn, |conn| {
         let request = load(conn, request_id)?;
         match request.status.as_str() {
@@ -203,7 +204,7 @@ pub fn mark_refunded(conn: &mut DbConn, request_id: i64) -> Result<bool, Checkou
 pub(crate) fn for_shop(
     conn: &mut DbConn,
     member: &Principal,
-    shop_id: i64,
+    shop_id: ShopId,
 ) -> Result<Vec<RefundRequest>, CheckoutError> {
     member.shop_role(conn, shop_id)?;
     Ok(refund_requests::table

@@ -4,6 +4,7 @@ use crate::CheckoutError;
 use crate::lifecycle::{self, Actor, OrderEvent};
 use crate::orders::{self, CheckoutResult, OrderView, PlaceOrder, Placed};
 use crate::refunds::{self, RefundRequest};
+use bazaar_core::ids::{OrderId, ProductId, RefundRequestId, ShopId, UserId};
 use bazaar_db::schema::orders as orders_table;
 use bazaar_identity::Principal;
 use chrono::Utc;
@@ -20,7 +21,7 @@ pub struct OrderDetail {
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
     /// Who paid, when it was someone other than the buyer (pay-for-another).
-    pub payer_id: Option<i64>,
+    pub payer_id: Option<UserId>,
     pub events: Vec<OrderEvent>,
 }
 use bazaar_catalog::Catalog;
@@ -93,7 +94,7 @@ impl Orders {
         &self,
         principal: &Principal,
         tab: Option<crate::OrderTab>,
-        before: Option<i64>,
+        before: Option<OrderId>,
         limit: i64,
     ) -> Result<Vec<OrderView>, CheckoutError> {
         let user_id = principal.user_id;
@@ -101,7 +102,7 @@ impl Orders {
         self.db.run(move |conn| orders::list(conn, user_id, statuses, before, limit)).await
     }
 
-    pub async fn get(&self, principal: &Principal, order_id: i64) -> Result<OrderDetail, CheckoutError> {
+    pub async fn get(&self, principal: &Principal, order_id: OrderId) -> Result<OrderDetail, CheckoutError> {
         let user_id = principal.user_id;
         self.db
             .run(move |conn| {
@@ -111,7 +112,7 @@ impl Orders {
             .await
     }
 
-    async fn released(&self, outcome: Result<Vec<i64>, CheckoutError>) -> Result<(), CheckoutError> {
+    async fn released(&self, outcome: Result<Vec<ProductId>, CheckoutError>) -> Result<(), CheckoutError> {
         self.catalog.products_changed(&outcome?).await;
         Ok(())
     }
@@ -120,7 +121,7 @@ impl Orders {
     pub async fn cancel_by_buyer(
         &self,
         principal: &Principal,
-        order_id: i64,
+        order_id: OrderId,
         reason: Option<String>,
     ) -> Result<(), CheckoutError> {
         let user_id = principal.user_id;
@@ -134,7 +135,7 @@ impl Orders {
     pub async fn cancel_by_shop(
         &self,
         principal: &Principal,
-        order_id: i64,
+        order_id: OrderId,
         reason: Option<String>,
     ) -> Result<Option<RefundRequest>, CheckoutError> {
         let member = principal.clone();
@@ -144,14 +145,14 @@ impl Orders {
     }
 
     /// For payments: `pending_payment → paid`, safe to call twice (false the second time).
-    pub async fn mark_paid(&self, order_id: i64, payment_reference: String) -> Result<bool, CheckoutError> {
+    pub async fn mark_paid(&self, order_id: OrderId, payment_reference: String) -> Result<bool, CheckoutError> {
         self.db.run(move |conn| lifecycle::mark_paid(conn, order_id, &payment_reference)).await
     }
 
     pub async fn ship(
         &self,
         principal: &Principal,
-        order_id: i64,
+        order_id: OrderId,
         carrier: String,
         tracking: String,
     ) -> Result<(), CheckoutError> {
@@ -159,7 +160,7 @@ impl Orders {
         self.db.run(move |conn| lifecycle::ship(conn, order_id, &member, carrier, tracking)).await
     }
 
-    pub async fn confirm_receipt(&self, principal: &Principal, order_id: i64) -> Result<(), CheckoutError> {
+    pub async fn confirm_receipt(&self, principal: &Principal, order_id: OrderId) -> Result<(), CheckoutError> {
         let user_id = principal.user_id;
         self.db.run(move |conn| lifecycle::confirm_receipt(conn, order_id, user_id)).await
     }
@@ -187,7 +188,7 @@ impl Orders {
     pub async fn request_refund(
         &self,
         principal: &Principal,
-        order_id: i64,
+        order_id: OrderId,
         reason: String,
     ) -> Result<RefundRequest, CheckoutError> {
         let user_id = principal.user_id;
@@ -198,7 +199,7 @@ impl Orders {
     pub async fn decide_refund(
         &self,
         principal: &Principal,
-        request_id: i64,
+        request_id: RefundRequestId,
         approve: bool,
         reason: Option<String>,
     ) -> Result<RefundRequest, CheckoutError> {
@@ -210,11 +211,15 @@ impl Orders {
     }
 
     /// For payments: the money is back with the buyer. Safe to call twice.
-    pub async fn mark_refunded(&self, request_id: i64) -> Result<bool, CheckoutError> {
+    pub async fn mark_refunded(&self, request_id: RefundRequestId) -> Result<bool, CheckoutError> {
         self.db.run(move |conn| refunds::mark_refunded(conn, request_id)).await
     }
 
-    pub async fn shop_refunds(&self, principal: &Principal, shop_id: i64) -> Result<Vec<RefundRequest>, CheckoutError> {
+    pub async fn shop_refunds(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+    ) -> Result<Vec<RefundRequest>, CheckoutError> {
         let member = principal.clone();
         self.db.run(move |conn| refunds::for_shop(conn, &member, shop_id)).await
     }
@@ -253,10 +258,10 @@ impl Orders {
     pub async fn shop_orders(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         status: Option<String>,
         placed_between: (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>),
-        before: Option<i64>,
+        before: Option<OrderId>,
         limit: i64,
     ) -> Result<Vec<OrderDetail>, CheckoutError> {
         let member = principal.clone();
@@ -282,7 +287,7 @@ impl Orders {
 }
 
 fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail, CheckoutError> {
-    let (carrier, tracking_number, payer_id): (Option<String>, Option<String>, Option<i64>) = orders_table::table
+    let (carrier, tracking_number, payer_id): (Option<String>, Option<String>, Option<UserId>) = orders_table::table
         .find(order.id)
         .select((orders_table::carrier, orders_table::tracking_number, orders_table::payer_id))
         .get_result(conn)?;

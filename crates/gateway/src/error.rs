@@ -276,7 +276,10 @@ mod tests {
     fn refusals_from_other_crates_keep_their_kind() {
         let vanished = ApiError::from(CheckoutError::from(CatalogError::not_found("SKU")));
         assert_eq!((vanished.status(), vanished.code()), (StatusCode::NOT_FOUND, "not_found"));
-        let short = ApiError::from(CheckoutError::from(CatalogError::InsufficientStock { sku_id: 1, available: 0 }));
+        let short = ApiError::from(CheckoutError::from(CatalogError::InsufficientStock {
+            sku_id: bazaar_core::ids::SkuId(1),
+            available: 0,
+        }));
         assert_eq!((short.status(), short.code()), (StatusCode::CONFLICT, "out_of_stock"));
         let limited = ApiError::from(CheckoutError::from(IdentityError::forbidden("staff only")));
         assert_eq!((limited.status(), limited.code()), (StatusCode::FORBIDDEN, "forbidden"));

@@ -3,6 +3,7 @@
 
 use crate::{IdentityError, Phone};
 use bazaar_core::FieldChecks;
+use bazaar_core::ids::{AddressId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::addresses;
 use chrono::{NaiveDateTime, Utc};
@@ -44,9 +45,9 @@ pub struct AddressPatch {
 #[diesel(table_name = addresses)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddressView {
-    pub id: i64,
+    pub id: AddressId,
     #[serde(skip)]
-    pub user_id: i64,
+    pub user_id: UserId,
     pub recipient: String,
     pub phone: String,
     pub province: String,
@@ -79,7 +80,7 @@ fn phone(raw: &str) -> Result<String, IdentityError> {
         .map_err(|err| IdentityError::invalid("phone", err.to_string()))
 }
 
-fn load(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<AddressView, IdentityError> {
+fn load(conn: &mut DbConn, user_id: UserId, address_id: AddressId) -> Result<AddressView, IdentityError> {
     addresses::table
         .filter(addresses::id.eq(address_id))
         .filter(addresses::user_id.eq(user_id))
@@ -89,14 +90,14 @@ fn load(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<AddressView,
         .ok_or(IdentityError::not_found("address"))
 }
 
-fn clear_default(conn: &mut DbConn, user_id: i64) -> Result<(), IdentityError> {
+fn clear_default(conn: &mut DbConn, user_id: UserId) -> Result<(), IdentityError> {
     diesel::update(addresses::table.filter(addresses::user_id.eq(user_id)).filter(addresses::is_default.eq(true)))
         .set(addresses::is_default.eq(false))
         .execute(conn)?;
     Ok(())
 }
 
-pub(crate) fn list(conn: &mut DbConn, user_id: i64) -> Result<Vec<AddressView>, IdentityError> {
+pub(crate) fn list(conn: &mut DbConn, user_id: UserId) -> Result<Vec<AddressView>, IdentityError> {
     Ok(addresses::table
         .filter(addresses::user_id.eq(user_id))
         .order((addresses::is_default.desc(), addresses::id.desc()))
@@ -104,7 +105,7 @@ pub(crate) fn list(conn: &mut DbConn, user_id: i64) -> Result<Vec<AddressView>, 
         .load(conn)?)
 }
 
-pub(crate) fn create(conn: &mut DbConn, user_id: i64, input: AddressInput) -> Result<AddressView, IdentityError> {
+pub(crate) fn create(conn: &mut DbConn, user_id: UserId, input: AddressInput) -> Result<AddressView, IdentityError> {
     let now = Utc::now().naive_utc();
     // Every bad field is reported at once, so the address form can mark them all.
     let mut checks = FieldChecks::new();
@@ -126,7 +127,7 @@ pub(crate) fn create(conn: &mut DbConn, user_id: i64, input: AddressInput) -> Re
     if is_default {
         clear_default(conn, user_id)?;
     }
-    let id: i64 = diesel::insert_into(addresses::table)
+    let id: AddressId = diesel::insert_into(addresses::table)
         .values((
             addresses::user_id.eq(user_id),
             values,
@@ -141,8 +142,8 @@ pub(crate) fn create(conn: &mut DbConn, user_id: i64, input: AddressInput) -> Re
 
 pub(crate) fn update(
     conn: &mut DbConn,
-    user_id: i64,
-    address_id: i64,
+    user_id: UserId,
+    address_id: AddressId,
     patch: AddressPatch,
 ) -> Result<AddressView, IdentityError> {
     let current = load(conn, user_id, address_id)?;
@@ -174,7 +175,7 @@ pub(crate) fn update(
     load(conn, user_id, address_id)
 }
 
-pub(crate) fn delete(conn: &mut DbConn, user_id: i64, address_id: i64) -> Result<(), IdentityError> {
+pub(crate) fn delete(conn: &mut DbConn, user_id: UserId, address_id: AddressId) -> Result<(), IdentityError> {
     let address = load(conn, user_id, address_id)?;
     diesel::delete(addresses::table.find(address_id)).execute(conn)?;
     if address.is_default {

@@ -7,6 +7,7 @@ use crate::{
     AddressInput, AddressPatch, AddressView, ApplicationInput, ApplicationView, Identity, IdentityError, Principal,
     StaffView,
 };
+use bazaar_core::ids::{AddressId, ShopId, UserId};
 use bazaar_db::write_transaction;
 
 impl Identity {
@@ -31,14 +32,14 @@ impl Identity {
     pub async fn update_address(
         &self,
         principal: &Principal,
-        address_id: i64,
+        address_id: AddressId,
         patch: AddressPatch,
     ) -> Result<AddressView, IdentityError> {
         let user_id = principal.user_id;
         self.in_transaction(move |conn| addresses::update(conn, user_id, address_id, patch)).await
     }
 
-    pub async fn delete_address(&self, principal: &Principal, address_id: i64) -> Result<(), IdentityError> {
+    pub async fn delete_address(&self, principal: &Principal, address_id: AddressId) -> Result<(), IdentityError> {
         let user_id = principal.user_id;
         self.in_transaction(move |conn| addresses::delete(conn, user_id, address_id)).await
     }
@@ -96,7 +97,7 @@ impl Identity {
         self.in_transaction(move |conn| shops::reject(conn, id, reviewer, &reason)).await
     }
 
-    pub async fn shop_staff(&self, principal: &Principal, shop_id: i64) -> Result<Vec<StaffView>, IdentityError> {
+    pub async fn shop_staff(&self, principal: &Principal, shop_id: ShopId) -> Result<Vec<StaffView>, IdentityError> {
         let user_id = principal.user_id;
         self.db().run(move |conn| shops::staff(conn, shop_id, user_id)).await
     }
@@ -104,7 +105,7 @@ impl Identity {
     pub async fn add_shop_staff(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         phone: String,
     ) -> Result<Vec<StaffView>, IdentityError> {
         let user_id = principal.user_id;
@@ -114,8 +115,8 @@ impl Identity {
     pub async fn remove_shop_staff(
         &self,
         principal: &Principal,
-        shop_id: i64,
-        staff_id: i64,
+        shop_id: ShopId,
+        staff_id: UserId,
     ) -> Result<(), IdentityError> {
         let user_id = principal.user_id;
         self.in_transaction(move |conn| shops::remove_staff(conn, shop_id, user_id, staff_id)).await
@@ -125,7 +126,7 @@ impl Identity {
     pub async fn shop_role(
         &self,
         principal: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
     ) -> Result<Option<crate::ShopRole>, IdentityError> {
         let user_id = principal.user_id;
         self.db().run(move |conn| shops::shop_role(conn, shop_id, user_id)).await

@@ -4,6 +4,7 @@
 //! a missing or unreachable copy sends the check to the database.
 
 use crate::{IdentityError, sessions};
+use bazaar_core::ids::SessionId;
 use bazaar_db::Database;
 use bazaar_kv::Kv;
 use std::time::Duration;
@@ -15,12 +16,17 @@ const SIGNED_IN: &str = "ok";
 const REVOKED: &str = "revoked";
 
 /// The kv key caching session `session_id`'s state.
-pub fn session_state_key(session_id: i64) -> String {
+pub fn session_state_key(session_id: SessionId) -> String {
     format!("session_state:{session_id}")
 }
 
 /// `Ok(())` while the session is signed in; `SessionRevoked` once it is not.
-pub(crate) async fn check(db: &Database, kv: &Kv, session_id: i64, revoked_ttl: Duration) -> Result<(), IdentityError> {
+pub(crate) async fn check(
+    db: &Database,
+    kv: &Kv,
+    session_id: SessionId,
+    revoked_ttl: Duration,
+) -> Result<(), IdentityError> {
     let key = session_state_key(session_id);
     match kv.get(&key).await {
         Ok(Some(state)) if state == REVOKED => return Err(IdentityError::SessionRevoked),
@@ -44,8 +50,8 @@ pub(crate) async fn check(db: &Database, kv: &Kv, session_id: i64, revoked_ttl: 
 /// Tells every gateway at once that a session (already revoked in the database) is over. A kv
 /// failure is logged, not returned: the database already says so, and gateways that cannot read
 /// kv ask the database.
-pub(crate) async fn announce(kv: &Kv, session_id: i64, revoked_ttl: Duration) {
+pub(crate) async fn announce(kv: &Kv, session_id: SessionId, revoked_ttl: Duration) {
     if let Err(err) = kv.set(&session_state_key(session_id), REVOKED, Some(revoked_ttl)).await {
-        tracing::warn!(session_id, error = %err, "could not record a revoked session in kv; gateways will ask the database");
+        tracing::warn!(%session_id, error = %err, "could not record a revoked session in kv; gateways will ask the database");
     }
 }

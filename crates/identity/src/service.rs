@@ -6,6 +6,7 @@ use crate::password::{self, HashCost, PasswordHasher};
 use crate::sessions::{self, DeviceInfo, Rotation};
 use crate::tokens::{TokenError, TokenKeys};
 use crate::{IdentityError, OtpPurpose, OtpSent, OtpSettings, Phone, Role, UserView, users};
+use bazaar_core::ids::{SessionId, ShopId, UserId};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_kv::{Kv, Limit};
 use bazaar_sms::SmsProvider;
@@ -71,8 +72,8 @@ pub struct AuthOutcome {
 /// Who is calling: established from a verified access token whose session is not revoked.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: i64,
-    pub session_id: i64,
+    pub user_id: UserId,
+    pub session_id: SessionId,
     pub roles: Vec<Role>,
 }
 
@@ -88,19 +89,19 @@ impl Principal {
 
     /// The one shop-membership check: the caller's role in `shop_id`, or `Forbidden` when they
     /// neither own nor staff it. Runs inside the caller's transaction.
-    pub fn shop_role(&self, conn: &mut DbConn, shop_id: i64) -> Result<crate::ShopRole, IdentityError> {
+    pub fn shop_role(&self, conn: &mut DbConn, shop_id: ShopId) -> Result<crate::ShopRole, IdentityError> {
         self.role_in(conn, shop_id)?
             .ok_or_else(|| IdentityError::forbidden("only the shop's owner and staff may do that"))
     }
 
     /// The caller's role in `shop_id`, if any: for callers that answer outsiders differently
     /// (a private order is "not found" to them, not "forbidden").
-    pub fn role_in(&self, conn: &mut DbConn, shop_id: i64) -> Result<Option<crate::ShopRole>, IdentityError> {
+    pub fn role_in(&self, conn: &mut DbConn, shop_id: ShopId) -> Result<Option<crate::ShopRole>, IdentityError> {
         crate::shops::shop_role(conn, shop_id, self.user_id)
     }
 
     /// Like [`Principal::shop_role`], for what only the owner may do.
-    pub fn require_shop_owner(&self, conn: &mut DbConn, shop_id: i64) -> Result<(), IdentityError> {
+    pub fn require_shop_owner(&self, conn: &mut DbConn, shop_id: ShopId) -> Result<(), IdentityError> {
         match self.shop_role(conn, shop_id)? {
             crate::ShopRole::Owner => Ok(()),
             crate::ShopRole::Staff => Err(IdentityError::forbidden("only the shop's owner may do that")),
@@ -151,13 +152,13 @@ impl Identity {
         Phone::parse(raw).map_err(|err| IdentityError::invalid(field, err.to_string()))
     }
 
-    fn tokens_for(&self, user_id: i64, session_id: i64, roles: Vec<Role>, refresh_token: String) -> TokenPair {
+    fn tokens_for(&self, user_id: UserId, session_id: SessionId, roles: Vec<Role>, refresh_token: String) -> TokenPair {
         let (access_token, expires_in) = self.keys.issue_access(user_id, session_id, roles, Utc::now().timestamp());
         TokenPair { access_token, token_type: "Bearer", expires_in, refresh_token }
     }
 
     /// Opens a session for an existing user and returns everything a login answers with.
-    async fn open_session(&self, user_id: i64, device: Device, created: bool) -> Result<AuthOutcome, IdentityError> {
+    async fn open_session(&self, user_id: UserId, device: Device, created: bool) -> Result<AuthOutcome, IdentityError> {
         let lifetime = chrono_duration(self.settings.refresh_ttl);
         let (user, session_id, refresh) = self
             .db
@@ -316,7 +317,7 @@ impl Identity {
                 Ok(self.tokens_for(user_id, session_id, roles, refresh_token))
             }
             (Rotation::Reused { session_id }, _) => {
-                tracing::warn!(session_id, "refresh token reused; session revoked");
+                tracing::warn!(%session_id, "refresh token reused; session revoked");
                 self.deny_session(session_id).await?;
                 Err(IdentityError::RefreshTokenReused)
             }
@@ -328,13 +329,13 @@ impl Identity {
         self.keys.access_ttl() + Duration::from_secs(10)
     }
 
-    async fn deny_session(&self, session_id: i64) -> Result<(), IdentityError> {
+    async fn deny_session(&self, session_id: SessionId) -> Result<(), IdentityError> {
         crate::revocation::announce(&self.kv, session_id, self.revoked_ttl()).await;
         Ok(())
     }
 
     /// Revokes one of the user's sessions (logout when it is the current one).
-    pub async fn revoke_session(&self, principal: &Principal, session_id: i64) -> Result<(), IdentityError> {
+    pub async fn revoke_session(&self, principal: &Principal, session_id: SessionId) -> Result<(), IdentityError> {
         let user_id = principal.user_id;
         self.db
             .run(move |conn| {

@@ -2,6 +2,7 @@
 
 use crate::IdentityError;
 use crate::tokens::{hash_refresh_token, new_refresh_token, successor_refresh_token};
+use bazaar_core::ids::{SessionId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{refresh_tokens, sessions};
 use chrono::{NaiveDateTime, Utc};
@@ -25,7 +26,7 @@ impl DeviceInfo {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionView {
-    pub id: i64,
+    pub id: SessionId,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
@@ -37,12 +38,12 @@ pub struct SessionView {
 /// Opens a session for `user_id`; returns its id and its first refresh token.
 pub(crate) fn start(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     device: &DeviceInfo,
     now: NaiveDateTime,
     lifetime: chrono::Duration,
-) -> Result<(i64, String), IdentityError> {
-    let session_id: i64 = diesel::insert_into(sessions::table)
+) -> Result<(SessionId, String), IdentityError> {
+    let session_id: SessionId = diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
             sessions::user_agent.eq(device.user_agent()),
@@ -63,7 +64,7 @@ pub(crate) const REFRESH_GRACE: chrono::Duration = chrono::Duration::seconds(5);
 
 fn issue_refresh(
     conn: &mut DbConn,
-    session_id: i64,
+    session_id: SessionId,
     now: NaiveDateTime,
     (token, hash): (String, String),
 ) -> Result<String, IdentityError> {
@@ -80,9 +81,9 @@ fn issue_refresh(
 /// What presenting a refresh token led to.
 pub(crate) enum Rotation {
     /// A fresh refresh token for the same session.
-    Rotated { user_id: i64, session_id: i64, refresh_token: String },
+    Rotated { user_id: UserId, session_id: SessionId, refresh_token: String },
     /// The token was already spent: the session is now revoked (the caller records it in kv).
-    Reused { session_id: i64 },
+    Reused { session_id: SessionId },
 }
 
 /// Spends `token` and issues its successor. Spending is a conditional update, so two concurrent
@@ -98,7 +99,7 @@ pub(crate) fn rotate(
     lifetime: chrono::Duration,
 ) -> Result<Rotation, IdentityError> {
     /// token id, session id, token spent at, user id, session revoked at, session expires at
-    type Presented = (i64, i64, Option<NaiveDateTime>, i64, Option<NaiveDateTime>, NaiveDateTime);
+    type Presented = (i64, SessionId, Option<NaiveDateTime>, UserId, Option<NaiveDateTime>, NaiveDateTime);
     let found: Option<Presented> = refresh_tokens::table
         .inner_join(sessions::table)
         .filter(refresh_tokens::token_hash.eq(hash_refresh_token(token)))
@@ -151,7 +152,7 @@ pub(crate) fn rotate(
 fn repeated_within_grace(
     conn: &mut DbConn,
     token_id: i64,
-    session_id: i64,
+    session_id: SessionId,
     (successor, successor_hash): &(String, String),
     now: NaiveDateTime,
 ) -> Result<Option<String>, IdentityError> {
@@ -174,7 +175,7 @@ fn repeated_within_grace(
 /// Revokes a session (idempotent). Returns false if it was already revoked.
 pub(crate) fn revoke(
     conn: &mut DbConn,
-    session_id: i64,
+    session_id: SessionId,
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<bool, IdentityError> {
@@ -187,16 +188,16 @@ pub(crate) fn revoke(
 /// Revokes every live session of the user but `keep`; the revoked ids, for the deny-list.
 pub(crate) fn revoke_others(
     conn: &mut DbConn,
-    user_id: i64,
-    keep: i64,
+    user_id: UserId,
+    keep: SessionId,
     reason: &str,
     now: NaiveDateTime,
-) -> Result<Vec<i64>, IdentityError> {
+) -> Result<Vec<SessionId>, IdentityError> {
     let others = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::id.ne(keep))
         .filter(sessions::revoked_at.is_null());
-    let ids: Vec<i64> = others.select(sessions::id).load(conn)?;
+    let ids: Vec<SessionId> = others.select(sessions::id).load(conn)?;
     diesel::update(sessions::table.filter(sessions::id.eq_any(&ids)).filter(sessions::revoked_at.is_null()))
         .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
         .execute(conn)?;
@@ -206,11 +207,11 @@ pub(crate) fn revoke_others(
 /// The user's live sessions, most recently seen first.
 pub(crate) fn list(
     conn: &mut DbConn,
-    user_id: i64,
-    current_session: i64,
+    user_id: UserId,
+    current_session: SessionId,
     now: NaiveDateTime,
 ) -> Result<Vec<SessionView>, IdentityError> {
-    type Row = (i64, Option<String>, Option<String>, NaiveDateTime, NaiveDateTime);
+    type Row = (SessionId, Option<String>, Option<String>, NaiveDateTime, NaiveDateTime);
     let rows: Vec<Row> = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
@@ -233,7 +234,7 @@ pub(crate) fn list(
 
 /// The owner of a session, if `session_id` exists.
 /// Whether the session was revoked or has ended (an unknown session counts as revoked).
-pub(crate) fn is_revoked(conn: &mut DbConn, session_id: i64) -> Result<bool, IdentityError> {
+pub(crate) fn is_revoked(conn: &mut DbConn, session_id: SessionId) -> Result<bool, IdentityError> {
     let found: Option<(Option<NaiveDateTime>, NaiveDateTime)> = sessions::table
         .find(session_id)
         .select((sessions::revoked_at, sessions::expires_at))
@@ -242,6 +243,6 @@ pub(crate) fn is_revoked(conn: &mut DbConn, session_id: i64) -> Result<bool, Ide
     Ok(found.is_none_or(|(revoked_at, expires_at)| revoked_at.is_some() || expires_at <= Utc::now().naive_utc()))
 }
 
-pub(crate) fn owner(conn: &mut DbConn, session_id: i64) -> Result<Option<i64>, IdentityError> {
+pub(crate) fn owner(conn: &mut DbConn, session_id: SessionId) -> Result<Option<UserId>, IdentityError> {
     Ok(sessions::table.find(session_id).select(sessions::user_id).get_result(conn).optional()?)
 }

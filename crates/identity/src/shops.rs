@@ -2,6 +2,7 @@
 //! the shop an approval creates, and the shop's members (owner and staff).
 
 use crate::{IdentityError, Phone};
+use bazaar_core::ids::{ApplicationId, ShopId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::outbox::{self, NewOutboxEvent};
 use bazaar_db::schema::{shop_applications, shop_members, shops, users};
@@ -70,7 +71,7 @@ impl ShopStatus {
 }
 
 /// Sets a shop's status inside the caller's transaction; false when there is no such shop.
-pub fn set_shop_status(conn: &mut DbConn, shop_id: i64, status: ShopStatus) -> Result<bool, IdentityError> {
+pub fn set_shop_status(conn: &mut DbConn, shop_id: ShopId, status: ShopStatus) -> Result<bool, IdentityError> {
     let changed = diesel::update(shops::table.find(shop_id))
         .set((shops::status.eq(status.as_str()), shops::updated_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
@@ -94,19 +95,19 @@ pub struct ApplicationInput {
 #[diesel(table_name = shop_applications)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
-    pub id: i64,
-    pub applicant_id: i64,
+    pub id: ApplicationId,
+    pub applicant_id: UserId,
     pub shop_name: String,
     pub main_category: String,
     pub licence_number: String,
     pub contact_phone: String,
     pub description: String,
     pub status: String,
-    pub reviewer_id: Option<i64>,
+    pub reviewer_id: Option<UserId>,
     pub review_reason: Option<String>,
     #[serde(serialize_with = "bazaar_core::clock::as_utc_opt")]
     pub reviewed_at: Option<NaiveDateTime>,
-    pub shop_id: Option<i64>,
+    pub shop_id: Option<ShopId>,
     #[serde(serialize_with = "bazaar_core::clock::as_utc")]
     pub created_at: NaiveDateTime,
 }
@@ -115,8 +116,8 @@ pub struct ApplicationView {
 #[diesel(table_name = shops)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopView {
-    pub id: i64,
-    pub owner_id: i64,
+    pub id: ShopId,
+    pub owner_id: UserId,
     pub name: String,
     pub main_category: String,
     pub description: String,
@@ -128,7 +129,7 @@ pub struct ShopView {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffView {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: String,
     /// Masked unless the viewer is that member.
     pub phone: String,
@@ -158,7 +159,7 @@ fn licence_number(raw: &str) -> Result<String, IdentityError> {
 
 pub(crate) fn apply(
     conn: &mut DbConn,
-    applicant_id: i64,
+    applicant_id: UserId,
     input: ApplicationInput,
 ) -> Result<ApplicationView, IdentityError> {
     let contact =
@@ -194,7 +195,7 @@ pub(crate) fn application(conn: &mut DbConn, id: i64) -> Result<ApplicationView,
         .ok_or(IdentityError::not_found("shop application"))
 }
 
-pub(crate) fn applications_of(conn: &mut DbConn, applicant_id: i64) -> Result<Vec<ApplicationView>, IdentityError> {
+pub(crate) fn applications_of(conn: &mut DbConn, applicant_id: UserId) -> Result<Vec<ApplicationView>, IdentityError> {
     Ok(shop_applications::table
         .filter(shop_applications::applicant_id.eq(applicant_id))
         .order(shop_applications::id.desc())
@@ -223,7 +224,7 @@ pub(crate) fn review_queue(
 fn decide(
     conn: &mut DbConn,
     id: i64,
-    reviewer_id: i64,
+    reviewer_id: UserId,
     status: ApplicationStatus,
     reason: Option<String>,
     now: NaiveDateTime,
@@ -253,13 +254,13 @@ fn decide(
 pub(crate) fn approve(
     conn: &mut DbConn,
     id: i64,
-    reviewer_id: i64,
+    reviewer_id: UserId,
     reason: Option<String>,
 ) -> Result<ApplicationView, IdentityError> {
     let now = Utc::now().naive_utc();
     let reason = reason.map(|r| bounded("reason", &r, 0, 500)).transpose()?;
     let decided = decide(conn, id, reviewer_id, ApplicationStatus::Approved, reason, now)?;
-    let shop_id: i64 = diesel::insert_into(shops::table)
+    let shop_id: ShopId = diesel::insert_into(shops::table)
         .values((
             shops::owner_id.eq(decided.applicant_id),
             shops::name.eq(&decided.shop_name),
@@ -277,7 +278,13 @@ pub(crate) fn approve(
     let payload = serde_json::json!({ "shop_id": shop_id, "name": decided.shop_name }).to_string();
     outbox::append(
         conn,
-        &NewOutboxEvent { topic: "shop", entity_id: shop_id, kind: "created", payload: &payload, created_at: now },
+        &NewOutboxEvent {
+            topic: "shop",
+            entity_id: shop_id.get(),
+            kind: "created",
+            payload: &payload,
+            created_at: now,
+        },
     )?;
     application(conn, id)
 }
@@ -285,7 +292,7 @@ pub(crate) fn approve(
 pub(crate) fn reject(
     conn: &mut DbConn,
     id: i64,
-    reviewer_id: i64,
+    reviewer_id: UserId,
     reason: &str,
 ) -> Result<ApplicationView, IdentityError> {
     let reason = bounded("reason", reason, 1, 500)?;
@@ -294,10 +301,10 @@ pub(crate) fn reject(
 
 fn add_member(
     conn: &mut DbConn,
-    shop_id: i64,
-    user_id: i64,
+    shop_id: ShopId,
+    user_id: UserId,
     role: ShopRole,
-    added_by: Option<i64>,
+    added_by: Option<UserId>,
     now: NaiveDateTime,
 ) -> Result<(), IdentityError> {
     let inserted = diesel::insert_into(shop_members::table)
@@ -319,7 +326,7 @@ fn add_member(
 }
 
 /// The caller's role in `shop_id`, or `None` if they are not a member.
-pub fn shop_role(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<Option<ShopRole>, IdentityError> {
+pub fn shop_role(conn: &mut DbConn, shop_id: ShopId, user_id: UserId) -> Result<Option<ShopRole>, IdentityError> {
     let role: Option<String> =
         shop_members::table.find((shop_id, user_id)).select(shop_members::role).get_result(conn).optional()?;
     Ok(role.as_deref().map(ShopRole::parse))
@@ -335,7 +342,7 @@ pub struct MemberShop {
 }
 
 /// The shops `user_id` owns or staffs, oldest membership first.
-pub(crate) fn shops_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<MemberShop>, IdentityError> {
+pub(crate) fn shops_of(conn: &mut DbConn, user_id: UserId) -> Result<Vec<MemberShop>, IdentityError> {
     let rows: Vec<(ShopView, String)> = shops::table
         .inner_join(shop_members::table)
         .filter(shop_members::user_id.eq(user_id))
@@ -345,7 +352,7 @@ pub(crate) fn shops_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<MemberShop
     Ok(rows.into_iter().map(|(shop, role)| MemberShop { shop, role: ShopRole::parse(&role) }).collect())
 }
 
-pub(crate) fn shop(conn: &mut DbConn, shop_id: i64) -> Result<ShopView, IdentityError> {
+pub(crate) fn shop(conn: &mut DbConn, shop_id: ShopId) -> Result<ShopView, IdentityError> {
     shops::table
         .find(shop_id)
         .select(ShopView::as_select())
@@ -356,7 +363,7 @@ pub(crate) fn shop(conn: &mut DbConn, shop_id: i64) -> Result<ShopView, Identity
 
 /// Only the owner manages staff; staff and outsiders are refused (outsiders as "not found" would
 /// hide nothing: shops are public).
-fn require_owner(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), IdentityError> {
+fn require_owner(conn: &mut DbConn, shop_id: ShopId, user_id: UserId) -> Result<(), IdentityError> {
     shop(conn, shop_id)?;
     match shop_role(conn, shop_id, user_id)? {
         Some(ShopRole::Owner) => Ok(()),
@@ -366,8 +373,8 @@ fn require_owner(conn: &mut DbConn, shop_id: i64, user_id: i64) -> Result<(), Id
 
 pub(crate) fn add_staff(
     conn: &mut DbConn,
-    shop_id: i64,
-    owner_id: i64,
+    shop_id: ShopId,
+    owner_id: UserId,
     phone: &str,
 ) -> Result<Vec<StaffView>, IdentityError> {
     require_owner(conn, shop_id, owner_id)?;
@@ -378,7 +385,12 @@ pub(crate) fn add_staff(
     staff(conn, shop_id, owner_id)
 }
 
-pub(crate) fn remove_staff(conn: &mut DbConn, shop_id: i64, owner_id: i64, staff_id: i64) -> Result<(), IdentityError> {
+pub(crate) fn remove_staff(
+    conn: &mut DbConn,
+    shop_id: ShopId,
+    owner_id: UserId,
+    staff_id: UserId,
+) -> Result<(), IdentityError> {
     require_owner(conn, shop_id, owner_id)?;
     let removed = diesel::delete(
         shop_members::table.find((shop_id, staff_id)).filter(shop_members::role.eq(ShopRole::Staff.as_str())),
@@ -391,12 +403,12 @@ pub(crate) fn remove_staff(conn: &mut DbConn, shop_id: i64, owner_id: i64, staff
 }
 
 /// Members of `shop_id`, for its members only.
-pub(crate) fn staff(conn: &mut DbConn, shop_id: i64, viewer_id: i64) -> Result<Vec<StaffView>, IdentityError> {
+pub(crate) fn staff(conn: &mut DbConn, shop_id: ShopId, viewer_id: UserId) -> Result<Vec<StaffView>, IdentityError> {
     shop(conn, shop_id)?;
     if shop_role(conn, shop_id, viewer_id)?.is_none() {
         return Err(IdentityError::forbidden("only the shop's members may see its staff"));
     }
-    let rows: Vec<(i64, String, String, String, NaiveDateTime)> = shop_members::table
+    let rows: Vec<(UserId, String, String, String, NaiveDateTime)> = shop_members::table
         .inner_join(users::table.on(users::id.eq(shop_members::user_id)))
         .filter(shop_members::shop_id.eq(shop_id))
         .order(shop_members::created_at.asc())

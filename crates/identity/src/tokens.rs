@@ -2,6 +2,7 @@
 //! checked) and refresh tokens (random, long-lived, stored only as a SHA-256 hash).
 
 use crate::Role;
+use bazaar_core::ids::{SessionId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ pub struct AccessClaims {
     /// The user id, as a string per RFC 7519.
     pub sub: String,
     /// The session (device) this token belongs to; revoking it ends the token early.
-    pub sid: i64,
+    pub sid: SessionId,
     pub roles: Vec<Role>,
     pub iss: String,
     pub aud: String,
@@ -74,7 +75,13 @@ impl TokenKeys {
     }
 
     /// Signs an access token; returns it with its lifetime in seconds.
-    pub fn issue_access(&self, user_id: i64, session_id: i64, roles: Vec<Role>, now_unix: i64) -> (String, u64) {
+    pub fn issue_access(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        roles: Vec<Role>,
+        now_unix: i64,
+    ) -> (String, u64) {
         let ttl = self.access_ttl.as_secs();
         let claims = AccessClaims {
             sub: user_id.to_string(),
@@ -151,26 +158,26 @@ mod tests {
     #[test]
     fn round_trip() {
         let keys = keys("0123456789abcdef0123456789abcdef");
-        let (token, ttl) = keys.issue_access(7, 3, vec![Role::Buyer], now());
+        let (token, ttl) = keys.issue_access(UserId(7), SessionId(3), vec![Role::Buyer], now());
         assert_eq!(ttl, 900);
         let claims = keys.verify_access(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.sid), ("7", 3));
+        assert_eq!((claims.sub.as_str(), claims.sid), ("7", SessionId(3)));
     }
 
     #[test]
     fn expired_and_foreign_tokens_are_refused() {
         let keys = keys("0123456789abcdef0123456789abcdef");
-        let (old, _) = keys.issue_access(7, 3, vec![], now() - 3600);
+        let (old, _) = keys.issue_access(UserId(7), SessionId(3), vec![], now() - 3600);
         assert_eq!(keys.verify_access(&old), Err(TokenError::Expired));
         let other = super::TokenKeys::new("another-secret-another-secret-xx", &[], Duration::from_secs(900));
-        let (foreign, _) = other.issue_access(7, 3, vec![], now());
+        let (foreign, _) = other.issue_access(UserId(7), SessionId(3), vec![], now());
         assert!(matches!(keys.verify_access(&foreign), Err(TokenError::Invalid(_))));
     }
 
     #[test]
     fn rotated_keys_still_verify_old_tokens() {
         let old_secret = "old-secret-old-secret-old-secret";
-        let (token, _) = keys(old_secret).issue_access(1, 1, vec![], now());
+        let (token, _) = keys(old_secret).issue_access(UserId(1), SessionId(1), vec![], now());
         let rotated = TokenKeys::new("new-secret-new-secret-new-secret", &[old_secret.into()], Duration::from_secs(60));
         assert!(rotated.verify_access(&token).is_ok());
     }

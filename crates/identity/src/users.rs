@@ -1,6 +1,7 @@
 //! Users: rows, the view a client sees, and the queries over them.
 
 use crate::{IdentityError, Phone, Role};
+use bazaar_core::ids::UserId;
 use bazaar_db::DbConn;
 use bazaar_db::schema::{shop_members, users};
 use chrono::{NaiveDateTime, Utc};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub(crate) struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub phone: String,
     pub nickname: String,
     pub avatar_url: Option<String>,
@@ -23,7 +24,7 @@ pub(crate) struct UserRow {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
-    pub id: i64,
+    pub id: UserId,
     pub phone: String,
     pub nickname: String,
     pub avatar_url: Option<String>,
@@ -76,7 +77,7 @@ pub(crate) fn find_by_phone(conn: &mut DbConn, phone: &Phone) -> Result<Option<U
     Ok(users::table.filter(users::phone.eq(phone.as_str())).select(UserRow::as_select()).first(conn).optional()?)
 }
 
-pub(crate) fn get(conn: &mut DbConn, user_id: i64) -> Result<UserRow, IdentityError> {
+pub(crate) fn get(conn: &mut DbConn, user_id: UserId) -> Result<UserRow, IdentityError> {
     users::table
         .find(user_id)
         .select(UserRow::as_select())
@@ -102,7 +103,7 @@ pub(crate) fn insert(
             users::updated_at.eq(now),
         ))
         .returning(users::id)
-        .get_result::<i64>(conn);
+        .get_result::<UserId>(conn);
     match inserted {
         Ok(id) => get(conn, id),
         Err(err) if crate::error::is_unique_violation(&err) => Err(IdentityError::PhoneTaken),
@@ -138,7 +139,7 @@ pub(crate) fn view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, Identi
 
 pub(crate) fn update_profile(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     patch: ProfilePatch,
     now: NaiveDateTime,
 ) -> Result<UserRow, IdentityError> {
@@ -160,7 +161,7 @@ pub(crate) fn update_profile(
 
 pub(crate) fn set_password_hash(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), IdentityError> {

@@ -5,6 +5,7 @@ use crate::PaymentError;
 use crate::crypto::random_token;
 use crate::service::{PaymentView, Payments};
 use bazaar_core::Money;
+use bazaar_core::ids::{CheckoutId, OrderId, ShopId, UserId};
 use bazaar_db::schema::{in_store_payments, shops};
 use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
@@ -28,7 +29,7 @@ pub struct InStoreRequest {
 pub struct InStoreView {
     pub id: i64,
     pub code: String,
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     pub shop_name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Money,
@@ -37,7 +38,7 @@ pub struct InStoreView {
     pub qr_content: String,
     pub expires_at: chrono::DateTime<Utc>,
     /// The buyer's order once someone has started paying it.
-    pub order_id: Option<i64>,
+    pub order_id: Option<OrderId>,
 }
 
 /// A counter request with its shop's name.
@@ -46,13 +47,13 @@ pub struct InStoreView {
 struct Row {
     id: i64,
     code: String,
-    shop_id: i64,
+    shop_id: ShopId,
     #[diesel(select_expression = shops::name)]
     shop_name: String,
     amount: i64,
     note: String,
     expires_at: NaiveDateTime,
-    order_id: Option<i64>,
+    order_id: Option<OrderId>,
 }
 
 impl Payments {
@@ -60,7 +61,7 @@ impl Payments {
     pub async fn create_in_store(
         &self,
         member: &Principal,
-        shop_id: i64,
+        shop_id: ShopId,
         request: InStoreRequest,
     ) -> Result<InStoreView, PaymentError> {
         let amount = request.amount.to_minor();
@@ -127,15 +128,21 @@ impl Payments {
                         let (owner, checkout_id) = bazaar_db::schema::orders::table
                             .find(order_id)
                             .select((bazaar_db::schema::orders::user_id, bazaar_db::schema::orders::checkout_id))
-                            .first::<(i64, i64)>(conn)?;
+                            .first::<(UserId, CheckoutId)>(conn)?;
                         if owner != buyer {
                             return Err(taken());
                         }
                         return Ok(checkout_id);
                     }
                     let reference = format!("in-store-{code}");
-                    let (checkout_id, order_id) =
-                        bazaar_checkout::create_in_store_order(conn, buyer, shop_id, amount, &note, &reference)?;
+                    let (checkout_id, order_id) = bazaar_checkout::create_in_store_order(
+                        conn,
+                        buyer,
+                        shop_id,
+                        Money::from_minor(amount),
+                        &note,
+                        &reference,
+                    )?;
                     let claimed =
                         diesel::update(in_store_payments::table.find(id).filter(in_store_payments::order_id.is_null()))
                             .set(in_store_payments::order_id.eq(order_id))

@@ -39,11 +39,11 @@ impl Payments {
                 }
                 Ok(trade) => tracing::warn!(
                     target: "security",
-                    payment = payment.id,
+                    payment = %payment.id,
                     reported = ?trade.amount_fen,
                     "provider reports a different amount for our trade; left for review"
                 ),
-                Err(err) => tracing::warn!(payment = payment.id, error = %err, "trade query failed; retrying later"),
+                Err(err) => tracing::warn!(payment = %payment.id, error = %err, "trade query failed; retrying later"),
             }
         }
         let unpayable = self.db.run(move |conn| store::due_for_close(conn, BATCH)).await?;
@@ -58,14 +58,14 @@ impl Payments {
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    tracing::warn!(payment = payment.id, error = %err, "query before close failed; retrying later");
+                    tracing::warn!(payment = %payment.id, error = %err, "query before close failed; retrying later");
                     continue;
                 }
             }
             match self.close_at_provider(&payment).await {
                 Ok(()) => report.closed += 1,
                 Err(err) => {
-                    tracing::warn!(payment = payment.id, error = %err, "closing the trade failed; retrying later")
+                    tracing::warn!(payment = %payment.id, error = %err, "closing the trade failed; retrying later")
                 }
             }
         }

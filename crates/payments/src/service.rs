@@ -9,6 +9,7 @@ use crate::store::NotificationAudit;
 use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
 use bazaar_core::Money;
+use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, RefundRequestId, UserId};
 use bazaar_db::Database;
 use bazaar_identity::Principal;
 use bazaar_kv::{Kv, Limit};
@@ -45,7 +46,7 @@ pub const REJECTED_NOTIFICATIONS_PER_SOURCE: Limit = Limit::new(30, std::time::D
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundView {
     pub out_refund_no: String,
-    pub order_id: Option<i64>,
+    pub order_id: Option<OrderId>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Money,
     pub reason: String,
@@ -68,7 +69,7 @@ impl From<RefundRow> for RefundView {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentView {
-    pub id: i64,
+    pub id: PaymentId,
     pub out_trade_no: String,
     pub provider: String,
     pub channel: String,
@@ -77,11 +78,11 @@ pub struct PaymentView {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub amount: Money,
     pub currency: String,
-    pub checkout_id: Option<i64>,
-    pub order_ids: Vec<i64>,
+    pub checkout_id: Option<CheckoutId>,
+    pub order_ids: Vec<OrderId>,
     /// Whose orders these are, and who pays (different for pay-for-another).
-    pub owner_id: i64,
-    pub payer_id: i64,
+    pub owner_id: UserId,
+    pub payer_id: UserId,
     /// What the phone needs to pay: `order_string`, `qr_code`, `url`, `code_url`, `h5_url`,
     /// `prepay_id` + `app_parameters`, or `tn`, depending on provider and channel.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
@@ -127,7 +128,7 @@ impl Payments {
     pub async fn create(
         &self,
         principal: &Principal,
-        checkout_id: i64,
+        checkout_id: CheckoutId,
         provider: &str,
         channel: &str,
     ) -> Result<PaymentView, PaymentError> {
@@ -154,8 +155,8 @@ impl Payments {
     /// The trade itself, for any payer (callers have checked who may pay).
     pub(crate) async fn open_trade(
         &self,
-        payer: i64,
-        checkout_id: i64,
+        payer: UserId,
+        checkout_id: CheckoutId,
         provider_name: &str,
         channel_name: &str,
     ) -> Result<PaymentView, PaymentError> {
@@ -178,7 +179,7 @@ impl Payments {
         if expires_at <= Utc::now().naive_utc() {
             return Err(PaymentError::Expired("checkout"));
         }
-        let orders: Vec<(i64, i64)> = payable.iter().map(|p| (p.order_id, p.amount)).collect();
+        let orders: Vec<(OrderId, i64)> = payable.iter().map(|p| (p.order_id, p.amount)).collect();
         let trade = NewTrade {
             out_trade_no: new_trade_number(),
             amount_fen: crate::error::trade_amount(orders.iter().map(|(_, amount)| *amount))?,
@@ -216,19 +217,19 @@ impl Payments {
 
     /// A newer trade replaces older unpaid ones: close those so only one can take the money (if one
     /// is paid anyway, settling it refunds the money automatically).
-    async fn close_replaced(&self, checkout_id: i64, newest: i64) {
+    async fn close_replaced(&self, checkout_id: CheckoutId, newest: PaymentId) {
         let Ok(older) = self.db.run(move |conn| store::other_pending(conn, checkout_id, newest)).await else {
             return;
         };
         for payment in older {
             if let Err(err) = self.close_at_provider(&payment).await {
-                tracing::warn!(payment = payment.id, error = %err, "closing a replaced trade failed; reconciliation retries");
+                tracing::warn!(payment = %payment.id, error = %err, "closing a replaced trade failed; reconciliation retries");
             }
         }
     }
 
     /// The payment, for its owner or its payer.
-    pub async fn get(&self, principal: &Principal, payment_id: i64) -> Result<PaymentView, PaymentError> {
+    pub async fn get(&self, principal: &Principal, payment_id: PaymentId) -> Result<PaymentView, PaymentError> {
         let user = principal.user_id;
         let row = self.db.run(move |conn| store::load(conn, payment_id)).await?;
         if row.user_id != user && row.payer_id != user {
@@ -420,8 +421,8 @@ impl Payments {
     /// share of its payment back (a partial refund when the payment covered several orders).
     pub async fn refund_order(
         &self,
-        order_id: i64,
-        request_id: i64,
+        order_id: OrderId,
+        request_id: RefundRequestId,
         reason: String,
     ) -> Result<RefundView, PaymentError> {
         let out_refund_no = format!("RR{request_id}");
@@ -489,7 +490,7 @@ impl Payments {
     pub async fn notifications(
         &self,
         principal: &bazaar_identity::Principal,
-        payment_id: i64,
+        payment_id: PaymentId,
     ) -> Result<Vec<store::StoredNotification>, PaymentError> {
         principal.require_admin().map_err(bazaar_checkout::CheckoutError::from)?;
         self.db
@@ -502,7 +503,7 @@ impl Payments {
 }
 
 /// The paid payment that covered `order_id`.
-fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: i64) -> Result<PaymentRow, PaymentError> {
+fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: OrderId) -> Result<PaymentRow, PaymentError> {
     use bazaar_db::schema::{payment_orders, payments};
     use diesel::prelude::*;
     payments::table

@@ -7,6 +7,7 @@ use crate::crypto::random_token;
 use crate::service::{PaymentView, Payments};
 use crate::store;
 use bazaar_core::Money;
+use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, UserId};
 use bazaar_db::schema::{order_items, orders, payment_shares, users};
 use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
@@ -25,7 +26,7 @@ pub struct ShareView {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SharedItem {
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub title: String,
     pub quantity: i32,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -46,14 +47,14 @@ pub struct SharedCheckout {
 }
 
 struct Share {
-    checkout_id: i64,
-    owner: i64,
+    checkout_id: CheckoutId,
+    owner: UserId,
     expires_at: NaiveDateTime,
 }
 
 impl Payments {
     /// The owner of `payment_id` shares its checkout for someone else to pay.
-    pub async fn share(&self, principal: &Principal, payment_id: i64) -> Result<ShareView, PaymentError> {
+    pub async fn share(&self, principal: &Principal, payment_id: PaymentId) -> Result<ShareView, PaymentError> {
         let owner = principal.user_id;
         let payment = self.get(principal, payment_id).await?;
         if payment.owner_id != owner {
@@ -90,7 +91,7 @@ impl Payments {
                 payment_shares::table
                     .find(&code)
                     .select((payment_shares::checkout_id, payment_shares::user_id, payment_shares::expires_at))
-                    .first::<(i64, i64, NaiveDateTime)>(conn)
+                    .first::<(CheckoutId, UserId, NaiveDateTime)>(conn)
                     .optional()
                     .map_err(PaymentError::from)
             })
@@ -110,7 +111,7 @@ impl Payments {
         let (items, nickname) = self
             .db
             .run(move |conn| {
-                let items: Vec<(i64, String, i32, i64)> = order_items::table
+                let items: Vec<(OrderId, String, i32, i64)> = order_items::table
                     .inner_join(orders::table)
                     .filter(orders::checkout_id.eq(checkout_id))
                     .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))

@@ -4,6 +4,7 @@
 
 use crate::PaymentError;
 use crate::provider::TradeReport;
+use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, PaymentRefundId, RefundRequestId, UserId};
 use bazaar_db::schema::{orders, payment_notifications, payment_orders, payment_refunds, payments};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
@@ -12,11 +13,11 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = payments)]
 pub struct PaymentRow {
-    pub id: i64,
+    pub id: PaymentId,
     pub out_trade_no: String,
-    pub checkout_id: Option<i64>,
-    pub user_id: i64,
-    pub payer_id: i64,
+    pub checkout_id: Option<CheckoutId>,
+    pub user_id: UserId,
+    pub payer_id: UserId,
     pub provider: String,
     pub channel: String,
     pub amount: i64,
@@ -32,26 +33,26 @@ pub struct PaymentRow {
 
 pub struct NewPayment<'a> {
     pub out_trade_no: &'a str,
-    pub checkout_id: Option<i64>,
-    pub user_id: i64,
-    pub payer_id: i64,
+    pub checkout_id: Option<CheckoutId>,
+    pub user_id: UserId,
+    pub payer_id: UserId,
     pub provider: &'a str,
     pub channel: &'a str,
     pub instructions: &'a str,
     pub expires_at: NaiveDateTime,
     /// (order id, amount) pairs this trade pays.
-    pub orders: &'a [(i64, i64)],
+    pub orders: &'a [(OrderId, i64)],
 }
 
 /// An unpaid order a payment can cover: id, amount, when it was placed.
 pub struct Payable {
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub amount: i64,
     pub placed_at: NaiveDateTime,
 }
 
-pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<Payable>), PaymentError> {
-    let rows: Vec<(i64, i64, i64, NaiveDateTime)> = orders::table
+pub fn payable_orders(conn: &mut DbConn, checkout_id: CheckoutId) -> Result<(UserId, Vec<Payable>), PaymentError> {
+    let rows: Vec<(OrderId, UserId, i64, NaiveDateTime)> = orders::table
         .filter(orders::checkout_id.eq(checkout_id))
         .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))
         .order(orders::id.asc())
@@ -65,7 +66,7 @@ pub fn payable_orders(conn: &mut DbConn, checkout_id: i64) -> Result<(i64, Vec<P
     Ok((owner, payable.collect()))
 }
 
-pub fn checkout_owner(conn: &mut DbConn, checkout_id: i64) -> Result<Option<i64>, PaymentError> {
+pub fn checkout_owner(conn: &mut DbConn, checkout_id: CheckoutId) -> Result<Option<UserId>, PaymentError> {
     use bazaar_db::schema::checkouts;
     Ok(checkouts::table.find(checkout_id).select(checkouts::user_id).get_result(conn).optional()?)
 }
@@ -73,7 +74,7 @@ pub fn checkout_owner(conn: &mut DbConn, checkout_id: i64) -> Result<Option<i64>
 pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
     write_transaction(conn, |conn| {
         let amount = crate::error::trade_amount(new.orders.iter().map(|(_, amount)| *amount))?;
-        let id: i64 = diesel::insert_into(payments::table)
+        let id: PaymentId = diesel::insert_into(payments::table)
             .values((
                 payments::out_trade_no.eq(new.out_trade_no),
                 payments::checkout_id.eq(new.checkout_id),
@@ -103,7 +104,7 @@ pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, Pay
     })
 }
 
-pub fn load(conn: &mut DbConn, id: i64) -> Result<PaymentRow, PaymentError> {
+pub fn load(conn: &mut DbConn, id: PaymentId) -> Result<PaymentRow, PaymentError> {
     payments::table
         .find(id)
         .select(PaymentRow::as_select())
@@ -124,8 +125,8 @@ pub fn by_trade(conn: &mut DbConn, provider: &str, out_trade_no: &str) -> Result
 /// The reusable pending trade for the same checkout, payer, provider and channel, if any.
 pub fn pending_for(
     conn: &mut DbConn,
-    checkout_id: i64,
-    payer_id: i64,
+    checkout_id: CheckoutId,
+    payer_id: UserId,
     provider: &str,
     channel: &str,
 ) -> Result<Option<PaymentRow>, PaymentError> {
@@ -142,7 +143,11 @@ pub fn pending_for(
 }
 
 /// Other pending trades of a checkout (to close once a new one replaces them).
-pub fn other_pending(conn: &mut DbConn, checkout_id: i64, except: i64) -> Result<Vec<PaymentRow>, PaymentError> {
+pub fn other_pending(
+    conn: &mut DbConn,
+    checkout_id: CheckoutId,
+    except: PaymentId,
+) -> Result<Vec<PaymentRow>, PaymentError> {
     Ok(payments::table
         .filter(payments::checkout_id.eq(checkout_id))
         .filter(payments::status.eq("pending"))
@@ -151,7 +156,7 @@ pub fn other_pending(conn: &mut DbConn, checkout_id: i64, except: i64) -> Result
         .load(conn)?)
 }
 
-pub fn covered_orders(conn: &mut DbConn, payment_id: i64) -> Result<Vec<(i64, i64)>, PaymentError> {
+pub fn covered_orders(conn: &mut DbConn, payment_id: PaymentId) -> Result<Vec<(OrderId, i64)>, PaymentError> {
     Ok(payment_orders::table
         .filter(payment_orders::payment_id.eq(payment_id))
         .order(payment_orders::order_id.asc())
@@ -163,10 +168,10 @@ pub fn covered_orders(conn: &mut DbConn, payment_id: i64) -> Result<Vec<(i64, i6
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = payment_refunds)]
 pub struct RefundRow {
-    pub id: i64,
-    pub payment_id: i64,
-    pub order_id: Option<i64>,
-    pub refund_request_id: Option<i64>,
+    pub id: PaymentRefundId,
+    pub payment_id: PaymentId,
+    pub order_id: Option<OrderId>,
+    pub refund_request_id: Option<RefundRequestId>,
     pub out_refund_no: String,
     pub amount: i64,
     pub reason: String,
@@ -210,7 +215,7 @@ impl NotificationAudit {
         &self,
         conn: &mut DbConn,
         out_trade_no: Option<&str>,
-        payment_id: Option<i64>,
+        payment_id: Option<PaymentId>,
         outcome: &str,
         detail: &str,
     ) -> Result<(), PaymentError> {
@@ -294,8 +299,8 @@ fn settle_in(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> R
                 Err(err) => return Err(err.into()),
             };
             tracing::warn!(
-                payment = payment.id,
-                order_id,
+                payment = %payment.id,
+                %order_id,
                 why,
                 "payment arrived for an order that cannot take it; refunding"
             );
@@ -308,14 +313,14 @@ fn settle_in(conn: &mut DbConn, payment: &PaymentRow, report: &TradeReport) -> R
 
 pub fn insert_refund(
     conn: &mut DbConn,
-    payment_id: i64,
-    order_id: Option<i64>,
-    refund_request_id: Option<i64>,
+    payment_id: PaymentId,
+    order_id: Option<OrderId>,
+    refund_request_id: Option<RefundRequestId>,
     out_refund_no: &str,
     amount: i64,
     reason: &str,
 ) -> Result<RefundRow, PaymentError> {
-    let id: i64 = diesel::insert_into(payment_refunds::table)
+    let id: PaymentRefundId = diesel::insert_into(payment_refunds::table)
         .values((
             payment_refunds::payment_id.eq(payment_id),
             payment_refunds::order_id.eq(order_id),
@@ -350,7 +355,7 @@ pub fn unsent_refunds(conn: &mut DbConn, limit: i64) -> Result<Vec<RefundRow>, P
 }
 
 /// Refunds of a payment, newest first.
-pub fn refunds_of(conn: &mut DbConn, payment_id: i64) -> Result<Vec<RefundRow>, PaymentError> {
+pub fn refunds_of(conn: &mut DbConn, payment_id: PaymentId) -> Result<Vec<RefundRow>, PaymentError> {
     Ok(payment_refunds::table
         .filter(payment_refunds::payment_id.eq(payment_id))
         .order(payment_refunds::id.desc())
@@ -361,7 +366,7 @@ pub fn refunds_of(conn: &mut DbConn, payment_id: i64) -> Result<Vec<RefundRow>, 
 /// Marks a refund as accepted by the provider; true the first time.
 pub fn refund_succeeded(
     conn: &mut DbConn,
-    refund_id: i64,
+    refund_id: PaymentRefundId,
     provider_refund_id: Option<&str>,
 ) -> Result<bool, PaymentError> {
     let moved = diesel::update(payment_refunds::table.find(refund_id).filter(payment_refunds::status.eq("pending")))
@@ -375,14 +380,14 @@ pub fn refund_succeeded(
 }
 
 /// Moves a payment from `pending` to `to` (closed, failed); true if it moved.
-pub fn finish_unpaid(conn: &mut DbConn, payment_id: i64, to: &str) -> Result<bool, PaymentError> {
+pub fn finish_unpaid(conn: &mut DbConn, payment_id: PaymentId, to: &str) -> Result<bool, PaymentError> {
     let moved = diesel::update(payments::table.find(payment_id).filter(payments::status.eq("pending")))
         .set((payments::status.eq(to), payments::closed_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
     Ok(moved == 1)
 }
 
-pub fn mark_queried(conn: &mut DbConn, payment_id: i64) -> Result<(), PaymentError> {
+pub fn mark_queried(conn: &mut DbConn, payment_id: PaymentId) -> Result<(), PaymentError> {
     diesel::update(payments::table.find(payment_id))
         .set(payments::queried_at.eq(Utc::now().naive_utc()))
         .execute(conn)?;

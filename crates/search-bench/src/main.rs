@@ -142,8 +142,11 @@ async fn freshness(db: &Database, search: &Search, kv: bazaar_kv::Kv) -> Result<
         })
         .await
         .map_err(|e| e.to_string())?;
-    let principal =
-        bazaar_identity::Principal { user_id: owner, session_id: 0, roles: vec![bazaar_identity::Role::Seller] };
+    let principal = bazaar_identity::Principal {
+        user_id: owner.into(),
+        session_id: 0.into(),
+        roles: vec![bazaar_identity::Role::Seller],
+    };
     let started = Instant::now();
     let mut latencies = Vec::new();
     for n in 0..20 {

@@ -2,6 +2,7 @@
 
 use crate::analysis::weighted_text;
 use crate::schema::{Fields, WORD_WEIGHTS};
+use bazaar_core::ids::{CategoryId, ShopId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{categories, products, shops};
 use diesel::prelude::*;
@@ -14,8 +15,8 @@ use tantivy::schema::Facet;
 #[diesel(table_name = products)]
 pub struct ProductRow {
     pub id: i64,
-    pub shop_id: i64,
-    pub category_id: i64,
+    pub shop_id: ShopId,
+    pub category_id: CategoryId,
     pub title: String,
     pub subtitle: String,
     pub brand: String,
@@ -51,8 +52,8 @@ impl ActiveShops {
         Ok(ActiveShops(rows.into_iter().collect()))
     }
 
-    pub fn get(&self, shop_id: i64) -> Option<&ShopPart> {
-        self.0.get(&shop_id)
+    pub fn get(&self, shop_id: ShopId) -> Option<&ShopPart> {
+        self.0.get(&shop_id.get())
     }
 }
 
@@ -80,13 +81,13 @@ impl Categories {
     }
 
     /// The facet for a category (`/1/5`), which matches its descendants' products too.
-    pub fn facet(&self, category_id: i64) -> Facet {
-        let path = self.0.get(&category_id).map(|(path, _)| path.as_str()).unwrap_or("");
+    pub fn facet(&self, category_id: CategoryId) -> Facet {
+        let path = self.0.get(&category_id.get()).map(|(path, _)| path.as_str()).unwrap_or("");
         facet_of_path(path)
     }
 
-    fn names(&self, category_id: i64) -> &str {
-        self.0.get(&category_id).map(|(_, names)| names.as_str()).unwrap_or("")
+    fn names(&self, category_id: CategoryId) -> &str {
+        self.0.get(&category_id.get()).map(|(_, names)| names.as_str()).unwrap_or("")
     }
 }
 
@@ -145,7 +146,7 @@ pub fn active_in_batch_after(
 }
 
 /// Products of `shop_ids` (a shop change touches every product of the shop).
-pub fn products_of_shops(conn: &mut DbConn, shop_ids: &[i64]) -> Result<Vec<i64>, diesel::result::Error> {
+pub fn products_of_shops(conn: &mut DbConn, shop_ids: &[ShopId]) -> Result<Vec<i64>, diesel::result::Error> {
     products::table.filter(products::shop_id.eq_any(shop_ids.to_vec())).select(products::id).load(conn)
 }
 
@@ -201,8 +202,8 @@ pub fn document(row: &ProductRow, shop: &ShopPart, fields: &Fields, categories: 
         ]),
     );
     doc.add_facet(fields.category, categories.facet(row.category_id));
-    doc.add_u64(fields.category_id, row.category_id as u64);
-    doc.add_u64(fields.shop_id, row.shop_id as u64);
+    doc.add_u64(fields.category_id, row.category_id.get() as u64);
+    doc.add_u64(fields.shop_id, row.shop_id.get() as u64);
     doc.add_text(fields.shop_name, &shop.name);
     doc.add_text(fields.pinyin, format!("{} {} {tag_text}", row.title, row.brand));
     doc.add_i64(fields.price, row.price_min);

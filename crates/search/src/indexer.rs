@@ -10,7 +10,7 @@ use crate::SearchError;
 use crate::documents::{self, ActiveShops, Categories, ProductRow};
 use crate::index::{CommitPoint, FORMAT};
 use crate::schema::Fields;
-use bazaar_core::ids::EventId;
+use bazaar_core::ids::{EventId, ShopId};
 use bazaar_db::{Database, outbox};
 use std::collections::BTreeSet;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -108,7 +108,7 @@ impl Indexer {
                 return Ok(applied);
             }
             let mut products: Vec<i64> = fresh.iter().filter(|e| e.topic == "product").map(|e| e.entity_id).collect();
-            let shops: Vec<i64> = fresh.iter().filter(|e| e.topic == "shop").map(|e| e.entity_id).collect();
+            let shops: Vec<ShopId> = fresh.iter().filter(|e| e.topic == "shop").map(|e| ShopId(e.entity_id)).collect();
             if !shops.is_empty() {
                 products.extend(documents::products_of_shops(&mut conn, &shops)?);
             }

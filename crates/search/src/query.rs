@@ -6,6 +6,7 @@ use crate::SearchError;
 use crate::analysis::{self, is_stop_word, words, zh_terms};
 use crate::schema::Fields;
 use crate::synonyms::Synonyms;
+use bazaar_core::ids::ShopId;
 use std::ops::Bound;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
@@ -23,7 +24,7 @@ pub const MAX_QUERY_CHARS: usize = 100;
 pub struct Filters {
     /// The category facet (`/1/5`): the category and its descendants.
     pub category: Option<Facet>,
-    pub shop_id: Option<i64>,
+    pub shop_id: Option<ShopId>,
     pub brand: Option<String>,
     /// Price range in fen, inclusive.
     pub price_from: Option<i64>,
@@ -214,7 +215,7 @@ pub fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) ->
     }
     if let Some(shop) = filters.shop_id {
         clauses.push(filter(Box::new(TermQuery::new(
-            Term::from_field_u64(fields.shop_id, shop as u64),
+            Term::from_field_u64(fields.shop_id, shop.get() as u64),
             IndexRecordOption::Basic,
         ))));
     }

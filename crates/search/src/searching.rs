@@ -6,6 +6,7 @@ use crate::doc_values::DocValues;
 use crate::facet_counts::{Counted, PRICE_BUCKETS, Tally};
 use crate::schema::Fields;
 use bazaar_core::Money;
+use bazaar_core::ids::ShopId;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub struct Hit {
     /// The title with the matched words in `<b>…</b>` (HTML-escaped otherwise).
     pub highlight: String,
     pub brand: String,
-    pub shop_id: i64,
+    pub shop_id: ShopId,
     pub shop_name: String,
     /// The lowest SKU price.
     #[serde(serialize_with = "bazaar_core::money::serialize_minor")]
@@ -251,7 +252,7 @@ fn hit(doc: &TantivyDocument, fields: &Fields, snippets: Option<&SnippetGenerato
         highlight,
         title,
         brand: text(fields.brand),
-        shop_id: doc.get_first(fields.shop_id).and_then(|v| v.as_u64()).unwrap_or_default() as i64,
+        shop_id: ShopId(doc.get_first(fields.shop_id).and_then(|v| v.as_u64()).unwrap_or_default() as i64),
         shop_name: text(fields.shop_name),
         price: int(fields.price),
         sales: int(fields.sales),

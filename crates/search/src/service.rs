@@ -7,6 +7,7 @@ use crate::searching::{self, CategoryFacets, CategoryNames, Plan, SearchPage, So
 use crate::suggest::{self, Suggestions};
 use crate::synonyms::Synonyms;
 use crate::{SearchError, documents};
+use bazaar_core::ids::{CategoryId, ShopId};
 use bazaar_core::{Cursor, Money, PageLimit};
 use bazaar_db::Database;
 use bazaar_db::schema::categories;
@@ -36,9 +37,9 @@ pub struct SearchParams {
     pub q: Option<String>,
     /// This category and its descendants.
     #[serde(alias = "category")]
-    pub category_id: Option<i64>,
+    pub category_id: Option<CategoryId>,
     #[serde(alias = "shop")]
-    pub shop_id: Option<i64>,
+    pub shop_id: Option<ShopId>,
     pub brand: Option<String>,
     /// Lowest price, e.g. `50.00`.
     pub price_min: Option<String>,
@@ -244,9 +245,12 @@ impl Search {
 
     fn parse_filters(&self, params: &SearchParams, facets: &CategoryFacets) -> Result<Filters, SearchError> {
         let category = match params.category_id {
-            Some(id) => {
-                Some(facets.get(&id).cloned().ok_or_else(|| SearchError::invalid("category_id", "no such category"))?)
-            }
+            Some(id) => Some(
+                facets
+                    .get(&id.get())
+                    .cloned()
+                    .ok_or_else(|| SearchError::invalid("category_id", "no such category"))?,
+            ),
             None => None,
         };
         let price = |field: &'static str, raw: &Option<String>| -> Result<Option<i64>, SearchError> {

@@ -137,7 +137,7 @@ async fn shipping_an_order_posts_a_notice_with_its_card(backend: Backend) {
     let (seller, shop, buyer, _) = seller_and_buyer(&app).await;
     let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "绿豆糕", "8.00", 5)).await;
     let order = app.place_order(&buyer, &product["skus"][0]["id"], 2).await;
-    app.app_state.orders.mark_paid(order, "pay-1".into()).await.unwrap();
+    app.app_state.orders.mark_paid(order.into(), "pay-1".into()).await.unwrap();
     let mut ws = app.chat(&buyer).await;
 
     let shipped = app

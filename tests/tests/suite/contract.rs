@@ -207,7 +207,7 @@ async fn the_lists_a_seller_and_a_buyer_app_open_with(backend: Backend) {
     // The buyer's order tabs: 待付款 and 待发货.
     let unpaid = app.place_order(&buyer, &live["skus"][0]["id"], 1).await;
     let paid = app.place_order(&buyer, &live["skus"][0]["id"], 1).await;
-    app.app_state.orders.mark_paid(paid, "pay-tab".into()).await.unwrap();
+    app.app_state.orders.mark_paid(paid.into(), "pay-tab".into()).await.unwrap();
     for (tab, expected) in [("pending_payment", unpaid), ("to_ship", paid)] {
         let page: Value = app.get_as(&buyer, &format!("/api/v1/orders?tab={tab}")).await.json().await.unwrap();
         let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();

@@ -61,7 +61,7 @@ async fn with_sweeper(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway:
 
 /// Pays and ships an order.
 async fn pay_and_ship(app: &TestApp, s: &Setup, order: i64) {
-    app.app_state.orders.mark_paid(order, "pay".into()).await.unwrap();
+    app.app_state.orders.mark_paid(order.into(), "pay".into()).await.unwrap();
     let ship = json!({ "carrier": "中通", "tracking_number": "ZT9" });
     assert_eq!(app.post_as(&s.seller, &format!("/api/v1/seller/orders/{order}/ship"), &ship).await.status(), 204);
 }
@@ -106,8 +106,8 @@ async fn paid_orders_ship_and_arrive(backend: Backend) {
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let order = place(&app, &s, 1).await;
-    assert!(app.app_state.orders.mark_paid(order, "pay-123".into()).await.unwrap());
-    assert!(!app.app_state.orders.mark_paid(order, "pay-123".into()).await.unwrap(), "paying twice is harmless");
+    assert!(app.app_state.orders.mark_paid(order.into(), "pay-123".into()).await.unwrap());
+    assert!(!app.app_state.orders.mark_paid(order.into(), "pay-123".into()).await.unwrap(), "paying twice is harmless");
     let late_cancel = app.post_as(&s.buyer, &format!("/api/v1/orders/{order}/cancel"), &json!({})).await;
     assert_eq!(problem(late_cancel).await["current_status"], "paid");
 
@@ -163,7 +163,10 @@ async fn shops_cancel_with_a_reason(backend: Backend) {
     let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
     assert_eq!(detail["status"], "cancelled");
     assert_eq!(detail["events"][1]["reason"], "缺货");
-    assert!(app.app_state.orders.mark_paid(order, "late".into()).await.is_err(), "a cancelled order cannot be paid");
+    assert!(
+        app.app_state.orders.mark_paid(order.into(), "late".into()).await.is_err(),
+        "a cancelled order cannot be paid"
+    );
 }
 
 async fn unpaid_orders_expire(backend: Backend) {
@@ -172,7 +175,7 @@ async fn unpaid_orders_expire(backend: Backend) {
     let s = setup(&app, &admin).await;
     let unpaid = place(&app, &s, 2).await;
     let paid = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(paid, "pay-2".into()).await.unwrap();
+    app.app_state.orders.mark_paid(paid.into(), "pay-2".into()).await.unwrap();
     let detail = when_status(&app, &s.buyer, unpaid, "cancelled").await;
     assert_eq!(detail["events"][1]["reason"], "payment_timeout");
     assert!(detail["events"][1]["actor_id"].is_null());
@@ -192,7 +195,7 @@ async fn refunds_restock_unshipped_orders_once(backend: Backend) {
     assert_eq!(problem(early).await["current_status"], "pending_payment", "nothing paid, nothing to refund");
 
     let unshipped = place(&app, &s, 2).await;
-    app.app_state.orders.mark_paid(unshipped, "pay-u".into()).await.unwrap();
+    app.app_state.orders.mark_paid(unshipped.into(), "pay-u".into()).await.unwrap();
     assert_eq!(stock(&app, &s).await, 7);
     let asked = app
         .post_as(&s.buyer, &format!("/api/v1/orders/{unshipped}/refund-requests"), &json!({ "reason": "拍错规格" }))
@@ -218,12 +221,12 @@ async fn refunds_restock_unshipped_orders_once(backend: Backend) {
     let order: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{unshipped}")).await.json().await.unwrap();
     assert_eq!(order["status"], "refunded");
     let id = request["id"].as_i64().unwrap();
-    assert!(app.app_state.orders.mark_refunded(id).await.unwrap());
-    assert!(!app.app_state.orders.mark_refunded(id).await.unwrap(), "the provider's confirmation is idempotent");
+    assert!(app.app_state.orders.mark_refunded(id.into()).await.unwrap());
+    assert!(!app.app_state.orders.mark_refunded(id.into()).await.unwrap(), "the provider's confirmation is idempotent");
 
     // A shipped order: refunded without restocking (the goods are with the buyer); rejection needs a reason.
     let shipped = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(shipped, "pay-s".into()).await.unwrap();
+    app.app_state.orders.mark_paid(shipped.into(), "pay-s".into()).await.unwrap();
     app.post_as(
         &s.seller,
         &format!("/api/v1/seller/orders/{shipped}/ship"),
@@ -292,12 +295,12 @@ async fn every_illegal_transition_is_refused(backend: Backend) {
     // An order in each state.
     let pending = place(&app, &s, 1).await;
     let paid = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(paid, "p".into()).await.unwrap();
+    app.app_state.orders.mark_paid(paid.into(), "p".into()).await.unwrap();
     let shipped = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(shipped, "p".into()).await.unwrap();
+    app.app_state.orders.mark_paid(shipped.into(), "p".into()).await.unwrap();
     assert_eq!(app.post_as(&s.seller, &format!("/api/v1/seller/orders/{shipped}/ship"), &ship).await.status(), 204);
     let received = place(&app, &s, 1).await;
-    app.app_state.orders.mark_paid(received, "p".into()).await.unwrap();
+    app.app_state.orders.mark_paid(received.into(), "p".into()).await.unwrap();
     app.post_as(&s.seller, &format!("/api/v1/seller/orders/{received}/ship"), &ship).await;
     app.post_as(&s.buyer, &format!("/api/v1/orders/{received}/confirm-receipt"), &json!({})).await;
     let cancelled = place(&app, &s, 1).await;
@@ -337,7 +340,7 @@ async fn every_illegal_transition_is_refused(backend: Backend) {
         let detail: Value = app.get_as(&s.buyer, &format!("/api/v1/orders/{order}")).await.json().await.unwrap();
         assert_eq!(detail["status"], state, "refused moves change nothing");
     }
-    assert!(app.app_state.orders.mark_paid(cancelled, "late".into()).await.is_err());
+    assert!(app.app_state.orders.mark_paid(cancelled.into(), "late".into()).await.is_err());
 }
 
 async fn received_orders_complete_when_the_after_sales_window_closes(backend: Backend) {

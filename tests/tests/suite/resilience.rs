@@ -27,7 +27,7 @@ async fn a_signed_out_session_stays_out_when_kv_forgets(backend: Backend) {
     assert_eq!(problem(app.get_as(&user, "/api/v1/me").await).await["code"], "session_revoked");
     // kv forgets every session state it held (a Redis restart, a flush).
     for session in [out, stays] {
-        app.app_state.kv.delete(&bazaar_identity::session_state_key(session)).await.unwrap();
+        app.app_state.kv.delete(&bazaar_identity::session_state_key(session.into())).await.unwrap();
     }
     let after = app.get_as(&user, "/api/v1/me").await;
     assert_eq!(after.status(), 401, "the signed-out session did not come back");

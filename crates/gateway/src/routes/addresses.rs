@@ -6,6 +6,7 @@ use crate::extract::Json;
 use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use bazaar_core::ids::AddressId;
 use bazaar_identity::{AddressInput, AddressPatch, AddressView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,7 +37,7 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<AddressId>,
     Json(patch): Json<AddressPatch>,
 ) -> Result<web::Json<AddressView>, ApiError> {
     Ok(web::Json(state.identity.update_address(&principal, id.into_inner(), patch).await?))
@@ -47,7 +48,7 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<AddressId>,
 ) -> Result<HttpResponse, ApiError> {
     state.identity.delete_address(&principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -6,6 +6,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_catalog::{CategoryInput, CategoryNode, SellerProduct, ShopPage};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/categories", web::post().to(create_category))
@@ -31,7 +32,7 @@ pub async fn create_category(
 pub async fn delete_category(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<CategoryId>,
 ) -> Result<HttpResponse, ApiError> {
     state.catalog.delete_category(&principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -43,7 +44,7 @@ pub async fn delete_category(
 pub async fn ban_product(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<web::Json<SellerProduct>, ApiError> {
     Ok(web::Json(state.catalog.ban(&principal, id.into_inner()).await?))
 }
@@ -54,7 +55,7 @@ pub async fn ban_product(
 pub async fn suspend_shop(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<ShopPage>, ApiError> {
     Ok(web::Json(state.catalog.set_shop_suspended(&principal, id.into_inner(), true).await?))
 }
@@ -64,7 +65,7 @@ pub async fn suspend_shop(
 pub async fn reinstate_shop(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<ShopPage>, ApiError> {
     Ok(web::Json(state.catalog.set_shop_suspended(&principal, id.into_inner(), false).await?))
 }

@@ -6,6 +6,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_checkout::CartView;
+use bazaar_core::ids::{CartItemId, SkuId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -26,7 +27,7 @@ pub async fn view(state: web::Data<AppState>, Auth(principal): Auth) -> Result<w
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLine {
-    sku_id: i64,
+    sku_id: SkuId,
     /// 1 to 99; added to the line if the SKU is already in the cart.
     quantity: i32,
 }
@@ -56,7 +57,7 @@ pub struct Quantity {
 pub async fn set_quantity(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<CartItemId>,
     Json(body): Json<Quantity>,
 ) -> Result<web::Json<CartView>, ApiError> {
     Ok(web::Json(state.cart.set_quantity(&principal, id.into_inner(), body.quantity).await?))
@@ -68,7 +69,7 @@ pub async fn set_quantity(
 pub async fn remove(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<CartItemId>,
 ) -> Result<web::Json<CartView>, ApiError> {
     Ok(web::Json(state.cart.remove(&principal, id.into_inner()).await?))
 }

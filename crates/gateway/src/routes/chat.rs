@@ -12,6 +12,7 @@ use bazaar_chat::{
     ConversationKey, ConversationPage, ConversationView, HistoryQuery, MessagePage, ReadPosition, ReportView,
     SendMessage, Sent, StartConversation,
 };
+use bazaar_core::ids::ConversationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -64,7 +65,7 @@ pub async fn start(
 pub async fn get(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
 ) -> Result<web::Json<ConversationView>, ApiError> {
     Ok(web::Json(state.chat.conversation(&principal, id.into_inner()).await?))
 }
@@ -77,7 +78,7 @@ pub async fn get(
 pub async fn history(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
     query: Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     Ok(web::Json(state.chat.history(&principal, id.into_inner(), query.into_inner()).await?))
@@ -93,7 +94,7 @@ pub async fn history(
 pub async fn send(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
     Json(request): Json<SendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let sent = state.chat.send(&principal, id.into_inner(), request, None).await?;
@@ -114,7 +115,7 @@ pub struct ReadUpTo {
 pub async fn read(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
     Json(body): Json<ReadUpTo>,
 ) -> Result<web::Json<ReadPosition>, ApiError> {
     Ok(web::Json(state.chat.read(&principal, id.into_inner(), body.seq, None).await?))
@@ -127,7 +128,7 @@ pub async fn read(
 pub async fn block(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
 ) -> Result<web::Json<ConversationView>, ApiError> {
     Ok(web::Json(state.chat.set_blocked(&principal, id.into_inner(), true).await?))
 }
@@ -139,7 +140,7 @@ pub async fn block(
 pub async fn unblock(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
 ) -> Result<web::Json<ConversationView>, ApiError> {
     Ok(web::Json(state.chat.set_blocked(&principal, id.into_inner(), false).await?))
 }
@@ -158,7 +159,7 @@ pub struct ReportReason {
 pub async fn report(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ConversationId>,
     Json(body): Json<ReportReason>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.chat.report(&principal, id.into_inner(), body.reason).await?))

@@ -8,6 +8,7 @@ use crate::page::Page;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_chat::{ChatSettings, HistoryQuery, MessagePage, ReportView};
+use bazaar_core::ids::{ReportId, ShopId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub async fn settings(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<ChatSettings>, ApiError> {
     Ok(web::Json(state.chat.settings(&principal, id.into_inner()).await?))
 }
@@ -44,7 +45,7 @@ pub async fn settings(
 pub async fn update_settings(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
     Json(body): Json<ChatSettings>,
 ) -> Result<web::Json<ChatSettings>, ApiError> {
     Ok(web::Json(state.chat.update_settings(&principal, id.into_inner(), body).await?))
@@ -76,7 +77,7 @@ pub async fn reports(
 pub async fn reported_messages(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     query: Query<HistoryQuery>,
 ) -> Result<web::Json<MessagePage>, ApiError> {
     Ok(web::Json(state.chat.reported_messages(&principal, id.into_inner(), query.into_inner()).await?))
@@ -89,7 +90,7 @@ pub async fn reported_messages(
 pub async fn close_report(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
 ) -> Result<web::Json<ReportView>, ApiError> {
     Ok(web::Json(state.chat.close_report(&principal, id.into_inner()).await?))
 }

@@ -19,6 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
 use bazaar_chat::{HistoryQuery, NewContent, SendMessage};
 use bazaar_core::PageLimit;
+use bazaar_core::ids::ConversationId;
 use bazaar_identity::Principal;
 use serde::Deserialize;
 use serde_json::json;
@@ -304,25 +305,25 @@ fn refused_token(err: bazaar_identity::IdentityError) -> Option<CloseReason> {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum Frame {
     Send {
-        conversation_id: i64,
+        conversation_id: ConversationId,
         client_msg_id: String,
         content: NewContent,
     },
     Read {
-        conversation_id: i64,
+        conversation_id: ConversationId,
         seq: i64,
     },
     Ack {
-        conversation_id: i64,
+        conversation_id: ConversationId,
         seq: i64,
     },
     Typing {
-        conversation_id: i64,
+        conversation_id: ConversationId,
     },
     /// With a conversation: its messages after `since_seq`. Without: the conversation list, to
     /// learn which conversations moved while offline.
     Sync {
-        conversation_id: Option<i64>,
+        conversation_id: Option<ConversationId>,
         since_seq: Option<i64>,
         limit: Option<u32>,
     },
@@ -397,7 +398,7 @@ async fn answer(state: &AppState, principal: &Principal, origin: &str, frame: Fr
 }
 
 /// Errors about a send name the message they refuse, so the client can mark it failed.
-fn with_reference(err: ApiError, conversation_id: i64, client_msg_id: &str) -> ApiError {
+fn with_reference(err: ApiError, conversation_id: ConversationId, client_msg_id: &str) -> ApiError {
     err.with_extension("conversation_id", conversation_id).with_extension("client_msg_id", client_msg_id)
 }
 

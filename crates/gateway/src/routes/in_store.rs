@@ -7,6 +7,7 @@ use crate::routes::payments::PayWith;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::Money;
+use bazaar_core::ids::ShopId;
 use bazaar_payments::{InStoreRequest, InStoreView, PaymentView};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -35,7 +36,7 @@ pub struct CreateInStore {
 pub async fn create(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    shop_id: web::Path<i64>,
+    shop_id: web::Path<ShopId>,
     Json(body): Json<CreateInStore>,
 ) -> Result<HttpResponse, ApiError> {
     let amount = Money::parse_exact(body.amount).map_err(|err| {

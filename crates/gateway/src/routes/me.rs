@@ -6,6 +6,7 @@ use crate::extract::Json;
 use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use bazaar_core::ids::SessionId;
 use bazaar_identity::{ProfilePatch, SessionView, UserView};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -71,7 +72,7 @@ pub async fn sessions(
 pub async fn revoke_session(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
     state.identity.revoke_session(&principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

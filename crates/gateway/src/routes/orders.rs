@@ -7,6 +7,7 @@ use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Preview, PreviewRequest, RefundRequest};
+use bazaar_core::ids::OrderId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -70,7 +71,7 @@ pub async fn list(
     filter: Query<OrderFilter>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderView>>, ApiError> {
-    let (before, limit) = page.parse::<i64>()?;
+    let (before, limit) = page.parse::<OrderId>()?;
     let orders = state.orders.list(&principal, filter.tab, before, limit.probe()).await?;
     Ok(web::Json(Page::from_probe(orders, limit, |order| order.id)))
 }
@@ -80,7 +81,7 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
     Ok(web::Json(state.orders.get(&principal, id.into_inner()).await?))
 }
@@ -98,7 +99,7 @@ pub struct CancelRequest {
 pub async fn cancel(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
     Json(body): Json<CancelRequest>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
     let id = id.into_inner();
@@ -112,7 +113,7 @@ pub async fn cancel(
 pub async fn confirm_receipt(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
 ) -> Result<web::Json<OrderDetail>, ApiError> {
     let id = id.into_inner();
     state.orders.confirm_receipt(&principal, id).await?;
@@ -143,7 +144,7 @@ pub struct RefundAsk {
 pub async fn request_refund(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
     Json(body): Json<RefundAsk>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.orders.request_refund(&principal, id.into_inner(), body.reason).await?))

@@ -8,6 +8,7 @@ use crate::middleware::problem::ForeignDialect;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_core::ids::{CheckoutId, PaymentId};
 use bazaar_payments::provider::RawNotification;
 use bazaar_payments::{PaymentView, ShareView, SharedCheckout, StoredNotification};
 use serde::Deserialize;
@@ -27,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePayment {
-    pub checkout_id: i64,
+    pub checkout_id: CheckoutId,
     /// `alipay`, `wechatpay` or `unionpay`.
     pub provider: String,
     /// `app` (the provider's app), `qr` (face-to-face QR code) or `h5` (mobile web page).
@@ -63,7 +64,7 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<PaymentId>,
 ) -> Result<web::Json<PaymentView>, ApiError> {
     Ok(web::Json(state.payments.get(&principal, id.into_inner()).await?))
 }
@@ -76,7 +77,7 @@ pub async fn get(
 pub async fn share(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<PaymentId>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.payments.share(&principal, id.into_inner()).await?))
 }
@@ -147,7 +148,7 @@ pub async fn notify(
 pub async fn notifications(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<PaymentId>,
 ) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
     Ok(web::Json(state.payments.notifications(&principal, id.into_inner()).await?))
 }

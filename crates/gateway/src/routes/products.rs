@@ -8,6 +8,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_catalog::{CategoryNode, ListQuery, ProductCard, ProductDetail, Sort};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -28,8 +29,8 @@ pub async fn categories(state: web::Data<AppState>) -> Result<web::Json<Page<Cat
 #[into_params(parameter_in = Query)]
 pub struct ListFilter {
     /// A category id; its subcategories are included.
-    category: Option<i64>,
-    shop: Option<i64>,
+    category: Option<CategoryId>,
+    shop: Option<ShopId>,
     /// `newest` (default), `price_asc`, `price_desc`, `sales`.
     sort: Option<Sort>,
 }
@@ -49,7 +50,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().content_type("application/json").body(page.json.clone()))
 }
 
-fn etag(id: i64, version: i64) -> String {
+fn etag(id: ProductId, version: i64) -> String {
     format!("\"{id}-{version}\"")
 }
 
@@ -60,7 +61,7 @@ fn etag(id: i64, version: i64) -> String {
 pub async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     remember_view(&state, &req, id).await;
@@ -79,13 +80,13 @@ pub async fn detail(
 
 /// Records the view in the background when a valid token came with the request; viewing never
 /// fails because of it.
-async fn remember_view(state: &web::Data<AppState>, req: &HttpRequest, product_id: i64) {
+async fn remember_view(state: &web::Data<AppState>, req: &HttpRequest, product_id: ProductId) {
     let Some(token) = bearer_token(req) else { return };
     let Ok(principal) = state.identity.authenticate(&token).await else { return };
     let catalog = state.catalog.clone();
     actix_web::rt::spawn(async move {
         if let Err(err) = catalog.record_view(&principal, product_id).await {
-            tracing::debug!(product_id, error = %err, "view not recorded");
+            tracing::debug!(%product_id, error = %err, "view not recorded");
         }
     });
 }

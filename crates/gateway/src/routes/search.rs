@@ -7,6 +7,7 @@ use crate::extract::{Json, Query};
 use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use bazaar_core::ids::CategoryId;
 use bazaar_search::{NearbyQuery, NearbyShop, QueryCount, SearchPage, SearchParams, Suggestion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -63,7 +64,7 @@ pub async fn suggest(
 pub struct VoiceSearch {
     /// What the phone's speech recognition heard.
     transcript: String,
-    category_id: Option<i64>,
+    category_id: Option<CategoryId>,
     limit: Option<u32>,
 }
 

@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, web};
 use bazaar_catalog::{
     ImportReport, LedgerEntry, LowStockItem, ProductInput, ProductPatch, SellerProduct, SkuView, StockChange,
 };
+use bazaar_core::ids::{ProductId, ShopId, SkuId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -33,7 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListingFilter {
-    shop_id: i64,
+    shop_id: ShopId,
     /// `draft`, `active`, `delisted` or `banned`; every status without it.
     #[param(value_type = Option<String>)]
     status: Option<bazaar_catalog::ProductStatus>,
@@ -70,7 +71,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportEnvelope {
-    shop_id: i64,
+    shop_id: ShopId,
     /// Product bodies as for `POST /seller/products`; `shop_id` may be left out of each.
     #[schema(value_type = Vec<Object>)]
     products: Vec<serde_json::Value>,
@@ -80,7 +81,7 @@ pub struct ImportEnvelope {
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The shop to import into (CSV uploads).
-    shop_id: Option<i64>,
+    shop_id: Option<ShopId>,
 }
 
 /// Import many products at once: JSON (`{"shop_id", "products": [...]}`) or CSV (`text/csv`,
@@ -119,7 +120,7 @@ pub async fn import(
 pub async fn get(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<web::Json<SellerProduct>, ApiError> {
     Ok(web::Json(state.catalog.seller_product(&principal, id.into_inner()).await?))
 }
@@ -132,7 +133,7 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
     Json(patch): Json<ProductPatch>,
 ) -> Result<web::Json<SellerProduct>, ApiError> {
     Ok(web::Json(state.catalog.update_product(&principal, id.into_inner(), patch).await?))
@@ -144,7 +145,7 @@ pub async fn update(
 pub async fn delete_draft(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<HttpResponse, ApiError> {
     state.catalog.delete_draft(&principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -155,7 +156,7 @@ pub async fn delete_draft(
 pub async fn publish(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<web::Json<SellerProduct>, ApiError> {
     Ok(web::Json(state.catalog.publish(&principal, id.into_inner()).await?))
 }
@@ -165,7 +166,7 @@ pub async fn publish(
 pub async fn unpublish(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ProductId>,
 ) -> Result<web::Json<SellerProduct>, ApiError> {
     Ok(web::Json(state.catalog.unpublish(&principal, id.into_inner()).await?))
 }
@@ -177,7 +178,7 @@ pub async fn unpublish(
 pub async fn change_stock(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<SkuId>,
     Json(change): Json<StockChange>,
 ) -> Result<web::Json<SkuView>, ApiError> {
     Ok(web::Json(state.catalog.change_stock(&principal, id.into_inner(), change).await?))
@@ -189,7 +190,7 @@ pub async fn change_stock(
 pub async fn ledger(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<SkuId>,
 ) -> Result<web::Json<Page<LedgerEntry>>, ApiError> {
     Ok(web::Json(Page::whole(state.catalog.ledger(&principal, id.into_inner()).await?)))
 }
@@ -207,7 +208,7 @@ pub struct LowStockQuery {
 pub async fn low_stock(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
     query: Query<LowStockQuery>,
 ) -> Result<web::Json<Page<LowStockItem>>, ApiError> {
     let threshold = query.threshold.unwrap_or(5);

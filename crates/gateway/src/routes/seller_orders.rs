@@ -7,6 +7,7 @@ use crate::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_checkout::{OrderDetail, RefundRequest};
+use bazaar_core::ids::{OrderId, RefundRequestId, ShopId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,7 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InboxFilter {
-    shop_id: i64,
+    shop_id: ShopId,
     /// e.g. `paid` for orders waiting to ship.
     status: Option<String>,
     /// Placed on or after this day (UTC), `YYYY-MM-DD`.
@@ -40,7 +41,7 @@ pub async fn inbox(
     filter: Query<InboxFilter>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<Page<OrderDetail>>, ApiError> {
-    let (before, limit) = page.parse::<i64>()?;
+    let (before, limit) = page.parse::<OrderId>()?;
     let filter = filter.into_inner();
     let from = filter.from.and_then(|day| day.and_hms_opt(0, 0, 0));
     let until = filter.to.and_then(|day| day.succ_opt()).and_then(|day| day.and_hms_opt(0, 0, 0));
@@ -65,7 +66,7 @@ pub struct Shipment {
 pub async fn ship(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
     Json(body): Json<Shipment>,
 ) -> Result<HttpResponse, ApiError> {
     let order_id = id.into_inner();
@@ -73,7 +74,7 @@ pub async fn ship(
     state.orders.ship(&principal, order_id, body.carrier, body.tracking_number).await?;
     // The buyer hears of it in chat too. The shipment stands either way, so a failure here is logged, not returned.
     if let Err(err) = state.chat.order_notice(order_id, notice).await {
-        tracing::warn!(order_id, error = %err, "could not post the shipping notice to chat");
+        tracing::warn!(%order_id, error = %err, "could not post the shipping notice to chat");
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -93,7 +94,7 @@ pub struct ShopCancel {
 pub async fn cancel(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<OrderId>,
     Json(body): Json<ShopCancel>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refund) = state.orders.cancel_by_shop(&principal, id.into_inner(), body.reason).await? {
@@ -113,7 +114,7 @@ async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequ
         // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
         Err(bazaar_payments::PaymentError::Refused(bazaar_core::Refusal::NotFound(_))) => {}
         Err(err) => {
-            tracing::warn!(request = request.id, error = %err, "refund not sent yet; reconciliation resends it");
+            tracing::warn!(request = %request.id, error = %err, "refund not sent yet; reconciliation resends it");
         }
     }
     request
@@ -122,7 +123,7 @@ async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequ
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ShopFilter {
-    shop_id: i64,
+    shop_id: ShopId,
 }
 
 /// Refund requests on the shop's orders, newest first.
@@ -143,7 +144,7 @@ pub async fn refunds(
 pub async fn approve_refund(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<RefundRequestId>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
     let request = state.orders.decide_refund(&principal, id.into_inner(), true, body.reason).await?;
@@ -157,7 +158,7 @@ pub async fn approve_refund(
 pub async fn reject_refund(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<RefundRequestId>,
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
     Ok(web::Json(state.orders.decide_refund(&principal, id.into_inner(), false, body.reason).await?))

@@ -6,6 +6,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_catalog::{ShopPage, ShopPatch};
+use bazaar_core::ids::ShopId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A shop's page (its products: `GET /api/v1/products?shop={id}`).
 #[utoipa::path(get, path = "/api/v1/shops/{id}", tag = "catalog", params(("id" = i64, Path)),
     responses((status = 200, body = ShopPage), (status = 404, body = Problem)))]
-pub async fn page(state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<ShopPage>, ApiError> {
+pub async fn page(state: web::Data<AppState>, id: web::Path<ShopId>) -> Result<web::Json<ShopPage>, ApiError> {
     Ok(web::Json(state.catalog.shop(id.into_inner()).await?))
 }
 
@@ -27,7 +28,7 @@ pub async fn page(state: web::Data<AppState>, id: web::Path<i64>) -> Result<web:
 pub async fn update(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
     Json(patch): Json<ShopPatch>,
 ) -> Result<web::Json<ShopPage>, ApiError> {
     Ok(web::Json(state.catalog.update_shop(&principal, id.into_inner(), patch).await?))
@@ -45,7 +46,7 @@ pub struct Following {
 pub async fn follow(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<Following>, ApiError> {
     let followers_count = state.catalog.follow(&principal, id.into_inner(), true).await?;
     Ok(web::Json(Following { following: true, followers_count }))
@@ -57,7 +58,7 @@ pub async fn follow(
 pub async fn unfollow(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<Following>, ApiError> {
     let followers_count = state.catalog.follow(&principal, id.into_inner(), false).await?;
     Ok(web::Json(Following { following: false, followers_count }))

@@ -7,6 +7,7 @@ use crate::extract::Json;
 use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use bazaar_core::ids::{ShopId, UserId};
 use bazaar_identity::{ApplicationInput, ApplicationView, StaffView};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -56,7 +57,7 @@ pub async fn my_applications(
 pub async fn staff(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
 ) -> Result<web::Json<Vec<StaffView>>, ApiError> {
     Ok(web::Json(state.identity.shop_staff(&principal, id.into_inner()).await?))
 }
@@ -75,7 +76,7 @@ pub struct NewStaff {
 pub async fn add_staff(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    id: web::Path<i64>,
+    id: web::Path<ShopId>,
     Json(body): Json<NewStaff>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(state.identity.add_shop_staff(&principal, id.into_inner(), body.phone).await?))
@@ -87,7 +88,7 @@ pub async fn add_staff(
 pub async fn remove_staff(
     state: web::Data<AppState>,
     Auth(principal): Auth,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(ShopId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (shop_id, user_id) = path.into_inner();
     state.identity.remove_shop_staff(&principal, shop_id, user_id).await?;
