@@ -7,6 +7,7 @@
 mod browse;
 pub mod cache;
 mod categories;
+mod config;
 pub mod demo;
 mod error;
 mod import;
@@ -21,6 +22,7 @@ mod text;
 
 pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
 pub use categories::{CategoryInput, CategoryNode};
+pub use config::CatalogConfig;
 pub use error::CatalogError;
 pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange, release as release_stock, reserve as reserve_stock};

@@ -6,6 +6,7 @@
 //! gateway turns frames into these calls.
 
 mod admin;
+mod config;
 mod content;
 mod conversations;
 mod error;
@@ -15,6 +16,7 @@ mod messages;
 mod moderation;
 mod service;
 
+pub use config::ChatConfig;
 pub use content::NewContent;
 pub use conversations::{ConversationKey, ConversationPage, ConversationView, Party, Side};
 pub use error::ChatError;

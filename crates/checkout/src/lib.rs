@@ -2,6 +2,7 @@
 //! placing orders with their stock reserved, the order state machine, and refunds.
 
 mod cart;
+mod config;
 mod error;
 mod hoarding;
 mod lifecycle;
@@ -13,6 +14,7 @@ mod service;
 mod status;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
+pub use config::CheckoutConfig;
 pub use error::CheckoutError;
 mod in_store;
 pub use in_store::{create_in_store_order, require_shop_selling};

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod money;
 pub mod refusal;
+pub mod settings;
 pub mod test_env;
 pub mod text;
 
@@ -15,4 +16,5 @@ pub use cursor::{Cursor, CursorError, PageLimit};
 pub use limits::MoneyLimits;
 pub use money::{Money, MoneyError};
 pub use refusal::{Classify, Failure, FieldChecks, Refusal};
+pub use settings::SettingsError;
 pub use text::{TextError, user_text};

@@ -111,21 +111,21 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let catalog = Catalog::new(db.clone(), kv.clone(), config.page_cache_mb.saturating_mul(1 << 20))
-            .with_limits(config.money_limits().unwrap_or_default());
+        let catalog = Catalog::new(db.clone(), kv.clone(), config.catalog.page_cache_bytes())
+            .with_limits(config.checkout.settings().money);
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
-        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(config.checkout_settings());
+        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(config.checkout.settings());
         tokio::spawn(sweep_orders(
             orders.clone(),
-            Duration::from_secs(config.order_payment_timeout_secs),
-            Duration::from_secs(config.order_auto_receive_secs),
-            Duration::from_secs(config.order_complete_after_secs),
-            Duration::from_secs(config.order_sweep_interval_secs),
+            Duration::from_secs(config.checkout.order_payment_timeout_secs),
+            Duration::from_secs(config.checkout.order_auto_receive_secs),
+            Duration::from_secs(config.checkout.order_complete_after_secs),
+            Duration::from_secs(config.checkout.order_sweep_interval_secs),
         ));
         let chat = Chat::new(db.clone(), kv.clone())
-            .with_send_limit(bazaar_kv::Limit::new(config.chat_messages_per_minute, Duration::from_secs(60)));
+            .with_send_limit(bazaar_kv::Limit::new(config.chat.chat_messages_per_minute, Duration::from_secs(60)));
         let deliver = chat.follow().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(deliver);
         let search = open_search(&config, &db, &kv).await?;
@@ -134,7 +134,7 @@ impl Application {
         let (payments, pay_sandbox) = crate::payment_setup::build_payments(&config, &db, &kv, &public_url)?;
         tokio::spawn(crate::payment_setup::reconcile_payments(
             payments.clone(),
-            Duration::from_secs(config.payment_reconcile_interval_secs),
+            Duration::from_secs(config.payments.payment_reconcile_interval_secs),
         ));
         let state = AppState {
             config: Arc::new(config),
@@ -259,18 +259,20 @@ pub async fn open_search(config: &Config, db: &Database, kv: &Kv) -> Result<Sear
 
 /// The identity service with the SMS provider the configuration names.
 pub fn build_identity(config: &Config, db: &Database, kv: &Kv) -> Result<Identity, StartError> {
-    let sms: Arc<dyn SmsProvider> = match config.sms_provider {
+    let sms: Arc<dyn SmsProvider> = match config.sms.sms_provider {
         SmsProviderKind::Sandbox => Arc::new(SandboxSms::new(db.clone())),
         SmsProviderKind::Http => Arc::new(
             HttpSms::new(
-                config.sms_http_url.clone().unwrap_or_default(),
-                config.sms_http_token.clone(),
+                config.sms.sms_http_url.clone().unwrap_or_default(),
+                config.sms.sms_http_token.clone(),
                 Duration::from_secs(5),
             )
             .map_err(|err| StartError::Identity(err.to_string()))?,
         ),
     };
-    Identity::new(db.clone(), kv.clone(), sms, config.identity_settings())
+    // Start-up has generated a secret when none was configured (`prepare_storage`).
+    let secret = config.identity.jwt_secret.clone().unwrap_or_default();
+    Identity::new(db.clone(), kv.clone(), sms, config.identity.settings(secret))
         .map_err(|err| StartError::Identity(err.to_string()))
 }
 
@@ -278,8 +280,8 @@ pub fn build_identity(config: &Config, db: &Database, kv: &Kv) -> Result<Identit
 /// (generated on first run when not configured), and the database, migrated.
 pub async fn prepare_storage(config: &mut Config) -> Result<Database, StartError> {
     prepare_data_dir(config)?;
-    if config.jwt_secret.is_none() {
-        config.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
+    if config.identity.jwt_secret.is_none() {
+        config.identity.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
     }
     open_database(config).await
 }

@@ -6,6 +6,7 @@
 //! [`IdentityError`] to problem+json.
 
 mod addresses;
+mod config;
 mod error;
 mod onboarding;
 mod otp;
@@ -19,6 +20,7 @@ pub mod tokens;
 mod users;
 
 pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES};
+pub use config::IdentityConfig;
 pub use error::IdentityError;
 pub use otp::{OtpPurpose, OtpSent, OtpSettings};
 pub use phone::Phone;

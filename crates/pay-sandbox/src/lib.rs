@@ -7,6 +7,7 @@
 //! The gateway serves it; this crate sees requests only as method, path, headers and bytes.
 
 mod alipay;
+mod config;
 mod notify;
 mod trades;
 mod unionpay;
@@ -14,6 +15,7 @@ mod wallet;
 mod wechat;
 
 pub use alipay::GatewayAnswer;
+pub use config::SandboxConfig;
 pub use notify::{Delivery, NotifyOptions};
 pub use trades::SandboxState;
 pub use wallet::{WalletAction, WalletError, WalletOutcome};

@@ -8,6 +8,7 @@
 
 pub mod alipay;
 mod audit;
+mod config;
 pub mod crypto;
 mod error;
 mod in_store;
@@ -20,6 +21,7 @@ mod store;
 pub mod unionpay;
 pub mod wechat;
 
+pub use config::PaymentsConfig;
 pub use error::PaymentError;
 pub use in_store::{InStoreRequest, InStoreView};
 pub use provider::{PaymentProvider, ProviderKind};

@@ -5,6 +5,7 @@
 //! and follows the catalog outbox; each gateway keeps its own index.
 
 mod analysis;
+mod config;
 mod doc_values;
 mod documents;
 mod error;
@@ -19,6 +20,7 @@ mod service;
 mod suggest;
 mod synonyms;
 
+pub use config::SearchConfig;
 pub use error::SearchError;
 pub use indexer::Progress;
 pub use nearby::{NearbyQuery, NearbyShop};

@@ -3,9 +3,11 @@
 //! - [`SandboxSms`] stores messages in the database instead of sending them (development, tests);
 //! - [`HttpSms`] posts each message as JSON to an SMS gateway's HTTP endpoint (production).
 
+mod config;
 mod http;
 mod sandbox;
 
+pub use config::{SmsConfig, SmsProviderKind};
 pub use http::HttpSms;
 pub use sandbox::{SandboxSms, SentSms, sandbox_messages};
 
