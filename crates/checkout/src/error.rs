@@ -16,6 +16,9 @@ pub enum CheckoutError {
     /// Identity refused (a membership check): it keeps its kind.
     #[error(transparent)]
     Identity(Box<bazaar_identity::IdentityError>),
+    /// Promotions refused (a coupon another order took first, say): it keeps its kind.
+    #[error(transparent)]
+    Promotion(Box<bazaar_promotions::PromotionError>),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -44,6 +47,15 @@ impl From<bazaar_identity::IdentityError> for CheckoutError {
     }
 }
 
+impl From<bazaar_promotions::PromotionError> for CheckoutError {
+    fn from(err: bazaar_promotions::PromotionError) -> Self {
+        match err {
+            bazaar_promotions::PromotionError::Db(db) => CheckoutError::Db(db),
+            other => CheckoutError::Promotion(Box::new(other)),
+        }
+    }
+}
+
 bazaar_core::refusal_constructors!(CheckoutError);
 
 impl Classify for CheckoutError {
@@ -55,6 +67,7 @@ impl Classify for CheckoutError {
             ),
             CheckoutError::Catalog(catalog) => catalog.classify(),
             CheckoutError::Identity(identity) => identity.classify(),
+            CheckoutError::Promotion(promotion) => promotion.classify(),
             CheckoutError::Db(db) => db.classify(),
         }
     }

@@ -3,6 +3,7 @@
 
 mod cart;
 mod config;
+mod discounts;
 mod error;
 mod hoarding;
 mod lifecycle;
@@ -17,6 +18,7 @@ pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
 pub use config::CheckoutConfig;
 pub use error::CheckoutError;
 mod in_store;
+pub use discounts::LineDiscount;
 pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};
 pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};

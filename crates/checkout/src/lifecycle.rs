@@ -103,6 +103,8 @@ pub(crate) fn release_order(
     for (sku_id, _, quantity) in &items {
         release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, refund)?;
     }
+    // An unpaid order's coupons go back to the wallet (a paid order's are returned by its refund).
+    bazaar_promotions::release(conn, order_id)?;
     Ok(items.into_iter().map(|(_, product, _)| product).collect())
 }
 
@@ -184,6 +186,7 @@ pub fn record_payment(
     diesel::update(orders::table.find(order_id))
         .set((orders::paid_at.eq(Utc::now().naive_utc()), orders::payer_id.eq(payer_id)))
         .execute(conn)?;
+    crate::discounts::spend(conn, order_id)?;
     Ok(true)
 }
 

@@ -7,7 +7,7 @@ use crate::pricing::{grand_total, quote};
 use crate::{CheckoutError, CheckoutSettings, hoarding};
 use bazaar_catalog::reserve_stock;
 use bazaar_core::Money;
-use bazaar_core::ids::{AddressId, CheckoutId, OrderId, ProductId, ShopId, SkuId, UserId};
+use bazaar_core::ids::{AddressId, CheckoutId, CouponId, OrderId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
@@ -32,6 +32,10 @@ pub struct PlaceOrder {
     pub address_id: AddressId,
     /// What to buy; without it, every line of the cart that can be bought.
     pub items: Option<Vec<OrderLine>>,
+    /// The coupons to spend (one per shop order); `[]` for none. Without it, the best coupon
+    /// for each shop order is chosen for the buyer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_ids: Option<Vec<CouponId>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,6 +87,9 @@ pub struct OrderView {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub address: serde_json::Value,
     pub items: Vec<OrderItemView>,
+    /// Coupons taken off (already in `total`).
+    #[serde(default)]
+    pub adjustments: Vec<Adjustment>,
     pub created_at: chrono::DateTime<Utc>,
 }
 
@@ -135,18 +142,7 @@ pub(crate) fn sellable(conn: &mut DbConn, sku_id: SkuId) -> Result<Sellable, Che
     Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
 }
 
-/// A discount or surcharge on a shop's order. Promotions (coupons, points) add them in
-/// [`quote`]; until then the list is empty and totals are subtotal + shipping.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Adjustment {
-    /// e.g. `coupon`, `points`.
-    pub kind: String,
-    pub label: String,
-    /// Negative for a discount.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub amount: Money,
-}
+pub use crate::discounts::Adjustment;
 
 /// What placing led to, and which products' stock changed (for cache invalidation).
 pub(crate) enum Placed {
@@ -255,13 +251,13 @@ pub(crate) fn place(
             ))
             .returning(checkouts::id)
             .get_result(conn)?;
-        let quotes = quote(conn, &wanted, &settings.money)?;
+        let quotes = quote(conn, user_id, &wanted, request.coupon_ids.as_deref(), &settings.money)?;
         hoarding::check_caps(conn, user_id, quotes.len(), wanted.values(), settings)?;
         let mut views = Vec::new();
         let mut changed_products = Vec::new();
         for quote in quotes {
             let (shop_id, subtotal, shipping, total) = (quote.shop_id, quote.subtotal, quote.shipping, quote.total);
-            let lines = quote.lines;
+            let (lines, adjustments) = (quote.lines, quote.adjustments);
             let order_id: OrderId = diesel::insert_into(orders::table)
                 .values((
                     orders::checkout_id.eq(checkout_id),
@@ -294,6 +290,7 @@ pub(crate) fn place(
                 changed_products.push(product_id);
                 items.push(OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity));
             }
+            crate::discounts::attach(conn, user_id, order_id, &adjustments)?;
             record_event(conn, order_id, None, "pending_payment", Some(user_id), "placed", now)?;
             views.push(OrderView {
                 id: order_id,
@@ -305,6 +302,7 @@ pub(crate) fn place(
                 total,
                 address: address.clone(),
                 items,
+                adjustments,
                 created_at: now.and_utc(),
             });
         }
@@ -421,6 +419,7 @@ pub(crate) fn load_any(conn: &mut DbConn, order_id: OrderId) -> Result<OrderView
                 OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity)
             })
             .collect(),
+        adjustments: crate::discounts::of_order(conn, order_id)?,
         created_at: row.8.and_utc(),
     })
 }

@@ -3,7 +3,7 @@
 use crate::CheckoutError;
 use crate::orders::{Adjustment, OrderLine, PlaceOrder, lines};
 use crate::pricing::{grand_total, quote};
-use bazaar_core::ids::{AddressId, ShopId, SkuId, UserId};
+use bazaar_core::ids::{AddressId, CouponId, ShopId, SkuId, UserId};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::skus;
@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 pub struct PreviewRequest {
     /// What to buy; without it, the cart.
     pub items: Option<Vec<OrderLine>>,
+    /// The coupons to spend (one per shop order); `[]` for none; without it, the best for you.
+    #[serde(default)]
+    pub coupon_ids: Option<Vec<CouponId>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,9 +62,9 @@ pub(crate) fn preview(
     request: &PreviewRequest,
     limits: &MoneyLimits,
 ) -> Result<Preview, CheckoutError> {
-    let as_order = PlaceOrder { address_id: AddressId(0), items: request.items.clone() };
+    let as_order = PlaceOrder { address_id: AddressId(0), items: request.items.clone(), coupon_ids: None };
     let (wanted, _) = lines(conn, user_id, &as_order)?;
-    let quotes = quote(conn, &wanted, limits)?;
+    let quotes = quote(conn, user_id, &wanted, request.coupon_ids.as_deref(), limits)?;
     let mut shops_out = Vec::with_capacity(quotes.len());
     let grand = grand_total(quotes.iter().map(|quote| quote.total))?;
     for quote in quotes {

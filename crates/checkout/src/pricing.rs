@@ -3,10 +3,11 @@
 
 use crate::CheckoutError;
 use crate::orders::{Adjustment, Sellable, sellable};
-use bazaar_core::ids::{ShopId, SkuId};
+use bazaar_core::ids::{CouponId, ShopId, SkuId, UserId};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::shops;
+use bazaar_promotions::{CouponChoice, PricedLine};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
@@ -56,25 +57,50 @@ pub(crate) fn price_order(
 }
 
 /// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
-/// a checkout is computed, for the preview and for placing alike.
+/// a checkout is computed, for the preview and for placing alike. Each shop's order takes the
+/// coupon `coupons` names for it, or, without a choice, the best one the buyer holds.
 pub(crate) fn quote(
     conn: &mut DbConn,
+    buyer: UserId,
     wanted: &BTreeMap<SkuId, i32>,
+    coupons: Option<&[CouponId]>,
     limits: &MoneyLimits,
 ) -> Result<Vec<ShopQuote>, CheckoutError> {
+    let choice = coupons.map_or(CouponChoice::Best, CouponChoice::Only);
     let mut by_shop: BTreeMap<ShopId, Vec<(Sellable, i32)>> = BTreeMap::new();
     for (&sku_id, &quantity) in wanted {
         let sellable = sellable(conn, sku_id)?;
         by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
     }
     let mut quotes = Vec::with_capacity(by_shop.len());
+    let mut used = Vec::new();
     for (shop_id, lines) in by_shop {
         let (fee, free_from): (i64, i64) =
             shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
-        let adjustments = Vec::new();
         let rule = (Money::from_minor(fee), Money::from_minor(free_from));
+        let (_, _, undiscounted) = price_order(&lines, rule, &[], limits)?;
+        // A discount may take the order down to 0.01, never to nothing.
+        let cap = undiscounted.checked_sub(Money::from_minor(1)).unwrap_or(Money::ZERO);
+        let priced: Vec<PricedLine> = lines
+            .iter()
+            .map(|(sku, quantity)| PricedLine {
+                sku_id: sku.sku_id,
+                product_id: sku.product_id,
+                amount: Money::from_minor(sku.price.saturating_mul(i64::from(*quantity))),
+            })
+            .collect();
+        let discount = bazaar_promotions::choose(conn, buyer, shop_id, &priced, choice, cap, &mut used)?;
+        let adjustments: Vec<Adjustment> =
+            discount.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
         let (subtotal, shipping, total) = price_order(&lines, rule, &adjustments, limits)?;
         quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments, total });
+    }
+    // A coupon the buyer named that no order could take (another buyer's, spent, expired, for
+    // another shop, or below its minimum spend) is a mistake to report, not to ignore.
+    if let Some(wanted) = coupons
+        && let Some(unusable) = wanted.iter().find(|id| !used.contains(id))
+    {
+        return Err(bazaar_promotions::unusable(conn, buyer, *unusable)?.into());
     }
     Ok(quotes)
 }
@@ -151,8 +177,16 @@ mod tests {
     #[test]
     fn a_discount_down_to_zero_or_below_is_refused() {
         let limits = MoneyLimits::default();
-        let discount =
-            |amount| Adjustment { kind: "coupon".into(), label: String::new(), amount: Money::from_minor(amount) };
+        let discount = |amount| Adjustment {
+            kind: "coupon".into(),
+            label: String::new(),
+            amount: Money::from_minor(amount),
+            funder: "shop".into(),
+            coupon_id: None,
+            template_id: None,
+            chosen_by: String::new(),
+            allocations: Vec::new(),
+        };
         let rule = (Money::ZERO, Money::ZERO);
         assert!(price_order(&[line(500, 1)], rule, &[discount(-499)], &limits).is_ok());
         assert!(price_order(&[line(500, 1)], rule, &[discount(-500)], &limits).is_err());

@@ -193,6 +193,8 @@ pub fn mark_refunded(conn: &mut DbConn, request_id: RefundRequestId) -> Result<b
                         refund_requests::refunded_at.eq(Utc::now().naive_utc()),
                     ))
                     .execute(conn)?;
+                // The whole order was refunded: coupons whose template says so come back.
+                bazaar_promotions::refund(conn, request.order_id)?;
                 Ok(true)
             }
             other => Err(CheckoutError::InvalidTransition { current: other.into(), wanted: "refunded".into() }),

@@ -161,6 +161,14 @@ id_type!(
     /// A report of abuse in a chat conversation.
     ReportId
 );
+id_type!(
+    /// A coupon a shop or the platform offers (a template of the coupons buyers claim).
+    CouponTemplateId
+);
+id_type!(
+    /// One coupon in a buyer's wallet.
+    CouponId
+);
 
 #[cfg(test)]
 mod tests {

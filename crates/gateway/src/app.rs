@@ -136,6 +136,7 @@ impl Application {
             payments.clone(),
             Duration::from_secs(config.payments.payment_reconcile_interval_secs),
         ));
+        let promotions = bazaar_promotions::Promotions::new(db.clone());
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -147,6 +148,7 @@ impl Application {
             chat,
             search,
             payments,
+            promotions,
             pay_sandbox,
         };
         let server = serve(state.clone(), listener)?;

@@ -24,6 +24,7 @@ pub struct AppState {
     pub chat: Chat,
     pub search: Search,
     pub payments: Payments,
+    pub promotions: bazaar_promotions::Promotions,
     /// The payment sandboxes and wallet, when any provider is the sandbox.
     pub pay_sandbox: Option<Sandbox>,
 }

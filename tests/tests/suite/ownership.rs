@@ -19,6 +19,10 @@ const RULES: &[(&str, &str)] = &[
     ("\"cancelled\"", "checkout"),
     ("product_status != \"", "catalog"),
     ("shop_status != \"", "identity"),
+    ("coupons::status.eq(\"", "promotions"),
+    ("coupon_templates::status.eq(\"", "promotions"),
+    ("\"unused\"", "promotions"),
+    ("\"locked\"", "promotions"),
 ];
 
 fn sources(dir: &Path, found: &mut Vec<PathBuf>) {

@@ -17,6 +17,7 @@ pub mod orders;
 pub mod pay_sandbox;
 pub mod payments;
 pub mod products;
+pub mod promotions;
 pub mod sandbox;
 pub mod search;
 pub mod seller;
@@ -57,7 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
                 .configure(in_store::routes)
                 .configure(chat::routes)
                 .configure(chat_ws::routes)
-                .configure(chat_tools::routes),
+                .configure(chat_tools::routes)
+                .configure(promotions::routes),
         )
         // After the API: its `/docs/{…}` pattern is a regex that API requests need not try.
         .service(ops::docs_ui());

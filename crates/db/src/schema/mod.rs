@@ -438,6 +438,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_notifications,
     payment_shares,
     in_store_payments,
+    coupon_templates,
+    coupon_claim_counts,
+    coupons,
+    order_adjustments,
 );
 
 diesel::table! {
@@ -528,3 +532,6 @@ diesel::joinable!(payment_orders -> payments (payment_id));
 diesel::joinable!(payment_orders -> orders (order_id));
 diesel::joinable!(payment_refunds -> payments (payment_id));
 diesel::joinable!(in_store_payments -> shops (shop_id));
+
+mod promotions;
+pub use promotions::*;

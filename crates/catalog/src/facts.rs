@@ -1,0 +1,47 @@
+//! What other crates may know of products without reading catalog's tables themselves: which shop
+//! sells a product and where it sits in the category tree (promotions scope coupons by both).
+
+use crate::CatalogError;
+use bazaar_core::ids::{CategoryId, ProductId, ShopId};
+use bazaar_db::DbConn;
+use bazaar_db::schema::{categories, products};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductFacts {
+    pub product_id: ProductId,
+    pub shop_id: ShopId,
+    pub category_id: CategoryId,
+    /// The category and its ancestors, root first.
+    pub category_path: Vec<CategoryId>,
+}
+
+impl ProductFacts {
+    /// Whether the product is in `category` or below it.
+    pub fn is_in(&self, category: CategoryId) -> bool {
+        self.category_path.contains(&category)
+    }
+}
+
+/// The facts of each product that exists, inside the caller's transaction; unknown ids are left out.
+pub fn product_facts(conn: &mut DbConn, ids: &[ProductId]) -> Result<Vec<ProductFacts>, CatalogError> {
+    let rows: Vec<(ProductId, ShopId, CategoryId, String)> = products::table
+        .inner_join(categories::table)
+        .filter(products::id.eq_any(ids))
+        .select((products::id, products::shop_id, products::category_id, categories::path))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(product_id, shop_id, category_id, path)| ProductFacts {
+            product_id,
+            shop_id,
+            category_id,
+            category_path: path.split('/').filter_map(|part| part.parse().ok()).map(CategoryId).collect(),
+        })
+        .collect())
+}
+
+/// Which of `ids` are categories.
+pub fn existing_categories(conn: &mut DbConn, ids: &[CategoryId]) -> Result<Vec<CategoryId>, CatalogError> {
+    Ok(categories::table.filter(categories::id.eq_any(ids)).select(categories::id).load(conn)?)
+}

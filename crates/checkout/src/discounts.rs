@@ -1,0 +1,134 @@
+//! The promotions on an order: what quote asked promotions for, stored with the order so its
+//! view, its payment and its cancellation find them again.
+
+use crate::CheckoutError;
+use bazaar_core::Money;
+use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, SkuId, UserId};
+use bazaar_db::DbConn;
+use bazaar_db::schema::order_adjustments;
+use bazaar_promotions::Discount;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A line's share of an adjustment: what a refund of that line gives back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineDiscount {
+    pub sku_id: SkuId,
+    /// Negative, like the adjustment.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+}
+
+/// A discount on a shop's order, added by [`crate::pricing::quote`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Adjustment {
+    /// `coupon`.
+    pub kind: String,
+    pub label: String,
+    /// Negative for a discount.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub amount: Money,
+    /// `shop` or `platform`: who pays for it at settlement.
+    pub funder: String,
+    pub coupon_id: Option<CouponId>,
+    pub template_id: Option<CouponTemplateId>,
+    /// In a preview or a new order: `buyer` when the buyer named the coupon, `best` when checkout
+    /// chose the best one for them.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub chosen_by: String,
+    /// The amount spread over the order's lines; adds up to `amount`.
+    pub allocations: Vec<LineDiscount>,
+}
+
+impl Adjustment {
+    pub(crate) fn from_discount(discount: &Discount, chosen_by_buyer: bool) -> Adjustment {
+        Adjustment {
+            kind: "coupon".into(),
+            label: format!("优惠券 Coupon: {}", discount.label),
+            amount: Money::from_minor(-discount.amount.to_minor()),
+            funder: discount.funder.as_str().into(),
+            coupon_id: Some(discount.coupon_id),
+            template_id: Some(discount.template_id),
+            chosen_by: if chosen_by_buyer { "buyer" } else { "best" }.into(),
+            allocations: discount
+                .allocations
+                .iter()
+                .map(|(sku_id, share)| LineDiscount { sku_id: *sku_id, amount: Money::from_minor(-share.to_minor()) })
+                .collect(),
+        }
+    }
+}
+
+/// Locks each adjustment's coupon for the new order and stores the adjustments with it.
+pub(crate) fn attach(
+    conn: &mut DbConn,
+    buyer: UserId,
+    order: OrderId,
+    adjustments: &[Adjustment],
+) -> Result<(), CheckoutError> {
+    for adjustment in adjustments {
+        if let Some(coupon) = adjustment.coupon_id {
+            bazaar_promotions::lock(conn, buyer, coupon, order)?;
+        }
+        diesel::insert_into(order_adjustments::table)
+            .values((
+                order_adjustments::order_id.eq(order),
+                order_adjustments::kind.eq(&adjustment.kind),
+                order_adjustments::label.eq(&adjustment.label),
+                order_adjustments::amount.eq(adjustment.amount.to_minor()),
+                order_adjustments::funder.eq(&adjustment.funder),
+                order_adjustments::coupon_id.eq(adjustment.coupon_id),
+                order_adjustments::template_id.eq(adjustment.template_id),
+                order_adjustments::allocations.eq(serde_json::to_string(&adjustment.allocations).unwrap_or_default()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The adjustments stored with an order.
+pub(crate) fn of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<Adjustment>, CheckoutError> {
+    type Row = (String, String, i64, String, Option<CouponId>, Option<CouponTemplateId>, String);
+    let rows: Vec<Row> = order_adjustments::table
+        .filter(order_adjustments::order_id.eq(order))
+        .order(order_adjustments::id.asc())
+        .select((
+            order_adjustments::kind,
+            order_adjustments::label,
+            order_adjustments::amount,
+            order_adjustments::funder,
+            order_adjustments::coupon_id,
+            order_adjustments::template_id,
+            order_adjustments::allocations,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, label, amount, funder, coupon_id, template_id, allocations)| Adjustment {
+            kind,
+            label,
+            amount: Money::from_minor(amount),
+            funder,
+            coupon_id,
+            template_id,
+            chosen_by: String::new(),
+            allocations: serde_json::from_str(&allocations).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The order was paid: its coupons are spent.
+pub(crate) fn spend(conn: &mut DbConn, order: OrderId) -> Result<(), CheckoutError> {
+    let spent: Vec<(CouponId, Money)> = of_order(conn, order)?
+        .into_iter()
+        .filter_map(|adjustment| {
+            adjustment.coupon_id.map(|coupon| (coupon, Money::from_minor(-adjustment.amount.to_minor())))
+        })
+        .collect();
+    if !spent.is_empty() {
+        bazaar_promotions::spend(conn, order, &spent)?;
+    }
+    Ok(())
+}

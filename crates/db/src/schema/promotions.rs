@@ -1,0 +1,79 @@
+//! Promotions' tables (coupons) and the adjustments they leave on orders.
+
+use super::orders;
+
+diesel::table! {
+    coupon_templates (id) {
+        id -> BigInt,
+        shop_id -> Nullable<BigInt>,
+        name -> Text,
+        kind -> Text,
+        amount_off -> BigInt,
+        percent_off -> Integer,
+        max_discount -> Nullable<BigInt>,
+        min_spend -> BigInt,
+        scope -> Text,
+        scope_ids -> Text,
+        claim_starts_at -> Timestamp,
+        claim_ends_at -> Timestamp,
+        use_starts_at -> Nullable<Timestamp>,
+        use_ends_at -> Nullable<Timestamp>,
+        valid_days -> Nullable<Integer>,
+        total_quantity -> BigInt,
+        issued_count -> BigInt,
+        used_count -> BigInt,
+        discount_given -> BigInt,
+        per_user_limit -> BigInt,
+        per_user_per_day -> Nullable<BigInt>,
+        new_customers_only -> Bool,
+        visibility -> Text,
+        redeem_code -> Nullable<Text>,
+        combinable -> Bool,
+        returned_on_refund -> Bool,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coupon_claim_counts (template_id, user_id, day) {
+        template_id -> BigInt,
+        user_id -> BigInt,
+        day -> Text,
+        claimed -> BigInt,
+    }
+}
+
+diesel::table! {
+    coupons (id) {
+        id -> BigInt,
+        template_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        order_id -> Nullable<BigInt>,
+        claimed_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    order_adjustments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        kind -> Text,
+        label -> Text,
+        amount -> BigInt,
+        funder -> Text,
+        coupon_id -> Nullable<BigInt>,
+        template_id -> Nullable<BigInt>,
+        allocations -> Text,
+    }
+}
+
+diesel::joinable!(coupons -> coupon_templates (template_id));
+diesel::joinable!(coupon_claim_counts -> coupon_templates (template_id));
+diesel::joinable!(order_adjustments -> orders (order_id));

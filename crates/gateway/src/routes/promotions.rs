@@ -1,0 +1,185 @@
+//! Coupons: shops offer them (`/seller/...`), buyers find and claim them, the wallet lists them.
+//! Checkout applies them (see `orders.rs`: `coupon_ids` on the preview and the order).
+
+use crate::auth::Auth;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Json, Query};
+use crate::page::Page;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use bazaar_core::ids::{CouponTemplateId, ProductId, ShopId};
+use bazaar_promotions::{TemplateInput, TemplatePatch, TemplateStatus, TemplateView, WalletCoupon, WalletFilter};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/seller/shops/{id}/coupons").route(web::post().to(create)).route(web::get().to(shop_templates)),
+    )
+    .service(web::resource("/seller/coupons/{id}").route(web::patch().to(update)))
+    .route("/seller/coupons/{id}/pause", web::post().to(pause))
+    .route("/seller/coupons/{id}/resume", web::post().to(resume))
+    .route("/seller/coupons/{id}/end", web::post().to(end))
+    .route("/shops/{id}/coupons", web::get().to(claimable_in_shop))
+    .route("/products/{id}/coupons", web::get().to(claimable_for_product))
+    .route("/coupons/redeem", web::post().to(redeem))
+    .route("/coupons/{id}/claim", web::post().to(claim))
+    .route("/me/coupons", web::get().to(wallet));
+}
+
+/// Offer a coupon (the shop's owner or staff).
+#[utoipa::path(post, path = "/api/v1/seller/shops/{id}/coupons", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = TemplateInput,
+    responses((status = 201, body = TemplateView), (status = 403, body = Problem),
+    (status = 409, description = "redeem_code_taken", body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<ShopId>,
+    Json(input): Json<TemplateInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.promotions.create_template(&principal, id.into_inner(), input).await?))
+}
+
+/// The shop's coupons with what each has given: claimed, used, discount.
+#[utoipa::path(get, path = "/api/v1/seller/shops/{id}/coupons", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Page<TemplateView>), (status = 403, body = Problem)))]
+pub async fn shop_templates(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<ShopId>,
+) -> Result<web::Json<Page<TemplateView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.promotions.shop_templates(&principal, id.into_inner()).await?)))
+}
+
+/// Change what is safe once buyers hold the coupons: the name, the quantity, the claim end.
+#[utoipa::path(patch, path = "/api/v1/seller/coupons/{id}", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = TemplatePatch,
+    responses((status = 200, body = TemplateView), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 422, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+    Json(patch): Json<TemplatePatch>,
+) -> Result<web::Json<TemplateView>, ApiError> {
+    Ok(web::Json(state.promotions.update_template(&principal, id.into_inner(), patch).await?))
+}
+
+async fn set_status(
+    state: web::Data<AppState>,
+    principal: bazaar_identity::Principal,
+    id: CouponTemplateId,
+    to: TemplateStatus,
+) -> Result<web::Json<TemplateView>, ApiError> {
+    Ok(web::Json(state.promotions.set_template_status(&principal, id, to).await?))
+}
+
+/// Stop claims until resumed (coupons already claimed stay usable).
+#[utoipa::path(post, path = "/api/v1/seller/coupons/{id}/pause", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = TemplateView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, description = "coupon_ended", body = Problem)))]
+pub async fn pause(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+) -> Result<web::Json<TemplateView>, ApiError> {
+    set_status(state, principal, id.into_inner(), TemplateStatus::Paused).await
+}
+
+/// Take claims again.
+#[utoipa::path(post, path = "/api/v1/seller/coupons/{id}/resume", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = TemplateView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, description = "coupon_ended", body = Problem)))]
+pub async fn resume(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+) -> Result<web::Json<TemplateView>, ApiError> {
+    set_status(state, principal, id.into_inner(), TemplateStatus::Active).await
+}
+
+/// End claims for good (coupons already claimed stay usable until their window ends).
+#[utoipa::path(post, path = "/api/v1/seller/coupons/{id}/end", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = TemplateView), (status = 403, body = Problem),
+    (status = 404, body = Problem)))]
+pub async fn end(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+) -> Result<web::Json<TemplateView>, ApiError> {
+    set_status(state, principal, id.into_inner(), TemplateStatus::Ended).await
+}
+
+/// The coupons anyone signed in may claim from this shop now.
+#[utoipa::path(get, path = "/api/v1/shops/{id}/coupons", tag = "promotions", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<TemplateView>)))]
+pub async fn claimable_in_shop(
+    state: web::Data<AppState>,
+    id: web::Path<ShopId>,
+) -> Result<web::Json<Page<TemplateView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.promotions.claimable_in_shop(id.into_inner()).await?)))
+}
+
+/// The claimable coupons that apply to this product.
+#[utoipa::path(get, path = "/api/v1/products/{id}/coupons", tag = "promotions", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<TemplateView>), (status = 404, body = Problem)))]
+pub async fn claimable_for_product(
+    state: web::Data<AppState>,
+    id: web::Path<ProductId>,
+) -> Result<web::Json<Page<TemplateView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.promotions.claimable_for_product(id.into_inner()).await?)))
+}
+
+/// Claim a coupon into your wallet (领券).
+#[utoipa::path(post, path = "/api/v1/coupons/{id}/claim", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 201, body = WalletCoupon), (status = 404, body = Problem),
+    (status = 409, description = "coupon_sold_out, claim_limit_reached, coupon_not_claimable, new_customers_only", body = Problem)))]
+pub async fn claim(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.promotions.claim(&principal, id.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemCode {
+    code: String,
+}
+
+/// Claim the coupon a redeem code names.
+#[utoipa::path(post, path = "/api/v1/coupons/redeem", tag = "promotions", security(("bearer" = [])),
+    request_body = RedeemCode,
+    responses((status = 201, body = WalletCoupon), (status = 404, body = Problem),
+    (status = 409, description = "coupon_sold_out, claim_limit_reached, coupon_not_claimable, new_customers_only", body = Problem)))]
+pub async fn redeem(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    Json(body): Json<RedeemCode>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.promotions.redeem(&principal, body.code).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WalletQuery {
+    /// `usable` (default: spendable, soonest to expire first), `used` (held by an unpaid order, or
+    /// spent) or `expired`.
+    #[param(value_type = Option<String>)]
+    status: Option<WalletFilter>,
+}
+
+/// Your coupons.
+#[utoipa::path(get, path = "/api/v1/me/coupons", tag = "promotions", security(("bearer" = [])), params(WalletQuery),
+    responses((status = 200, body = Page<WalletCoupon>), (status = 400, body = Problem)))]
+pub async fn wallet(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    query: Query<WalletQuery>,
+) -> Result<web::Json<Page<WalletCoupon>>, ApiError> {
+    let filter = query.0.status.unwrap_or(WalletFilter::Usable);
+    Ok(web::Json(Page::whole(state.promotions.wallet(&principal, filter).await?)))
+}

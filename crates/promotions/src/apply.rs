@@ -1,0 +1,325 @@
+//! What checkout asks of promotions, inside its own transaction: which coupon a shop order takes
+//! (the buyer's choice, or the best for them), how its discount spreads over the lines, and the
+//! coupon's moves with the order — locked when placed, spent when paid, back when cancelled.
+
+use crate::PromotionError;
+use crate::claims::{CouponStatus, has_bought};
+use crate::templates::{CouponKind, CouponScope, TemplateRow};
+use bazaar_core::Money;
+use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, ProductId, ShopId, SkuId, UserId};
+use bazaar_db::DbConn;
+use bazaar_db::schema::{coupon_templates as t, coupons};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// A line of a shop order as promotions sees it.
+#[derive(Debug, Clone)]
+pub struct PricedLine {
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    /// Unit price × quantity.
+    pub amount: Money,
+}
+
+/// Who pays for a discount when the shop is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Funder {
+    Shop,
+    Platform,
+}
+
+impl Funder {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Funder::Shop => "shop",
+            Funder::Platform => "platform",
+        }
+    }
+}
+
+/// A coupon applied to one shop order.
+#[derive(Debug, Clone)]
+pub struct Discount {
+    pub coupon_id: CouponId,
+    pub template_id: CouponTemplateId,
+    pub label: String,
+    pub funder: Funder,
+    /// Taken off (positive).
+    pub amount: Money,
+    /// The amount spread over the eligible lines, in line order; adds up to `amount`.
+    pub allocations: Vec<(SkuId, Money)>,
+}
+
+/// Which coupons the buyer wants.
+#[derive(Debug, Clone, Copy)]
+pub enum CouponChoice<'a> {
+    /// The best one for each shop order (the default).
+    Best,
+    /// Exactly these (none at all when empty).
+    Only(&'a [CouponId]),
+}
+
+/// Splits `total` fen over lines in proportion to `weights` (their value), rounding down; the fen
+/// left over go to the largest lines first, never past a line's own value. Deterministic, so a
+/// refund of a line returns exactly what it was discounted.
+pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if sum == 0 || total <= 0 {
+        return vec![0; weights.len()];
+    }
+    let total = i128::from(total).min(sum);
+    let mut shares: Vec<i128> = weights.iter().map(|w| total * i128::from((*w).max(0)) / sum).collect();
+    let mut left = total - shares.iter().sum::<i128>();
+    let mut by_size: Vec<usize> = (0..weights.len()).collect();
+    // Largest first; ties by position, so the same cart always splits the same way.
+    by_size.sort_by(|a, b| weights[*b].cmp(&weights[*a]).then(a.cmp(b)));
+    for index in by_size {
+        if left == 0 {
+            break;
+        }
+        let room = i128::from(weights[index].max(0)) - shares[index];
+        let given = room.min(left);
+        shares[index] += given;
+        left -= given;
+    }
+    shares.into_iter().map(|share| i64::try_from(share).unwrap_or(0)).collect()
+}
+
+/// What `template` takes off `lines`, or `None` when the order does not qualify.
+fn worth(
+    template: &TemplateRow,
+    lines: &[PricedLine],
+    facts: &[bazaar_catalog::ProductFacts],
+) -> Option<(i64, Vec<usize>)> {
+    let ids = template.scope_ids();
+    let in_scope = |line: &PricedLine| match template.scope() {
+        CouponScope::Shop => true,
+        CouponScope::Products => ids.contains(&line.product_id.get()),
+        CouponScope::ExceptProducts => !ids.contains(&line.product_id.get()),
+        CouponScope::Categories => facts
+            .iter()
+            .find(|fact| fact.product_id == line.product_id)
+            .is_some_and(|fact| ids.iter().any(|category| fact.is_in(bazaar_core::ids::CategoryId(*category)))),
+    };
+    let eligible: Vec<usize> = (0..lines.len()).filter(|i| in_scope(&lines[*i])).collect();
+    let base: i64 = eligible.iter().map(|i| lines[*i].amount.to_minor()).sum();
+    // 满 X 减 Y: at least the minimum spend, exactly; 4.99 does not reach 5.00.
+    if base <= 0 || base < template.min_spend {
+        return None;
+    }
+    let off = match template.kind() {
+        CouponKind::Fixed => template.amount_off,
+        CouponKind::Percent => {
+            // Rounded down to the fen: a percentage never takes off more than it says.
+            let raw = i64::try_from(i128::from(base) * i128::from(template.percent_off) / 100).unwrap_or(0);
+            template.max_discount.map_or(raw, |cap| raw.min(cap))
+        }
+    };
+    let off = off.min(base);
+    (off > 0).then_some((off, eligible))
+}
+
+/// The buyer's coupons of `shop` they could spend now, with their templates.
+fn spendable(
+    conn: &mut DbConn,
+    buyer: UserId,
+    shop: ShopId,
+    now: NaiveDateTime,
+) -> Result<Vec<(CouponId, NaiveDateTime, TemplateRow)>, PromotionError> {
+    Ok(coupons::table
+        .inner_join(t::table)
+        .filter(coupons::user_id.eq(buyer))
+        .filter(t::shop_id.eq(shop))
+        .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
+        .filter(coupons::valid_from.le(now))
+        .filter(coupons::valid_until.gt(now))
+        .order(coupons::id.asc())
+        .select((coupons::id, coupons::valid_until, TemplateRow::as_select()))
+        .load(conn)?)
+}
+
+/// The coupon one shop order takes: the buyer's pick among `choice`, or the one worth most
+/// (ties: the one expiring soonest). `cap` is the most the order can take off (it must still cost
+/// something). Coupon ids of `choice` this shop's order used are added to `used`.
+pub fn choose(
+    conn: &mut DbConn,
+    buyer: UserId,
+    shop: ShopId,
+    lines: &[PricedLine],
+    choice: CouponChoice<'_>,
+    cap: Money,
+    used: &mut Vec<CouponId>,
+) -> Result<Option<Discount>, PromotionError> {
+    if let CouponChoice::Only([]) = choice {
+        return Ok(None);
+    }
+    let now = Utc::now().naive_utc();
+    let candidates = spendable(conn, buyer, shop, now)?;
+    let candidates: Vec<_> = match choice {
+        CouponChoice::Best => candidates,
+        CouponChoice::Only(ids) => candidates.into_iter().filter(|(id, _, _)| ids.contains(id)).collect(),
+    };
+    if let CouponChoice::Only(_) = choice
+        && candidates.len() > 1
+    {
+        return Err(PromotionError::invalid("coupon_ids", "one shop coupon per shop order"));
+    }
+    let product_ids: Vec<ProductId> = lines.iter().map(|line| line.product_id).collect();
+    let facts = bazaar_catalog::product_facts(conn, &product_ids)?;
+    let mut best: Option<(i64, NaiveDateTime, Vec<usize>, CouponId, &TemplateRow)> = None;
+    for (coupon_id, valid_until, template) in &candidates {
+        let Some((off, eligible)) = worth(template, lines, &facts) else { continue };
+        if template.new_customers_only && has_bought(conn, buyer, shop)? {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((best_off, best_until, ..)) => off > *best_off || off == *best_off && valid_until < best_until,
+        };
+        if better {
+            best = Some((off, *valid_until, eligible, *coupon_id, template));
+        }
+    }
+    let Some((off, _, eligible, coupon_id, template)) = best else { return Ok(None) };
+    let off = off.min(cap.to_minor());
+    if off <= 0 {
+        return Ok(None);
+    }
+    let weights: Vec<i64> = eligible.iter().map(|i| lines[*i].amount.to_minor()).collect();
+    let shares = allocate(off, &weights);
+    if let CouponChoice::Only(_) = choice {
+        used.push(coupon_id);
+    }
+    Ok(Some(Discount {
+        coupon_id,
+        template_id: template.id,
+        label: template.name.clone(),
+        funder: if template.shop_id.is_some() { Funder::Shop } else { Funder::Platform },
+        amount: Money::from_minor(off),
+        allocations: eligible
+            .iter()
+            .zip(shares)
+            .map(|(i, share)| (lines[*i].sku_id, Money::from_minor(share)))
+            .collect(),
+    }))
+}
+
+/// Why `coupon`, named by `buyer`, could not be spent on this checkout: held by another unpaid
+/// order (a conflict the buyer can wait out), or not usable here at all (the field is wrong).
+pub fn unusable(conn: &mut DbConn, buyer: UserId, coupon: CouponId) -> Result<PromotionError, PromotionError> {
+    let status: Option<String> = coupons::table
+        .filter(coupons::id.eq(coupon))
+        .filter(coupons::user_id.eq(buyer))
+        .select(coupons::status)
+        .first(conn)
+        .optional()?;
+    Ok(match status.as_deref() {
+        Some(held) if held == CouponStatus::Locked.as_str() => taken(coupon),
+        _ => PromotionError::invalid(
+            "coupon_ids",
+            format!(
+                "coupon {coupon} cannot be used for this order (not yours, spent, expired, for another shop or below its minimum spend)"
+            ),
+        ),
+    })
+}
+
+fn taken(coupon: CouponId) -> PromotionError {
+    bazaar_core::Refusal::conflict("coupon_unavailable", "this coupon is held by another order")
+        .at_field("coupon_ids")
+        .with("coupon_id", coupon)
+        .into()
+}
+
+/// Holds `coupon` for the unpaid `order`; refused when another order got it first (two checkouts
+/// racing for one coupon: one wins).
+pub fn lock(conn: &mut DbConn, buyer: UserId, coupon: CouponId, order: OrderId) -> Result<(), PromotionError> {
+    let locked = diesel::update(coupons::table.find(coupon))
+        .filter(coupons::user_id.eq(buyer))
+        .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
+        .filter(coupons::valid_until.gt(Utc::now().naive_utc()))
+        .set((coupons::status.eq(CouponStatus::Locked.as_str()), coupons::order_id.eq(Some(order))))
+        .execute(conn)?;
+    if locked == 1 { Ok(()) } else { Err(taken(coupon)) }
+}
+
+/// The order was paid: its coupons are spent, and their templates count it.
+pub fn spend(conn: &mut DbConn, order: OrderId, discounts: &[(CouponId, Money)]) -> Result<(), PromotionError> {
+    let now = Utc::now().naive_utc();
+    for (coupon, amount) in discounts {
+        let spent = diesel::update(coupons::table.find(*coupon))
+            .filter(coupons::order_id.eq(order))
+            .filter(coupons::status.eq(CouponStatus::Locked.as_str()))
+            .set((coupons::status.eq(CouponStatus::Used.as_str()), coupons::used_at.eq(Some(now))))
+            .execute(conn)?;
+        // Only the change from locked counts, so a repeated payment notice counts nothing twice.
+        if spent == 1 {
+            let template: CouponTemplateId = coupons::table.find(*coupon).select(coupons::template_id).first(conn)?;
+            diesel::update(t::table.find(template))
+                .set((t::used_count.eq(t::used_count + 1), t::discount_given.eq(t::discount_given + amount.to_minor())))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The unpaid order was cancelled or timed out: its coupons go back to the wallet.
+pub fn release(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionError> {
+    diesel::update(
+        coupons::table.filter(coupons::order_id.eq(order)).filter(coupons::status.eq(CouponStatus::Locked.as_str())),
+    )
+    .set((coupons::status.eq(CouponStatus::Unused.as_str()), coupons::order_id.eq(None::<OrderId>)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The paid order was refunded in full: coupons whose template says so come back, once.
+pub fn refund(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionError> {
+    let returnable: Vec<CouponId> = coupons::table
+        .inner_join(t::table)
+        .filter(coupons::order_id.eq(order))
+        .filter(coupons::status.eq(CouponStatus::Used.as_str()))
+        .filter(t::returned_on_refund.eq(true))
+        .select(coupons::id)
+        .load(conn)?;
+    diesel::update(
+        coupons::table.filter(coupons::id.eq_any(returnable)).filter(coupons::status.eq(CouponStatus::Used.as_str())),
+    )
+    .set((coupons::status.eq(CouponStatus::Returned.as_str()), coupons::order_id.eq(None::<OrderId>)))
+    .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allocate;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn allocations_add_up_exactly_and_never_exceed_a_line() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let lines = rng.random_range(1..8);
+            let weights: Vec<i64> = (0..lines).map(|_| rng.random_range(1..50_000)).collect();
+            let sum: i64 = weights.iter().sum();
+            let total = rng.random_range(0..=sum);
+            let shares = allocate(total, &weights);
+            assert_eq!(shares.iter().sum::<i64>(), total, "{weights:?} {total}");
+            for (share, weight) in shares.iter().zip(&weights) {
+                assert!((0..=*weight).contains(share), "{weights:?} {total} {shares:?}");
+            }
+            assert_eq!(allocate(total, &weights), shares, "the same cart splits the same way");
+        }
+    }
+
+    #[test]
+    fn leftover_fen_go_to_the_largest_line_without_passing_any_line() {
+        assert_eq!(allocate(100, &[300, 700]), vec![30, 70]);
+        assert_eq!(allocate(10, &[1, 1, 1]), vec![1, 1, 1]);
+        assert_eq!(allocate(2, &[1, 1, 1]), vec![1, 1, 0]);
+        assert_eq!(allocate(5, &[100, 300, 200]), vec![0, 4, 1]);
+    }
+}

@@ -1,0 +1,148 @@
+//! [`Promotions`]: the operations the gateway calls, each in one transaction on the blocking pool.
+
+use crate::PromotionError;
+use crate::claims::{self, WalletCoupon, WalletFilter};
+use crate::templates::{self, TemplateInput, TemplatePatch, TemplateStatus, TemplateView};
+use bazaar_core::ids::{CouponTemplateId, ProductId, ShopId};
+use bazaar_db::{Database, DbConn, write_transaction};
+use bazaar_identity::Principal;
+
+#[derive(Clone)]
+pub struct Promotions {
+    db: Database,
+}
+
+/// The shop of a template, for the membership check (platform templates have none).
+fn shop_of(conn: &mut DbConn, principal: &Principal, id: CouponTemplateId) -> Result<(), PromotionError> {
+    match templates::load(conn, id)?.shop_id {
+        Some(shop) => Ok(principal.shop_role(conn, shop).map(drop)?),
+        None => Ok(principal.require_admin()?),
+    }
+}
+
+impl Promotions {
+    pub fn new(db: Database) -> Promotions {
+        Promotions { db }
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, PromotionError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, PromotionError> + Send + 'static,
+    {
+        self.db.run(move |conn| write_transaction(conn, work)).await
+    }
+
+    /// A shop's owner or staff offers a coupon.
+    pub async fn create_template(
+        &self,
+        principal: &Principal,
+        shop: ShopId,
+        input: TemplateInput,
+    ) -> Result<TemplateView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            principal.shop_role(conn, shop)?;
+            templates::create(conn, shop, principal.user_id, &input)
+        })
+        .await
+    }
+
+    /// Every template of the shop, with what it has given (members only).
+    pub async fn shop_templates(
+        &self,
+        principal: &Principal,
+        shop: ShopId,
+    ) -> Result<Vec<TemplateView>, PromotionError> {
+        let principal = principal.clone();
+        self.db
+            .run(move |conn| {
+                principal.shop_role(conn, shop)?;
+                templates::of_shop(conn, shop)
+            })
+            .await
+    }
+
+    pub async fn update_template(
+        &self,
+        principal: &Principal,
+        id: CouponTemplateId,
+        patch: TemplatePatch,
+    ) -> Result<TemplateView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            shop_of(conn, &principal, id)?;
+            templates::update(conn, id, &patch)
+        })
+        .await
+    }
+
+    pub async fn set_template_status(
+        &self,
+        principal: &Principal,
+        id: CouponTemplateId,
+        to: TemplateStatus,
+    ) -> Result<TemplateView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            shop_of(conn, &principal, id)?;
+            templates::set_status(conn, id, to)
+        })
+        .await
+    }
+
+    /// The coupons anyone may claim from a shop now.
+    pub async fn claimable_in_shop(&self, shop: ShopId) -> Result<Vec<TemplateView>, PromotionError> {
+        self.db.run_short_read(move |conn| templates::claimable(conn, shop)).await
+    }
+
+    /// The claimable coupons that apply to a product (its shop's whole-shop coupons and those
+    /// naming it or its category).
+    pub async fn claimable_for_product(&self, product: ProductId) -> Result<Vec<TemplateView>, PromotionError> {
+        self.db
+            .run_short_read(move |conn| {
+                let facts = bazaar_catalog::product_facts(conn, &[product])?;
+                let fact = facts.into_iter().next().ok_or(PromotionError::not_found("product"))?;
+                let all = templates::claimable(conn, fact.shop_id)?;
+                Ok(all
+                    .into_iter()
+                    .filter(|template| match template.scope {
+                        templates::CouponScope::Shop => true,
+                        templates::CouponScope::Products => template.product_ids.contains(&product),
+                        templates::CouponScope::ExceptProducts => !template.product_ids.contains(&product),
+                        templates::CouponScope::Categories => template.category_ids.iter().any(|c| fact.is_in(*c)),
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// Claims a public coupon into the caller's wallet.
+    pub async fn claim(&self, principal: &Principal, id: CouponTemplateId) -> Result<WalletCoupon, PromotionError> {
+        let buyer = principal.user_id;
+        self.write(move |conn| {
+            let template = templates::load(conn, id)?;
+            claims::claim(conn, buyer, &template, false)
+        })
+        .await
+    }
+
+    /// Claims the coupon a redeem code names.
+    pub async fn redeem(&self, principal: &Principal, code: String) -> Result<WalletCoupon, PromotionError> {
+        let buyer = principal.user_id;
+        self.write(move |conn| {
+            let template = claims::by_code(conn, &code)?;
+            claims::claim(conn, buyer, &template, true)
+        })
+        .await
+    }
+
+    pub async fn wallet(
+        &self,
+        principal: &Principal,
+        filter: WalletFilter,
+    ) -> Result<Vec<WalletCoupon>, PromotionError> {
+        let buyer = principal.user_id;
+        self.db.run(move |conn| claims::wallet(conn, buyer, filter)).await
+    }
+}
