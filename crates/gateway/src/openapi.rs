@@ -42,16 +42,17 @@ impl Modify for UniqueOperationIds {
             for (method, operation) in operations {
                 if let Some(operation) = operation {
                     operation.operation_id = Some(format!("{method}_{words}"));
-                    problems_as_served(operation);
+                    problems_as_served(path, operation);
                 }
             }
         }
     }
 }
 
-/// Errors are served as `application/problem+json`: document them so, and document the 401 every
-/// secured operation can answer.
-fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
+/// Errors are served as `application/problem+json`: document them so, and document what every
+/// operation of a kind can answer: 401 when secured, 403 on the admin and seller consoles, 400 / 422
+/// for a body or query, 404 for a path.
+fn problems_as_served(path: &str, operation: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
     const PROBLEM: &str = "#/components/schemas/Problem";
@@ -74,6 +75,10 @@ fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
     };
     if operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty()) {
         document("401", "unauthenticated, invalid_token, token_expired, session_revoked");
+        // The consoles' routes check a role or a shop membership before anything else.
+        if path.starts_with("/api/v1/admin/") || path.starts_with("/api/v1/seller/") {
+            document("403", "forbidden: not an administrator, or not the shop's owner or staff");
+        }
     }
     // What the extractors answer for any body or query before a handler runs.
     let has_query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
@@ -82,6 +87,10 @@ fn problems_as_served(operation: &mut utoipa::openapi::path::Operation) {
     }
     if operation.request_body.is_some() {
         document("422", "invalid_field: every bad field is listed in `errors`");
+    }
+    // A path naming no such thing (or no id at all: `/shops/abc`) is not found.
+    if operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Path) {
+        document("404", "not_found");
     }
 }
 
