@@ -44,11 +44,13 @@ impl SmsProvider for SandboxSms {
 }
 
 #[derive(Debug, Clone, Serialize, Queryable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SentSms {
     pub id: i64,
     pub phone: String,
     pub body: String,
     #[serde(serialize_with = "bazaar_core::clock::as_utc")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: NaiveDateTime,
 }
 

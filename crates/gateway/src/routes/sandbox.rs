@@ -22,7 +22,7 @@ pub struct SmsQuery {
 
 /// The SMS messages the sandbox provider "sent" to a phone, newest first (at most 50).
 #[utoipa::path(get, path = "/sandbox/sms/messages", tag = "sandbox", params(SmsQuery),
-    responses((status = 200, body = [Object]), (status = 422, body = Problem)))]
+    responses((status = 200, body = [SentSms]), (status = 422, body = Problem)))]
 pub async fn sms_messages(
     state: web::Data<AppState>,
     query: Query<SmsQuery>,
