@@ -55,8 +55,10 @@ pub struct StockChange {
     pub set: Option<i64>,
     /// Add (positive) or remove (negative) this much.
     pub adjust: Option<i64>,
-    /// Why, for the ledger (e.g. "盘点", "received shipment").
-    pub reason: String,
+    /// Why, in the seller's words (e.g. "盘点", "received shipment"): the ledger entry's `note`.
+    /// `reason` is still accepted for it.
+    #[serde(alias = "reason")]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize, Queryable)]
@@ -66,7 +68,9 @@ pub struct LedgerEntry {
     pub sku_id: SkuId,
     pub delta: i64,
     pub stock_after: i64,
+    /// What kind of change: `adjustment` (a seller's), `reservation`, `release`, `refund`, `import`…
     pub reason: String,
+    /// The seller's own words for an adjustment (`note` of the stock change).
     pub note: Option<String>,
     pub actor_id: Option<UserId>,
     pub order_id: Option<OrderId>,
@@ -148,7 +152,7 @@ pub(crate) fn change_stock(
     if !active {
         return Err(CatalogError::conflict("sku_retired", "this SKU's combination was removed"));
     }
-    let reason = crate::text::bounded("reason", &change.reason, 1, 200, false)?;
+    let reason = crate::text::bounded("note", &change.note, 1, 200, false)?;
     let delta = match (change.set, change.adjust) {
         (Some(target), None) if (0..=MAX_STOCK).contains(&target) => target - current,
         (Some(_), None) => return Err(CatalogError::invalid("set", format!("must be between 0 and {MAX_STOCK}"))),

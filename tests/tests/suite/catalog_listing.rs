@@ -107,7 +107,7 @@ async fn stock_changes_are_ledgered_and_never_negative(backend: Backend) {
     for (change, expected) in [
         (json!({ "set": 20, "reason": "盘点" }), 20),
         (json!({ "adjust": -7, "reason": "破损" }), 13),
-        (json!({ "adjust": 2, "reason": "到货" }), 15),
+        (json!({ "adjust": 2, "note": "到货" }), 15),
     ] {
         let body: Value = app.patch_as(&seller, &path, &change).await.json().await.unwrap();
         assert_eq!(body["stock"], expected, "{change}");
@@ -120,7 +120,7 @@ async fn stock_changes_are_ledgered_and_never_negative(backend: Backend) {
     for (bad, field) in [
         (json!({ "set": -1, "reason": "x" }), "set"),
         (json!({ "set": 1, "adjust": 1, "reason": "x" }), "set"),
-        (json!({ "adjust": 1, "reason": "" }), "reason"),
+        (json!({ "adjust": 1, "note": "" }), "note"),
     ] {
         assert_eq!(problem(app.patch_as(&seller, &path, &bad).await).await["field"], field, "{bad}");
     }

@@ -69,11 +69,9 @@ async fn unacknowledged_notifications_are_retried(backend: Backend) {
     app.payment_when(&buyer, &payment["id"], "paid").await;
     let order = app.order(&buyer, checkout["orders"][0]["id"].as_i64().unwrap()).await;
     assert_eq!(order["status"], "paid");
-    let stored: Vec<Value> = app
-        .get_as(&admin, &format!("/api/v1/admin/payments/{}/notifications", payment["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored: Vec<Value> = serde_json::from_value(
+        app.items_as(&admin, &format!("/api/v1/admin/payments/{}/notifications", payment["id"])).await,
+    )
+    .unwrap_or_default();
     assert_eq!(stored.len(), 1, "only the delivery that got through reached us: {stored:?}");
 }

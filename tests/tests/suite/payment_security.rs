@@ -64,16 +64,15 @@ async fn untouched(app: &TestApp, case: &Case, expected_rejections: usize) {
     assert_eq!(app.order(&case.buyer, case.order_id).await["status"], "pending_payment");
     let payment = app.get_as(&case.buyer, &format!("/api/v1/payments/{}", case.payment["id"])).await;
     assert_eq!(payment.json::<Value>().await.unwrap()["status"], "pending");
-    let stored: Vec<Value> = app
-        .get_as(&case.admin, &format!("/api/v1/admin/payments/{}/notifications", case.payment["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored: Vec<Value> = serde_json::from_value(
+        app.items_as(&case.admin, &format!("/api/v1/admin/payments/{}/notifications", case.payment["id"])).await,
+    )
+    .unwrap_or_default();
     assert!(stored.iter().all(|n| n["outcome"] == "rejected"), "nothing was applied: {stored:?}");
     // Every refusal is stored, including those that could not even be tied to a trade.
     let rejected: Vec<Value> =
-        app.get_as(&case.admin, "/api/v1/admin/payment-notifications?outcome=rejected").await.json().await.unwrap();
+        serde_json::from_value(app.items_as(&case.admin, "/api/v1/admin/payment-notifications?outcome=rejected").await)
+            .unwrap_or_default();
     assert_eq!(rejected.len(), expected_rejections, "{rejected:?}");
     assert!(rejected.iter().all(|n| !n["detail"].as_str().unwrap_or_default().is_empty()), "each says why");
 }

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::middleware::problem::ForeignDialect;
+use crate::page::Page;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -144,13 +145,13 @@ pub async fn notify(
 /// Every notification received for a payment, as it arrived, with what became of it (admins).
 #[utoipa::path(get, path = "/api/v1/admin/payments/{id}/notifications", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = [StoredNotification]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<StoredNotification>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn notifications(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<PaymentId>,
-) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
-    Ok(web::Json(state.payments.notifications(&principal, id.into_inner()).await?))
+) -> Result<web::Json<Page<StoredNotification>>, ApiError> {
+    Ok(web::Json(Page::whole(state.payments.notifications(&principal, id.into_inner()).await?)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -163,11 +164,11 @@ pub struct OutcomeQuery {
 
 /// The newest stored notifications with an outcome, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/payment-notifications", tag = "admin", security(("bearer" = [])),
-    params(OutcomeQuery), responses((status = 200, body = [StoredNotification]), (status = 403, body = Problem)))]
+    params(OutcomeQuery), responses((status = 200, body = Page<StoredNotification>), (status = 403, body = Problem)))]
 pub async fn notifications_with(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     query: Query<OutcomeQuery>,
-) -> Result<web::Json<Vec<StoredNotification>>, ApiError> {
-    Ok(web::Json(state.payments.notifications_with(&principal, query.into_inner().outcome).await?))
+) -> Result<web::Json<Page<StoredNotification>>, ApiError> {
+    Ok(web::Json(Page::whole(state.payments.notifications_with(&principal, query.into_inner().outcome).await?)))
 }

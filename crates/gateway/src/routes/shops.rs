@@ -53,13 +53,13 @@ pub async fn my_applications(
 
 /// The shop's owner and staff (members only).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/staff", tag = "sellers", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = [StaffView]), (status = 403, body = Problem)))]
+    params(("id" = i64, Path)), responses((status = 200, body = Page<StaffView>), (status = 403, body = Problem)))]
 pub async fn staff(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<ShopId>,
-) -> Result<web::Json<Vec<StaffView>>, ApiError> {
-    Ok(web::Json(state.identity.shop_staff(&principal, id.into_inner()).await?))
+) -> Result<web::Json<Page<StaffView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.identity.shop_staff(&principal, id.into_inner()).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -71,7 +71,7 @@ pub struct NewStaff {
 
 /// Add a staff member by phone number (owner only).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/staff", tag = "sellers", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = NewStaff, responses((status = 201, body = [StaffView]),
+    params(("id" = i64, Path)), request_body = NewStaff, responses((status = 201, body = Page<StaffView>),
     (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "already_member", body = Problem)))]
 pub async fn add_staff(
     state: web::Data<AppState>,
@@ -79,7 +79,8 @@ pub async fn add_staff(
     id: web::Path<ShopId>,
     Json(body): Json<NewStaff>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(state.identity.add_shop_staff(&principal, id.into_inner(), body.phone).await?))
+    Ok(HttpResponse::Created()
+        .json(Page::whole(state.identity.add_shop_staff(&principal, id.into_inner(), body.phone).await?)))
 }
 
 /// Remove a staff member (owner only).
