@@ -76,6 +76,7 @@ impl CheckoutConfig {
             money: self.money_limits().unwrap_or_default(),
             max_unpaid_orders_per_buyer: self.max_unpaid_orders_per_buyer,
             max_reserved_units_per_buyer: self.max_reserved_units_per_buyer,
+            points: bazaar_promotions::PointsRules::default(),
         }
     }
 }

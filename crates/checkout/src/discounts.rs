@@ -40,6 +40,9 @@ pub struct Adjustment {
     pub chosen_by: String,
     /// The amount spread over the order's lines; adds up to `amount`.
     pub allocations: Vec<LineDiscount>,
+    /// For `points`: how many this order spends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
 }
 
 impl Adjustment {
@@ -57,6 +60,7 @@ impl Adjustment {
                 .iter()
                 .map(|(sku_id, share)| LineDiscount { sku_id: *sku_id, amount: Money::from_minor(-share.to_minor()) })
                 .collect(),
+            points: None,
         }
     }
 }
@@ -115,6 +119,7 @@ pub(crate) fn of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<Adjustme
             template_id,
             chosen_by: String::new(),
             allocations: serde_json::from_str(&allocations).unwrap_or_default(),
+            points: None,
         })
         .collect())
 }

@@ -68,6 +68,8 @@ pub struct CheckoutSettings {
     pub max_unpaid_orders_per_buyer: i64,
     /// Units those orders may hold reserved, in all.
     pub max_reserved_units_per_buyer: i64,
+    /// What points are worth at checkout and earned on completed orders.
+    pub points: bazaar_promotions::PointsRules,
 }
 
 impl Default for CheckoutSettings {
@@ -76,6 +78,7 @@ impl Default for CheckoutSettings {
             money: bazaar_core::MoneyLimits::default(),
             max_unpaid_orders_per_buyer: 10,
             max_reserved_units_per_buyer: 200,
+            points: bazaar_promotions::PointsRules::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 use crate::CheckoutError;
 use crate::orders::record_event;
 use bazaar_catalog::release_stock;
+use bazaar_core::Money;
 use bazaar_core::ids::{OrderId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::schema::{order_events, order_items, orders};
 use bazaar_db::{DbConn, write_transaction};
@@ -105,6 +106,7 @@ pub(crate) fn release_order(
     }
     // An unpaid order's coupons go back to the wallet (a paid order's are returned by its refund).
     bazaar_promotions::release(conn, order_id)?;
+    bazaar_promotions::return_points(conn, order_id)?;
     Ok(items.into_iter().map(|(_, product, _)| product).collect())
 }
 
@@ -285,9 +287,18 @@ pub(crate) fn received_before(
 }
 
 /// Closes an order once refunds can no longer be asked for.
-pub(crate) fn complete(conn: &mut DbConn, order_id: OrderId) -> Result<(), CheckoutError> {
+/// Completes a received order; no refund can follow, so the buyer earns points on what they paid.
+pub(crate) fn complete(
+    conn: &mut DbConn,
+    order_id: OrderId,
+    rules: &bazaar_promotions::PointsRules,
+) -> Result<(), CheckoutError> {
     write_transaction(conn, |conn| {
-        transition(conn, order_id, &Actor::System, &["received"], "completed", "after_sales_window_closed").map(drop)
+        transition(conn, order_id, &Actor::System, &["received"], "completed", "after_sales_window_closed")?;
+        let (buyer, total): (UserId, i64) =
+            orders::table.find(order_id).select((orders::user_id, orders::total)).first(conn)?;
+        bazaar_promotions::earn_points(conn, buyer, order_id, Money::from_minor(total), rules)?;
+        Ok(())
     })
 }
 

@@ -36,6 +36,10 @@ pub struct PlaceOrder {
     /// for each shop order is chosen for the buyer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_ids: Option<Vec<CouponId>>,
+    /// Points to pay with (100 points = 1 yuan by default, at most half of an order's goods);
+    /// none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,7 +255,9 @@ pub(crate) fn place(
             ))
             .returning(checkouts::id)
             .get_result(conn)?;
-        let quotes = quote(conn, user_id, &wanted, request.coupon_ids.as_deref(), &settings.money)?;
+        let wanted_promotions =
+            crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points: request.points.unwrap_or(0) };
+        let quotes = quote(conn, user_id, &wanted, &wanted_promotions, settings)?;
         hoarding::check_caps(conn, user_id, quotes.len(), wanted.values(), settings)?;
         let mut views = Vec::new();
         let mut changed_products = Vec::new();
@@ -291,6 +297,9 @@ pub(crate) fn place(
                 items.push(OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity));
             }
             crate::discounts::attach(conn, user_id, order_id, &adjustments)?;
+            for points in adjustments.iter().filter_map(|adjustment| adjustment.points) {
+                bazaar_promotions::spend_points(conn, user_id, order_id, points)?;
+            }
             record_event(conn, order_id, None, "pending_payment", Some(user_id), "placed", now)?;
             views.push(OrderView {
                 id: order_id,

@@ -3,8 +3,8 @@
 use crate::CheckoutError;
 use crate::orders::{Adjustment, OrderLine, PlaceOrder, lines};
 use crate::pricing::{grand_total, quote};
+use bazaar_core::Money;
 use bazaar_core::ids::{AddressId, CouponId, ShopId, SkuId, UserId};
-use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
 use bazaar_db::schema::skus;
 use diesel::prelude::*;
@@ -19,6 +19,9 @@ pub struct PreviewRequest {
     /// The coupons to spend (one per shop order); `[]` for none; without it, the best for you.
     #[serde(default)]
     pub coupon_ids: Option<Vec<CouponId>>,
+    /// Points to pay with; none by default.
+    #[serde(default)]
+    pub points: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,11 +63,15 @@ pub(crate) fn preview(
     conn: &mut DbConn,
     user_id: UserId,
     request: &PreviewRequest,
-    limits: &MoneyLimits,
+    settings: &crate::CheckoutSettings,
 ) -> Result<Preview, CheckoutError> {
-    let as_order = PlaceOrder { address_id: AddressId(0), items: request.items.clone(), coupon_ids: None };
+    let as_order =
+        PlaceOrder { address_id: AddressId(0), items: request.items.clone(), coupon_ids: None, points: None };
     let (wanted, _) = lines(conn, user_id, &as_order)?;
-    let quotes = quote(conn, user_id, &wanted, request.coupon_ids.as_deref(), limits)?;
+    let points = request.points.unwrap_or(0);
+    bazaar_promotions::ensure_balance(conn, user_id, points)?;
+    let promotions = crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points };
+    let quotes = quote(conn, user_id, &wanted, &promotions, settings)?;
     let mut shops_out = Vec::with_capacity(quotes.len());
     let grand = grand_total(quotes.iter().map(|quote| quote.total))?;
     for quote in quotes {

@@ -2,6 +2,8 @@
 //! within the configured ceilings, refused rather than wrapped, never at or below zero.
 
 use crate::CheckoutError;
+use crate::CheckoutSettings;
+use crate::discounts::LineDiscount;
 use crate::orders::{Adjustment, Sellable, sellable};
 use bazaar_core::ids::{CouponId, ShopId, SkuId, UserId};
 use bazaar_core::{Money, MoneyLimits};
@@ -56,16 +58,25 @@ pub(crate) fn price_order(
     Ok((subtotal, shipping, total))
 }
 
+/// The promotions a buyer asks for: coupons (`None`: the best for each order) and points.
+pub(crate) struct Wanted<'a> {
+    pub coupons: Option<&'a [CouponId]>,
+    pub points: i64,
+}
+
 /// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
 /// a checkout is computed, for the preview and for placing alike. Each shop's order takes the
-/// coupon `coupons` names for it, or, without a choice, the best one the buyer holds.
+/// coupon the buyer names for it, or, without a choice, the best one they hold; then the points
+/// they spend, order by order, each within its share.
 pub(crate) fn quote(
     conn: &mut DbConn,
     buyer: UserId,
     wanted: &BTreeMap<SkuId, i32>,
-    coupons: Option<&[CouponId]>,
-    limits: &MoneyLimits,
+    promotions: &Wanted<'_>,
+    settings: &CheckoutSettings,
 ) -> Result<Vec<ShopQuote>, CheckoutError> {
+    let limits = &settings.money;
+    let coupons = promotions.coupons;
     let choice = coupons.map_or(CouponChoice::Best, CouponChoice::Only);
     let mut by_shop: BTreeMap<ShopId, Vec<(Sellable, i32)>> = BTreeMap::new();
     for (&sku_id, &quantity) in wanted {
@@ -74,6 +85,10 @@ pub(crate) fn quote(
     }
     let mut quotes = Vec::with_capacity(by_shop.len());
     let mut used = Vec::new();
+    let mut points_left = promotions.points;
+    if points_left < 0 {
+        return Err(CheckoutError::invalid("points", "must not be negative"));
+    }
     for (shop_id, lines) in by_shop {
         let (fee, free_from): (i64, i64) =
             shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
@@ -90,8 +105,14 @@ pub(crate) fn quote(
             })
             .collect();
         let discount = bazaar_promotions::choose(conn, buyer, shop_id, &priced, choice, cap, &mut used)?;
-        let adjustments: Vec<Adjustment> =
+        let mut adjustments: Vec<Adjustment> =
             discount.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
+        if points_left > 0 {
+            let taken_off = discount.as_ref().map_or(Money::ZERO, |discount| discount.amount);
+            if let Some(adjustment) = points_for(&priced, taken_off, cap, &mut points_left, &settings.points) {
+                adjustments.push(adjustment);
+            }
+        }
         let (subtotal, shipping, total) = price_order(&lines, rule, &adjustments, limits)?;
         quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments, total });
     }
@@ -102,7 +123,57 @@ pub(crate) fn quote(
     {
         return Err(bazaar_promotions::unusable(conn, buyer, *unusable)?.into());
     }
+    if points_left > 0 {
+        let usable = promotions.points - points_left;
+        return Err(CheckoutError::invalid("points", format!("at most {usable} points can pay for this checkout")));
+    }
     Ok(quotes)
+}
+
+/// The points one shop order takes of `points_left`: at most its share of the goods (after the
+/// coupon), never the whole order, in whole fen; spread over the lines by value.
+fn points_for(
+    lines: &[PricedLine],
+    taken_off: Money,
+    cap: Money,
+    points_left: &mut i64,
+    rules: &bazaar_promotions::PointsRules,
+) -> Option<Adjustment> {
+    let per = rules.points_per_yuan.max(1);
+    let goods: i64 = lines.iter().map(|line| line.amount.to_minor()).sum();
+    let room_fen = ((goods - taken_off.to_minor()).max(0) * rules.max_order_share_percent / 100)
+        .min(cap.to_minor() - taken_off.to_minor())
+        .max(0);
+    // One point is 100 / per fen; a spend must make whole fen.
+    let unit = per / gcd(per, 100);
+    let mut points = (room_fen * per / 100).min(*points_left);
+    points -= points % unit;
+    if points <= 0 {
+        return None;
+    }
+    let off = points * 100 / per;
+    *points_left -= points;
+    let weights: Vec<i64> = lines.iter().map(|line| line.amount.to_minor()).collect();
+    let shares = bazaar_promotions::allocate(off, &weights);
+    Some(Adjustment {
+        kind: "points".into(),
+        label: format!("积分抵扣 Points: {points}"),
+        amount: Money::from_minor(-off),
+        funder: bazaar_promotions::Funder::Platform.as_str().into(),
+        coupon_id: None,
+        template_id: None,
+        chosen_by: "buyer".into(),
+        allocations: lines
+            .iter()
+            .zip(shares)
+            .map(|(line, share)| LineDiscount { sku_id: line.sku_id, amount: Money::from_minor(-share) })
+            .collect(),
+        points: Some(points),
+    })
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
 }
 
 /// A checkout's grand total: the sum of its orders, refused rather than wrapped.
@@ -186,6 +257,7 @@ mod tests {
             template_id: None,
             chosen_by: String::new(),
             allocations: Vec::new(),
+            points: None,
         };
         let rule = (Money::ZERO, Money::ZERO);
         assert!(price_order(&[line(500, 1)], rule, &[discount(-499)], &limits).is_ok());

@@ -195,6 +195,7 @@ pub fn mark_refunded(conn: &mut DbConn, request_id: RefundRequestId) -> Result<b
                     .execute(conn)?;
                 // The whole order was refunded: coupons whose template says so come back.
                 bazaar_promotions::refund(conn, request.order_id)?;
+                bazaar_promotions::return_points(conn, request.order_id)?;
                 Ok(true)
             }
             other => Err(CheckoutError::InvalidTransition { current: other.into(), wanted: "refunded".into() }),

@@ -85,8 +85,8 @@ impl Orders {
         request: crate::PreviewRequest,
     ) -> Result<crate::Preview, CheckoutError> {
         let user_id = principal.user_id;
-        let limits = self.settings.money;
-        self.db.run(move |conn| crate::preview::preview(conn, user_id, &request, &limits)).await
+        let settings = self.settings;
+        self.db.run(move |conn| crate::preview::preview(conn, user_id, &request, &settings)).await
     }
 
     /// The buyer's orders, newest first: all, or those of one tab of the app's order list.
@@ -245,7 +245,8 @@ impl Orders {
         let due = self.db.run(move |conn| lifecycle::received_before(conn, cutoff, 500)).await?;
         let mut completed = 0;
         for order_id in due {
-            match self.db.run(move |conn| lifecycle::complete(conn, order_id)).await {
+            let rules = self.settings.points;
+            match self.db.run(move |conn| lifecycle::complete(conn, order_id, &rules)).await {
                 Ok(()) => completed += 1,
                 Err(CheckoutError::InvalidTransition { .. }) => {}
                 Err(err) => return Err(err),

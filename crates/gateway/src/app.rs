@@ -116,7 +116,9 @@ impl Application {
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
-        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(config.checkout.settings());
+        let mut checkout_settings = config.checkout.settings();
+        checkout_settings.points = config.promotions.points_rules();
+        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(checkout_settings);
         tokio::spawn(sweep_orders(
             orders.clone(),
             Duration::from_secs(config.checkout.order_payment_timeout_secs),
@@ -136,7 +138,7 @@ impl Application {
             payments.clone(),
             Duration::from_secs(config.payments.payment_reconcile_interval_secs),
         ));
-        let promotions = bazaar_promotions::Promotions::new(db.clone());
+        let promotions = bazaar_promotions::Promotions::new(db.clone(), config.promotions.points_rules());
         let state = AppState {
             config: Arc::new(config),
             db,

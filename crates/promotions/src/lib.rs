@@ -2,16 +2,25 @@
 //! discounts checkout applies. Checkout's quote — the one place a checkout's money is computed —
 //! asks [`choose`] which coupon each shop order takes; placing, paying, cancelling and refunding
 //! tell [`lock`], [`spend`], [`release`] and [`refund`], inside checkout's own transactions, so a
-//! coupon moves exactly when its order does.
+//! coupon moves exactly when its order does. Points ([`spend_points`], [`return_points`],
+//! [`earn_points`]) move the same way, and the daily check-in earns them.
 
 mod apply;
 mod claims;
+mod config;
 mod error;
+mod points;
 mod service;
 mod templates;
+mod validation;
 
 pub use apply::{CouponChoice, Discount, Funder, PricedLine, allocate, choose, lock, refund, release, spend, unusable};
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
+pub use config::PromotionsConfig;
 pub use error::PromotionError;
+pub use points::{
+    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_worth, return_points,
+    spend_points,
+};
 pub use service::Promotions;
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

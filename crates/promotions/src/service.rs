@@ -10,6 +10,7 @@ use bazaar_identity::Principal;
 #[derive(Clone)]
 pub struct Promotions {
     db: Database,
+    points: crate::PointsRules,
 }
 
 /// The shop of a template, for the membership check (platform templates have none).
@@ -21,8 +22,8 @@ fn shop_of(conn: &mut DbConn, principal: &Principal, id: CouponTemplateId) -> Re
 }
 
 impl Promotions {
-    pub fn new(db: Database) -> Promotions {
-        Promotions { db }
+    pub fn new(db: Database, points: crate::PointsRules) -> Promotions {
+        Promotions { db, points }
     }
 
     async fn write<T, F>(&self, work: F) -> Result<T, PromotionError>
@@ -144,5 +145,17 @@ impl Promotions {
     ) -> Result<Vec<WalletCoupon>, PromotionError> {
         let buyer = principal.user_id;
         self.db.run(move |conn| claims::wallet(conn, buyer, filter)).await
+    }
+
+    /// The caller's points balance and their newest changes.
+    pub async fn points(&self, principal: &Principal) -> Result<crate::PointsView, PromotionError> {
+        let user = principal.user_id;
+        self.db.run(move |conn| crate::points::view(conn, user)).await
+    }
+
+    /// Today's check-in (签到): points once per China-time day, however often it is asked.
+    pub async fn check_in(&self, principal: &Principal) -> Result<crate::CheckIn, PromotionError> {
+        let (user, rules) = (principal.user_id, self.points);
+        self.write(move |conn| crate::points::check_in(conn, user, &rules)).await
     }
 }

@@ -25,6 +25,7 @@ mod payment_scale_out;
 mod payment_security;
 mod payment_sharing;
 mod payments;
+mod points;
 mod promotions;
 mod resilience;
 mod route_parity;

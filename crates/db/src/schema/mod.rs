@@ -442,6 +442,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_claim_counts,
     coupons,
     order_adjustments,
+    point_balances,
+    point_entries,
+    check_ins,
 );
 
 diesel::table! {

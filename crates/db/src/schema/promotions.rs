@@ -1,4 +1,4 @@
-//! Promotions' tables (coupons) and the adjustments they leave on orders.
+//! Promotions' tables (coupons, points, check-ins) and the adjustments they leave on orders.
 
 use super::orders;
 
@@ -77,3 +77,32 @@ diesel::table! {
 diesel::joinable!(coupons -> coupon_templates (template_id));
 diesel::joinable!(coupon_claim_counts -> coupon_templates (template_id));
 diesel::joinable!(order_adjustments -> orders (order_id));
+
+diesel::table! {
+    point_balances (user_id) {
+        user_id -> BigInt,
+        balance -> BigInt,
+    }
+}
+
+diesel::table! {
+    point_entries (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        delta -> BigInt,
+        balance_after -> BigInt,
+        reason -> Text,
+        reference -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_ins (user_id, day) {
+        user_id -> BigInt,
+        day -> Text,
+        streak -> Integer,
+        points -> BigInt,
+        created_at -> Timestamp,
+    }
+}

@@ -98,6 +98,8 @@ pub struct Config {
     pub payments: bazaar_payments::PaymentsConfig,
     #[serde(skip)]
     pub sandbox_payments: bazaar_pay_sandbox::SandboxConfig,
+    #[serde(skip)]
+    pub promotions: bazaar_promotions::PromotionsConfig,
 }
 
 impl Default for Config {
@@ -131,6 +133,7 @@ impl Default for Config {
             chat: Default::default(),
             payments: Default::default(),
             sandbox_payments: Default::default(),
+            promotions: Default::default(),
         }
     }
 }
@@ -168,6 +171,7 @@ impl Config {
             chat: figment.extract().map_err(parse)?,
             payments: figment.extract().map_err(parse)?,
             sandbox_payments: figment.extract().map_err(parse)?,
+            promotions: figment.extract().map_err(parse)?,
             ..figment.extract().map_err(parse)?
         };
         config.validate()?;
@@ -186,6 +190,7 @@ impl Config {
             keys_of::<bazaar_chat::ChatConfig>(),
             keys_of::<bazaar_payments::PaymentsConfig>(),
             keys_of::<bazaar_pay_sandbox::SandboxConfig>(),
+            keys_of::<bazaar_promotions::PromotionsConfig>(),
         ]
         .concat()
     }
@@ -199,6 +204,7 @@ impl Config {
         self.chat.validate()?;
         self.payments.validate()?;
         self.sandbox_payments.validate()?;
+        self.promotions.validate()?;
         Ok(())
     }
 
@@ -288,6 +294,7 @@ impl Config {
             toml::Table::try_from(&self.chat),
             toml::Table::try_from(&payments),
             toml::Table::try_from(&self.sandbox_payments),
+            toml::Table::try_from(&self.promotions),
         ];
         let mut shown = toml::Table::new();
         for part in parts {

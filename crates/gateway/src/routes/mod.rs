@@ -1,37 +1,24 @@
 //! Every route, wired in one place. One endpoint group per file; handlers are thin: they extract,
-//! call a domain crate, and map its result.
+//! call a domain crate, and map its result. Grouped by domain: `identity/`, `catalog/`, `checkout/`,
+//! `payments/`, `chat/`, `search`, `promotions`; `ops/` (health, metrics, documents) and `sandbox/`.
 
-pub mod addresses;
-pub mod admin;
-pub mod admin_catalog;
-pub mod auth;
-pub mod cart;
+pub mod catalog;
 pub mod chat;
-pub mod chat_tools;
-pub mod chat_ws;
-pub mod health;
-pub mod in_store;
-pub mod me;
+pub mod checkout;
+pub mod identity;
 pub mod ops;
-pub mod orders;
-pub mod pay_sandbox;
 pub mod payments;
-pub mod products;
 pub mod promotions;
 pub mod sandbox;
 pub mod search;
-pub mod seller;
-pub mod seller_orders;
-pub mod shop_pages;
-pub mod shops;
 
 use crate::config::Config;
 use crate::error::ApiError;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+    cfg.service(web::resource("/healthz").route(web::get().to(ops::health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(ops::health::readyz)))
         .service(web::resource("/metrics").route(web::get().to(ops::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(ops::openapi_json)))
         .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
@@ -40,31 +27,31 @@ pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
             web::scope("/api/v1")
                 // actix tries routes in order and a pattern with `{…}` costs a regex match, so the
                 // busiest routes (product pages and lists) come first.
-                .configure(products::routes)
+                .configure(catalog::products::routes)
                 // Before the shop routes: `/shops/nearby` must not be taken for `/shops/{id}`.
                 .configure(search::routes)
-                .configure(auth::routes)
-                .configure(me::routes)
-                .configure(addresses::routes)
-                .configure(shops::routes)
-                .configure(admin::routes)
-                .configure(shop_pages::routes)
-                .configure(seller::routes)
-                .configure(admin_catalog::routes)
-                .configure(cart::routes)
-                .configure(orders::routes)
-                .configure(seller_orders::routes)
-                .configure(payments::routes)
-                .configure(in_store::routes)
-                .configure(chat::routes)
-                .configure(chat_ws::routes)
-                .configure(chat_tools::routes)
+                .configure(identity::auth::routes)
+                .configure(identity::me::routes)
+                .configure(identity::addresses::routes)
+                .configure(identity::onboarding::routes)
+                .configure(identity::review::routes)
+                .configure(catalog::shop_pages::routes)
+                .configure(catalog::listings::routes)
+                .configure(catalog::admin::routes)
+                .configure(checkout::cart::routes)
+                .configure(checkout::orders::routes)
+                .configure(checkout::seller_orders::routes)
+                .configure(payments::trades::routes)
+                .configure(payments::in_store::routes)
+                .configure(chat::conversations::routes)
+                .configure(chat::ws::routes)
+                .configure(chat::tools::routes)
                 .configure(promotions::routes),
         )
         // After the API: its `/docs/{…}` pattern is a regex that API requests need not try.
         .service(ops::docs_ui());
     if config.sandbox {
-        cfg.configure(sandbox::routes).configure(pay_sandbox::routes);
+        cfg.configure(sandbox::sms::routes).configure(sandbox::payments::routes);
     }
 }
 

@@ -8,7 +8,9 @@ use crate::page::Page;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::{CouponTemplateId, ProductId, ShopId};
-use bazaar_promotions::{TemplateInput, TemplatePatch, TemplateStatus, TemplateView, WalletCoupon, WalletFilter};
+use bazaar_promotions::{
+    CheckIn, PointsView, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, WalletCoupon, WalletFilter,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -24,7 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/products/{id}/coupons", web::get().to(claimable_for_product))
     .route("/coupons/redeem", web::post().to(redeem))
     .route("/coupons/{id}/claim", web::post().to(claim))
-    .route("/me/coupons", web::get().to(wallet));
+    .route("/me/coupons", web::get().to(wallet))
+    .route("/me/points", web::get().to(points))
+    .route("/me/check-ins", web::post().to(check_in));
 }
 
 /// Offer a coupon (the shop's owner or staff).
@@ -182,4 +186,20 @@ pub async fn wallet(
 ) -> Result<web::Json<Page<WalletCoupon>>, ApiError> {
     let filter = query.0.status.unwrap_or(WalletFilter::Usable);
     Ok(web::Json(Page::whole(state.promotions.wallet(&principal, filter).await?)))
+}
+
+/// Your points balance and its newest changes (积分).
+#[utoipa::path(get, path = "/api/v1/me/points", tag = "promotions", security(("bearer" = [])),
+    responses((status = 200, body = PointsView)))]
+pub async fn points(state: web::Data<AppState>, Auth(principal): Auth) -> Result<web::Json<PointsView>, ApiError> {
+    Ok(web::Json(state.promotions.points(&principal).await?))
+}
+
+/// Check in for today (签到): points once per China-time day, more every seventh day in a row.
+/// Asking again the same day answers the same check-in (`new: false`) and gives nothing more.
+#[utoipa::path(post, path = "/api/v1/me/check-ins", tag = "promotions", security(("bearer" = [])),
+    responses((status = 201, body = CheckIn), (status = 200, description = "already checked in today", body = CheckIn)))]
+pub async fn check_in(state: web::Data<AppState>, Auth(principal): Auth) -> Result<HttpResponse, ApiError> {
+    let check_in = state.promotions.check_in(&principal).await?;
+    Ok(if check_in.new { HttpResponse::Created().json(check_in) } else { HttpResponse::Ok().json(check_in) })
 }

@@ -1,5 +1,7 @@
 //! Operations endpoints: Prometheus metrics and the API description with its docs UI.
 
+pub mod health;
+
 use crate::auth::bearer_token;
 use crate::error::{ApiError, Problem};
 use crate::middleware::metrics::Metrics;
@@ -44,7 +46,7 @@ pub async fn openapi_json() -> HttpResponse {
 pub async fn problems_page() -> HttpResponse {
     use std::sync::OnceLock;
     static PAGE: OnceLock<String> = OnceLock::new();
-    let page = PAGE.get_or_init(|| render_problems(include_str!("../../../../docs/api.md")));
+    let page = PAGE.get_or_init(|| render_problems(include_str!("../../../../../docs/api.md")));
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.as_str())
 }
 

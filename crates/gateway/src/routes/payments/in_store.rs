@@ -3,7 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
-use crate::routes::payments::PayWith;
+use crate::routes::payments::trades::PayWith;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::Money;

@@ -1,0 +1,4 @@
+//! Trades at the providers, their notifications, pay-for-another, in-store payments.
+
+pub mod in_store;
+pub mod trades;

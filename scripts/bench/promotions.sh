@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Promotions on the embedded default (SQLite): coupon claims per second (200 buyers, up to 100
+# each), and the checkout preview of the same two-line cart with promotions (the best coupon is
+# chosen for every buyer, who each hold one; the cart spans both shops) and without them (`coupon_ids: []`), in one run.
+# Usage: scripts/bench/promotions.sh   (BENCH_SECONDS=10)
+source "$(dirname "$0")/lib.sh"
+ensure_tools
+build_release
+data="$BENCH_TMP/promotions"; mkdir -p "$data"
+cheap=(BAZAAR_PASSWORD_HASH_MEMORY_KIB=1024 BAZAAR_PASSWORD_HASH_ITERATIONS=1 BAZAAR_DB_POOL_SIZE=8)
+pid=$(start_bazaar 18590 "$data" "${cheap[@]}")
+base=http://127.0.0.1:18590
+wait_http "$base/readyz" 30
+setup=$(env BAZAAR_DATA_DIR="$data" "${cheap[@]}" python3 "$BENCH_ROOT/scripts/bench/orders_setup.py" "$base" \
+  "$BENCH_ROOT/target/release/bazaar" "$BENCH_TMP/buyers" 200 10000000)
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['skus'][$1]['$2'])" "$setup"; }
+template=$(cd "$BENCH_ROOT/scripts/bench" && python3 promotions_setup.py "$base" "$(field 0 seller)" "$BENCH_TMP/buyers" "$(field 0 shop)")
+items="[{\"sku_id\":$(field 0 sku),\"quantity\":2},{\"sku_id\":$(field 2 sku),\"quantity\":1}]"
+run() { # label method path body
+  local out rps p50 p99 bad
+  out=$(BUYERS="$BENCH_TMP/buyers" METHOD=$2 URL_PATH=$3 BODY=$4 wrk -t2 -c32 -d"${BENCH_SECONDS:-10}s" --latency \
+    -s "$BENCH_ROOT/scripts/bench/as_buyers.lua" "$base" 2>>"$BENCH_TMP/errors")
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  echo "| $1 | $rps | $p50 | $p99 | ${bad:-0} |"
+}
+echo "| SQLite, wrk -c32 | requests/s | p50 ms | p99 ms | non-2xx |"
+echo "|---|---|---|---|---|"
+run "preview without promotions (coupon_ids: [])" POST /api/v1/checkout/preview "{\"items\":$items,\"coupon_ids\":[]}"
+run "preview with promotions (best coupon chosen)" POST /api/v1/checkout/preview "{\"items\":$items}"
+run "coupon claim (200 buyers, 100 each at most)" POST "/api/v1/coupons/$template/claim" "{}"
+issued=$(curl -s -H "authorization: Bearer $(field 0 seller)" "$base/api/v1/seller/shops/$(field 0 shop)/coupons" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["issued"])')
+echo
+echo "Coupons issued in all (200 claimed in the setup): $issued. Load generator and server share $(nproc) cores."
+[ -s "$BENCH_TMP/errors" ] && { echo "First errors seen:"; sort -u "$BENCH_TMP/errors" | head -5; }
+kill "$pid"
+true
