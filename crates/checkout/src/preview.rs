@@ -69,7 +69,9 @@ pub(crate) fn preview(
         PlaceOrder { address_id: AddressId(0), items: request.items.clone(), coupon_ids: None, points: None };
     let (wanted, _) = lines(conn, user_id, &as_order)?;
     let points = request.points.unwrap_or(0);
-    bazaar_promotions::ensure_balance(conn, user_id, points)?;
+    if points > 0 {
+        bazaar_promotions::ensure_balance(conn, user_id, points)?;
+    }
     let promotions = crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points };
     let quotes = quote(conn, user_id, &wanted, &promotions, settings)?;
     let mut shops_out = Vec::with_capacity(quotes.len());

@@ -85,6 +85,8 @@ pub(crate) fn quote(
     }
     let mut quotes = Vec::with_capacity(by_shop.len());
     let mut used = Vec::new();
+    let shops: Vec<ShopId> = by_shop.keys().copied().collect();
+    let wallet = bazaar_promotions::Wallet::load(conn, buyer, &shops, choice)?;
     let mut points_left = promotions.points;
     if points_left < 0 {
         return Err(CheckoutError::invalid("points", "must not be negative"));
@@ -104,7 +106,7 @@ pub(crate) fn quote(
                 amount: Money::from_minor(sku.price.saturating_mul(i64::from(*quantity))),
             })
             .collect();
-        let discount = bazaar_promotions::choose(conn, buyer, shop_id, &priced, choice, cap, &mut used)?;
+        let discount = bazaar_promotions::choose(conn, &wallet, shop_id, &priced, choice, cap, &mut used)?;
         let mut adjustments: Vec<Adjustment> =
             discount.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
         if points_left > 0 {

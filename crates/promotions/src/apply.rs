@@ -122,23 +122,36 @@ fn worth(
     (off > 0).then_some((off, eligible))
 }
 
-/// The buyer's coupons of `shop` they could spend now, with their templates.
-fn spendable(
-    conn: &mut DbConn,
+/// The buyer's coupons they could spend now on the shops of one checkout, with their templates:
+/// read once for the whole checkout, then chosen from shop by shop.
+pub struct Wallet {
     buyer: UserId,
-    shop: ShopId,
-    now: NaiveDateTime,
-) -> Result<Vec<(CouponId, NaiveDateTime, TemplateRow)>, PromotionError> {
-    Ok(coupons::table
-        .inner_join(t::table)
-        .filter(coupons::user_id.eq(buyer))
-        .filter(t::shop_id.eq(shop))
-        .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
-        .filter(coupons::valid_from.le(now))
-        .filter(coupons::valid_until.gt(now))
-        .order(coupons::id.asc())
-        .select((coupons::id, coupons::valid_until, TemplateRow::as_select()))
-        .load(conn)?)
+    coupons: Vec<(CouponId, NaiveDateTime, TemplateRow)>,
+}
+
+impl Wallet {
+    pub fn load(
+        conn: &mut DbConn,
+        buyer: UserId,
+        shops: &[ShopId],
+        choice: CouponChoice<'_>,
+    ) -> Result<Wallet, PromotionError> {
+        if let CouponChoice::Only([]) = choice {
+            return Ok(Wallet { buyer, coupons: Vec::new() });
+        }
+        let now = Utc::now().naive_utc();
+        let coupons = coupons::table
+            .inner_join(t::table)
+            .filter(coupons::user_id.eq(buyer))
+            .filter(t::shop_id.eq_any(shops))
+            .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
+            .filter(coupons::valid_from.le(now))
+            .filter(coupons::valid_until.gt(now))
+            .order(coupons::id.asc())
+            .select((coupons::id, coupons::valid_until, TemplateRow::as_select()))
+            .load(conn)?;
+        Ok(Wallet { buyer, coupons })
+    }
 }
 
 /// The coupon one shop order takes: the buyer's pick among `choice`, or the one worth most
@@ -146,7 +159,7 @@ fn spendable(
 /// something). Coupon ids of `choice` this shop's order used are added to `used`.
 pub fn choose(
     conn: &mut DbConn,
-    buyer: UserId,
+    wallet: &Wallet,
     shop: ShopId,
     lines: &[PricedLine],
     choice: CouponChoice<'_>,
@@ -156,21 +169,35 @@ pub fn choose(
     if let CouponChoice::Only([]) = choice {
         return Ok(None);
     }
-    let now = Utc::now().naive_utc();
-    let candidates = spendable(conn, buyer, shop, now)?;
-    let candidates: Vec<_> = match choice {
-        CouponChoice::Best => candidates,
-        CouponChoice::Only(ids) => candidates.into_iter().filter(|(id, _, _)| ids.contains(id)).collect(),
-    };
+    let buyer = wallet.buyer;
+    let candidates: Vec<_> = wallet
+        .coupons
+        .iter()
+        .filter(|(id, _, template)| {
+            template.shop_id == Some(shop)
+                && match choice {
+                    CouponChoice::Best => true,
+                    CouponChoice::Only(ids) => ids.contains(id),
+                }
+        })
+        .collect();
     if let CouponChoice::Only(_) = choice
         && candidates.len() > 1
     {
         return Err(PromotionError::invalid("coupon_ids", "one shop coupon per shop order"));
     }
-    let product_ids: Vec<ProductId> = lines.iter().map(|line| line.product_id).collect();
-    let facts = bazaar_catalog::product_facts(conn, &product_ids)?;
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    // Where products sit in the category tree matters only to category coupons.
+    let facts = if candidates.iter().any(|(_, _, template)| template.scope() == CouponScope::Categories) {
+        let product_ids: Vec<ProductId> = lines.iter().map(|line| line.product_id).collect();
+        bazaar_catalog::product_facts(conn, &product_ids)?
+    } else {
+        Vec::new()
+    };
     let mut best: Option<(i64, NaiveDateTime, Vec<usize>, CouponId, &TemplateRow)> = None;
-    for (coupon_id, valid_until, template) in &candidates {
+    for (coupon_id, valid_until, template) in candidates {
         let Some((off, eligible)) = worth(template, lines, &facts) else { continue };
         if template.new_customers_only && has_bought(conn, buyer, shop)? {
             continue;

@@ -14,7 +14,9 @@ mod service;
 mod templates;
 mod validation;
 
-pub use apply::{CouponChoice, Discount, Funder, PricedLine, allocate, choose, lock, refund, release, spend, unusable};
+pub use apply::{
+    CouponChoice, Discount, Funder, PricedLine, Wallet, allocate, choose, lock, refund, release, spend, unusable,
+};
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
 pub use config::PromotionsConfig;
 pub use error::PromotionError;
