@@ -4,24 +4,10 @@
 # (scripts/openapi/client_journey.py): the document is proven by the code app developers get.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/openapi/lib.sh
 venv=target/openapi-client-venv
-if [ ! -x "$venv/bin/openapi-python-client" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "openapi-python-client>=0.26,<1" ruff
-fi
-cargo build -q -p bazaar-gateway
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-export BAZAAR_DATA_DIR="$work/data" BAZAAR_PORT=0 BAZAAR_LOG_LEVEL=error
-target/debug/bazaar seed-demo --shops 2 --products 20 >/dev/null 2>&1
-target/debug/bazaar >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  base=$(grep -o 'http://[0-9.:]*' "$work/out" | head -n 1 || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "the gateway did not start:" >&2; cat "$work/err" >&2; exit 1; }
+ensure_venv "$venv" openapi-python-client "openapi-python-client>=0.26,<1" ruff
+start_gateway seed
 curl -sf "$base/openapi.json" >"$work/openapi.json"
 # Warnings about parts it cannot model are failures too: the client must be whole.
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/openapi-python-client" generate --path "$work/openapi.json" --meta none \

@@ -5,26 +5,12 @@
 # a wrong content type or a response that breaks its schema. Bounded: a few examples per operation.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/openapi/lib.sh
 venv=target/schemathesis-venv
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "schemathesis>=4,<5"
-fi
-cargo build -q -p bazaar-gateway
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-export BAZAAR_DATA_DIR="$work/data" BAZAAR_PORT=0 BAZAAR_LOG_LEVEL=error
+ensure_venv "$venv" schemathesis "schemathesis>=4,<5"
 # A few shops and products, so reads find rows and the seller has a shop.
-target/debug/bazaar seed-demo --shops 2 --products 20 >"$work/seed" 2>/dev/null
+start_gateway seed
 seller_phone=$(grep -o '+86[0-9]*' "$work/seed" | head -n 1)
-target/debug/bazaar >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  base=$(grep -o 'http://[0-9.:]*' "$work/out" | head -n 1 || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "the gateway did not start:" >&2; cat "$work/err" >&2; exit 1; }
 
 # Signs in by SMS code the way a phone does (the sandbox outbox shows the code); prints the token.
 token_for() {
