@@ -191,6 +191,38 @@ impl Cart {
         self.db.run(move |conn| view(conn, user_id)).await
     }
 
+    /// The buyer's usable coupons, each saying whether the cart as it is now would take it off
+    /// (and why not): the wallet's `for_cart` view.
+    pub async fn coupons_for_cart(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<bazaar_promotions::WalletCoupon>, CheckoutError> {
+        let user_id = principal.user_id;
+        self.db
+            .run(move |conn| {
+                let cart = view(conn, user_id)?;
+                let by_shop: Vec<(ShopId, Vec<bazaar_promotions::PricedLine>)> = cart
+                    .shops
+                    .iter()
+                    .map(|shop| {
+                        let lines = shop
+                            .lines
+                            .iter()
+                            .filter(|line| !line.unavailable)
+                            .map(|line| bazaar_promotions::PricedLine {
+                                sku_id: line.sku_id,
+                                product_id: line.product_id,
+                                amount: line.line_total,
+                            })
+                            .collect();
+                        (shop.shop_id, lines)
+                    })
+                    .collect();
+                Ok(bazaar_promotions::wallet_for_cart(conn, user_id, &by_shop)?)
+            })
+            .await
+    }
+
     /// Adds `quantity` of a SKU; a SKU already in the cart has its line increased.
     pub async fn add(&self, principal: &Principal, sku_id: SkuId, quantity: i32) -> Result<CartView, CheckoutError> {
         let user_id = principal.user_id;

@@ -88,14 +88,10 @@ pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
     shares.into_iter().map(|share| i64::try_from(share).unwrap_or(0)).collect()
 }
 
-/// What `template` takes off `lines`, or `None` when the order does not qualify.
-fn worth(
-    template: &TemplateRow,
-    lines: &[PricedLine],
-    facts: &[bazaar_catalog::ProductFacts],
-) -> Option<(i64, Vec<usize>)> {
+/// Whether `line` is one `template` covers.
+fn in_scope(template: &TemplateRow, line: &PricedLine, facts: &[bazaar_catalog::ProductFacts]) -> bool {
     let ids = template.scope_ids();
-    let in_scope = |line: &PricedLine| match template.scope() {
+    match template.scope() {
         CouponScope::Shop => true,
         CouponScope::Products => ids.contains(&line.product_id.get()),
         CouponScope::ExceptProducts => !ids.contains(&line.product_id.get()),
@@ -103,8 +99,16 @@ fn worth(
             .iter()
             .find(|fact| fact.product_id == line.product_id)
             .is_some_and(|fact| ids.iter().any(|category| fact.is_in(bazaar_core::ids::CategoryId(*category)))),
-    };
-    let eligible: Vec<usize> = (0..lines.len()).filter(|i| in_scope(&lines[*i])).collect();
+    }
+}
+
+/// What `template` takes off `lines`, or `None` when the order does not qualify.
+fn worth(
+    template: &TemplateRow,
+    lines: &[PricedLine],
+    facts: &[bazaar_catalog::ProductFacts],
+) -> Option<(i64, Vec<usize>)> {
+    let eligible: Vec<usize> = (0..lines.len()).filter(|i| in_scope(template, &lines[*i], facts)).collect();
     let base: i64 = eligible.iter().map(|i| lines[*i].amount.to_minor()).sum();
     // 满 X 减 Y: at least the minimum spend, exactly; 4.99 does not reach 5.00.
     if base <= 0 || base < template.min_spend {
@@ -232,6 +236,54 @@ pub fn choose(
             .map(|(i, share)| (lines[*i].sku_id, Money::from_minor(share)))
             .collect(),
     }))
+}
+
+/// The buyer's usable coupons, each saying whether the cart as it is (`cart`: the lines of each
+/// shop) would take it off and, if not, why; those it would take first.
+pub fn wallet_for_cart(
+    conn: &mut DbConn,
+    buyer: UserId,
+    cart: &[(ShopId, Vec<PricedLine>)],
+) -> Result<Vec<crate::WalletCoupon>, PromotionError> {
+    let mut coupons = crate::claims::wallet(conn, buyer, crate::WalletFilter::Usable)?;
+    let product_ids: Vec<ProductId> =
+        cart.iter().flat_map(|(_, lines)| lines.iter().map(|line| line.product_id)).collect();
+    let facts = bazaar_catalog::product_facts(conn, &product_ids)?;
+    let now = Utc::now();
+    for coupon in &mut coupons {
+        let template = crate::templates::load(conn, coupon.template.id)?;
+        let lines = cart.iter().find(|(shop, _)| Some(*shop) == template.shop_id).map(|(_, lines)| lines.as_slice());
+        let why_not = match lines {
+            _ if coupon.valid_from > now => Some(format!("usable from {}", coupon.valid_from)),
+            None => Some("nothing from this shop is in your cart".to_string()),
+            Some(lines) => match worth(&template, lines, &facts) {
+                None => Some(shortfall(&template, lines, &facts)),
+                Some(_)
+                    if template.new_customers_only
+                        && template.shop_id.is_some_and(|shop| has_bought(conn, buyer, shop).unwrap_or(true)) =>
+                {
+                    Some("for customers who have not ordered from the shop yet".to_string())
+                }
+                Some(_) => None,
+            },
+        };
+        coupon.usable_for_cart = Some(why_not.is_none());
+        coupon.why_not = why_not;
+    }
+    // Usable first; within each, the wallet's own order (soonest to expire first).
+    coupons.sort_by_key(|coupon| coupon.usable_for_cart != Some(true));
+    Ok(coupons)
+}
+
+/// Why lines that `worth` turned down do not qualify.
+fn shortfall(template: &TemplateRow, lines: &[PricedLine], facts: &[bazaar_catalog::ProductFacts]) -> String {
+    let covered: i64 =
+        lines.iter().filter(|line| in_scope(template, line, facts)).map(|line| line.amount.to_minor()).sum();
+    if covered == 0 {
+        "none of the items in your cart are covered".to_string()
+    } else {
+        format!("spend {} more on covered items", Money::from_minor(template.min_spend - covered))
+    }
 }
 
 /// Why `coupon`, named by `buyer`, could not be spent on this checkout: held by another unpaid

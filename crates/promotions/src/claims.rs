@@ -61,6 +61,12 @@ pub struct WalletCoupon {
     pub valid_until: DateTime<Utc>,
     /// The order holding or having spent it.
     pub order_id: Option<OrderId>,
+    /// With `for_cart=true`: whether the cart as it is now would take it off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usable_for_cart: Option<bool>,
+    /// With `for_cart=true`, when it would not: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<String>,
     pub template: TemplateView,
 }
 
@@ -181,6 +187,8 @@ pub(crate) fn claim(
         valid_from: valid_from.and_utc(),
         valid_until: valid_until.and_utc(),
         order_id: None,
+        usable_for_cart: None,
+        why_not: None,
         template: template.view(),
     })
 }
@@ -253,6 +261,8 @@ pub(crate) fn wallet(
                 valid_from: valid_from.and_utc(),
                 valid_until: valid_until.and_utc(),
                 order_id,
+                usable_for_cart: None,
+                why_not: None,
                 template: template.view(),
             }
         })

@@ -16,6 +16,7 @@ mod validation;
 
 pub use apply::{
     CouponChoice, Discount, Funder, PricedLine, Wallet, allocate, choose, lock, refund, release, spend, unusable,
+    wallet_for_cart,
 };
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
 pub use config::PromotionsConfig;

@@ -17,6 +17,7 @@ on_both_backends!(
     bad_templates_are_refused_field_by_field_and_nothing_is_written,
     a_threshold_is_reached_exactly_or_not_at_all,
     coupons_that_are_not_yours_or_not_usable_here_are_refused,
+    the_wallet_says_which_coupons_the_cart_can_use_and_why_not,
 );
 
 struct Shop {
@@ -370,4 +371,45 @@ async fn coupons_that_are_not_yours_or_not_usable_here_are_refused(backend: Back
     assert_eq!(by_id.status(), 404);
     let redeemed = app.post_as(&buyer, "/api/v1/coupons/redeem", &json!({ "code": "TEA2026" })).await;
     assert_eq!(redeemed.status(), 201);
+}
+
+async fn the_wallet_says_which_coupons_the_cart_can_use_and_why_not(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let shop = shop_with(&app, &admin, "30.00").await;
+    let elsewhere = shop_with(&app, &admin, "30.00").await;
+    let buyer = app.register().await;
+    let far = claim(&app, &buyer, &offer(&app, &shop, json!({ "name": "满50减10", "min_spend": "50.00" })).await).await;
+    let near = claim(
+        &app,
+        &buyer,
+        &offer(&app, &shop, json!({ "name": "满20减5", "amount_off": "5.00", "min_spend": "20.00" })).await,
+    )
+    .await;
+    let other = claim(&app, &buyer, &offer(&app, &elsewhere, json!({})).await).await;
+    let added = app
+        .post_as(&buyer, "/api/v1/cart/items", &json!({ "sku_id": shop.product["skus"][0]["id"], "quantity": 1 }))
+        .await;
+    assert_eq!(added.status(), 200);
+    let listed = app.items_as(&buyer, "/api/v1/me/coupons?for_cart=true").await;
+    let seen: Vec<(i64, bool, String)> = listed
+        .as_array()
+        .expect("wallet")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap_or(0),
+                c["usable_for_cart"] == true,
+                c["why_not"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(seen[0], (near["id"].as_i64().unwrap_or(0), true, String::new()), "usable first: {listed}");
+    let why = |id: &Value| {
+        seen.iter().find(|(c, ..)| Some(*c) == id.as_i64()).map(|(_, _, why)| why.clone()).unwrap_or_default()
+    };
+    assert_eq!(why(&far["id"]), "spend 20.00 more on covered items");
+    assert_eq!(why(&other["id"]), "nothing from this shop is in your cart");
+    let refused = app.get_as(&buyer, "/api/v1/me/coupons?for_cart=true&status=used").await;
+    assert_eq!(refused.status(), 400);
 }

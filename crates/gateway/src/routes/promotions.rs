@@ -174,6 +174,9 @@ pub struct WalletQuery {
     /// spent) or `expired`.
     #[param(value_type = Option<String>)]
     status: Option<WalletFilter>,
+    /// `true`: the usable coupons, each with `usable_for_cart` and `why_not` for the cart as it is
+    /// now, those the cart would take first.
+    for_cart: Option<bool>,
 }
 
 /// Your coupons.
@@ -184,7 +187,16 @@ pub async fn wallet(
     Auth(principal): Auth,
     query: Query<WalletQuery>,
 ) -> Result<web::Json<Page<WalletCoupon>>, ApiError> {
-    let filter = query.0.status.unwrap_or(WalletFilter::Usable);
+    let query = query.into_inner();
+    if query.for_cart == Some(true) {
+        if query.status.is_some_and(|status| status != WalletFilter::Usable) {
+            return Err(
+                ApiError::bad_request("invalid_query", "for_cart lists usable coupons only").with_field("status")
+            );
+        }
+        return Ok(web::Json(Page::whole(state.cart.coupons_for_cart(&principal).await?)));
+    }
+    let filter = query.status.unwrap_or(WalletFilter::Usable);
     Ok(web::Json(Page::whole(state.promotions.wallet(&principal, filter).await?)))
 }
 
