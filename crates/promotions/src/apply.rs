@@ -253,17 +253,16 @@ pub fn wallet_for_cart(
     for coupon in &mut coupons {
         let template = crate::templates::load(conn, coupon.template.id)?;
         let lines = cart.iter().find(|(shop, _)| Some(*shop) == template.shop_id).map(|(_, lines)| lines.as_slice());
+        let bought = match template.shop_id {
+            Some(shop) if template.new_customers_only => has_bought(conn, buyer, shop)?,
+            _ => false,
+        };
         let why_not = match lines {
             _ if coupon.valid_from > now => Some(format!("usable from {}", coupon.valid_from)),
             None => Some("nothing from this shop is in your cart".to_string()),
             Some(lines) => match worth(&template, lines, &facts) {
                 None => Some(shortfall(&template, lines, &facts)),
-                Some(_)
-                    if template.new_customers_only
-                        && template.shop_id.is_some_and(|shop| has_bought(conn, buyer, shop).unwrap_or(true)) =>
-                {
-                    Some("for customers who have not ordered from the shop yet".to_string())
-                }
+                Some(_) if bought => Some("for customers who have not ordered from the shop yet".to_string()),
                 Some(_) => None,
             },
         };
