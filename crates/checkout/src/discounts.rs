@@ -137,3 +137,30 @@ pub(crate) fn spend(conn: &mut DbConn, order: OrderId) -> Result<(), CheckoutErr
     }
     Ok(())
 }
+
+/// What orders coupons of `templates` brought: per template, the paid orders using one (refunded
+/// ones left out) and the sum of their totals.
+pub(crate) fn coupon_sales(
+    conn: &mut DbConn,
+    templates: &[CouponTemplateId],
+) -> Result<std::collections::HashMap<CouponTemplateId, (i64, Money)>, CheckoutError> {
+    use bazaar_db::schema::orders;
+    let rows: Vec<(Option<CouponTemplateId>, OrderId, i64)> = order_adjustments::table
+        .inner_join(orders::table)
+        .filter(order_adjustments::template_id.eq_any(templates))
+        .filter(orders::paid_at.is_not_null())
+        .filter(orders::status.ne(crate::OrderStatus::Refunded.as_str()))
+        .select((order_adjustments::template_id, orders::id, orders::total))
+        .load(conn)?;
+    let mut sales: std::collections::HashMap<CouponTemplateId, (i64, Money)> = std::collections::HashMap::new();
+    let mut counted = std::collections::HashSet::new();
+    for (template, order, total) in rows {
+        let Some(template) = template else { continue };
+        if counted.insert((template, order)) {
+            let entry = sales.entry(template).or_insert((0, Money::ZERO));
+            entry.0 += 1;
+            entry.1 = entry.1.checked_add(Money::from_minor(total)).unwrap_or(entry.1);
+        }
+    }
+    Ok(sales)
+}

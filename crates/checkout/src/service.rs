@@ -285,6 +285,30 @@ impl Orders {
             })
             .await
     }
+
+    /// A shop's coupon templates for its owner and staff, each with the paid orders that used it
+    /// and what they came to.
+    pub async fn shop_coupons(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+    ) -> Result<Vec<bazaar_promotions::TemplateView>, CheckoutError> {
+        let member = principal.clone();
+        self.db
+            .run(move |conn| {
+                let mut templates = bazaar_promotions::shop_templates(conn, &member, shop_id)?;
+                let ids: Vec<_> = templates.iter().map(|template| template.id).collect();
+                let sales = crate::discounts::coupon_sales(conn, &ids)?;
+                for template in &mut templates {
+                    if let Some((orders, gmv)) = sales.get(&template.id) {
+                        template.paid_orders = *orders;
+                        template.gmv = *gmv;
+                    }
+                }
+                Ok(templates)
+            })
+            .await
+    }
 }
 
 fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail, CheckoutError> {

@@ -25,5 +25,5 @@ pub use points::{
     CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_worth, return_points,
     spend_points,
 };
-pub use service::Promotions;
+pub use service::{Promotions, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

@@ -21,6 +21,16 @@ fn shop_of(conn: &mut DbConn, principal: &Principal, id: CouponTemplateId) -> Re
     }
 }
 
+/// Every template of `shop`, for its owner and staff, inside the caller's transaction.
+pub fn shop_templates(
+    conn: &mut DbConn,
+    principal: &Principal,
+    shop: ShopId,
+) -> Result<Vec<TemplateView>, PromotionError> {
+    principal.shop_role(conn, shop)?;
+    templates::of_shop(conn, shop)
+}
+
 impl Promotions {
     pub fn new(db: Database, points: crate::PointsRules) -> Promotions {
         Promotions { db, points }
@@ -47,21 +57,6 @@ impl Promotions {
             templates::create(conn, shop, principal.user_id, &input)
         })
         .await
-    }
-
-    /// Every template of the shop, with what it has given (members only).
-    pub async fn shop_templates(
-        &self,
-        principal: &Principal,
-        shop: ShopId,
-    ) -> Result<Vec<TemplateView>, PromotionError> {
-        let principal = principal.clone();
-        self.db
-            .run(move |conn| {
-                principal.shop_role(conn, shop)?;
-                templates::of_shop(conn, shop)
-            })
-            .await
     }
 
     pub async fn update_template(

@@ -166,6 +166,11 @@ pub struct TemplateView {
     /// Taken off paid orders, in all.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub discount_given: Money,
+    /// In the shop's own list: paid orders that used it, and what they came to (their totals,
+    /// refunded ones left out). Zero elsewhere.
+    pub paid_orders: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub gmv: Money,
     pub per_user_limit: i64,
     pub per_user_per_day: Option<i64>,
     pub new_customers_only: bool,
@@ -256,6 +261,8 @@ impl TemplateRow {
             issued: self.issued_count,
             used: self.used_count,
             discount_given: Money::from_minor(self.discount_given),
+            paid_orders: 0,
+            gmv: Money::ZERO,
             per_user_limit: self.per_user_limit,
             per_user_per_day: self.per_user_per_day,
             new_customers_only: self.new_customers_only,

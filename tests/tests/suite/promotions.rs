@@ -216,6 +216,12 @@ async fn checkout_takes_the_best_coupon_and_spends_it_once_paid(backend: Backend
         (Some(1), Some("15.00")),
         "counted once: {spent}"
     );
+    assert_eq!(
+        (spent["paid_orders"].as_i64(), &spent["gmv"]),
+        (Some(1), &order["total"]),
+        "the order it brought: {spent}"
+    );
+    assert_eq!(template_now(&app, &shop, &ten).await["paid_orders"], 0, "the coupons not used bring nothing");
     let detail: Value = app.get_as(&buyer, &format!("/api/v1/orders/{order_id}")).await.json().await.unwrap();
     assert_eq!(detail["adjustments"][0]["coupon_id"], coupons[1]);
 }

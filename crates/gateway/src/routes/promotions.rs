@@ -45,7 +45,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(state.promotions.create_template(&principal, id.into_inner(), input).await?))
 }
 
-/// The shop's coupons with what each has given: claimed, used, discount.
+/// The shop's coupons with what each has given: claimed, used, discount, and the paid orders and GMV
+/// that used it.
 #[utoipa::path(get, path = "/api/v1/seller/shops/{id}/coupons", tag = "promotions", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Page<TemplateView>), (status = 403, body = Problem)))]
 pub async fn shop_templates(
@@ -53,7 +54,7 @@ pub async fn shop_templates(
     Auth(principal): Auth,
     id: web::Path<ShopId>,
 ) -> Result<web::Json<Page<TemplateView>>, ApiError> {
-    Ok(web::Json(Page::whole(state.promotions.shop_templates(&principal, id.into_inner()).await?)))
+    Ok(web::Json(Page::whole(state.orders.shop_coupons(&principal, id.into_inner()).await?)))
 }
 
 /// Change what is safe once buyers hold the coupons: the name, the quantity, the claim end.
