@@ -2,14 +2,12 @@
 //! by commas, a range may run past midnight: "20:00-02:00"). The district runs on China Standard
 //! Time (UTC+8, no daylight saving), so that is how a UTC instant is read against them.
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
-
-const CHINA_STANDARD_TIME_SECS: i64 = 8 * 3600;
+use chrono::{NaiveDateTime, Timelike};
 
 /// Whether `at` (UTC) falls inside `hours`. Hours that cannot be read count as always open, so a
 /// typo never makes a shop send its away message around the clock.
 pub fn within(hours: &str, at: NaiveDateTime) -> bool {
-    let local = at + TimeDelta::seconds(CHINA_STANDARD_TIME_SECS);
+    let local = bazaar_core::clock::china_time(at);
     let minute = local.hour() * 60 + local.minute();
     let ranges: Option<Vec<(u32, u32)>> = hours.split(',').map(range).collect();
     match ranges {

@@ -21,6 +21,12 @@ impl Clock for SystemClock {
     }
 }
 
+/// `at` (UTC) as the district's local time: China Standard Time, UTC+8 without daylight saving.
+/// Daily limits, check-ins and shop hours all count in it.
+pub fn china_time(at: NaiveDateTime) -> NaiveDateTime {
+    at + chrono::TimeDelta::hours(8)
+}
+
 /// Serialises the portable schema's naive UTC timestamps as ISO 8601 with a `Z`, so API types can
 /// keep the database's `NaiveDateTime` (`#[serde(serialize_with = "bazaar_core::clock::as_utc")]`).
 pub fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {

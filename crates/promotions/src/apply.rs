@@ -245,13 +245,12 @@ pub fn wallet_for_cart(
     buyer: UserId,
     cart: &[(ShopId, Vec<PricedLine>)],
 ) -> Result<Vec<crate::WalletCoupon>, PromotionError> {
-    let mut coupons = crate::claims::wallet(conn, buyer, crate::WalletFilter::Usable)?;
+    let mut coupons = crate::claims::wallet_with_templates(conn, buyer, crate::WalletFilter::Usable)?;
     let product_ids: Vec<ProductId> =
         cart.iter().flat_map(|(_, lines)| lines.iter().map(|line| line.product_id)).collect();
     let facts = bazaar_catalog::product_facts(conn, &product_ids)?;
     let now = Utc::now();
-    for coupon in &mut coupons {
-        let template = crate::templates::load(conn, coupon.template.id)?;
+    for (coupon, template) in &mut coupons {
         let lines = cart.iter().find(|(shop, _)| Some(*shop) == template.shop_id).map(|(_, lines)| lines.as_slice());
         let bought = match template.shop_id {
             Some(shop) if template.new_customers_only => has_bought(conn, buyer, shop)?,
@@ -260,8 +259,8 @@ pub fn wallet_for_cart(
         let why_not = match lines {
             _ if coupon.valid_from > now => Some(format!("usable from {}", coupon.valid_from)),
             None => Some("nothing from this shop is in your cart".to_string()),
-            Some(lines) => match worth(&template, lines, &facts) {
-                None => Some(shortfall(&template, lines, &facts)),
+            Some(lines) => match worth(template, lines, &facts) {
+                None => Some(shortfall(template, lines, &facts)),
                 Some(_) if bought => Some("for customers who have not ordered from the shop yet".to_string()),
                 Some(_) => None,
             },
@@ -270,8 +269,8 @@ pub fn wallet_for_cart(
         coupon.why_not = why_not;
     }
     // Usable first; within each, the wallet's own order (soonest to expire first).
-    coupons.sort_by_key(|coupon| coupon.usable_for_cart != Some(true));
-    Ok(coupons)
+    coupons.sort_by_key(|(coupon, _)| coupon.usable_for_cart != Some(true));
+    Ok(coupons.into_iter().map(|(coupon, _)| coupon).collect())
 }
 
 /// Why lines that `worth` turned down do not qualify.

@@ -70,11 +70,6 @@ pub struct WalletCoupon {
     pub template: TemplateView,
 }
 
-/// Which day a claim counts against for per-day limits: the district runs on China time.
-fn china_day(now: NaiveDateTime) -> String {
-    (now + Duration::hours(8)).date().to_string()
-}
-
 fn refused(code: &'static str, message: &str) -> PromotionError {
     PromotionError::conflict(code, message)
 }
@@ -160,7 +155,7 @@ pub(crate) fn claim(
         return Err(refused("claim_limit_reached", "you already hold as many of these coupons as one buyer may"));
     }
     if let Some(per_day) = template.per_user_per_day
-        && !count_claim(conn, template.id, buyer, &china_day(now), per_day)?
+        && !count_claim(conn, template.id, buyer, &bazaar_core::clock::china_time(now).date().to_string(), per_day)?
     {
         return Err(refused("claim_limit_reached", "you have claimed as many of these coupons as one buyer may today"));
     }
@@ -218,6 +213,15 @@ pub(crate) fn wallet(
     buyer: UserId,
     filter: WalletFilter,
 ) -> Result<Vec<WalletCoupon>, PromotionError> {
+    Ok(wallet_with_templates(conn, buyer, filter)?.into_iter().map(|(coupon, _)| coupon).collect())
+}
+
+/// [`wallet`], each coupon with its template's stored row (for judging it against a cart).
+pub(crate) fn wallet_with_templates(
+    conn: &mut DbConn,
+    buyer: UserId,
+    filter: WalletFilter,
+) -> Result<Vec<(WalletCoupon, TemplateRow)>, PromotionError> {
     let now = Utc::now().naive_utc();
     let base = coupons::table.inner_join(t::table).filter(coupons::user_id.eq(buyer)).into_boxed();
     let query = match filter {
@@ -255,7 +259,7 @@ pub(crate) fn wallet(
                 CouponStatus::Unused | CouponStatus::Returned if valid_until <= now => CouponStatus::Expired,
                 other => other,
             };
-            WalletCoupon {
+            let coupon = WalletCoupon {
                 id,
                 status,
                 valid_from: valid_from.and_utc(),
@@ -264,7 +268,8 @@ pub(crate) fn wallet(
                 usable_for_cart: None,
                 why_not: None,
                 template: template.view(),
-            }
+            };
+            (coupon, template)
         })
         .collect())
 }

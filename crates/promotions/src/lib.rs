@@ -22,8 +22,7 @@ pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
 pub use config::PromotionsConfig;
 pub use error::PromotionError;
 pub use points::{
-    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_worth, return_points,
-    spend_points,
+    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, return_points, spend_points,
 };
 pub use service::{Promotions, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

@@ -124,14 +124,13 @@ fn record(
         "INSERT INTO point_balances (user_id, balance) VALUES ({user}, 0) ON CONFLICT DO NOTHING"
     ))
     .execute(conn)?;
-    let moved = diesel::update(point_balances::table.find(user))
+    let balance_after: i64 = diesel::update(point_balances::table.find(user))
         .filter(point_balances::balance.ge(-delta.min(0)))
         .set(point_balances::balance.eq(point_balances::balance + delta))
-        .execute(conn)?;
-    if moved == 0 {
-        return Err(PromotionError::invalid("points", "is more than your points balance"));
-    }
-    let balance_after = balance_of(conn, user)?;
+        .returning(point_balances::balance)
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| PromotionError::invalid("points", "is more than your points balance"))?;
     // Two requests for one (reason, reference) racing past the check above: the unique key lets
     // one commit and fails the other's whole transaction, balance change included.
     diesel::insert_into(point_entries::table)
@@ -147,15 +146,10 @@ fn record(
     Ok(true)
 }
 
-/// The China-time day of `at`.
-fn china_day(at: NaiveDateTime) -> chrono::NaiveDate {
-    (at + Duration::hours(8)).date()
-}
-
 /// Today's check-in for `user`: once per China-time day, however often it is asked.
 pub(crate) fn check_in(conn: &mut DbConn, user: UserId, rules: &PointsRules) -> Result<CheckIn, PromotionError> {
     let now = Utc::now().naive_utc();
-    let today = china_day(now);
+    let today = bazaar_core::clock::china_time(now).date();
     let yesterday = (today - Duration::days(1)).to_string();
     let previous: Option<i32> = check_ins::table
         .filter(check_ins::user_id.eq(user))
@@ -198,25 +192,6 @@ pub(crate) fn view(conn: &mut DbConn, user: UserId) -> Result<PointsView, Promot
         ))
         .load(conn)?;
     Ok(PointsView { balance: balance_of(conn, user)?, items })
-}
-
-/// What `points` take off an order whose goods cost `goods`: refused when they are more than the
-/// order may take, or not a whole number of fen.
-pub fn points_worth(points: i64, goods: Money, rules: &PointsRules) -> Result<Money, PromotionError> {
-    if points < 0 {
-        return Err(PromotionError::invalid("points", "must not be negative"));
-    }
-    let per = i128::from(rules.points_per_yuan.max(1));
-    if i128::from(points) * 100 % per != 0 {
-        return Err(PromotionError::invalid("points", format!("must make whole fen ({per} points are one yuan)")));
-    }
-    let off = i128::from(points) * 100 / per;
-    let most = i128::from(goods.to_minor()) * i128::from(rules.max_order_share_percent) / 100;
-    if off > most {
-        let most_points = most * per / 100;
-        return Err(PromotionError::invalid("points", format!("at most {most_points} points can pay for this order")));
-    }
-    Ok(Money::from_minor(i64::try_from(off).unwrap_or(0)))
 }
 
 /// Whether `user` holds `points`, for the preview (placing takes them by conditional update).
