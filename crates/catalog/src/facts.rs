@@ -2,9 +2,9 @@
 //! sells a product and where it sits in the category tree (promotions scope coupons by both).
 
 use crate::CatalogError;
-use bazaar_core::ids::{CategoryId, ProductId, ShopId};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{categories, products};
+use bazaar_db::schema::{categories, products, skus};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,4 +44,35 @@ pub fn product_facts(conn: &mut DbConn, ids: &[ProductId]) -> Result<Vec<Product
 /// Which of `ids` are categories.
 pub fn existing_categories(conn: &mut DbConn, ids: &[CategoryId]) -> Result<Vec<CategoryId>, CatalogError> {
     Ok(categories::table.filter(categories::id.eq_any(ids)).select(categories::id).load(conn)?)
+}
+
+/// What a flash sale needs of a SKU: its product, shop, title and list price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuFacts {
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    pub shop_id: ShopId,
+    pub title: String,
+    /// The list price in fen.
+    pub price: i64,
+    /// Whether the SKU is on sale at all (active, its product published).
+    pub on_sale: bool,
+}
+
+/// The facts of `sku`, inside the caller's transaction; `None` if there is no such SKU.
+pub fn sku_facts(conn: &mut DbConn, sku: SkuId) -> Result<Option<SkuFacts>, CatalogError> {
+    let row: Option<(ProductId, ShopId, String, i64, bool, String)> = skus::table
+        .inner_join(products::table)
+        .filter(skus::id.eq(sku))
+        .select((skus::product_id, products::shop_id, products::title, skus::price, skus::active, products::status))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(product_id, shop_id, title, price, active, status)| SkuFacts {
+        sku_id: sku,
+        product_id,
+        shop_id,
+        title,
+        price,
+        on_sale: active && status == crate::ProductStatus::Active.as_str(),
+    }))
 }

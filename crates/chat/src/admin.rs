@@ -46,10 +46,11 @@ impl Chat {
         reason: String,
     ) -> Result<ReportView, ChatError> {
         let user = principal.user_id;
+        let caller = principal.clone();
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    conversations::access(conn, conversation_id, user)?;
+                    conversations::access(conn, conversation_id, &caller)?;
                     moderation::report(conn, conversation_id, user, &reason, Utc::now().naive_utc())
                 })
             })

@@ -4,6 +4,7 @@
 use crate::ChatError;
 use bazaar_core::clock::{as_utc, as_utc_opt};
 use bazaar_core::ids::{ConversationId, ShopId, UserId};
+use bazaar_identity::Principal;
 use bazaar_core::{Cursor, PageLimit};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{chat_conversations as conv, shop_members, shops, users};
@@ -115,13 +116,13 @@ pub type ConversationKey = (NaiveDateTime, ConversationId);
 pub(crate) fn access(
     conn: &mut DbConn,
     conversation_id: ConversationId,
-    user_id: UserId,
+    caller: &Principal,
 ) -> Result<(ConversationRow, Side), ChatError> {
     let row = find(conn, conversation_id)?;
-    if row.buyer_id == user_id {
+    if row.buyer_id == caller.user_id {
         return Ok((row, Side::Buyer));
     }
-    if bazaar_identity::shop_role(conn, row.shop_id, user_id)?.is_some() {
+    if caller.role_in(conn, row.shop_id)?.is_some() {
         return Ok((row, Side::Shop));
     }
     Err(ChatError::not_found("conversation"))
@@ -267,12 +268,13 @@ fn unread_total_with(conn: &mut DbConn, user_id: UserId, my_shops: &[ShopId]) ->
 /// Blocks (or unblocks) the buyer of a conversation; only the shop side may.
 pub(crate) fn set_blocked(
     conn: &mut DbConn,
-    user_id: UserId,
+    caller: &Principal,
     conversation_id: ConversationId,
     blocked: bool,
     now: NaiveDateTime,
 ) -> Result<(ConversationRow, Side), ChatError> {
-    let (_, side) = access(conn, conversation_id, user_id)?;
+    let (_, side) = access(conn, conversation_id, caller)?;
+    let user_id = caller.user_id;
     if side != Side::Shop {
         return Err(ChatError::forbidden("only the shop's owner and staff can block a buyer"));
     }

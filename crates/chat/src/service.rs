@@ -190,7 +190,7 @@ impl Chat {
         principal: &Principal,
         request: StartConversation,
     ) -> Result<(ConversationView, bool), ChatError> {
-        let buyer = principal.user_id;
+        let caller = principal.clone();
         if let Some(id) = &request.client_msg_id {
             content::check_client_msg_id(id)?;
         }
@@ -204,7 +204,7 @@ impl Chat {
         let (view, created, posted) = self
             .run_retrying(move |conn| {
                 write_transaction(conn, |conn| {
-                    start(conn, buyer, shop_id, card.clone(), client_msg_id.as_deref(), now())
+                    start(conn, &caller, shop_id, card.clone(), client_msg_id.as_deref(), now())
                 })
             })
             .await?;
@@ -227,10 +227,10 @@ impl Chat {
         principal: &Principal,
         conversation_id: ConversationId,
     ) -> Result<ConversationView, ChatError> {
-        let user = principal.user_id;
+        let caller = principal.clone();
         self.db
             .run(move |conn| {
-                let (row, side) = conversations::access(conn, conversation_id, user)?;
+                let (row, side) = conversations::access(conn, conversation_id, &caller)?;
                 conversations::view(conn, row, side)
             })
             .await
@@ -242,10 +242,10 @@ impl Chat {
         conversation_id: ConversationId,
         query: HistoryQuery,
     ) -> Result<MessagePage, ChatError> {
-        let user = principal.user_id;
+        let caller = principal.clone();
         self.db
             .run(move |conn| {
-                conversations::access(conn, conversation_id, user)?;
+                conversations::access(conn, conversation_id, &caller)?;
                 messages::history(conn, conversation_id, query)
             })
             .await
@@ -262,6 +262,7 @@ impl Chat {
     ) -> Result<Sent, ChatError> {
         content::check_client_msg_id(&request.client_msg_id)?;
         let user = principal.user_id;
+        let caller = principal.clone();
         // One count per sender in kv, shared by REST and every socket on every gateway: opening
         // more connections buys no more messages.
         if let Some(retry_after) = self.kv.hit(&format!("rl:chat:send:{user}"), self.send_limit).await? {
@@ -270,7 +271,7 @@ impl Chat {
         let words = self.sensitive_words().await?;
         let (sent, posted) = self
             .run_retrying(move |conn| {
-                write_transaction(conn, |conn| send(conn, user, conversation_id, &request, &words, now()))
+                write_transaction(conn, |conn| send(conn, &caller, conversation_id, &request, &words, now()))
             })
             .await?;
         self.publish_posted(&posted, origin).await;
@@ -286,11 +287,12 @@ impl Chat {
         origin: Option<&str>,
     ) -> Result<ReadPosition, ChatError> {
         let user = principal.user_id;
+        let caller = principal.clone();
         let (position, side, participants) = self
             .db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let (row, side) = conversations::access(conn, conversation_id, user)?;
+                    let (row, side) = conversations::access(conn, conversation_id, &caller)?;
                     let (read_seq, unread) = messages::mark_read(conn, &row, side, seq)?;
                     let unread_total = conversations::unread_total(conn, user)?;
                     let participants = conversations::participants(conn, &row)?;
@@ -315,12 +317,12 @@ impl Chat {
         seq: i64,
         origin: Option<&str>,
     ) -> Result<(), ChatError> {
-        let user = principal.user_id;
+        let caller = principal.clone();
         let moved = self
             .db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let (row, side) = conversations::access(conn, conversation_id, user)?;
+                    let (row, side) = conversations::access(conn, conversation_id, &caller)?;
                     let moved = messages::mark_delivered(conn, &row, side, seq)?;
                     let participants = conversations::participants(conn, &row)?;
                     Ok::<_, ChatError>(moved.then_some((side, participants, seq.min(row.last_seq))))
@@ -341,10 +343,11 @@ impl Chat {
         origin: Option<&str>,
     ) -> Result<(), ChatError> {
         let user = principal.user_id;
+        let caller = principal.clone();
         let (side, participants) = self
             .db
             .run(move |conn| {
-                let (row, side) = conversations::access(conn, conversation_id, user)?;
+                let (row, side) = conversations::access(conn, conversation_id, &caller)?;
                 Ok::<_, ChatError>((side, conversations::participants(conn, &row)?))
             })
             .await?;
@@ -359,12 +362,12 @@ impl Chat {
         conversation_id: ConversationId,
         blocked: bool,
     ) -> Result<ConversationView, ChatError> {
-        let user = principal.user_id;
+        let caller = principal.clone();
         let (view, participants) = self
             .db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let (row, side) = conversations::set_blocked(conn, user, conversation_id, blocked, now())?;
+                    let (row, side) = conversations::set_blocked(conn, &caller, conversation_id, blocked, now())?;
                     let participants = conversations::participants(conn, &row)?;
                     let view = conversations::view(conn, row, side)?;
                     Ok::<_, ChatError>((view, participants))
@@ -401,7 +404,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn start(
     conn: &mut DbConn,
-    buyer: UserId,
+    caller: &Principal,
     shop_id: ShopId,
     card: Option<NewContent>,
     client_msg_id: Option<&str>,
@@ -415,7 +418,8 @@ fn start(
             return Err(ChatError::conflict("shop_unavailable", "this shop is suspended"));
         }
     }
-    if bazaar_identity::shop_role(conn, shop_id, buyer)?.is_some() {
+    let buyer = caller.user_id;
+    if caller.role_in(conn, shop_id)?.is_some() {
         return Err(ChatError::conflict("own_shop", "you cannot open a conversation with your own shop"));
     }
     let (row, created) = conversations::get_or_create(conn, buyer, shop_id, now)?;
@@ -449,13 +453,14 @@ fn automatic(side: Side) -> Author<'static> {
 
 fn send(
     conn: &mut DbConn,
-    user: UserId,
+    caller: &Principal,
     conversation_id: ConversationId,
     request: &SendMessage,
     words: &[String],
     now: NaiveDateTime,
 ) -> Result<(Sent, Posted), ChatError> {
-    let (row, side) = conversations::access(conn, conversation_id, user)?;
+    let user = caller.user_id;
+    let (row, side) = conversations::access(conn, conversation_id, caller)?;
     let nothing = || Posted { messages: Vec::new(), participants: Vec::new() };
     if let Some(message) = messages::already_sent(conn, conversation_id, user, &request.client_msg_id)? {
         return Ok((Sent { message, duplicate: true }, nothing()));

@@ -21,7 +21,7 @@ mod in_store;
 pub use discounts::LineDiscount;
 pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};
-pub use orders::{Adjustment, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
+pub use orders::{Adjustment, BuyNow, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
 pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};

@@ -107,6 +107,8 @@ pub(crate) fn release_order(
     // An unpaid order's coupons go back to the wallet (a paid order's are returned by its refund).
     bazaar_promotions::release(conn, order_id)?;
     bazaar_promotions::return_points(conn, order_id)?;
+    // An unpaid flash order's units go back to the flash quantity, once.
+    bazaar_promotions::release_flash(conn, order_id)?;
     Ok(items.into_iter().map(|(_, product, _)| product).collect())
 }
 
@@ -189,6 +191,7 @@ pub fn record_payment(
         .set((orders::paid_at.eq(Utc::now().naive_utc()), orders::payer_id.eq(payer_id)))
         .execute(conn)?;
     crate::discounts::spend(conn, order_id)?;
+    bazaar_promotions::flash_paid(conn, order_id)?;
     Ok(true)
 }
 

@@ -24,6 +24,16 @@ pub struct OrderLine {
     pub quantity: i32,
 }
 
+/// Buy now in a flash sale: the sale's SKU, how many (within its per-buyer limit), and where to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BuyNow {
+    pub sku_id: SkuId,
+    pub quantity: i32,
+    pub address_id: AddressId,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -221,9 +231,15 @@ pub(crate) fn place(
     user_id: UserId,
     key: &str,
     request: &PlaceOrder,
+    flash: Option<&bazaar_promotions::FlashTerms>,
     settings: &CheckoutSettings,
 ) -> Result<Placed, CheckoutError> {
-    let hash = request_hash(request);
+    // A buy-now order's key stands for the flash sale too: the same body for another sale is
+    // another request.
+    let hash = match flash {
+        Some(flash) => format!("{}:flash:{}", request_hash(request), flash.id),
+        None => request_hash(request),
+    };
     write_transaction(conn, |conn| {
         let stored: Option<(String, String)> = checkouts::table
             .filter(checkouts::user_id.eq(user_id))
@@ -255,8 +271,11 @@ pub(crate) fn place(
             ))
             .returning(checkouts::id)
             .get_result(conn)?;
-        let wanted_promotions =
-            crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points: request.points.unwrap_or(0) };
+        let wanted_promotions = crate::pricing::Wanted {
+            coupons: request.coupon_ids.as_deref(),
+            points: request.points.unwrap_or(0),
+            flash,
+        };
         let quotes = quote(conn, user_id, &wanted, &wanted_promotions, settings)?;
         hoarding::check_caps(conn, user_id, quotes.len(), wanted.values(), settings)?;
         let mut views = Vec::new();
@@ -282,6 +301,9 @@ pub(crate) fn place(
             let mut items = Vec::new();
             for (Sellable { sku_id, product_id, title, specs, price, .. }, quantity) in lines {
                 reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id)?;
+                if let Some(flash) = flash.filter(|flash| flash.sku_id == sku_id) {
+                    bazaar_promotions::reserve(conn, flash, user_id, i64::from(quantity), order_id, now)?;
+                }
                 diesel::insert_into(order_items::table)
                     .values((
                         order_items::order_id.eq(order_id),
@@ -317,7 +339,8 @@ pub(crate) fn place(
         }
         if from_cart {
             diesel::delete(cart_items::table.filter(cart_items::user_id.eq(user_id))).execute(conn)?;
-        } else {
+        } else if flash.is_none() {
+            // Bought from the cart's SKUs: those lines are done. (Buy now leaves the cart alone.)
             let ordered: Vec<SkuId> = wanted.keys().copied().collect();
             diesel::delete(
                 cart_items::table.filter(cart_items::user_id.eq(user_id)).filter(cart_items::sku_id.eq_any(ordered)),

@@ -72,7 +72,7 @@ pub(crate) fn preview(
     if points > 0 {
         bazaar_promotions::ensure_balance(conn, user_id, points)?;
     }
-    let promotions = crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points };
+    let promotions = crate::pricing::Wanted { coupons: request.coupon_ids.as_deref(), points, flash: None };
     let quotes = quote(conn, user_id, &wanted, &promotions, settings)?;
     let mut shops_out = Vec::with_capacity(quotes.len());
     let grand = grand_total(quotes.iter().map(|quote| quote.total))?;

@@ -58,10 +58,12 @@ pub(crate) fn price_order(
     Ok((subtotal, shipping, total))
 }
 
-/// The promotions a buyer asks for: coupons (`None`: the best for each order) and points.
+/// The promotions a buyer asks for: coupons (`None`: the best for each order) and points; or a
+/// flash sale's price for its SKU (a buy-now order, which takes no coupons or points).
 pub(crate) struct Wanted<'a> {
     pub coupons: Option<&'a [CouponId]>,
     pub points: i64,
+    pub flash: Option<&'a bazaar_promotions::FlashTerms>,
 }
 
 /// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
@@ -80,7 +82,10 @@ pub(crate) fn quote(
     let choice = coupons.map_or(CouponChoice::Best, CouponChoice::Only);
     let mut by_shop: BTreeMap<ShopId, Vec<(Sellable, i32)>> = BTreeMap::new();
     for (&sku_id, &quantity) in wanted {
-        let sellable = sellable(conn, sku_id)?;
+        let mut sellable = sellable(conn, sku_id)?;
+        if let Some(flash) = promotions.flash.filter(|flash| flash.sku_id == sku_id) {
+            sellable.price = flash.price;
+        }
         by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
     }
     let mut quotes = Vec::with_capacity(by_shop.len());

@@ -4,7 +4,7 @@ use crate::CheckoutError;
 use crate::lifecycle::{self, Actor, OrderEvent};
 use crate::orders::{self, CheckoutResult, OrderView, PlaceOrder, Placed};
 use crate::refunds::{self, RefundRequest};
-use bazaar_core::ids::{OrderId, ProductId, RefundRequestId, ShopId, UserId};
+use bazaar_core::ids::{FlashSaleId, OrderId, ProductId, RefundRequestId, ShopId, UserId};
 use bazaar_db::schema::orders as orders_table;
 use bazaar_identity::Principal;
 use chrono::Utc;
@@ -25,18 +25,25 @@ pub struct OrderDetail {
     pub events: Vec<OrderEvent>,
 }
 use bazaar_catalog::Catalog;
-use bazaar_db::Database;
+use bazaar_db::{Database, DbConn};
 
 #[derive(Clone)]
 pub struct Orders {
     db: Database,
     catalog: Catalog,
     settings: crate::CheckoutSettings,
+    flash_gate: Option<bazaar_promotions::FlashGate>,
 }
 
 impl Orders {
     pub fn new(db: Database, catalog: Catalog) -> Orders {
-        Orders { db, catalog, settings: crate::CheckoutSettings::default() }
+        Orders { db, catalog, settings: crate::CheckoutSettings::default(), flash_gate: None }
+    }
+
+    /// Buy-now orders pass this gate before the database (see [`bazaar_promotions::FlashGate`]).
+    pub fn with_flash_gate(mut self, gate: bazaar_promotions::FlashGate) -> Orders {
+        self.flash_gate = Some(gate);
+        self
     }
 
     /// With these ceilings and caps instead of the defaults.
@@ -53,6 +60,55 @@ impl Orders {
         key: String,
         request: PlaceOrder,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
+        self.place_with(principal, key, request, None).await
+    }
+
+    /// Buy now (立即抢购) in a flash sale: one order of `quantity` × the sale's SKU at its flash
+    /// price, without the cart, coupons or points. The gate (if any) turns the crowd away first;
+    /// the database decides.
+    pub async fn buy_now(
+        &self,
+        principal: &Principal,
+        key: String,
+        sale: FlashSaleId,
+        request: crate::BuyNow,
+    ) -> Result<(CheckoutResult, bool), CheckoutError> {
+        let gate = self.flash_gate.as_ref();
+        let terms = match gate {
+            Some(gate) => gate.terms(sale).await?,
+            None => self.db.run(move |conn| Ok::<_, CheckoutError>(bazaar_promotions::terms_of(conn, sale)?)).await?,
+        };
+        let quantity = i64::from(request.quantity);
+        terms.check(request.sku_id, quantity, Utc::now().naive_utc())?;
+        let taken = match gate {
+            Some(gate) => match gate.admit(&terms, principal.user_id, quantity).await {
+                bazaar_promotions::Admission::Through { taken } => taken,
+                bazaar_promotions::Admission::Refused(refusal) => return Err(refusal.into()),
+            },
+            None => 0,
+        };
+        let order = PlaceOrder {
+            address_id: request.address_id,
+            items: Some(vec![crate::OrderLine { sku_id: request.sku_id, quantity: request.quantity }]),
+            coupon_ids: Some(Vec::new()),
+            points: None,
+        };
+        let placed = self.place_with(principal, key, order, Some(terms)).await;
+        if let Some(gate) = gate {
+            // Units the gate counted stay taken only by an order placed now; a replay took none.
+            let give_back = if matches!(placed, Ok((_, true))) { 0 } else { taken };
+            gate.settle(&terms, principal.user_id, give_back, placed.is_ok()).await;
+        }
+        placed
+    }
+
+    async fn place_with(
+        &self,
+        principal: &Principal,
+        key: String,
+        request: PlaceOrder,
+        flash: Option<bazaar_promotions::FlashTerms>,
+    ) -> Result<(CheckoutResult, bool), CheckoutError> {
         let user_id = principal.user_id;
         // Two requests with one key at once on PostgreSQL: the loser's insert hits the unique index
         // only after the winner has committed, so running again finds and replays the winner's
@@ -61,7 +117,8 @@ impl Orders {
         let placed = loop {
             attempts += 1;
             let (key, request, settings) = (key.clone(), request.clone(), self.settings);
-            match self.db.run(move |conn| orders::place(conn, user_id, &key, &request, &settings)).await {
+            let placing = move |conn: &mut DbConn| orders::place(conn, user_id, &key, &request, flash.as_ref(), &settings);
+            match self.db.run(placing).await {
                 Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,

@@ -169,6 +169,10 @@ id_type!(
     /// One coupon in a buyer's wallet.
     CouponId
 );
+id_type!(
+    /// A flash sale (秒杀): one SKU at a flash price for a limited quantity and time.
+    FlashSaleId
+);
 
 #[cfg(test)]
 mod tests {

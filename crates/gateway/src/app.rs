@@ -118,7 +118,11 @@ impl Application {
         let cart = Cart::new(db.clone());
         let mut checkout_settings = config.checkout.settings();
         checkout_settings.points = config.promotions.points_rules();
-        let orders = Orders::new(db.clone(), catalog.clone()).with_settings(checkout_settings);
+        let promotions = bazaar_promotions::Promotions::new(db.clone(), kv.clone(), &config.promotions);
+        let mut orders = Orders::new(db.clone(), catalog.clone()).with_settings(checkout_settings);
+        if config.promotions.flash_gate {
+            orders = orders.with_flash_gate(promotions.flash_gate());
+        }
         tokio::spawn(sweep_orders(
             orders.clone(),
             Duration::from_secs(config.checkout.order_payment_timeout_secs),
@@ -138,7 +142,6 @@ impl Application {
             payments.clone(),
             Duration::from_secs(config.payments.payment_reconcile_interval_secs),
         ));
-        let promotions = bazaar_promotions::Promotions::new(db.clone(), config.promotions.points_rules());
         let state = AppState {
             config: Arc::new(config),
             db,

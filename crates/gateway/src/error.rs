@@ -37,63 +37,51 @@ pub struct Problem {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
-/// An error a handler returns; rendered once, here. Boxed: errors travel through every `Result`
-/// in a handler, and a pointer keeps the happy path's return values small.
+/// An error a handler returns: the problem it answers with and any headers that go with it;
+/// rendered once, here. Boxed: errors travel through every `Result` in a handler, and a pointer
+/// keeps the happy path's return values small.
 #[derive(Debug, Clone)]
-pub struct ApiError(Box<Details>);
-
-#[derive(Debug, Clone)]
-struct Details {
-    status: StatusCode,
-    code: Cow<'static, str>,
-    detail: String,
-    field: Option<String>,
-    extensions: serde_json::Map<String, serde_json::Value>,
-    headers: Vec<(header::HeaderName, String)>,
-}
+pub struct ApiError(Box<(Problem, Vec<(header::HeaderName, String)>)>);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> ApiError {
-        ApiError(Box::new(Details {
-            status,
-            code: code.into(),
-            detail: detail.into(),
-            field: None,
-            extensions: serde_json::Map::new(),
-            headers: Vec::new(),
-        }))
+        let code = code.into();
+        ApiError(Box::new((
+            Problem {
+                kind: format!("/docs/problems#{code}"),
+                title: status.canonical_reason().unwrap_or("Error").to_string(),
+                status: status.as_u16(),
+                code: code.into_owned(),
+                detail: detail.into(),
+                field: None,
+                extensions: serde_json::Map::new(),
+            },
+            Vec::new(),
+        )))
     }
 
-    /// The detail and field, for channels that are not HTTP (WebSocket error frames).
-    pub fn detail(&self) -> &str {
-        &self.0.detail
-    }
-
-    pub fn field(&self) -> Option<&str> {
-        self.0.field.as_deref()
-    }
-
-    pub fn extensions(&self) -> &serde_json::Map<String, serde_json::Value> {
-        &self.0.extensions
+    /// The problem as served, for channels that are not HTTP (WebSocket error frames) and tests.
+    pub fn problem(&self) -> &Problem {
+        &self.0.0
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
-        self.0.field = Some(field.into());
+        self.0.0.field = Some(field.into());
         self
     }
 
     pub fn with_extension(mut self, key: &str, value: impl Into<serde_json::Value>) -> ApiError {
-        self.0.extensions.insert(key.to_string(), value.into());
+        self.0.0.extensions.insert(key.to_string(), value.into());
         self
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> ApiError {
-        self.0.headers.push((name, value.into()));
+        self.0.1.push((name, value.into()));
         self
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
-        self.0.headers.push((header::RETRY_AFTER, seconds.max(1).to_string()));
+        self.0.1.push((header::RETRY_AFTER, seconds.max(1).to_string()));
         self
     }
 
@@ -104,7 +92,7 @@ impl ApiError {
             "Bearer realm=\"bazaar\", error=\"{}\"",
             if code == "unauthenticated" { "invalid_request" } else { "invalid_token" }
         );
-        error.0.headers.push((header::WWW_AUTHENTICATE, challenge));
+        error.0.1.push((header::WWW_AUTHENTICATE, challenge));
         error
     }
 
@@ -150,46 +138,35 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.0.status
+        StatusCode::from_u16(self.0.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn code(&self) -> &str {
-        &self.0.code
-    }
-
-    pub fn to_problem(&self) -> Problem {
-        Problem {
-            kind: format!("/docs/problems#{}", self.0.code),
-            title: self.0.status.canonical_reason().unwrap_or("Error").to_string(),
-            status: self.0.status.as_u16(),
-            code: self.0.code.to_string(),
-            detail: self.0.detail.clone(),
-            field: self.0.field.clone(),
-            extensions: self.0.extensions.clone(),
-        }
+        &self.0.0.code
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
+        let problem = self.problem();
+        write!(f, "{} {}: {}", problem.status, problem.code, problem.detail)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.0.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.0.status);
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        for (name, value) in &self.0.headers {
+        for (name, value) in &self.0.1 {
             if let Ok(value) = HeaderValue::from_str(value) {
                 response.insert_header((name.clone(), value));
             }
         }
-        response.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())
+        response.body(serde_json::to_string(self.problem()).unwrap_or_default())
     }
 }
 
@@ -206,7 +183,7 @@ impl<E: Classify> From<E> for ApiError {
             }
             Failure::Upstream { code, message, extra } => {
                 let mut error = ApiError::new(StatusCode::BAD_GATEWAY, code, message);
-                error.0.extensions.extend(extra.into_iter().map(|(key, value)| (key.to_string(), value)));
+                error.0.0.extensions.extend(extra.into_iter().map(|(key, value)| (key.to_string(), value)));
                 error
             }
             Failure::Internal(cause) => ApiError::internal(&cause),

@@ -129,8 +129,9 @@ fn every_field_error<T: DeserializeOwned>(body: &[u8], first: ApiError) -> ApiEr
         serde_json::json!({}),
         serde_json::Value::Null,
     ];
-    let mut errors = vec![field_entry(first.field(), first.detail())];
-    let (mut path, mut message) = (first.field().unwrap_or(".").to_string(), first.detail().to_string());
+    let (first_field, first_detail) = (first.problem().field.as_deref(), first.problem().detail.as_str());
+    let mut errors = vec![field_entry(first_field, first_detail)];
+    let (mut path, mut message) = (first_field.unwrap_or(".").to_string(), first_detail.to_string());
     let mut tried = 0;
     for _ in 0..MAX_PARSES {
         let Some(stand_in) = stand_ins.get(tried) else { break };
@@ -265,7 +266,7 @@ mod tests {
     #[test]
     fn syntax_errors_give_their_position() {
         let err = parse_json::<Order>(b"{\n  \"lines\": [,]\n}").unwrap_err();
-        let problem = err.to_problem();
+        let problem = err.problem();
         assert_eq!((err.status().as_u16(), problem.code.as_str()), (400, "malformed_json"));
         assert_eq!(problem.extensions["line"], 2);
         assert_eq!(problem.extensions["column"], 13);
@@ -276,15 +277,15 @@ mod tests {
         let err =
             parse_json::<Order>(br#"{"lines":[{"sku_id":1,"quantity":2},{"sku_id":1,"quantity":-1}]}"#).unwrap_err();
         assert_eq!(err.status().as_u16(), 422);
-        assert_eq!(err.to_problem().field.as_deref(), Some("lines[1].quantity"));
+        assert_eq!(err.problem().field.as_deref(), Some("lines[1].quantity"));
     }
 
     #[test]
     fn missing_fields_are_named() {
         let err = parse_json::<Order>(br#"{"lines":[{"sku_id":1}]}"#).unwrap_err();
-        assert_eq!(err.to_problem().field.as_deref(), Some("lines[0].quantity"));
+        assert_eq!(err.problem().field.as_deref(), Some("lines[0].quantity"));
         let err = parse_json::<Order>(b"{}").unwrap_err();
-        assert_eq!(err.to_problem().field.as_deref(), Some("lines"));
+        assert_eq!(err.problem().field.as_deref(), Some("lines"));
     }
 
     #[test]
@@ -293,7 +294,7 @@ mod tests {
             br#"{"lines":[{"sku_id":"one","quantity":2},{"sku_id":1,"quantity":-1,"price":"0.01"}]}"#,
         )
         .unwrap_err();
-        let problem = err.to_problem();
+        let problem = err.problem();
         assert_eq!(problem.field.as_deref(), Some("lines[0].sku_id"));
         let fields: Vec<&str> =
             problem.extensions["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
@@ -307,7 +308,7 @@ mod tests {
         let err = parse_json::<Order>(br#"{"lines":[]} x"#).unwrap_err();
         assert_eq!(err.code(), "malformed_json");
         let err = parse_json::<Order>(b"  ").unwrap_err();
-        assert!(err.to_problem().detail.contains("empty"));
+        assert!(err.problem().detail.contains("empty"));
     }
 
     #[test]

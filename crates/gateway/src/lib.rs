@@ -18,3 +18,7 @@ pub mod telemetry;
 
 pub use app::{Application, StartError};
 pub use config::Config;
+
+/// For `endpoints!`, which names each handler's `#[utoipa::path]` declaration.
+#[doc(hidden)]
+pub use paste::paste as __paste;

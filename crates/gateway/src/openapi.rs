@@ -1,6 +1,8 @@
-//! The OpenAPI document. Each endpoint group adds its paths and schemas here.
+//! The OpenAPI document: the description and tags here, the operations from the same endpoint
+//! list the router serves (`routes::documented`), then the document-wide rules below.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use std::sync::OnceLock;
 use utoipa::{Modify, OpenApi};
 
 /// Declares the bearer scheme the `security(("bearer" = []))` annotations refer to.
@@ -102,131 +104,6 @@ fn problems_as_served(path: &str, operation: &mut utoipa::openapi::path::Operati
             Errors are RFC 9457 problem+json documents with a stable `code` and, where one field is at \
             fault, its JSON path in `field`.",
     ),
-    paths(
-        crate::routes::ops::health::healthz,
-        crate::routes::ops::health::readyz,
-        crate::routes::ops::metrics,
-        crate::routes::ops::openapi_json,
-        crate::routes::identity::auth::register,
-        crate::routes::identity::auth::login,
-        crate::routes::identity::auth::send_otp,
-        crate::routes::identity::auth::otp_login,
-        crate::routes::identity::auth::refresh,
-        crate::routes::identity::auth::logout,
-        crate::routes::identity::me::me,
-        crate::routes::identity::me::update_me,
-        crate::routes::identity::me::change_password,
-        crate::routes::identity::me::sessions,
-        crate::routes::identity::me::revoke_session,
-        crate::routes::identity::addresses::list,
-        crate::routes::identity::addresses::create,
-        crate::routes::identity::addresses::update,
-        crate::routes::identity::addresses::delete,
-        crate::routes::identity::onboarding::apply,
-        crate::routes::identity::onboarding::my_applications,
-        crate::routes::identity::onboarding::my_shops,
-        crate::routes::identity::onboarding::staff,
-        crate::routes::identity::onboarding::add_staff,
-        crate::routes::identity::onboarding::remove_staff,
-        crate::routes::identity::review::queue,
-        crate::routes::identity::review::approve,
-        crate::routes::identity::review::reject,
-        crate::routes::sandbox::sms::sms_messages,
-        crate::routes::catalog::products::categories,
-        crate::routes::catalog::products::list,
-        crate::routes::catalog::products::detail,
-        crate::routes::catalog::products::recently_viewed,
-        crate::routes::catalog::shop_pages::page,
-        crate::routes::catalog::shop_pages::update,
-        crate::routes::catalog::shop_pages::follow,
-        crate::routes::catalog::shop_pages::unfollow,
-        crate::routes::catalog::listings::listings,
-        crate::routes::catalog::listings::create,
-        crate::routes::catalog::listings::import,
-        crate::routes::catalog::listings::get,
-        crate::routes::catalog::listings::update,
-        crate::routes::catalog::listings::delete_draft,
-        crate::routes::catalog::listings::publish,
-        crate::routes::catalog::listings::unpublish,
-        crate::routes::catalog::listings::change_stock,
-        crate::routes::catalog::listings::ledger,
-        crate::routes::catalog::listings::low_stock,
-        crate::routes::catalog::admin::create_category,
-        crate::routes::catalog::admin::delete_category,
-        crate::routes::catalog::admin::ban_product,
-        crate::routes::catalog::admin::suspend_shop,
-        crate::routes::catalog::admin::reinstate_shop,
-        crate::routes::checkout::cart::view,
-        crate::routes::checkout::cart::add,
-        crate::routes::checkout::cart::set_quantity,
-        crate::routes::checkout::cart::remove,
-        crate::routes::checkout::orders::place,
-        crate::routes::checkout::orders::list,
-        crate::routes::checkout::orders::get,
-        crate::routes::checkout::orders::cancel,
-        crate::routes::checkout::orders::preview,
-        crate::routes::checkout::orders::confirm_receipt,
-        crate::routes::checkout::seller_orders::inbox,
-        crate::routes::checkout::seller_orders::ship,
-        crate::routes::checkout::seller_orders::cancel,
-        crate::routes::checkout::seller_orders::refunds,
-        crate::routes::checkout::seller_orders::approve_refund,
-        crate::routes::checkout::seller_orders::reject_refund,
-        crate::routes::checkout::orders::request_refund,
-        crate::routes::chat::conversations::list,
-        crate::routes::chat::conversations::start,
-        crate::routes::chat::conversations::get,
-        crate::routes::chat::conversations::history,
-        crate::routes::chat::conversations::send,
-        crate::routes::chat::conversations::read,
-        crate::routes::chat::conversations::block,
-        crate::routes::chat::conversations::unblock,
-        crate::routes::chat::conversations::report,
-        crate::routes::chat::ws::connect,
-        crate::routes::search::search,
-        crate::routes::search::suggest,
-        crate::routes::search::voice,
-        crate::routes::search::hot,
-        crate::routes::search::nearby,
-        crate::routes::search::zero_results,
-        crate::routes::search::synonyms,
-        crate::routes::search::replace_synonyms,
-        crate::routes::search::reindex,
-        crate::routes::chat::tools::settings,
-        crate::routes::chat::tools::update_settings,
-        crate::routes::chat::tools::reports,
-        crate::routes::chat::tools::reported_messages,
-        crate::routes::chat::tools::close_report,
-        crate::routes::chat::tools::words,
-        crate::routes::chat::tools::replace_words,
-        crate::routes::payments::trades::create,
-        crate::routes::payments::trades::get,
-        crate::routes::payments::trades::share,
-        crate::routes::payments::trades::shared,
-        crate::routes::payments::trades::pay_shared,
-        crate::routes::payments::trades::notify,
-        crate::routes::payments::trades::notifications,
-        crate::routes::payments::trades::notifications_with,
-        crate::routes::payments::in_store::create,
-        crate::routes::payments::in_store::get,
-        crate::routes::payments::in_store::pay,
-        crate::routes::sandbox::payments::wallet_pay,
-        crate::routes::sandbox::payments::notifications,
-        crate::routes::promotions::create,
-        crate::routes::promotions::shop_templates,
-        crate::routes::promotions::update,
-        crate::routes::promotions::pause,
-        crate::routes::promotions::resume,
-        crate::routes::promotions::end,
-        crate::routes::promotions::claimable_in_shop,
-        crate::routes::promotions::claimable_for_product,
-        crate::routes::promotions::claim,
-        crate::routes::promotions::redeem,
-        crate::routes::promotions::wallet,
-        crate::routes::promotions::points,
-        crate::routes::promotions::check_in,
-    ),
-    modifiers(&BearerAuth, &UniqueOperationIds),
     components(schemas(
         crate::error::Problem,
         bazaar_catalog::Sort,
@@ -250,3 +127,22 @@ fn problems_as_served(path: &str, operation: &mut utoipa::openapi::path::Operati
     ),
 )]
 pub struct ApiDoc;
+
+/// The document `/openapi.json` serves, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = ApiDoc::openapi();
+        let mut endpoints = crate::routes::endpoint::Document::default();
+        crate::routes::documented(&mut endpoints, true);
+        doc.paths = endpoints.paths;
+        let components = doc.components.get_or_insert_with(Default::default);
+        for (name, schema) in endpoints.schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+        // After the operations are in: both rules walk them.
+        BearerAuth.modify(&mut doc);
+        UniqueOperationIds.modify(&mut doc);
+        doc
+    })
+}

@@ -59,6 +59,37 @@ pub enum DecrOutcome {
     Missing,
 }
 
+/// What [`Kv::take_within_limit`] did. Nothing moves unless it answers `Taken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TakeOutcome {
+    /// Taken; this much is left.
+    Taken(i64),
+    /// The window has not opened yet.
+    NotOpen,
+    /// The window has closed.
+    Closed,
+    /// The holder would hold more than the limit; this much is held already.
+    OverLimit(i64),
+    /// Only this much is left.
+    Insufficient(i64),
+    /// No stock counter (not loaded yet, or expired): load it and ask again.
+    Missing,
+}
+
+/// The gate [`Kv::take_within_limit`] keeps: a stock counter, one holder's count and its limit,
+/// and a window in Unix milliseconds (checked against the store's clock, the same for every
+/// gateway).
+#[derive(Debug, Clone, Copy)]
+pub struct Gate<'a> {
+    pub stock_key: &'a str,
+    pub holder_key: &'a str,
+    pub limit: i64,
+    pub opens_at_ms: i64,
+    pub closes_at_ms: i64,
+    /// How long the holder's count is kept.
+    pub holder_ttl: Duration,
+}
+
 /// The store; cheap to clone, shared by every worker.
 #[derive(Clone)]
 pub enum Kv {
@@ -141,6 +172,13 @@ impl Kv {
     /// Atomically takes `amount` from the counter at `key` only if at least that much is there.
     pub async fn decr_if_enough(&self, key: &str, amount: i64) -> Result<DecrOutcome, KvError> {
         on_store!(self.decr_if_enough(key, amount))
+    }
+
+    /// Atomically, in one step: the window is open, the holder stays within the limit and enough
+    /// stock is left; then takes `amount` from the stock and adds it to the holder. The front gate
+    /// of flash sales: one round trip, no lock, whatever the crowd.
+    pub async fn take_within_limit(&self, gate: Gate<'_>, amount: i64) -> Result<TakeOutcome, KvError> {
+        on_store!(self.take_within_limit(gate, amount))
     }
 
     /// Sets `member`'s score in the sorted set at `key`.

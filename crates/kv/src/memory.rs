@@ -1,7 +1,7 @@
 //! The in-process store: one map behind a mutex, with the same semantics as the Redis store.
 
 use crate::fanout::{Fanout, Subscription, lock_unpoisoned};
-use crate::{DecrOutcome, KvError};
+use crate::{DecrOutcome, Gate, KvError, TakeOutcome};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -131,6 +131,40 @@ impl MemoryKv {
             let left = current - amount;
             entry.value = Value::Text(left.to_string());
             Ok(DecrOutcome::Decremented(left))
+        })
+    }
+
+    pub async fn take_within_limit(&self, gate: Gate<'_>, amount: i64) -> Result<TakeOutcome, KvError> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX));
+        if now_ms < gate.opens_at_ms {
+            return Ok(TakeOutcome::NotOpen);
+        }
+        if now_ms >= gate.closes_at_ms {
+            return Ok(TakeOutcome::Closed);
+        }
+        self.with_key_mut(gate.stock_key, |entries, now| {
+            if entries.get(gate.holder_key).is_some_and(|entry| !entry.is_live(now)) {
+                entries.remove(gate.holder_key);
+            }
+            let Some(stock) = entries.get(gate.stock_key) else { return Ok(TakeOutcome::Missing) };
+            let left = counter_value(gate.stock_key, &stock.value)?;
+            let held = match entries.get(gate.holder_key) {
+                Some(entry) => counter_value(gate.holder_key, &entry.value)?,
+                None => 0,
+            };
+            if held + amount > gate.limit {
+                return Ok(TakeOutcome::OverLimit(held));
+            }
+            if left < amount {
+                return Ok(TakeOutcome::Insufficient(left));
+            }
+            if let Some(stock) = entries.get_mut(gate.stock_key) {
+                stock.value = Value::Text((left - amount).to_string());
+            }
+            entries.insert(gate.holder_key.to_string(), text_entry(&(held + amount).to_string(), Some(gate.holder_ttl), now));
+            Ok(TakeOutcome::Taken(left - amount))
         })
     }
 

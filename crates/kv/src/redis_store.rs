@@ -2,7 +2,7 @@
 //! subscriber connection per process that feeds the local fan-out and re-subscribes after a drop.
 
 use crate::fanout::{Fanout, Subscription};
-use crate::{DecrOutcome, KvError};
+use crate::{DecrOutcome, Gate, TakeOutcome, KvError};
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink, PubSubStream};
 use redis::{AsyncCommands, Client, Script};
@@ -38,6 +38,26 @@ if current < amount then return {1, current} end
 return {2, redis.call('DECRBY', KEYS[1], amount)}
 ";
 
+/// KEYS: stock, holder. ARGV: amount, limit, opens_at_ms, closes_at_ms, holder_ttl_ms.
+/// Returns {0, 0} missing, {1, left} insufficient, {2, left} taken, {3, 0} not open,
+/// {4, 0} closed, {5, held} over the limit. Time is the server's, the same for every gateway.
+const TAKE_WITHIN_LIMIT: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if now < tonumber(ARGV[3]) then return {3, 0} end
+if now >= tonumber(ARGV[4]) then return {4, 0} end
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {0, 0} end
+local left = tonumber(raw)
+local amount = tonumber(ARGV[1])
+local held = tonumber(redis.call('GET', KEYS[2]) or '0')
+if held + amount > tonumber(ARGV[2]) then return {5, held} end
+if left < amount then return {1, left} end
+redis.call('INCRBY', KEYS[2], amount)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return {2, redis.call('DECRBY', KEYS[1], amount)}
+";
+
 struct PubSubShared {
     fanout: Fanout,
     /// `None` while the subscriber connection is down; the reader task reconnects it.
@@ -51,6 +71,7 @@ pub struct RedisKv {
     reader: JoinHandle<()>,
     incr_with_ttl: Script,
     decr_if_enough: Script,
+    take_within_limit: Script,
     /// Where rate limits are counted while Redis is unreachable (see `Kv::hit`).
     local_limits: crate::Kv,
 }
@@ -92,6 +113,7 @@ impl RedisKv {
             reader,
             incr_with_ttl: Script::new(INCR_WITH_TTL),
             decr_if_enough: Script::new(DECR_IF_ENOUGH),
+            take_within_limit: Script::new(TAKE_WITHIN_LIMIT),
             local_limits: crate::Kv::memory(),
         })
     }
@@ -181,6 +203,29 @@ impl RedisKv {
             0 => DecrOutcome::Missing,
             1 => DecrOutcome::Insufficient(value),
             _ => DecrOutcome::Decremented(value),
+        })
+    }
+
+    pub async fn take_within_limit(&self, gate: Gate<'_>, amount: i64) -> Result<TakeOutcome, KvError> {
+        let (status, value): (i64, i64) = self
+            .take_within_limit
+            .key(self.key(gate.stock_key))
+            .key(self.key(gate.holder_key))
+            .arg(amount)
+            .arg(gate.limit)
+            .arg(gate.opens_at_ms)
+            .arg(gate.closes_at_ms)
+            .arg(ttl_millis(gate.holder_ttl).max(1))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(command_error)?;
+        Ok(match status {
+            0 => TakeOutcome::Missing,
+            1 => TakeOutcome::Insufficient(value),
+            2 => TakeOutcome::Taken(value),
+            3 => TakeOutcome::NotOpen,
+            4 => TakeOutcome::Closed,
+            _ => TakeOutcome::OverLimit(value),
         })
     }
 

@@ -1,7 +1,7 @@
 //! One contract, every store: the in-process store always, Redis when BAZAAR_TEST_REDIS_URL is set.
 
 use bazaar_kv::testing::all_stores;
-use bazaar_kv::{DecrOutcome, Kv, KvError};
+use bazaar_kv::{DecrOutcome, Gate, Kv, KvError, TakeOutcome};
 use std::time::Duration;
 
 async fn for_each_store<F, Fut>(check: F)
@@ -231,4 +231,58 @@ async fn rate_limits_close_and_reopen_their_window() {
 #[tokio::test]
 async fn ping_answers() {
     for_each_store(|kv| async move { kv.ping().await.unwrap() }).await;
+}
+
+fn unix_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}
+
+fn gate<'a>(stock_key: &'a str, holder_key: &'a str, opens_at_ms: i64, closes_at_ms: i64) -> Gate<'a> {
+    Gate { stock_key, holder_key, limit: 2, opens_at_ms, closes_at_ms, holder_ttl: Duration::from_secs(60) }
+}
+
+/// The flash-sale gate: nothing moves outside the window, past the holder's limit or the stock.
+#[tokio::test]
+async fn take_within_limit_moves_only_when_every_condition_holds() {
+    for_each_store(|kv| async move {
+        let now = unix_ms();
+        let open = gate("gate:stock", "gate:holder:1", now - 1_000, now + 60_000);
+        assert_eq!(kv.take_within_limit(open, 1).await.unwrap(), TakeOutcome::Missing);
+        kv.set("gate:stock", "3", None).await.unwrap();
+        let early = gate("gate:stock", "gate:holder:1", now + 60_000, now + 120_000);
+        assert_eq!(kv.take_within_limit(early, 1).await.unwrap(), TakeOutcome::NotOpen);
+        let late = gate("gate:stock", "gate:holder:1", now - 120_000, now - 60_000);
+        assert_eq!(kv.take_within_limit(late, 1).await.unwrap(), TakeOutcome::Closed);
+        assert_eq!(kv.get("gate:stock").await.unwrap().as_deref(), Some("3"), "refusals took stock");
+        assert_eq!(kv.take_within_limit(open, 2).await.unwrap(), TakeOutcome::Taken(1));
+        assert_eq!(kv.take_within_limit(open, 1).await.unwrap(), TakeOutcome::OverLimit(2));
+        let other = gate("gate:stock", "gate:holder:2", now - 1_000, now + 60_000);
+        assert_eq!(kv.take_within_limit(other, 2).await.unwrap(), TakeOutcome::Insufficient(1));
+        assert_eq!(kv.take_within_limit(other, 1).await.unwrap(), TakeOutcome::Taken(0));
+        assert_eq!(kv.get("gate:holder:2").await.unwrap().as_deref(), Some("1"));
+        assert!(kv.ttl("gate:holder:2").await.unwrap().is_some(), "a holder's count is kept for a while only");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crowd_at_the_gate_takes_exactly_the_stock() {
+    for_each_store(|kv| async move {
+        let now = unix_ms();
+        kv.set("crowd:stock", "25", None).await.unwrap();
+        let takes = (0..200).map(|holder| {
+            let kv = kv.clone();
+            async move {
+                let holder_key = format!("crowd:holder:{}", holder % 50);
+                let gate = Gate { limit: 1, ..gate("crowd:stock", &holder_key, now - 1_000, now + 60_000) };
+                kv.take_within_limit(gate, 1).await.unwrap()
+            }
+        });
+        let outcomes = futures_util::future::join_all(takes).await;
+        let taken = outcomes.iter().filter(|outcome| matches!(outcome, TakeOutcome::Taken(_))).count();
+        assert_eq!(taken, 25);
+        assert_eq!(kv.get("crowd:stock").await.unwrap().as_deref(), Some("0"));
+    })
+    .await;
 }

@@ -16,6 +16,18 @@ pub struct PromotionsConfig {
     /// Points the daily check-in gives, and the extra on every seventh day in a row.
     pub check_in_points: i64,
     pub check_in_weekly_bonus: i64,
+    /// The hours (China time) platform flash-sale sessions start at, comma-separated.
+    #[serde(deserialize_with = "bazaar_core::settings::text")]
+    pub flash_session_hours: String,
+    /// Whether buy-now orders pass the kv front gate first (shared by every gateway with Redis).
+    pub flash_gate: bool,
+}
+
+/// What flash sales read of the configuration.
+#[derive(Debug, Clone)]
+pub struct FlashSettings {
+    pub session_hours: Vec<u32>,
+    pub gate: bool,
 }
 
 impl Default for PromotionsConfig {
@@ -27,6 +39,8 @@ impl Default for PromotionsConfig {
             points_earned_per_yuan: rules.earned_per_yuan,
             check_in_points: rules.check_in,
             check_in_weekly_bonus: rules.weekly_streak_bonus,
+            flash_session_hours: "10,14,20".into(),
+            flash_gate: true,
         }
     }
 }
@@ -50,7 +64,20 @@ impl PromotionsConfig {
                 return Err(SettingsError::new(key, "must be 0 to 100000"));
             }
         }
+        if self.session_hours().is_none() {
+            return Err(SettingsError::new("flash_session_hours", "must list hours 0 to 23, e.g. 10,14,20"));
+        }
         Ok(())
+    }
+
+    fn session_hours(&self) -> Option<Vec<u32>> {
+        let hours: Option<Vec<u32>> =
+            self.flash_session_hours.split(',').map(|hour| hour.trim().parse().ok().filter(|h| *h < 24)).collect();
+        hours.filter(|hours| !hours.is_empty())
+    }
+
+    pub fn flash_settings(&self) -> FlashSettings {
+        FlashSettings { session_hours: self.session_hours().unwrap_or_default(), gate: self.flash_gate }
     }
 
     pub fn points_rules(&self) -> PointsRules {

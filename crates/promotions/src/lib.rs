@@ -3,12 +3,17 @@
 //! asks [`choose`] which coupon each shop order takes; placing, paying, cancelling and refunding
 //! tell [`lock`], [`spend`], [`release`] and [`refund`], inside checkout's own transactions, so a
 //! coupon moves exactly when its order does. Points ([`spend_points`], [`return_points`],
-//! [`earn_points`]) move the same way, and the daily check-in earns them.
+//! [`earn_points`]) move the same way, and the daily check-in earns them. Flash sales ([`reserve`],
+//! [`release_flash`], [`flash_paid`]) take their units in the buy-now order's transaction, behind
+//! an optional front gate ([`FlashGate`]).
 
 mod apply;
 mod claims;
 mod config;
 mod error;
+mod flash;
+mod flash_service;
+mod gate;
 mod points;
 mod service;
 mod templates;
@@ -19,8 +24,13 @@ pub use apply::{
     wallet_for_cart,
 };
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
-pub use config::PromotionsConfig;
+pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;
+pub use flash::{
+    FlashSaleInput, FlashSaleReport, FlashSaleView, FlashState, FlashTerms, Organizer, flash_paid, release_flash,
+    reserve, terms_of,
+};
+pub use gate::{Admission, FlashGate};
 pub use points::{
     CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, return_points, spend_points,
 };

@@ -9,8 +9,10 @@ use bazaar_identity::Principal;
 
 #[derive(Clone)]
 pub struct Promotions {
-    db: Database,
+    pub(crate) db: Database,
     points: crate::PointsRules,
+    pub(crate) flash: crate::FlashSettings,
+    pub(crate) gate: crate::FlashGate,
 }
 
 /// The shop of a template, for the membership check (platform templates have none).
@@ -32,11 +34,17 @@ pub fn shop_templates(
 }
 
 impl Promotions {
-    pub fn new(db: Database, points: crate::PointsRules) -> Promotions {
-        Promotions { db, points }
+    pub fn new(db: Database, kv: bazaar_kv::Kv, config: &crate::PromotionsConfig) -> Promotions {
+        let gate = crate::FlashGate::new(db.clone(), kv);
+        Promotions { db, points: config.points_rules(), flash: config.flash_settings(), gate }
     }
 
-    async fn write<T, F>(&self, work: F) -> Result<T, PromotionError>
+    /// The flash sales' front gate, which buy-now orders pass first.
+    pub fn flash_gate(&self) -> crate::FlashGate {
+        self.gate.clone()
+    }
+
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, PromotionError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, PromotionError> + Send + 'static,

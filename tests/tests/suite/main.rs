@@ -10,6 +10,7 @@ mod catalog_listing;
 mod chat;
 mod chat_tools;
 mod contract;
+mod flash_sales;
 mod foundation;
 mod hardening;
 mod identity_access;

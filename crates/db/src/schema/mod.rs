@@ -445,6 +445,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     point_balances,
     point_entries,
     check_ins,
+    flash_sales,
+    flash_buyers,
+    flash_reservations,
 );
 
 diesel::table! {

@@ -106,3 +106,46 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    flash_sales (id) {
+        id -> BigInt,
+        shop_id -> BigInt,
+        organizer -> Text,
+        product_id -> BigInt,
+        title -> Text,
+        list_price -> BigInt,
+        sku_id -> BigInt,
+        flash_price -> BigInt,
+        quantity -> BigInt,
+        sold -> BigInt,
+        per_user_limit -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    flash_buyers (flash_sale_id, user_id) {
+        flash_sale_id -> BigInt,
+        user_id -> BigInt,
+        bought -> BigInt,
+    }
+}
+
+diesel::table! {
+    flash_reservations (order_id) {
+        order_id -> BigInt,
+        flash_sale_id -> BigInt,
+        user_id -> BigInt,
+        quantity -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(flash_buyers -> flash_sales (flash_sale_id));
+diesel::joinable!(flash_reservations -> flash_sales (flash_sale_id));

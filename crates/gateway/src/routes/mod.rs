@@ -12,46 +12,56 @@ pub mod promotions;
 pub mod sandbox;
 pub mod search;
 
+pub mod endpoint;
+pub mod flash_sales;
+
 use crate::config::Config;
 use crate::error::ApiError;
 use actix_web::web;
+use endpoint::{Endpoints, Router};
 
 pub fn configure(cfg: &mut web::ServiceConfig, config: &Config) {
-    cfg.service(web::resource("/healthz").route(web::get().to(ops::health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(ops::health::readyz)))
-        .service(web::resource("/metrics").route(web::get().to(ops::metrics)))
-        .service(web::resource("/openapi.json").route(web::get().to(ops::openapi_json)))
-        .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
-        .service(web::resource("/docs/problems").route(web::get().to(ops::problems_page)))
-        .service(
-            web::scope("/api/v1")
-                // actix tries routes in order and a pattern with `{…}` costs a regex match, so the
-                // busiest routes (product pages and lists) come first.
-                .configure(catalog::products::routes)
-                // Before the shop routes: `/shops/nearby` must not be taken for `/shops/{id}`.
-                .configure(search::routes)
-                .configure(identity::auth::routes)
-                .configure(identity::me::routes)
-                .configure(identity::addresses::routes)
-                .configure(identity::onboarding::routes)
-                .configure(identity::review::routes)
-                .configure(catalog::shop_pages::routes)
-                .configure(catalog::listings::routes)
-                .configure(catalog::admin::routes)
-                .configure(checkout::cart::routes)
-                .configure(checkout::orders::routes)
-                .configure(checkout::seller_orders::routes)
-                .configure(payments::trades::routes)
-                .configure(payments::in_store::routes)
-                .configure(chat::conversations::routes)
-                .configure(chat::ws::routes)
-                .configure(chat::tools::routes)
-                .configure(promotions::routes),
-        )
-        // After the API: its `/docs/{…}` pattern is a regex that API requests need not try.
-        .service(ops::docs_ui());
+    // The two pages the documentation links to: not operations of the API.
+    cfg.service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
+        .service(web::resource("/docs/problems").route(web::get().to(ops::problems_page)));
+    documented(&mut Router(cfg), config.sandbox);
+    // After the API: its `/docs/{…}` pattern is a regex that API requests need not try.
+    cfg.service(ops::docs_ui());
     if config.sandbox {
-        cfg.configure(sandbox::sms::routes).configure(sandbox::payments::routes);
+        cfg.configure(sandbox::payments::providers);
+    }
+}
+
+/// Every endpoint of the OpenAPI document, in the order the router tries them; the document is
+/// built from the same list (with the sandbox's, which is documented even where not served).
+pub fn documented(api: &mut impl Endpoints, sandbox: bool) {
+    ops::routes(api);
+    // actix tries routes in order and a pattern with `{…}` costs a regex match, so the busiest
+    // routes (product pages and lists) come first.
+    catalog::products::routes(api);
+    // Before the shop routes: `/shops/nearby` must not be taken for `/shops/{id}`.
+    search::routes(api);
+    identity::auth::routes(api);
+    identity::me::routes(api);
+    identity::addresses::routes(api);
+    identity::onboarding::routes(api);
+    identity::review::routes(api);
+    catalog::shop_pages::routes(api);
+    catalog::listings::routes(api);
+    catalog::admin::routes(api);
+    checkout::cart::routes(api);
+    checkout::orders::routes(api);
+    checkout::seller_orders::routes(api);
+    payments::trades::routes(api);
+    payments::in_store::routes(api);
+    chat::conversations::routes(api);
+    chat::ws::routes(api);
+    chat::tools::routes(api);
+    promotions::routes(api);
+    flash_sales::routes(api);
+    if sandbox {
+        sandbox::sms::routes(api);
+        sandbox::payments::routes(api);
     }
 }
 
@@ -76,7 +86,7 @@ fn allowed_methods(path: &str) -> Option<String> {
     use std::sync::OnceLock;
     static ENDPOINTS: OnceLock<Vec<(Vec<String>, Vec<String>)>> = OnceLock::new();
     let endpoints = ENDPOINTS.get_or_init(|| {
-        let doc = serde_json::to_value(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default();
+        let doc = serde_json::to_value(crate::openapi::document()).unwrap_or_default();
         let paths = doc.get("paths").and_then(|paths| paths.as_object()).cloned().unwrap_or_default();
         paths
             .into_iter()

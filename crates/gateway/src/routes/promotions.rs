@@ -13,22 +13,10 @@ use bazaar_promotions::{
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/seller/shops/{id}/coupons").route(web::post().to(create)).route(web::get().to(shop_templates)),
-    )
-    .service(web::resource("/seller/coupons/{id}").route(web::patch().to(update)))
-    .route("/seller/coupons/{id}/pause", web::post().to(pause))
-    .route("/seller/coupons/{id}/resume", web::post().to(resume))
-    .route("/seller/coupons/{id}/end", web::post().to(end))
-    .route("/shops/{id}/coupons", web::get().to(claimable_in_shop))
-    .route("/products/{id}/coupons", web::get().to(claimable_for_product))
-    .route("/coupons/redeem", web::post().to(redeem))
-    .route("/coupons/{id}/claim", web::post().to(claim))
-    .route("/me/coupons", web::get().to(wallet))
-    .route("/me/points", web::get().to(points))
-    .route("/me/check-ins", web::post().to(check_in));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; create, shop_templates, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);
 }
 
 /// Offer a coupon (the shop's owner or staff).

@@ -11,20 +11,10 @@ use bazaar_core::ids::CategoryId;
 use bazaar_search::{NearbyQuery, NearbyShop, QueryCount, SearchPage, SearchParams, Suggestion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search))
-        .route("/search/suggest", web::get().to(suggest))
-        .route("/search/voice", web::post().to(voice))
-        .route("/search/hot", web::get().to(hot))
-        .route("/shops/nearby", web::get().to(nearby))
-        .route("/admin/search/zero-results", web::get().to(zero_results))
-        .service(
-            web::resource("/admin/search/synonyms")
-                .route(web::get().to(synonyms))
-                .route(web::put().to(replace_synonyms)),
-        )
-        .route("/admin/search/reindex", web::post().to(reindex));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; search, suggest, voice, hot, nearby, zero_results, synonyms, replace_synonyms, reindex);
 }
 
 /// Search products: Chinese, pinyin (`shouji`, `sj`), English (typos forgiven), or mixed; filters,

@@ -7,13 +7,10 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_catalog::{CategoryInput, CategoryNode, SellerProduct, ShopPage};
 use bazaar_core::ids::{CategoryId, ProductId, ShopId};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/categories", web::post().to(create_category))
-        .route("/admin/categories/{id}", web::delete().to(delete_category))
-        .route("/admin/products/{id}/ban", web::post().to(ban_product))
-        .route("/admin/shops/{id}/suspend", web::post().to(suspend_shop))
-        .route("/admin/shops/{id}/reinstate", web::post().to(reinstate_shop));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; create_category, delete_category, ban_product, suspend_shop, reinstate_shop);
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),

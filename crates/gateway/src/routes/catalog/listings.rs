@@ -14,21 +14,10 @@ use bazaar_catalog::{
 use bazaar_core::ids::{ProductId, ShopId, SkuId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/seller/products").route(web::post().to(create)).route(web::get().to(listings)))
-        .route("/seller/products/import", web::post().to(import))
-        .service(
-            web::resource("/seller/products/{id}")
-                .route(web::get().to(get))
-                .route(web::patch().to(update))
-                .route(web::delete().to(delete_draft)),
-        )
-        .route("/seller/products/{id}/publish", web::post().to(publish))
-        .route("/seller/products/{id}/unpublish", web::post().to(unpublish))
-        .route("/seller/skus/{id}/stock", web::patch().to(change_stock))
-        .route("/seller/skus/{id}/ledger", web::get().to(ledger))
-        .route("/seller/shops/{id}/low-stock", web::get().to(low_stock));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; create, listings, import, get, update, delete_draft, publish, unpublish, change_stock, ledger, low_stock);
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -11,12 +11,10 @@ use bazaar_catalog::{CategoryNode, ListQuery, ProductCard, ProductDetail, Sort};
 use bazaar_core::ids::{CategoryId, ProductId, ShopId};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/categories", web::get().to(categories))
-        .route("/products", web::get().to(list))
-        .route("/products/{id}", web::get().to(detail))
-        .route("/me/recently-viewed", web::get().to(recently_viewed));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; categories, list, detail, recently_viewed);
 }
 
 /// The category tree, in Chinese and English.

@@ -9,10 +9,10 @@ use bazaar_catalog::{ShopPage, ShopPatch};
 use bazaar_core::ids::ShopId;
 use serde::Serialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/shops/{id}").route(web::get().to(page)).route(web::patch().to(update)))
-        .service(web::resource("/shops/{id}/follow").route(web::post().to(follow)).route(web::delete().to(unfollow)));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; page, update, follow, unfollow);
 }
 
 /// A shop's page (its products: `GET /api/v1/products?shop={id}`).

@@ -15,19 +15,10 @@ use bazaar_chat::{
 use bazaar_core::ids::ConversationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/chat/conversations").route(web::get().to(list)).route(web::post().to(start)))
-        .route("/chat/conversations/{id}", web::get().to(get))
-        .service(
-            web::resource("/chat/conversations/{id}/messages")
-                .route(web::get().to(history))
-                .route(web::post().to(send)),
-        )
-        .route("/chat/conversations/{id}/read", web::post().to(read))
-        .route("/chat/conversations/{id}/block", web::post().to(block))
-        .route("/chat/conversations/{id}/unblock", web::post().to(unblock))
-        .route("/chat/conversations/{id}/report", web::post().to(report));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; list, start, get, history, send, read, block, unblock, report);
 }
 
 /// The caller's conversations — as a buyer and as a member of any shop — most recently active

@@ -11,19 +11,10 @@ use bazaar_chat::{ChatSettings, HistoryQuery, MessagePage, ReportView};
 use bazaar_core::ids::{ReportId, ShopId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/seller/shops/{id}/chat-settings")
-            .route(web::get().to(settings))
-            .route(web::put().to(update_settings)),
-    )
-    .route("/admin/chat/reports", web::get().to(reports))
-    .route("/admin/chat/reports/{id}/messages", web::get().to(reported_messages))
-    .route("/admin/chat/reports/{id}/close", web::post().to(close_report))
-    .service(
-        web::resource("/admin/chat/sensitive-words").route(web::get().to(words)).route(web::put().to(replace_words)),
-    );
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; settings, update_settings, reports, reported_messages, close_report, words, replace_words);
 }
 
 /// The shop's automatic messages (owner and staff may read them).

@@ -24,12 +24,13 @@ use bazaar_identity::Principal;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
+use crate::routes::endpoint::Endpoints;
 
 /// The subprotocol a client names (with its token) in `Sec-WebSocket-Protocol`.
 pub const PROTOCOL: &str = "bazaar.chat.v1";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/chat/ws", web::get().to(connect));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; connect);
 }
 
 /// Open the chat WebSocket. Authenticate with `?access_token=<token>` or with the header
@@ -270,7 +271,7 @@ impl Live {
             Ok(_) => error_frame("token_user_mismatch", "the token is another user's; reconnect to switch users", None),
             Err(err) => {
                 let err = ApiError::from(err);
-                error_frame(err.code(), err.detail(), None)
+                error_frame(err.code(), &err.problem().detail, None)
             }
         }
     }
@@ -297,7 +298,7 @@ fn refused_token(err: bazaar_identity::IdentityError) -> Option<CloseReason> {
     if problem.status().is_server_error() {
         return reason(4503, "temporarily unavailable; reconnect in a moment with the same token");
     }
-    reason(4401, problem.detail())
+    reason(4401, &problem.problem().detail)
 }
 
 /// What a client may send.
@@ -388,9 +389,9 @@ async fn answer(state: &AppState, principal: &Principal, origin: &str, frame: Fr
     match outcome {
         Ok(reply) => reply.map(|reply| reply.to_string()),
         Err(err) => {
-            let mut frame = error_frame(err.code(), err.detail(), err.field());
+            let mut frame = error_frame(err.code(), &err.problem().detail, err.problem().field.as_deref());
             if let Some(fields) = frame.as_object_mut() {
-                fields.extend(err.extensions().clone());
+                fields.extend(err.problem().extensions.clone());
             }
             Some(frame.to_string())
         }

@@ -9,11 +9,10 @@ use bazaar_checkout::CartView;
 use bazaar_core::ids::{CartItemId, SkuId};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/cart", web::get().to(view)).route("/cart/items", web::post().to(add)).service(
-        web::resource("/cart/items/{id}").route(web::patch().to(set_quantity)).route(web::delete().to(remove)),
-    );
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; view, add, set_quantity, remove);
 }
 
 /// The cart: lines by shop with live prices, and flags for changed prices, short stock and lines

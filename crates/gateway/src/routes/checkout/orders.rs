@@ -10,18 +10,14 @@ use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Previe
 use bazaar_core::ids::OrderId;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/orders").route(web::post().to(place)).route(web::get().to(list)))
-        .route("/orders/{id}", web::get().to(get))
-        .route("/checkout/preview", web::post().to(preview))
-        .route("/orders/{id}/cancel", web::post().to(cancel))
-        .route("/orders/{id}/refund-requests", web::post().to(request_refund))
-        .route("/orders/{id}/confirm-receipt", web::post().to(confirm_receipt));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; place, list, get, preview, cancel, request_refund, confirm_receipt);
 }
 
 /// The client's key for this checkout: required, so a retried request never buys twice.
-fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
     if key.is_empty() || key.len() > 128 {
         return Err(ApiError::bad_request(

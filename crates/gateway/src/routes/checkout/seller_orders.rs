@@ -10,14 +10,10 @@ use bazaar_checkout::{OrderDetail, RefundRequest};
 use bazaar_core::ids::{OrderId, RefundRequestId, ShopId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/seller/orders", web::get().to(inbox))
-        .route("/seller/orders/{id}/ship", web::post().to(ship))
-        .route("/seller/orders/{id}/cancel", web::post().to(cancel))
-        .route("/seller/refund-requests", web::get().to(refunds))
-        .route("/seller/refund-requests/{id}/approve", web::post().to(approve_refund))
-        .route("/seller/refund-requests/{id}/reject", web::post().to(reject_refund));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; inbox, ship, cancel, refunds, approve_refund, reject_refund);
 }
 
 #[derive(Deserialize, IntoParams)]

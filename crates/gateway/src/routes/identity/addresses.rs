@@ -8,10 +8,10 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::AddressId;
 use bazaar_identity::{AddressInput, AddressPatch, AddressView};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me/addresses").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/me/addresses/{id}").route(web::patch().to(update)).route(web::delete().to(delete)));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; list, create, update, delete);
 }
 
 #[utoipa::path(get, path = "/api/v1/me/addresses", tag = "identity", security(("bearer" = [])),

@@ -8,14 +8,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_identity::{AuthOutcome, OtpPurpose, OtpSent, TokenPair};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/otp/send", web::post().to(send_otp))
-        .route("/auth/otp/login", web::post().to(otp_login))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; register, login, send_otp, otp_login, refresh, logout);
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -10,12 +10,10 @@ use bazaar_core::ids::SessionId;
 use bazaar_identity::{ProfilePatch, SessionView, UserView};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me").route(web::get().to(me)).route(web::patch().to(update_me)))
-        .route("/me/password", web::post().to(change_password))
-        .route("/me/sessions", web::get().to(sessions))
-        .route("/me/sessions/{id}", web::delete().to(revoke_session));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; me, update_me, change_password, sessions, revoke_session);
 }
 
 /// The caller's own profile (full phone number).

@@ -11,12 +11,10 @@ use bazaar_core::ids::{ShopId, UserId};
 use bazaar_identity::{ApplicationInput, ApplicationView, StaffView};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/shop-applications").route(web::post().to(apply)).route(web::get().to(my_applications)))
-        .service(web::resource("/shops/{id}/staff").route(web::get().to(staff)).route(web::post().to(add_staff)))
-        .route("/shops/{id}/staff/{user_id}", web::delete().to(remove_staff))
-        .route("/me/shops", web::get().to(my_shops));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; apply, my_applications, staff, add_staff, remove_staff, my_shops);
 }
 
 /// Apply to open a shop. One application may wait for review at a time.

@@ -9,11 +9,10 @@ use actix_web::web;
 use bazaar_identity::{ApplicationStatus, ApplicationView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/shop-applications", web::get().to(queue))
-        .route("/admin/shop-applications/{id}/approve", web::post().to(approve))
-        .route("/admin/shop-applications/{id}/reject", web::post().to(reject));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; queue, approve, reject);
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -5,12 +5,16 @@ pub mod health;
 use crate::auth::bearer_token;
 use crate::error::{ApiError, Problem};
 use crate::middleware::metrics::Metrics;
-use crate::openapi::ApiDoc;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_identity::IdentityError;
-use utoipa::OpenApi;
+use health::{__path_healthz, __path_readyz, healthz, readyz};
 use utoipa_swagger_ui::SwaggerUi;
+
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; healthz, readyz, metrics, openapi_json);
+}
 
 /// Prometheus metrics, for the scraper's bearer token (`metrics_token`) or an administrator's
 /// access token: request rates, latencies and pool use are not for the public.
@@ -38,7 +42,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(crate::openapi::document())
 }
 
 /// The page every problem's `type` (`/docs/problems#<code>`) points at: the code table of

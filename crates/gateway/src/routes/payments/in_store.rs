@@ -12,11 +12,10 @@ use bazaar_payments::{InStoreRequest, InStoreView, PaymentView};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/seller/shops/{shop_id}/in-store-payments", web::post().to(create))
-        .route("/in-store/{code}", web::get().to(get))
-        .route("/in-store/{code}/pay", web::post().to(pay));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; create, get, pay);
 }
 
 #[derive(Deserialize, ToSchema)]

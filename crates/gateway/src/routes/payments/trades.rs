@@ -14,16 +14,10 @@ use bazaar_payments::provider::RawNotification;
 use bazaar_payments::{PaymentView, ShareView, SharedCheckout, StoredNotification};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/payments", web::post().to(create))
-        .route("/payments/notify/{provider}", web::post().to(notify))
-        .route("/payments/{id}", web::get().to(get))
-        .route("/payments/{id}/share", web::post().to(share))
-        .route("/pay-for-another/{code}", web::get().to(shared))
-        .route("/pay-for-another/{code}/pay", web::post().to(pay_shared))
-        .route("/admin/payments/{id}/notifications", web::get().to(notifications))
-        .route("/admin/payment-notifications", web::get().to(notifications_with));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; create, notify, get, share, shared, pay_shared, notifications, notifications_with);
 }
 
 #[derive(Deserialize, ToSchema)]

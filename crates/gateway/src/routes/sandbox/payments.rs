@@ -12,15 +12,19 @@ use bazaar_pay_sandbox::{
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; wallet_pay, notifications);
+}
+
+/// The providers' own endpoints the adapters call: not part of the API document.
+pub fn providers(cfg: &mut web::ServiceConfig) {
     cfg.route("/sandbox/alipay/gateway.do", web::get().to(alipay))
         .route("/sandbox/alipay/gateway.do", web::post().to(alipay))
         .route("/sandbox/wechatpay/{tail:.*}", web::get().to(wechatpay))
         .route("/sandbox/wechatpay/{tail:.*}", web::post().to(wechatpay))
         .route("/sandbox/unionpay/gateway/api/{endpoint}", web::post().to(unionpay))
-        .route("/sandbox/wallet/pay", web::post().to(wallet_pay))
-        .route("/sandbox/wallet/notifications", web::get().to(notifications))
         .route("/sandbox/wallet/cashier", web::get().to(cashier))
         .route("/sandbox/wallet/cashier", web::post().to(cashier_submit))
         .route("/sandbox/wallet/scan/{token}", web::get().to(scan));

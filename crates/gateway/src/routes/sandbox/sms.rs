@@ -8,9 +8,10 @@ use bazaar_identity::Phone;
 use bazaar_sms::{SentSms, sandbox_messages};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use crate::routes::endpoint::Endpoints;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sandbox/sms/messages", web::get().to(sms_messages));
+pub fn routes(api: &mut impl Endpoints) {
+    crate::endpoints!(api; sms_messages);
 }
 
 #[derive(Deserialize, IntoParams)]

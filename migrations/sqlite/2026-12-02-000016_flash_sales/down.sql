@@ -1,0 +1,3 @@
+DROP TABLE flash_reservations;
+DROP TABLE flash_buyers;
+DROP TABLE flash_sales;
