@@ -4,10 +4,10 @@
 use crate::ChatError;
 use bazaar_core::clock::{as_utc, as_utc_opt};
 use bazaar_core::ids::{ConversationId, ShopId, UserId};
-use bazaar_identity::Principal;
 use bazaar_core::{Cursor, PageLimit};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{chat_conversations as conv, shop_members, shops, users};
+use bazaar_identity::Principal;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

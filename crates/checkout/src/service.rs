@@ -117,7 +117,8 @@ impl Orders {
         let placed = loop {
             attempts += 1;
             let (key, request, settings) = (key.clone(), request.clone(), self.settings);
-            let placing = move |conn: &mut DbConn| orders::place(conn, user_id, &key, &request, flash.as_ref(), &settings);
+            let placing =
+                move |conn: &mut DbConn| orders::place(conn, user_id, &key, &request, flash.as_ref(), &settings);
             match self.db.run(placing).await {
                 Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,

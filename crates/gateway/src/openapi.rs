@@ -1,8 +1,8 @@
 //! The OpenAPI document: the description and tags here, the operations from the same endpoint
 //! list the router serves (`routes::documented`), then the document-wide rules below.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// Declares the bearer scheme the `security(("bearer" = []))` annotations refer to.

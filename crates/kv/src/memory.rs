@@ -163,7 +163,10 @@ impl MemoryKv {
             if let Some(stock) = entries.get_mut(gate.stock_key) {
                 stock.value = Value::Text((left - amount).to_string());
             }
-            entries.insert(gate.holder_key.to_string(), text_entry(&(held + amount).to_string(), Some(gate.holder_ttl), now));
+            entries.insert(
+                gate.holder_key.to_string(),
+                text_entry(&(held + amount).to_string(), Some(gate.holder_ttl), now),
+            );
             Ok(TakeOutcome::Taken(left - amount))
         })
     }

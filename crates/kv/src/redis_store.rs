@@ -2,7 +2,7 @@
 //! subscriber connection per process that feeds the local fan-out and re-subscribes after a drop.
 
 use crate::fanout::{Fanout, Subscription};
-use crate::{DecrOutcome, Gate, TakeOutcome, KvError};
+use crate::{DecrOutcome, Gate, KvError, TakeOutcome};
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink, PubSubStream};
 use redis::{AsyncCommands, Client, Script};

@@ -160,7 +160,11 @@ impl FlashRow {
         FlashSaleView {
             id: self.id,
             shop_id: self.shop_id,
-            organizer: if self.organizer == Organizer::Platform.as_str() { Organizer::Platform } else { Organizer::Shop },
+            organizer: if self.organizer == Organizer::Platform.as_str() {
+                Organizer::Platform
+            } else {
+                Organizer::Shop
+            },
             product_id: self.product_id,
             sku_id: self.sku_id,
             title: self.title,
@@ -191,9 +195,8 @@ fn check(
     match &facts {
         None => checks.check(refuse("sku_id", "is not a SKU of this shop")),
         Some(facts) if !facts.on_sale => checks.check(refuse("sku_id", "is not on sale (publish its product first)")),
-        Some(facts) if input.flash_price.to_minor() >= facts.price => {
-            checks.check(refuse("flash_price", &format!("must be below the SKU's price {}", Money::from_minor(facts.price))))
-        }
+        Some(facts) if input.flash_price.to_minor() >= facts.price => checks
+            .check(refuse("flash_price", &format!("must be below the SKU's price {}", Money::from_minor(facts.price)))),
         Some(_) => {}
     }
     if input.flash_price <= Money::ZERO {
@@ -302,8 +305,12 @@ pub(crate) fn of_shop(
     shop: ShopId,
     now: NaiveDateTime,
 ) -> Result<Vec<FlashSaleReport>, PromotionError> {
-    let rows: Vec<FlashRow> =
-        fs::table.filter(fs::shop_id.eq(shop)).order(fs::id.desc()).limit(200).select(FlashRow::as_select()).load(conn)?;
+    let rows: Vec<FlashRow> = fs::table
+        .filter(fs::shop_id.eq(shop))
+        .order(fs::id.desc())
+        .limit(200)
+        .select(FlashRow::as_select())
+        .load(conn)?;
     let ids: Vec<FlashSaleId> = rows.iter().map(|row| row.id).collect();
     let held: Vec<(FlashSaleId, String, i64)> = fr::table
         .filter(fr::flash_sale_id.eq_any(&ids))
@@ -341,7 +348,10 @@ impl FlashTerms {
     /// (nothing is consumed), for another SKU, or beyond the per-buyer limit.
     pub fn check(&self, sku: SkuId, quantity: i64, now: NaiveDateTime) -> Result<(), PromotionError> {
         if self.sku_id != sku {
-            return Err(PromotionError::invalid("sku_id", format!("flash sale {} offers SKU {} only", self.id, self.sku_id)));
+            return Err(PromotionError::invalid(
+                "sku_id",
+                format!("flash sale {} offers SKU {} only", self.id, self.sku_id),
+            ));
         }
         if quantity < 1 || quantity > self.per_user_limit {
             return Err(PromotionError::invalid("quantity", format!("must be 1 to {}", self.per_user_limit)));
@@ -350,7 +360,11 @@ impl FlashTerms {
     }
 }
 
-pub(crate) fn window_open(starts: NaiveDateTime, ends: NaiveDateTime, now: NaiveDateTime) -> Result<(), PromotionError> {
+pub(crate) fn window_open(
+    starts: NaiveDateTime,
+    ends: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), PromotionError> {
     if now < starts {
         return Err(PromotionError::conflict("flash_sale_not_started", "this flash sale has not started yet"));
     }

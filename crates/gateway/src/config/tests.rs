@@ -95,6 +95,8 @@ const KEYS_ADDED: &[&str] = &[
     "points_earned_per_yuan",
     "check_in_points",
     "check_in_weekly_bonus",
+    "flash_session_hours",
+    "flash_gate",
 ];
 
 #[test]

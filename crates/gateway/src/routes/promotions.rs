@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::{CouponTemplateId, ProductId, ShopId};
@@ -13,7 +14,6 @@ use bazaar_promotions::{
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; create, shop_templates, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);

@@ -5,13 +5,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::CategoryId;
 use bazaar_search::{NearbyQuery, NearbyShop, QueryCount, SearchPage, SearchParams, Suggestion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; search, suggest, voice, hot, nearby, zero_results, synonyms, replace_synonyms, reindex);

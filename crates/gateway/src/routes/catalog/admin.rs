@@ -3,11 +3,11 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_catalog::{CategoryInput, CategoryNode, SellerProduct, ShopPage};
 use bazaar_core::ids::{CategoryId, ProductId, ShopId};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; create_category, delete_category, ban_product, suspend_shop, reinstate_shop);

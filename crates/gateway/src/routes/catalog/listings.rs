@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
@@ -14,7 +15,6 @@ use bazaar_catalog::{
 use bazaar_core::ids::{ProductId, ShopId, SkuId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; create, listings, import, get, update, delete_draft, publish, unpublish, change_stock, ledger, low_stock);

@@ -4,6 +4,7 @@ use crate::auth::{Auth, bearer_token};
 use crate::error::{ApiError, Problem};
 use crate::extract::Query;
 use crate::page::{Page, PageQuery};
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,7 +12,6 @@ use bazaar_catalog::{CategoryNode, ListQuery, ProductCard, ProductDetail, Sort};
 use bazaar_core::ids::{CategoryId, ProductId, ShopId};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; categories, list, detail, recently_viewed);

@@ -3,13 +3,13 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_catalog::{ShopPage, ShopPatch};
 use bazaar_core::ids::ShopId;
 use serde::Serialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; page, update, follow, unfollow);

@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::PageQuery;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_chat::{
@@ -15,7 +16,6 @@ use bazaar_chat::{
 use bazaar_core::ids::ConversationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; list, start, get, history, send, read, block, unblock, report);

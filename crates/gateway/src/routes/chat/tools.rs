@@ -5,13 +5,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_chat::{ChatSettings, HistoryQuery, MessagePage, ReportView};
 use bazaar_core::ids::{ReportId, ShopId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; settings, update_settings, reports, reported_messages, close_report, words, replace_words);

@@ -13,6 +13,7 @@
 //! | 1001 | the server is shutting down |
 
 use crate::error::ApiError;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::http::header::{HeaderValue, SEC_WEBSOCKET_PROTOCOL};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,7 +25,6 @@ use bazaar_identity::Principal;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use crate::routes::endpoint::Endpoints;
 
 /// The subprotocol a client names (with its token) in `Sec-WebSocket-Protocol`.
 pub const PROTOCOL: &str = "bazaar.chat.v1";

@@ -3,13 +3,13 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_checkout::CartView;
 use bazaar_core::ids::{CartItemId, SkuId};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; view, add, set_quantity, remove);

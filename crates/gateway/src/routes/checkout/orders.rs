@@ -4,13 +4,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_checkout::{CheckoutResult, OrderDetail, OrderView, PlaceOrder, Preview, PreviewRequest, RefundRequest};
 use bazaar_core::ids::OrderId;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; place, list, get, preview, cancel, request_refund, confirm_receipt);

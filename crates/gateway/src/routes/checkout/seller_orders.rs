@@ -4,13 +4,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_checkout::{OrderDetail, RefundRequest};
 use bazaar_core::ids::{OrderId, RefundRequestId, ShopId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; inbox, ship, cancel, refunds, approve_refund, reject_refund);

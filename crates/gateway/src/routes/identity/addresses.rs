@@ -4,11 +4,11 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::AddressId;
 use bazaar_identity::{AddressInput, AddressPatch, AddressView};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; list, create, update, delete);

@@ -3,12 +3,12 @@
 use crate::auth::{Auth, client_ip, device};
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_identity::{AuthOutcome, OtpPurpose, OtpSent, TokenPair};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; register, login, send_otp, otp_login, refresh, logout);

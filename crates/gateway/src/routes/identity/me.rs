@@ -4,13 +4,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::SessionId;
 use bazaar_identity::{ProfilePatch, SessionView, UserView};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; me, update_me, change_password, sessions, revoke_session);

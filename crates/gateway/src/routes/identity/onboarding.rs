@@ -5,13 +5,13 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use bazaar_core::ids::{ShopId, UserId};
 use bazaar_identity::{ApplicationInput, ApplicationView, StaffView};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; apply, my_applications, staff, add_staff, remove_staff, my_shops);

@@ -4,12 +4,12 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::page::{Page, PageQuery};
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_identity::{ApplicationStatus, ApplicationView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; queue, approve, reject);

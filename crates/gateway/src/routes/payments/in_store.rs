@@ -3,6 +3,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
+use crate::routes::endpoint::Endpoints;
 use crate::routes::payments::trades::PayWith;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -12,7 +13,6 @@ use bazaar_payments::{InStoreRequest, InStoreView, PaymentView};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; create, get, pay);

@@ -6,6 +6,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::middleware::problem::ForeignDialect;
 use crate::page::Page;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,7 +15,6 @@ use bazaar_payments::provider::RawNotification;
 use bazaar_payments::{PaymentView, ShareView, SharedCheckout, StoredNotification};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; create, notify, get, share, shared, pay_shared, notifications, notifications_with);

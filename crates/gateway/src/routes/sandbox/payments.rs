@@ -4,6 +4,7 @@
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
 use crate::middleware::problem::ForeignDialect;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,7 +13,6 @@ use bazaar_pay_sandbox::{
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; wallet_pay, notifications);

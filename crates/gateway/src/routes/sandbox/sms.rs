@@ -2,13 +2,13 @@
 
 use crate::error::{ApiError, Problem};
 use crate::extract::Query;
+use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::web;
 use bazaar_identity::Phone;
 use bazaar_sms::{SentSms, sandbox_messages};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use crate::routes::endpoint::Endpoints;
 
 pub fn routes(api: &mut impl Endpoints) {
     crate::endpoints!(api; sms_messages);
