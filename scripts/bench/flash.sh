@@ -11,13 +11,9 @@ build_release
 redis=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 cheap=(BAZAAR_PASSWORD_HASH_MEMORY_KIB=1024 BAZAAR_PASSWORD_HASH_ITERATIONS=1 BAZAAR_DB_POOL_SIZE=8)
 wrk_run() { # label lua-env...
-  local label=$1 out rps p50 p99 bad
+  local label=$1
   shift
-  out=$(env BUYERS="$BENCH_TMP/buyers" "$@" wrk -t2 -c64 -d"${BENCH_SECONDS:-10}s" --latency \
-    -s "$BENCH_ROOT/scripts/bench/orders.lua" "$base" 2>>"$BENCH_TMP/errors")
-  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
-  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-  echo "| $label | $rps | $p50 | $p99 | ${bad:-0} |"
+  (export BUYERS="$BENCH_TMP/buyers" "$@"; wrk_row "$label" 64 "$BENCH_ROOT/scripts/bench/orders.lua")
 }
 echo "| SQLite, wrk -c64, 1000 buyers | answers/s | p50 ms | p99 ms | non-2xx |"
 echo "|---|---|---|---|---|"

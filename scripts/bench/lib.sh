@@ -76,6 +76,17 @@ load() {
   echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 
+# wrk_row LABEL CONNECTIONS SCRIPT: one wrk run of the Lua SCRIPT (configured by the caller's
+# environment) against $base, printed as a table row "| LABEL | requests/s | p50 ms | p99 ms | non-2xx |".
+# wrk's stderr (the scripts' first error) goes to $BENCH_TMP/errors.
+wrk_row() {
+  local out rps p50 p99 bad
+  out=$(wrk -t2 -c"$2" -d"${BENCH_SECONDS:-10}s" --latency -s "$3" "$base" 2>>"$BENCH_TMP/errors")
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  echo "| $1 | $rps | $p50 | $p99 | ${bad:-0} |"
+}
+
 # wrk prints latencies as 1.23ms / 456.00us / 1.2s.
 to_ms() {
   case "$1" in

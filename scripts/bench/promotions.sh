@@ -17,12 +17,7 @@ field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['skus'][$1]
 template=$(cd "$BENCH_ROOT/scripts/bench" && python3 promotions_setup.py "$base" "$(field 0 seller)" "$BENCH_TMP/buyers" "$(field 0 shop)")
 items="[{\"sku_id\":$(field 0 sku),\"quantity\":2},{\"sku_id\":$(field 2 sku),\"quantity\":1}]"
 run() { # label method path body
-  local out rps p50 p99 bad
-  out=$(BUYERS="$BENCH_TMP/buyers" METHOD=$2 URL_PATH=$3 BODY=$4 wrk -t2 -c32 -d"${BENCH_SECONDS:-10}s" --latency \
-    -s "$BENCH_ROOT/scripts/bench/as_buyers.lua" "$base" 2>>"$BENCH_TMP/errors")
-  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out"); bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
-  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-  echo "| $1 | $rps | $p50 | $p99 | ${bad:-0} |"
+  BUYERS="$BENCH_TMP/buyers" METHOD=$2 URL_PATH=$3 BODY=$4 wrk_row "$1" 32 "$BENCH_ROOT/scripts/bench/as_buyers.lua"
 }
 echo "| SQLite, wrk -c32 | requests/s | p50 ms | p99 ms | non-2xx |"
 echo "|---|---|---|---|---|"

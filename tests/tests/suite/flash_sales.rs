@@ -70,17 +70,24 @@ async fn buyers(app: &TestApp, count: usize) -> Vec<(User, Value)> {
     all
 }
 
-async fn buy_now(
+async fn buy_now(app: &TestApp, buyer: &(User, Value), sale: &Value, key: impl AsRef<str>) -> reqwest::Response {
+    buy(app, buyer, sale, &sale["sku_id"], 1, key.as_ref()).await
+}
+
+/// Buys `quantity` × `sku` now in `sale` (which may not be the sale's SKU).
+async fn buy(
     app: &TestApp,
     (buyer, address): &(User, Value),
     sale: &Value,
-    key: impl AsRef<str>,
+    sku: &Value,
+    quantity: i64,
+    key: &str,
 ) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/flash-sales/{}/orders", sale["id"])))
         .bearer_auth(&buyer.access_token)
-        .header("idempotency-key", key.as_ref())
-        .json(&json!({ "sku_id": sale["sku_id"], "quantity": 1, "address_id": address }))
+        .header("idempotency-key", key)
+        .json(&json!({ "sku_id": sku, "quantity": quantity, "address_id": address }))
         .send()
         .await
         .expect("buy now")
@@ -268,26 +275,10 @@ async fn nothing_is_taken_outside_the_window_and_bad_offers_are_refused(backend:
     );
     // A buy-now for another SKU of the sale, or more than the limit, is the buyer's mistake.
     let live = offer(&app, &other, &sale(&other.sku, 5, -chrono::Duration::minutes(1))).await;
-    let mut wrong = app
-        .client
-        .post(app.url(&format!("/api/v1/flash-sales/{}/orders", live["id"])))
-        .bearer_auth(&early_bird.0.access_token)
-        .header("idempotency-key", "wrong")
-        .json(&json!({ "sku_id": shop.sku, "quantity": 1, "address_id": early_bird.1 }))
-        .send()
-        .await
-        .expect("buy now");
-    assert_eq!(problem(wrong).await["field"], "sku_id");
-    wrong = app
-        .client
-        .post(app.url(&format!("/api/v1/flash-sales/{}/orders", live["id"])))
-        .bearer_auth(&early_bird.0.access_token)
-        .header("idempotency-key", "many")
-        .json(&json!({ "sku_id": other.sku, "quantity": 2, "address_id": early_bird.1 }))
-        .send()
-        .await
-        .expect("buy now");
-    assert_eq!(problem(wrong).await["field"], "quantity");
+    let wrong_sku = buy(&app, &early_bird, &live, &shop.sku, 1, "wrong").await;
+    assert_eq!(problem(wrong_sku).await["field"], "sku_id");
+    let too_many = buy(&app, &early_bird, &live, &other.sku, 2, "many").await;
+    assert_eq!(problem(too_many).await["field"], "quantity");
     assert_eq!(public(&app, &live).await["remaining"], 5);
 }
 

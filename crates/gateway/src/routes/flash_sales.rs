@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Problem};
 use crate::extract::Json;
 use crate::page::Page;
-use crate::routes::checkout::orders::idempotency_key;
+use crate::routes::checkout::orders::{checkout_answer, idempotency_key};
 use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -47,8 +47,7 @@ pub async fn buy_now(
     Json(request): Json<BuyNow>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let (result, placed_now) = state.orders.buy_now(&principal, key, id.into_inner(), request).await?;
-    Ok(if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) })
+    Ok(checkout_answer(state.orders.buy_now(&principal, key, id.into_inner(), request).await?))
 }
 
 /// Offer a flash sale of one of the shop's SKUs (owner or staff). At most one flash price per SKU

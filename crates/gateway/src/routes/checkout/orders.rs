@@ -45,8 +45,12 @@ pub async fn place(
     Json(request): Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let (result, placed_now) = state.orders.place(&principal, key, request).await?;
-    Ok(if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) })
+    Ok(checkout_answer(state.orders.place(&principal, key, request).await?))
+}
+
+/// A checkout as placed now (201) or replayed for a repeated key (200).
+pub(crate) fn checkout_answer((result, placed_now): (CheckoutResult, bool)) -> HttpResponse {
+    if placed_now { HttpResponse::Created().json(result) } else { HttpResponse::Ok().json(result) }
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
