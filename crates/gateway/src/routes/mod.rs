@@ -76,11 +76,11 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpRes
     Err(ApiError::not_found(format!("There is no {} {} here.", req.method(), req.path())))
 }
 
-/// The methods the documented API endpoint at `path` takes, e.g. `GET, PATCH`. Read from the
-/// OpenAPI document, which lists every endpoint. Only `/api/` paths: the others (the sandbox) are
-/// documented even where configuration does not serve them.
+/// The methods the documented endpoint at `path` takes, e.g. `GET, PATCH`. Read from the OpenAPI
+/// document, which lists every endpoint. Not for the sandbox's paths: they are documented even
+/// where configuration does not serve them.
 fn allowed_methods(path: &str) -> Option<String> {
-    if !path.starts_with("/api/") {
+    if path.starts_with("/sandbox/") {
         return None;
     }
     use std::sync::OnceLock;
