@@ -48,17 +48,6 @@ impl bazaar_core::Classify for KvError {
     }
 }
 
-/// What [`Kv::decr_if_enough`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecrOutcome {
-    /// Decremented; this much is left.
-    Decremented(i64),
-    /// Left alone: only this much was there.
-    Insufficient(i64),
-    /// No such counter (for example flash-sale stock not loaded yet).
-    Missing,
-}
-
 /// What [`Kv::take_within_limit`] did. Nothing moves unless it answers `Taken`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TakeOutcome {
@@ -167,11 +156,6 @@ impl Kv {
     pub async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, KvError> {
         check_ttl(ttl)?;
         on_store!(self.incr(key, by, ttl))
-    }
-
-    /// Atomically takes `amount` from the counter at `key` only if at least that much is there.
-    pub async fn decr_if_enough(&self, key: &str, amount: i64) -> Result<DecrOutcome, KvError> {
-        on_store!(self.decr_if_enough(key, amount))
     }
 
     /// Atomically, in one step: the window is open, the holder stays within the limit and enough

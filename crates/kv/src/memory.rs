@@ -1,7 +1,7 @@
 //! The in-process store: one map behind a mutex, with the same semantics as the Redis store.
 
 use crate::fanout::{Fanout, Subscription, lock_unpoisoned};
-use crate::{DecrOutcome, Gate, KvError, TakeOutcome};
+use crate::{Gate, KvError, TakeOutcome};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -116,21 +116,6 @@ impl MemoryKv {
                 entry.expires_at = ttl.map(|ttl| now + ttl);
             }
             Ok(next)
-        })
-    }
-
-    pub async fn decr_if_enough(&self, key: &str, amount: i64) -> Result<DecrOutcome, KvError> {
-        self.with_key_mut(key, |entries, _| {
-            let Some(entry) = entries.get_mut(key) else {
-                return Ok(DecrOutcome::Missing);
-            };
-            let current = counter_value(key, &entry.value)?;
-            if current < amount {
-                return Ok(DecrOutcome::Insufficient(current));
-            }
-            let left = current - amount;
-            entry.value = Value::Text(left.to_string());
-            Ok(DecrOutcome::Decremented(left))
         })
     }
 

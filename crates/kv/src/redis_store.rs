@@ -2,7 +2,7 @@
 //! subscriber connection per process that feeds the local fan-out and re-subscribes after a drop.
 
 use crate::fanout::{Fanout, Subscription};
-use crate::{DecrOutcome, Gate, KvError, TakeOutcome};
+use crate::{Gate, KvError, TakeOutcome};
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink, PubSubStream};
 use redis::{AsyncCommands, Client, Script};
@@ -25,17 +25,6 @@ if ttl_ms > 0 and redis.call('PTTL', KEYS[1]) == -1 then
   redis.call('PEXPIRE', KEYS[1], ttl_ms)
 end
 return value
-";
-
-/// Returns {0, 0} missing, {1, current} insufficient, {2, left} decremented.
-const DECR_IF_ENOUGH: &str = r"
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0, 0} end
-local current = tonumber(raw)
-if current == nil then return redis.error_reply('WRONGTYPE counter is not an integer') end
-local amount = tonumber(ARGV[1])
-if current < amount then return {1, current} end
-return {2, redis.call('DECRBY', KEYS[1], amount)}
 ";
 
 /// KEYS: stock, holder. ARGV: amount, limit, opens_at_ms, closes_at_ms, holder_ttl_ms.
@@ -70,7 +59,6 @@ pub struct RedisKv {
     pubsub: Arc<PubSubShared>,
     reader: JoinHandle<()>,
     incr_with_ttl: Script,
-    decr_if_enough: Script,
     take_within_limit: Script,
     /// Where rate limits are counted while Redis is unreachable (see `Kv::hit`).
     local_limits: crate::Kv,
@@ -112,7 +100,6 @@ impl RedisKv {
             pubsub,
             reader,
             incr_with_ttl: Script::new(INCR_WITH_TTL),
-            decr_if_enough: Script::new(DECR_IF_ENOUGH),
             take_within_limit: Script::new(TAKE_WITHIN_LIMIT),
             local_limits: crate::Kv::memory(),
         })
@@ -189,21 +176,6 @@ impl RedisKv {
             .invoke_async(&mut self.conn())
             .await
             .map_err(command_error)
-    }
-
-    pub async fn decr_if_enough(&self, key: &str, amount: i64) -> Result<DecrOutcome, KvError> {
-        let (status, value): (i64, i64) = self
-            .decr_if_enough
-            .key(self.key(key))
-            .arg(amount)
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(command_error)?;
-        Ok(match status {
-            0 => DecrOutcome::Missing,
-            1 => DecrOutcome::Insufficient(value),
-            _ => DecrOutcome::Decremented(value),
-        })
     }
 
     pub async fn take_within_limit(&self, gate: Gate<'_>, amount: i64) -> Result<TakeOutcome, KvError> {

@@ -1,7 +1,7 @@
 //! One contract, every store: the in-process store always, Redis when BAZAAR_TEST_REDIS_URL is set.
 
 use bazaar_kv::testing::all_stores;
-use bazaar_kv::{DecrOutcome, Gate, Kv, KvError, TakeOutcome};
+use bazaar_kv::{Gate, Kv, KvError, TakeOutcome};
 use std::time::Duration;
 
 async fn for_each_store<F, Fut>(check: F)
@@ -95,48 +95,11 @@ async fn counters_refuse_text() {
     for_each_store(|kv| async move {
         kv.set("name", "not a number", None).await.unwrap();
         assert!(kv.incr("name", 1, None).await.is_err());
-        assert!(kv.decr_if_enough("name", 1).await.is_err());
+        let now = unix_ms();
+        assert!(kv.take_within_limit(gate("name", "name:holder", now - 1_000, now + 60_000), 1).await.is_err());
         assert_eq!(kv.get("name").await.unwrap().as_deref(), Some("not a number"));
     })
     .await;
-}
-
-#[tokio::test]
-async fn decrement_only_when_enough() {
-    for_each_store(|kv| async move {
-        assert_eq!(kv.decr_if_enough("stock", 1).await.unwrap(), DecrOutcome::Missing);
-        kv.set("stock", "3", None).await.unwrap();
-        assert_eq!(kv.decr_if_enough("stock", 2).await.unwrap(), DecrOutcome::Decremented(1));
-        assert_eq!(kv.decr_if_enough("stock", 2).await.unwrap(), DecrOutcome::Insufficient(1));
-        assert_eq!(kv.decr_if_enough("stock", 1).await.unwrap(), DecrOutcome::Decremented(0));
-        assert_eq!(kv.get("stock").await.unwrap().as_deref(), Some("0"));
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn concurrent_decrements_never_oversell() {
-    for_each_store(|kv| async move {
-        kv.set("flash", "50", None).await.unwrap();
-        let buyers = (0..200).map(|_| {
-            let kv = kv.clone();
-            tokio::spawn(async move { kv.decr_if_enough("flash", 1).await.unwrap() })
-        });
-        let outcomes = futures_join(buyers).await;
-        let sold = outcomes.iter().filter(|o| matches!(o, DecrOutcome::Decremented(_))).count();
-        assert_eq!(sold, 50);
-        assert!(outcomes.iter().all(|o| !matches!(o, DecrOutcome::Missing)));
-        assert_eq!(kv.get("flash").await.unwrap().as_deref(), Some("0"));
-    })
-    .await;
-}
-
-async fn futures_join<T: Send + 'static>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(task.await.expect("task finished"));
-    }
-    results
 }
 
 #[tokio::test]

@@ -360,16 +360,25 @@ impl FlashTerms {
     }
 }
 
-pub(crate) fn window_open(
-    starts: NaiveDateTime,
-    ends: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<(), PromotionError> {
+/// The refusals a buy-now meets; the front gate answers with the same ones.
+pub(crate) fn not_started() -> PromotionError {
+    PromotionError::conflict("flash_sale_not_started", "this flash sale has not started yet")
+}
+
+pub(crate) fn ended() -> PromotionError {
+    PromotionError::conflict("flash_sale_ended", "this flash sale has ended")
+}
+
+pub(crate) fn sold_out() -> PromotionError {
+    PromotionError::conflict("flash_sold_out", "this flash sale is sold out")
+}
+
+fn window_open(starts: NaiveDateTime, ends: NaiveDateTime, now: NaiveDateTime) -> Result<(), PromotionError> {
     if now < starts {
-        return Err(PromotionError::conflict("flash_sale_not_started", "this flash sale has not started yet"));
+        return Err(not_started());
     }
     if now >= ends {
-        return Err(PromotionError::conflict("flash_sale_ended", "this flash sale has ended"));
+        return Err(ended());
     }
     Ok(())
 }
@@ -395,7 +404,7 @@ pub fn reserve(
     if taken == 0 {
         let row = load(conn, terms.id)?;
         window_open(row.starts_at, row.ends_at, now)?;
-        return Err(PromotionError::conflict("flash_sold_out", "this flash sale is sold out"));
+        return Err(sold_out());
     }
     // The portable upsert (as for coupon claims); both values are ids.
     diesel::sql_query(format!(
@@ -447,7 +456,7 @@ pub fn flash_paid(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionErro
     Ok(())
 }
 
-/// Units left to sell and the sale's window, for the gate to load.
+/// Units left to sell, for the gate to load.
 pub(crate) fn remaining(conn: &mut DbConn, id: FlashSaleId) -> Result<i64, PromotionError> {
     let row = load(conn, id)?;
     Ok((row.quantity - row.sold).max(0))

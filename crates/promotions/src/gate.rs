@@ -96,19 +96,15 @@ impl FlashGate {
             let refusal = match self.kv.take_within_limit(gate, quantity).await {
                 Ok(TakeOutcome::Taken(_)) => return Admission::Through { taken: quantity },
                 Ok(TakeOutcome::Missing) => {
-                    if self.load_stock(terms.id, &stock).await.is_err() {
+                    if !self.load_stock(terms.id, &stock).await {
                         return Admission::Through { taken: 0 };
                     }
                     continue;
                 }
                 Ok(TakeOutcome::OverLimit(_)) => return Admission::Through { taken: 0 },
-                Ok(TakeOutcome::NotOpen) => {
-                    PromotionError::conflict("flash_sale_not_started", "this flash sale has not started yet")
-                }
-                Ok(TakeOutcome::Closed) => PromotionError::conflict("flash_sale_ended", "this flash sale has ended"),
-                Ok(TakeOutcome::Insufficient(_)) => {
-                    PromotionError::conflict("flash_sold_out", "this flash sale is sold out")
-                }
+                Ok(TakeOutcome::NotOpen) => flash::not_started(),
+                Ok(TakeOutcome::Closed) => flash::ended(),
+                Ok(TakeOutcome::Insufficient(_)) => flash::sold_out(),
                 Err(err) => {
                     tracing::warn!(error = %err, sale = %terms.id, "flash gate unreachable; the database decides alone");
                     return Admission::Through { taken: 0 };
@@ -149,13 +145,23 @@ impl FlashGate {
         }
     }
 
-    async fn load_stock(&self, sale: FlashSaleId, key: &str) -> Result<(), PromotionError> {
-        let left = self.db.run(move |conn| flash::remaining(conn, sale)).await?;
-        self.kv.set_if_absent(key, &left.to_string(), Some(STOCK_TTL)).await.map_err(|err| {
-            tracing::warn!(error = %err, "flash gate could not load its count");
-            PromotionError::conflict("flash_gate_unavailable", "the gate is unavailable")
-        })?;
-        Ok(())
+    /// Loads the count of units left from the database; false if it could not (the request then
+    /// goes on to the database, which decides alone).
+    async fn load_stock(&self, sale: FlashSaleId, key: &str) -> bool {
+        let left = match self.db.run(move |conn| flash::remaining(conn, sale)).await {
+            Ok(left) => left,
+            Err(err) => {
+                tracing::warn!(error = %err, %sale, "flash gate could not read the units left");
+                return false;
+            }
+        };
+        match self.kv.set_if_absent(key, &left.to_string(), Some(STOCK_TTL)).await {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, %sale, "flash gate could not load its count");
+                false
+            }
+        }
     }
 }
 
