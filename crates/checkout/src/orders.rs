@@ -300,10 +300,11 @@ pub(crate) fn place(
                 .get_result(conn)?;
             let mut items = Vec::new();
             for (Sellable { sku_id, product_id, title, specs, price, .. }, quantity) in lines {
-                reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id)?;
+                // The flash units first: most of a rush is refused there, before the stock row.
                 if let Some(flash) = flash.filter(|flash| flash.sku_id == sku_id) {
                     bazaar_promotions::reserve(conn, flash, user_id, i64::from(quantity), order_id, now)?;
                 }
+                reserve_stock(conn, sku_id, i64::from(quantity), user_id, order_id)?;
                 diesel::insert_into(order_items::table)
                     .values((
                         order_items::order_id.eq(order_id),

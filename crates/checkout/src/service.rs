@@ -81,7 +81,7 @@ impl Orders {
         let quantity = i64::from(request.quantity);
         terms.check(request.sku_id, quantity, Utc::now().naive_utc())?;
         let taken = match gate {
-            Some(gate) => match gate.admit(&terms, principal.user_id, quantity).await {
+            Some(gate) => match gate.admit(&terms, principal.user_id, &key, quantity).await {
                 bazaar_promotions::Admission::Through { taken } => taken,
                 bazaar_promotions::Admission::Refused(refusal) => return Err(refusal.into()),
             },
@@ -93,11 +93,11 @@ impl Orders {
             coupon_ids: Some(Vec::new()),
             points: None,
         };
-        let placed = self.place_with(principal, key, order, Some(terms)).await;
+        let placed = self.place_with(principal, key.clone(), order, Some(terms)).await;
         if let Some(gate) = gate {
             // Units the gate counted stay taken only by an order placed now; a replay took none.
-            let give_back = if matches!(placed, Ok((_, true))) { 0 } else { taken };
-            gate.settle(&terms, principal.user_id, give_back, placed.is_ok()).await;
+            let placed_now = matches!(placed, Ok((_, true)));
+            gate.settle(&terms, principal.user_id, &key, if placed_now { 0 } else { taken }, placed_now).await;
         }
         placed
     }

@@ -6,9 +6,10 @@
 //! - its count of units left is loaded from the database and expires every few seconds, so units
 //!   a cancelled or timed-out order gave back, or a gateway that died between the gate and the
 //!   database took, are seen again within that time;
+//! - each buyer's count expires as soon, so a buyer whose order was cancelled may buy again;
 //! - a request the database refused after the gate let it through gives its unit back at once;
-//! - a buyer over their limit at the gate, or one who already has an order in the sale, goes on to
-//!   the database, which replays a retried request or refuses with the exact reason;
+//! - a retry of the request that placed a buyer's order (same Idempotency-Key) goes on to the
+//!   database, which replays it;
 //! - an unreachable kv lets everyone through to the database.
 
 use crate::PromotionError;
@@ -20,7 +21,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long the gate trusts its count of units left before reloading it from the database.
+/// How long the gate trusts its count of units left (and of what each buyer holds) before
+/// reloading it from the database.
 const STOCK_TTL: Duration = Duration::from_secs(5);
 /// Flash terms never change once made; a process keeps at most this many.
 const TERMS_KEPT: usize = 1024;
@@ -81,8 +83,8 @@ impl FlashGate {
         Ok(terms)
     }
 
-    /// Asks the gate to let `quantity` units through for `buyer`.
-    pub async fn admit(&self, terms: &FlashTerms, buyer: UserId, quantity: i64) -> Admission {
+    /// Asks the gate to let `quantity` units through for `buyer`, whose request carries `key`.
+    pub async fn admit(&self, terms: &FlashTerms, buyer: UserId, key: &str, quantity: i64) -> Admission {
         let (stock, holder) = (stock_key(terms.id), holder_key(terms.id, buyer));
         let gate = Gate {
             stock_key: &stock,
@@ -90,7 +92,7 @@ impl FlashGate {
             limit: terms.per_user_limit,
             opens_at_ms: unix_ms(terms.starts_at),
             closes_at_ms: unix_ms(terms.ends_at),
-            holder_ttl: (terms.ends_at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(3600),
+            holder_ttl: STOCK_TTL,
         };
         for _ in 0..2 {
             let refusal = match self.kv.take_within_limit(gate, quantity).await {
@@ -101,7 +103,10 @@ impl FlashGate {
                     }
                     continue;
                 }
-                Ok(TakeOutcome::OverLimit(_)) => return Admission::Through { taken: 0 },
+                Ok(TakeOutcome::OverLimit(_)) => PromotionError::conflict(
+                    "flash_limit_reached",
+                    format!("one buyer may buy at most {} of this flash sale", terms.per_user_limit),
+                ),
                 Ok(TakeOutcome::NotOpen) => flash::not_started(),
                 Ok(TakeOutcome::Closed) => flash::ended(),
                 Ok(TakeOutcome::Insufficient(_)) => flash::sold_out(),
@@ -110,8 +115,8 @@ impl FlashGate {
                     return Admission::Through { taken: 0 };
                 }
             };
-            // A buyer with an order in this sale may be retrying it: the database replays it.
-            if matches!(self.kv.get(&buyer_placed_key(terms.id, buyer)).await, Ok(Some(_))) {
+            // The retry of the request that placed this buyer's order: the database replays it.
+            if self.kv.get(&buyer_placed_key(terms.id, buyer)).await.ok().flatten().as_deref() == Some(key) {
                 return Admission::Through { taken: 0 };
             }
             let _ = self.kv.incr(&refused_key(terms.id), 1, Some(Duration::from_secs(30 * 86_400))).await;
@@ -121,19 +126,19 @@ impl FlashGate {
     }
 
     /// After the database answered a request the gate let through: `give_back` units the gate
-    /// counted that no new order took return to its count, and a buyer who has an order in the
-    /// sale is marked, so their retries reach the database's replay.
-    pub async fn settle(&self, terms: &FlashTerms, buyer: UserId, give_back: i64, has_order: bool) {
-        if has_order {
+    /// counted that no new order took return to its count, and the key of a request that placed
+    /// an order now is kept, so its retries reach the database's replay.
+    pub async fn settle(&self, terms: &FlashTerms, buyer: UserId, key: &str, give_back: i64, placed_now: bool) {
+        if placed_now {
             let ttl = (terms.ends_at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(86_400);
-            let _ = self.kv.set(&buyer_placed_key(terms.id, buyer), "1", Some(ttl)).await;
+            let _ = self.kv.set(&buyer_placed_key(terms.id, buyer), key, Some(ttl)).await;
         }
         if give_back > 0 {
             // With the count's lifetime: had it expired meanwhile, the give-back must not outlive
             // it. (Given back to a count reloaded since, it lets one more through to the database,
             // which refuses it.)
             let _ = self.kv.incr(&stock_key(terms.id), give_back, Some(STOCK_TTL)).await;
-            let _ = self.kv.incr(&holder_key(terms.id, buyer), -give_back, Some(Duration::from_secs(3600))).await;
+            let _ = self.kv.incr(&holder_key(terms.id, buyer), -give_back, Some(STOCK_TTL)).await;
         }
     }
 
