@@ -63,15 +63,24 @@ pub enum TakeOutcome {
     Insufficient(i64),
     /// No stock counter (not loaded yet, or expired): load it and ask again.
     Missing,
+    /// The request is the one whose pass is kept ([`Gate::pass_key`]): its own retry. Nothing moved.
+    Replay,
 }
+
+/// How long a gate's count of refusals is kept after its first.
+pub const REFUSALS_KEPT: Duration = Duration::from_secs(30 * 86_400);
 
 /// The gate [`Kv::take_within_limit`] keeps: a stock counter, one holder's count and its limit,
 /// and a window in Unix milliseconds (checked against the store's clock, the same for every
-/// gateway).
+/// gateway). Refusals are counted at `refused_key`; a request whose `pass` is the one kept at
+/// `pass_key` is answered [`TakeOutcome::Replay`] before anything else. One step, one round trip.
 #[derive(Debug, Clone, Copy)]
 pub struct Gate<'a> {
     pub stock_key: &'a str,
     pub holder_key: &'a str,
+    pub pass_key: &'a str,
+    pub pass: &'a str,
+    pub refused_key: &'a str,
     pub limit: i64,
     pub opens_at_ms: i64,
     pub closes_at_ms: i64,

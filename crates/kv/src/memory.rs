@@ -123,36 +123,27 @@ impl MemoryKv {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX));
-        if now_ms < gate.opens_at_ms {
-            return Ok(TakeOutcome::NotOpen);
-        }
-        if now_ms >= gate.closes_at_ms {
-            return Ok(TakeOutcome::Closed);
-        }
         self.with_key_mut(gate.stock_key, |entries, now| {
-            if entries.get(gate.holder_key).is_some_and(|entry| !entry.is_live(now)) {
-                entries.remove(gate.holder_key);
+            for key in [gate.holder_key, gate.pass_key, gate.refused_key] {
+                if entries.get(key).is_some_and(|entry| !entry.is_live(now)) {
+                    entries.remove(key);
+                }
             }
-            let Some(stock) = entries.get(gate.stock_key) else { return Ok(TakeOutcome::Missing) };
-            let left = counter_value(gate.stock_key, &stock.value)?;
-            let held = match entries.get(gate.holder_key) {
-                Some(entry) => counter_value(gate.holder_key, &entry.value)?,
-                None => 0,
-            };
-            if held + amount > gate.limit {
-                return Ok(TakeOutcome::OverLimit(held));
+            if matches!(entries.get(gate.pass_key), Some(Entry { value: Value::Text(pass), .. }) if pass == gate.pass) {
+                return Ok(TakeOutcome::Replay);
             }
-            if left < amount {
-                return Ok(TakeOutcome::Insufficient(left));
+            let outcome = take(entries, &gate, amount, now_ms, now)?;
+            if !matches!(outcome, TakeOutcome::Taken(_) | TakeOutcome::Missing) {
+                let refused = match entries.get(gate.refused_key) {
+                    Some(entry) => counter_value(gate.refused_key, &entry.value)?,
+                    None => 0,
+                };
+                let expires_at =
+                    entries.get(gate.refused_key).map_or(Some(now + crate::REFUSALS_KEPT), |e| e.expires_at);
+                let value = Value::Text((refused + 1).to_string());
+                entries.insert(gate.refused_key.to_string(), Entry { value, expires_at });
             }
-            if let Some(stock) = entries.get_mut(gate.stock_key) {
-                stock.value = Value::Text((left - amount).to_string());
-            }
-            entries.insert(
-                gate.holder_key.to_string(),
-                text_entry(&(held + amount).to_string(), Some(gate.holder_ttl), now),
-            );
-            Ok(TakeOutcome::Taken(left - amount))
+            Ok(outcome)
         })
     }
 
@@ -240,4 +231,37 @@ fn counter_value(key: &str, value: &Value) -> Result<i64, KvError> {
 
 fn wrong_type(key: &str) -> KvError {
     KvError::WrongType { key: key.to_string() }
+}
+
+/// The gate's conditions in order, on a map already rid of the gate's expired keys.
+fn take(
+    entries: &mut Entries,
+    gate: &Gate<'_>,
+    amount: i64,
+    now_ms: i64,
+    now: Instant,
+) -> Result<TakeOutcome, KvError> {
+    if now_ms < gate.opens_at_ms {
+        return Ok(TakeOutcome::NotOpen);
+    }
+    if now_ms >= gate.closes_at_ms {
+        return Ok(TakeOutcome::Closed);
+    }
+    let Some(stock) = entries.get(gate.stock_key) else { return Ok(TakeOutcome::Missing) };
+    let left = counter_value(gate.stock_key, &stock.value)?;
+    let held = match entries.get(gate.holder_key) {
+        Some(entry) => counter_value(gate.holder_key, &entry.value)?,
+        None => 0,
+    };
+    if held + amount > gate.limit {
+        return Ok(TakeOutcome::OverLimit(held));
+    }
+    if left < amount {
+        return Ok(TakeOutcome::Insufficient(left));
+    }
+    if let Some(stock) = entries.get_mut(gate.stock_key) {
+        stock.value = Value::Text((left - amount).to_string());
+    }
+    entries.insert(gate.holder_key.to_string(), text_entry(&(held + amount).to_string(), Some(gate.holder_ttl), now));
+    Ok(TakeOutcome::Taken(left - amount))
 }

@@ -27,21 +27,28 @@ end
 return value
 ";
 
-/// KEYS: stock, holder. ARGV: amount, limit, opens_at_ms, closes_at_ms, holder_ttl_ms.
-/// Returns {0, 0} missing, {1, left} insufficient, {2, left} taken, {3, 0} not open,
-/// {4, 0} closed, {5, held} over the limit. Time is the server's, the same for every gateway.
+/// KEYS: stock, holder, pass, refused. ARGV: amount, limit, opens_at_ms, closes_at_ms,
+/// holder_ttl_ms, pass, refusals_kept_ms. Returns {0, 0} missing, {1, left} insufficient, {2, left} taken, {3, 0} not
+/// open, {4, 0} closed, {5, held} over the limit, {6, 0} replay. Time is the server's, the same
+/// for every gateway; a refusal counts itself at KEYS[4].
 const TAKE_WITHIN_LIMIT: &str = r"
+if redis.call('GET', KEYS[3]) == ARGV[6] then return {6, 0} end
+local function refuse(status, value)
+  redis.call('INCR', KEYS[4])
+  if redis.call('PTTL', KEYS[4]) == -1 then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
+  return {status, value}
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if now < tonumber(ARGV[3]) then return {3, 0} end
-if now >= tonumber(ARGV[4]) then return {4, 0} end
+if now < tonumber(ARGV[3]) then return refuse(3, 0) end
+if now >= tonumber(ARGV[4]) then return refuse(4, 0) end
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {0, 0} end
 local left = tonumber(raw)
 local amount = tonumber(ARGV[1])
 local held = tonumber(redis.call('GET', KEYS[2]) or '0')
-if held + amount > tonumber(ARGV[2]) then return {5, held} end
-if left < amount then return {1, left} end
+if held + amount > tonumber(ARGV[2]) then return refuse(5, held) end
+if left < amount then return refuse(1, left) end
 redis.call('INCRBY', KEYS[2], amount)
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {2, redis.call('DECRBY', KEYS[1], amount)}
@@ -183,11 +190,15 @@ impl RedisKv {
             .take_within_limit
             .key(self.key(gate.stock_key))
             .key(self.key(gate.holder_key))
+            .key(self.key(gate.pass_key))
+            .key(self.key(gate.refused_key))
             .arg(amount)
             .arg(gate.limit)
             .arg(gate.opens_at_ms)
             .arg(gate.closes_at_ms)
             .arg(ttl_millis(gate.holder_ttl).max(1))
+            .arg(gate.pass)
+            .arg(ttl_millis(crate::REFUSALS_KEPT))
             .invoke_async(&mut self.conn())
             .await
             .map_err(command_error)?;
@@ -197,7 +208,8 @@ impl RedisKv {
             2 => TakeOutcome::Taken(value),
             3 => TakeOutcome::NotOpen,
             4 => TakeOutcome::Closed,
-            _ => TakeOutcome::OverLimit(value),
+            5 => TakeOutcome::OverLimit(value),
+            _ => TakeOutcome::Replay,
         })
     }
 

@@ -202,7 +202,17 @@ fn unix_ms() -> i64 {
 }
 
 fn gate<'a>(stock_key: &'a str, holder_key: &'a str, opens_at_ms: i64, closes_at_ms: i64) -> Gate<'a> {
-    Gate { stock_key, holder_key, limit: 2, opens_at_ms, closes_at_ms, holder_ttl: Duration::from_secs(60) }
+    Gate {
+        stock_key,
+        holder_key,
+        pass_key: "gate:pass",
+        pass: "a request",
+        refused_key: "gate:refused",
+        limit: 2,
+        opens_at_ms,
+        closes_at_ms,
+        holder_ttl: Duration::from_secs(60),
+    }
 }
 
 /// The flash-sale gate: nothing moves outside the window, past the holder's limit or the stock.
@@ -225,6 +235,14 @@ async fn take_within_limit_moves_only_when_every_condition_holds() {
         assert_eq!(kv.take_within_limit(other, 1).await.unwrap(), TakeOutcome::Taken(0));
         assert_eq!(kv.get("gate:holder:2").await.unwrap().as_deref(), Some("1"));
         assert!(kv.ttl("gate:holder:2").await.unwrap().is_some(), "a holder's count is kept for a while only");
+        // Five refusals so far (not open, closed, over the limit, insufficient twice over), each
+        // counted in the same step; a request carrying the kept pass is its own retry.
+        assert_eq!(kv.take_within_limit(other, 1).await.unwrap(), TakeOutcome::Insufficient(0));
+        assert_eq!(kv.get("gate:refused").await.unwrap().as_deref(), Some("5"));
+        kv.set("gate:pass", "a request", None).await.unwrap();
+        assert_eq!(kv.take_within_limit(other, 1).await.unwrap(), TakeOutcome::Replay);
+        assert_eq!(kv.get("gate:refused").await.unwrap().as_deref(), Some("5"), "a replay is no refusal");
+        assert!(kv.ttl("gate:refused").await.unwrap().is_some());
     })
     .await;
 }

@@ -373,6 +373,10 @@ pub(crate) fn sold_out() -> PromotionError {
     PromotionError::conflict("flash_sold_out", "this flash sale is sold out")
 }
 
+pub(crate) fn limit_reached(limit: i64) -> PromotionError {
+    PromotionError::conflict("flash_limit_reached", format!("one buyer may buy at most {limit} of this flash sale"))
+}
+
 fn window_open(starts: NaiveDateTime, ends: NaiveDateTime, now: NaiveDateTime) -> Result<(), PromotionError> {
     if now < starts {
         return Err(not_started());
@@ -417,10 +421,7 @@ pub fn reserve(
         .set(fb::bought.eq(fb::bought + quantity))
         .execute(conn)?;
     if within_limit == 0 {
-        return Err(PromotionError::conflict(
-            "flash_limit_reached",
-            format!("one buyer may buy at most {} of this flash sale", terms.per_user_limit),
-        ));
+        return Err(limit_reached(terms.per_user_limit));
     }
     diesel::insert_into(fr::table)
         .values((

@@ -56,7 +56,7 @@ fn buyer_placed_key(sale: FlashSaleId, buyer: UserId) -> String {
 }
 
 /// Where the gate counts the requests it turned away (the seller's report shows them).
-pub(crate) fn refused_key(sale: FlashSaleId) -> String {
+fn refused_key(sale: FlashSaleId) -> String {
     format!("flash:{sale}:refused")
 }
 
@@ -86,41 +86,38 @@ impl FlashGate {
     /// Asks the gate to let `quantity` units through for `buyer`, whose request carries `key`.
     pub async fn admit(&self, terms: &FlashTerms, buyer: UserId, key: &str, quantity: i64) -> Admission {
         let (stock, holder) = (stock_key(terms.id), holder_key(terms.id, buyer));
+        let (pass, refused) = (buyer_placed_key(terms.id, buyer), refused_key(terms.id));
         let gate = Gate {
             stock_key: &stock,
             holder_key: &holder,
+            // The retry of the request that placed this buyer's order goes on to the replay.
+            pass_key: &pass,
+            pass: key,
+            refused_key: &refused,
             limit: terms.per_user_limit,
             opens_at_ms: unix_ms(terms.starts_at),
             closes_at_ms: unix_ms(terms.ends_at),
             holder_ttl: STOCK_TTL,
         };
         for _ in 0..2 {
-            let refusal = match self.kv.take_within_limit(gate, quantity).await {
-                Ok(TakeOutcome::Taken(_)) => return Admission::Through { taken: quantity },
+            return match self.kv.take_within_limit(gate, quantity).await {
+                Ok(TakeOutcome::Taken(_)) => Admission::Through { taken: quantity },
+                Ok(TakeOutcome::Replay) => Admission::Through { taken: 0 },
                 Ok(TakeOutcome::Missing) => {
                     if !self.load_stock(terms.id, &stock).await {
                         return Admission::Through { taken: 0 };
                     }
                     continue;
                 }
-                Ok(TakeOutcome::OverLimit(_)) => PromotionError::conflict(
-                    "flash_limit_reached",
-                    format!("one buyer may buy at most {} of this flash sale", terms.per_user_limit),
-                ),
-                Ok(TakeOutcome::NotOpen) => flash::not_started(),
-                Ok(TakeOutcome::Closed) => flash::ended(),
-                Ok(TakeOutcome::Insufficient(_)) => flash::sold_out(),
+                Ok(TakeOutcome::OverLimit(_)) => Admission::Refused(flash::limit_reached(terms.per_user_limit)),
+                Ok(TakeOutcome::NotOpen) => Admission::Refused(flash::not_started()),
+                Ok(TakeOutcome::Closed) => Admission::Refused(flash::ended()),
+                Ok(TakeOutcome::Insufficient(_)) => Admission::Refused(flash::sold_out()),
                 Err(err) => {
                     tracing::warn!(error = %err, sale = %terms.id, "flash gate unreachable; the database decides alone");
-                    return Admission::Through { taken: 0 };
+                    Admission::Through { taken: 0 }
                 }
             };
-            // The retry of the request that placed this buyer's order: the database replays it.
-            if self.kv.get(&buyer_placed_key(terms.id, buyer)).await.ok().flatten().as_deref() == Some(key) {
-                return Admission::Through { taken: 0 };
-            }
-            let _ = self.kv.incr(&refused_key(terms.id), 1, Some(Duration::from_secs(30 * 86_400))).await;
-            return Admission::Refused(refusal);
         }
         Admission::Through { taken: 0 }
     }
