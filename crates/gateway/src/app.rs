@@ -62,11 +62,16 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// Sends the stop command at once; the returned future waits for the server to finish.
+    /// Sends the stop command at once; the returned future waits for the server to finish and
+    /// the search indexer to close its index (so a restart on the same directory finds it free).
     pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> + use<> {
         self.hub.shut_down();
-        self.search.stop();
-        self.server.stop(graceful)
+        let indexer = self.search.stop();
+        let server = self.server.stop(graceful);
+        async move {
+            server.await;
+            indexer.await;
+        }
     }
 }
 

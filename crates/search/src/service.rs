@@ -85,6 +85,9 @@ struct Inner {
     suggestions: Arc<RwLock<Arc<Suggestions>>>,
     categories: RwLock<Option<Arc<CategoryLookup>>>,
     commands: Mutex<Option<Sender<Command>>>,
+    /// The indexer thread, for a stop to wait until it has closed the index writer (and freed the
+    /// index directory's lock for the next process).
+    indexer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Set until the indexer has started: what it must do first.
     pending: Mutex<Option<Option<index::CommitPoint>>>,
     /// The outbox position the index had on disk when opened (`None`: it was new or unusable).
@@ -115,6 +118,7 @@ impl Search {
                 suggestions: Arc::new(RwLock::new(Arc::new(suggestions))),
                 categories: RwLock::new(None),
                 commands: Mutex::new(None),
+                indexer_thread: Mutex::new(None),
                 pending: Mutex::new(Some(committed)),
                 opened_at: committed.map(|c| c.position),
                 dir: dir.to_path_buf(),
@@ -146,10 +150,11 @@ impl Search {
         let indexer = self.indexer()?;
         let needs_build = lock(&self.inner.pending).take().is_some_and(|committed| committed.is_none());
         let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("search-indexer".into())
             .spawn(move || indexer.run(needs_build, receiver))
             .map_err(|err| SearchError::Io(format!("cannot start the indexer: {err}")))?;
+        *lock(&self.inner.indexer_thread) = Some(thread);
         *lock(&self.inner.commands) = Some(sender.clone());
         let mut synonym_changes = self.inner.kv.subscribe(SYNONYMS_CHANGED).await?;
         let search = self.clone();
@@ -172,10 +177,17 @@ impl Search {
         Ok(())
     }
 
-    /// Stops the indexer after its current batch.
-    pub fn stop(&self) {
+    /// Stops the indexer after its current batch; the returned future ends when it has closed
+    /// the index writer.
+    pub fn stop(&self) -> impl std::future::Future<Output = ()> + use<> {
         if let Some(sender) = lock(&self.inner.commands).take() {
             let _ = sender.send(Command::Stop);
+        }
+        let thread = lock(&self.inner.indexer_thread).take();
+        async move {
+            if let Some(thread) = thread {
+                let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            }
         }
     }
 
