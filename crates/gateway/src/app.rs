@@ -185,13 +185,20 @@ impl Application {
     /// Serves until stopped by SIGINT/SIGTERM or a handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.handle();
+        let (stopping, mut stopped_by_signal) = tokio::sync::oneshot::channel();
         let signals = tokio::spawn(async move {
             stop_signal().await;
             tracing::info!("stopping: closing chat connections, finishing requests in flight");
+            let _ = stopping.send(());
             handle.stop(true).await;
         });
         let outcome = self.server.await;
-        signals.abort();
+        if stopped_by_signal.try_recv().is_ok() {
+            // The stop also waits for the search indexer to close its index: let it finish.
+            let _ = signals.await;
+        } else {
+            signals.abort();
+        }
         outcome
     }
 }
