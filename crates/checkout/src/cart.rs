@@ -212,7 +212,9 @@ impl Cart {
                             .map(|line| bazaar_promotions::PricedLine {
                                 sku_id: line.sku_id,
                                 product_id: line.product_id,
+                                quantity: line.quantity,
                                 amount: line.line_total,
+                                discountable: true,
                             })
                             .collect();
                         (shop.shop_id, lines)

@@ -3,10 +3,10 @@
 
 use crate::CheckoutError;
 use bazaar_core::Money;
-use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, SkuId, UserId};
+use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, PromotionId, SkuId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::order_adjustments;
-use bazaar_promotions::Discount;
+use bazaar_promotions::{Discount, DiscountSource};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ pub struct LineDiscount {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adjustment {
-    /// `coupon`.
+    /// `promotion` (an automatic promotion of the shop), `coupon` or `points`.
     pub kind: String,
     pub label: String,
     /// Negative for a discount.
@@ -34,6 +34,9 @@ pub struct Adjustment {
     pub funder: String,
     pub coupon_id: Option<CouponId>,
     pub template_id: Option<CouponTemplateId>,
+    /// For `promotion`: the shop's automatic promotion it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<PromotionId>,
     /// In a preview or a new order: `buyer` when the buyer named the coupon, `best` when checkout
     /// chose the best one for them.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -47,14 +50,28 @@ pub struct Adjustment {
 
 impl Adjustment {
     pub(crate) fn from_discount(discount: &Discount, chosen_by_buyer: bool) -> Adjustment {
+        let (kind, label, coupon_id, template_id, promotion_id, chosen_by) = match discount.source {
+            DiscountSource::Promotion(id) => {
+                ("promotion", format!("店铺活动 Promotion: {}", discount.label), None, None, Some(id), "best")
+            }
+            DiscountSource::Coupon { coupon_id, template_id } => (
+                "coupon",
+                format!("优惠券 Coupon: {}", discount.label),
+                Some(coupon_id),
+                Some(template_id),
+                None,
+                if chosen_by_buyer { "buyer" } else { "best" },
+            ),
+        };
         Adjustment {
-            kind: "coupon".into(),
-            label: format!("优惠券 Coupon: {}", discount.label),
+            kind: kind.into(),
+            label,
             amount: Money::from_minor(-discount.amount.to_minor()),
             funder: discount.funder.as_str().into(),
-            coupon_id: Some(discount.coupon_id),
-            template_id: Some(discount.template_id),
-            chosen_by: if chosen_by_buyer { "buyer" } else { "best" }.into(),
+            coupon_id,
+            template_id,
+            promotion_id,
+            chosen_by: chosen_by.into(),
             allocations: discount
                 .allocations
                 .iter()
@@ -85,6 +102,7 @@ pub(crate) fn attach(
                 order_adjustments::funder.eq(&adjustment.funder),
                 order_adjustments::coupon_id.eq(adjustment.coupon_id),
                 order_adjustments::template_id.eq(adjustment.template_id),
+                order_adjustments::promotion_id.eq(adjustment.promotion_id),
                 order_adjustments::allocations.eq(serde_json::to_string(&adjustment.allocations).unwrap_or_default()),
             ))
             .execute(conn)?;
@@ -94,7 +112,7 @@ pub(crate) fn attach(
 
 /// The adjustments stored with an order.
 pub(crate) fn of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<Adjustment>, CheckoutError> {
-    type Row = (String, String, i64, String, Option<CouponId>, Option<CouponTemplateId>, String);
+    type Row = (String, String, i64, String, Option<CouponId>, Option<CouponTemplateId>, Option<PromotionId>, String);
     let rows: Vec<Row> = order_adjustments::table
         .filter(order_adjustments::order_id.eq(order))
         .order(order_adjustments::id.asc())
@@ -105,18 +123,20 @@ pub(crate) fn of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<Adjustme
             order_adjustments::funder,
             order_adjustments::coupon_id,
             order_adjustments::template_id,
+            order_adjustments::promotion_id,
             order_adjustments::allocations,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(kind, label, amount, funder, coupon_id, template_id, allocations)| Adjustment {
+        .map(|(kind, label, amount, funder, coupon_id, template_id, promotion_id, allocations)| Adjustment {
             kind,
             label,
             amount: Money::from_minor(amount),
             funder,
             coupon_id,
             template_id,
+            promotion_id,
             chosen_by: String::new(),
             allocations: serde_json::from_str(&allocations).unwrap_or_default(),
             points: None,

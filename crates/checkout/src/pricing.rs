@@ -67,9 +67,10 @@ pub(crate) struct Wanted<'a> {
 }
 
 /// Prices the wanted lines: one quote per shop, in shop order. The single place where money for
-/// a checkout is computed, for the preview and for placing alike. Each shop's order takes the
-/// coupon the buyer names for it, or, without a choice, the best one they hold; then the points
-/// they spend, order by order, each within its share.
+/// a checkout is computed, for the preview and for placing alike. Lines take their limited-time
+/// price; each shop's order then takes what promotions' stacking rules give it (its automatic
+/// promotion and the coupon the buyer names, or, without a choice, the best combination); then
+/// the points the buyer spends, order by order, each within its share.
 pub(crate) fn quote(
     conn: &mut DbConn,
     buyer: UserId,
@@ -81,17 +82,29 @@ pub(crate) fn quote(
     let coupons = promotions.coupons;
     let choice = coupons.map_or(CouponChoice::Best, CouponChoice::Only);
     let mut by_shop: BTreeMap<ShopId, Vec<(Sellable, i32)>> = BTreeMap::new();
+    // A buy-now order is at its flash price alone; otherwise a limited-time price, where one is
+    // in force, is the line's price (at most one per SKU).
+    let timed = match promotions.flash {
+        Some(_) => Vec::new(),
+        None => bazaar_promotions::timed_prices(conn, &wanted.keys().copied().collect::<Vec<_>>())?,
+    };
+    let mut undiscountable = Vec::new();
     for (&sku_id, &quantity) in wanted {
         let mut sellable = sellable(conn, sku_id)?;
         if let Some(flash) = promotions.flash.filter(|flash| flash.sku_id == sku_id) {
             sellable.price = flash.price;
+        } else if let Some(timed) = timed.iter().find(|timed| timed.sku_id == sku_id) {
+            sellable.price = timed.price;
+            if !timed.combinable {
+                undiscountable.push(sku_id);
+            }
         }
         by_shop.entry(sellable.shop_id).or_default().push((sellable, quantity));
     }
     let mut quotes = Vec::with_capacity(by_shop.len());
     let mut used = Vec::new();
     let shops: Vec<ShopId> = by_shop.keys().copied().collect();
-    let wallet = bazaar_promotions::Wallet::load(conn, buyer, &shops, choice)?;
+    let offers = bazaar_promotions::Offers::load(conn, buyer, &shops, choice)?;
     let mut points_left = promotions.points;
     if points_left < 0 {
         return Err(CheckoutError::invalid("points", "must not be negative"));
@@ -108,14 +121,16 @@ pub(crate) fn quote(
             .map(|(sku, quantity)| PricedLine {
                 sku_id: sku.sku_id,
                 product_id: sku.product_id,
+                quantity: *quantity,
                 amount: Money::from_minor(sku.price.saturating_mul(i64::from(*quantity))),
+                discountable: promotions.flash.is_none() && !undiscountable.contains(&sku.sku_id),
             })
             .collect();
-        let discount = bazaar_promotions::choose(conn, &wallet, shop_id, &priced, choice, cap, &mut used)?;
+        let discounts = bazaar_promotions::discounts(conn, &offers, shop_id, &priced, choice, cap, &mut used)?;
         let mut adjustments: Vec<Adjustment> =
-            discount.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
+            discounts.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
         if points_left > 0 {
-            let taken_off = discount.as_ref().map_or(Money::ZERO, |discount| discount.amount);
+            let taken_off = Money::from_minor(discounts.iter().map(|discount| discount.amount.to_minor()).sum());
             if let Some(adjustment) = points_for(&priced, taken_off, cap, &mut points_left, &settings.points) {
                 adjustments.push(adjustment);
             }
@@ -169,6 +184,7 @@ fn points_for(
         funder: bazaar_promotions::Funder::Platform.as_str().into(),
         coupon_id: None,
         template_id: None,
+        promotion_id: None,
         chosen_by: "buyer".into(),
         allocations: lines
             .iter()
@@ -262,6 +278,7 @@ mod tests {
             funder: "shop".into(),
             coupon_id: None,
             template_id: None,
+            promotion_id: None,
             chosen_by: String::new(),
             allocations: Vec::new(),
             points: None,

@@ -173,6 +173,10 @@ id_type!(
     /// A flash sale (秒杀): one SKU at a flash price for a limited quantity and time.
     FlashSaleId
 );
+id_type!(
+    /// An automatic promotion of a shop: threshold tiers, N items percent off, or a limited-time price.
+    PromotionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,12 +4,13 @@
 
 use crate::PromotionError;
 use crate::claims::{CouponStatus, has_bought};
+use crate::stacking::{Candidate, Line, Rule};
 use crate::templates::{CouponKind, CouponScope, TemplateRow};
 use bazaar_core::Money;
-use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, ProductId, ShopId, SkuId, UserId};
+use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, ProductId, PromotionId, ShopId, SkuId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{coupon_templates as t, coupons};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -18,8 +19,11 @@ use serde::Serialize;
 pub struct PricedLine {
     pub sku_id: SkuId,
     pub product_id: ProductId,
-    /// Unit price × quantity.
+    pub quantity: i32,
+    /// Unit price × quantity (at a limited-time price when one is in force).
     pub amount: Money,
+    /// False for a line at a limited-time price that does not combine: no further discount.
+    pub discountable: bool,
 }
 
 /// Who pays for a discount when the shop is settled.
@@ -40,11 +44,19 @@ impl Funder {
     }
 }
 
-/// A coupon applied to one shop order.
+/// Where a discount came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscountSource {
+    /// An automatic order promotion of the shop.
+    Promotion(PromotionId),
+    /// A coupon from the buyer's wallet.
+    Coupon { coupon_id: CouponId, template_id: CouponTemplateId },
+}
+
+/// A discount applied to one shop order.
 #[derive(Debug, Clone)]
 pub struct Discount {
-    pub coupon_id: CouponId,
-    pub template_id: CouponTemplateId,
+    pub source: DiscountSource,
     pub label: String,
     pub funder: Funder,
     /// Taken off (positive).
@@ -53,13 +65,13 @@ pub struct Discount {
     pub allocations: Vec<(SkuId, Money)>,
 }
 
-/// Which coupons the buyer wants.
-#[derive(Debug, Clone, Copy)]
-pub enum CouponChoice<'a> {
-    /// The best one for each shop order (the default).
-    Best,
-    /// Exactly these (none at all when empty).
-    Only(&'a [CouponId]),
+impl Discount {
+    pub fn coupon_id(&self) -> Option<CouponId> {
+        match self.source {
+            DiscountSource::Coupon { coupon_id, .. } => Some(coupon_id),
+            DiscountSource::Promotion(_) => None,
+        }
+    }
 }
 
 /// Splits `total` fen over lines in proportion to `weights` (their value), rounding down; the fen
@@ -89,7 +101,7 @@ pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
 }
 
 /// Whether `line` is one `template` covers.
-fn in_scope(template: &TemplateRow, line: &PricedLine, facts: &[bazaar_catalog::ProductFacts]) -> bool {
+pub(crate) fn in_scope(template: &TemplateRow, line: &PricedLine, facts: &[bazaar_catalog::ProductFacts]) -> bool {
     let ids = template.scope_ids();
     match template.scope() {
         CouponScope::Shop => true,
@@ -102,140 +114,44 @@ fn in_scope(template: &TemplateRow, line: &PricedLine, facts: &[bazaar_catalog::
     }
 }
 
-/// What `template` takes off `lines`, or `None` when the order does not qualify.
-fn worth(
+/// A coupon as the stacking layers see it: its rule, and the lines its scope covers.
+pub(crate) fn coupon_candidate(
     template: &TemplateRow,
     lines: &[PricedLine],
     facts: &[bazaar_catalog::ProductFacts],
-) -> Option<(i64, Vec<usize>)> {
-    let eligible: Vec<usize> = (0..lines.len()).filter(|i| in_scope(template, &lines[*i], facts)).collect();
-    let base: i64 = eligible.iter().map(|i| lines[*i].amount.to_minor()).sum();
-    // 满 X 减 Y: at least the minimum spend, exactly; 4.99 does not reach 5.00.
-    if base <= 0 || base < template.min_spend {
-        return None;
-    }
-    let off = match template.kind() {
-        CouponKind::Fixed => template.amount_off,
-        CouponKind::Percent => {
-            // Rounded down to the fen: a percentage never takes off more than it says.
-            let raw = i64::try_from(i128::from(base) * i128::from(template.percent_off) / 100).unwrap_or(0);
-            template.max_discount.map_or(raw, |cap| raw.min(cap))
-        }
+) -> Candidate {
+    let rule = match template.kind() {
+        CouponKind::Fixed => Rule::Fixed { min_spend: template.min_spend, off: template.amount_off },
+        CouponKind::Percent => Rule::Percent {
+            min_spend: template.min_spend,
+            percent: i64::from(template.percent_off),
+            cap: template.max_discount,
+        },
     };
-    let off = off.min(base);
-    (off > 0).then_some((off, eligible))
-}
-
-/// The buyer's coupons they could spend now on the shops of one checkout, with their templates:
-/// read once for the whole checkout, then chosen from shop by shop.
-pub struct Wallet {
-    buyer: UserId,
-    coupons: Vec<(CouponId, NaiveDateTime, TemplateRow)>,
-}
-
-impl Wallet {
-    pub fn load(
-        conn: &mut DbConn,
-        buyer: UserId,
-        shops: &[ShopId],
-        choice: CouponChoice<'_>,
-    ) -> Result<Wallet, PromotionError> {
-        if let CouponChoice::Only([]) = choice {
-            return Ok(Wallet { buyer, coupons: Vec::new() });
-        }
-        let now = Utc::now().naive_utc();
-        let coupons = coupons::table
-            .inner_join(t::table)
-            .filter(coupons::user_id.eq(buyer))
-            .filter(t::shop_id.eq_any(shops))
-            .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
-            .filter(coupons::valid_from.le(now))
-            .filter(coupons::valid_until.gt(now))
-            .order(coupons::id.asc())
-            .select((coupons::id, coupons::valid_until, TemplateRow::as_select()))
-            .load(conn)?;
-        Ok(Wallet { buyer, coupons })
+    Candidate {
+        rule,
+        covers: lines.iter().map(|line| in_scope(template, line, facts)).collect(),
+        combinable: template.combinable,
     }
 }
 
-/// The coupon one shop order takes: the buyer's pick among `choice`, or the one worth most
-/// (ties: the one expiring soonest). `cap` is the most the order can take off (it must still cost
-/// something). Coupon ids of `choice` this shop's order used are added to `used`.
-pub fn choose(
-    conn: &mut DbConn,
-    wallet: &Wallet,
-    shop: ShopId,
-    lines: &[PricedLine],
-    choice: CouponChoice<'_>,
-    cap: Money,
-    used: &mut Vec<CouponId>,
-) -> Result<Option<Discount>, PromotionError> {
-    if let CouponChoice::Only([]) = choice {
-        return Ok(None);
-    }
-    let buyer = wallet.buyer;
-    let candidates: Vec<_> = wallet
-        .coupons
+/// The promotions' view of priced lines.
+pub(crate) fn stacking_lines(lines: &[PricedLine]) -> Vec<Line> {
+    lines
         .iter()
-        .filter(|(id, _, template)| {
-            template.shop_id == Some(shop)
-                && match choice {
-                    CouponChoice::Best => true,
-                    CouponChoice::Only(ids) => ids.contains(id),
-                }
+        .map(|line| Line {
+            amount: line.amount.to_minor(),
+            quantity: i64::from(line.quantity),
+            discountable: line.discountable,
         })
-        .collect();
-    if let CouponChoice::Only(_) = choice
-        && candidates.len() > 1
-    {
-        return Err(PromotionError::invalid("coupon_ids", "one shop coupon per shop order"));
-    }
-    if candidates.is_empty() {
-        return Ok(None);
-    }
-    // Where products sit in the category tree matters only to category coupons.
-    let facts = if candidates.iter().any(|(_, _, template)| template.scope() == CouponScope::Categories) {
-        let product_ids: Vec<ProductId> = lines.iter().map(|line| line.product_id).collect();
-        bazaar_catalog::product_facts(conn, &product_ids)?
-    } else {
-        Vec::new()
-    };
-    let mut best: Option<(i64, NaiveDateTime, Vec<usize>, CouponId, &TemplateRow)> = None;
-    for (coupon_id, valid_until, template) in candidates {
-        let Some((off, eligible)) = worth(template, lines, &facts) else { continue };
-        if template.new_customers_only && has_bought(conn, buyer, shop)? {
-            continue;
-        }
-        let better = match &best {
-            None => true,
-            Some((best_off, best_until, ..)) => off > *best_off || off == *best_off && valid_until < best_until,
-        };
-        if better {
-            best = Some((off, *valid_until, eligible, *coupon_id, template));
-        }
-    }
-    let Some((off, _, eligible, coupon_id, template)) = best else { return Ok(None) };
-    let off = off.min(cap.to_minor());
-    if off <= 0 {
-        return Ok(None);
-    }
-    let weights: Vec<i64> = eligible.iter().map(|i| lines[*i].amount.to_minor()).collect();
-    let shares = allocate(off, &weights);
-    if let CouponChoice::Only(_) = choice {
-        used.push(coupon_id);
-    }
-    Ok(Some(Discount {
-        coupon_id,
-        template_id: template.id,
-        label: template.name.clone(),
-        funder: if template.shop_id.is_some() { Funder::Shop } else { Funder::Platform },
-        amount: Money::from_minor(off),
-        allocations: eligible
-            .iter()
-            .zip(shares)
-            .map(|(i, share)| (lines[*i].sku_id, Money::from_minor(share)))
-            .collect(),
-    }))
+        .collect()
+}
+
+/// What `template` alone takes off `lines`, or `None` when the order does not qualify.
+fn worth(template: &TemplateRow, lines: &[PricedLine], facts: &[bazaar_catalog::ProductFacts]) -> Option<i64> {
+    let candidate = coupon_candidate(template, lines, facts);
+    let off = candidate.rule.off(&stacking_lines(lines), &candidate.covers);
+    (off > 0).then_some(off)
 }
 
 /// The buyer's usable coupons, each saying whether the cart as it is (`cart`: the lines of each

@@ -1,6 +1,7 @@
 //! Promotions: coupon templates shops offer, the coupons buyers claim into their wallets, and the
 //! discounts checkout applies. Checkout's quote — the one place a checkout's money is computed —
-//! asks [`choose`] which coupon each shop order takes; placing, paying, cancelling and refunding
+//! asks [`discounts`] what each shop order takes (automatic promotions, then coupons, by the
+//! stacking rules), and [`timed_prices`] for limited-time prices; placing, paying, cancelling and refunding
 //! tell [`lock`], [`spend`], [`release`] and [`refund`], inside checkout's own transactions, so a
 //! coupon moves exactly when its order does. Points ([`spend_points`], [`return_points`],
 //! [`earn_points`]) move the same way, and the daily check-in earns them. Flash sales ([`reserve`],
@@ -8,6 +9,8 @@
 //! an optional front gate ([`FlashGate`]).
 
 mod apply;
+mod automatic;
+mod choice;
 mod claims;
 mod config;
 mod error;
@@ -16,13 +19,17 @@ mod flash_service;
 mod gate;
 mod points;
 mod service;
+mod stacking;
 mod templates;
 mod validation;
 
 pub use apply::{
-    CouponChoice, Discount, Funder, PricedLine, Wallet, allocate, choose, lock, refund, release, spend, unusable,
-    wallet_for_cart,
+    Discount, DiscountSource, Funder, PricedLine, allocate, lock, refund, release, spend, unusable, wallet_for_cart,
 };
+pub use automatic::{
+    ProductPromotions, PromotionInput, PromotionKind, PromotionState, PromotionView, Tier, TimedPrice, timed_prices,
+};
+pub use choice::{CouponChoice, Offers, discounts};
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
 pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;

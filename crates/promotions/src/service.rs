@@ -3,7 +3,7 @@
 use crate::PromotionError;
 use crate::claims::{self, WalletCoupon, WalletFilter};
 use crate::templates::{self, TemplateInput, TemplatePatch, TemplateStatus, TemplateView};
-use bazaar_core::ids::{CouponTemplateId, ProductId, ShopId};
+use bazaar_core::ids::{CouponTemplateId, ProductId, PromotionId, ShopId};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 
@@ -160,5 +160,56 @@ impl Promotions {
     pub async fn check_in(&self, principal: &Principal) -> Result<crate::CheckIn, PromotionError> {
         let (user, rules) = (principal.user_id, self.points);
         self.write(move |conn| crate::points::check_in(conn, user, &rules)).await
+    }
+
+    /// A shop's owner or staff starts an automatic promotion.
+    pub async fn create_promotion(
+        &self,
+        principal: &Principal,
+        shop: ShopId,
+        input: crate::PromotionInput,
+    ) -> Result<crate::PromotionView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            principal.shop_role(conn, shop)?;
+            crate::automatic::create(conn, shop, principal.user_id, &input)
+        })
+        .await
+    }
+
+    /// Every automatic promotion of a shop, for its owner and staff.
+    pub async fn shop_promotions(
+        &self,
+        principal: &Principal,
+        shop: ShopId,
+    ) -> Result<Vec<crate::PromotionView>, PromotionError> {
+        let principal = principal.clone();
+        self.db
+            .run(move |conn| {
+                principal.shop_role(conn, shop)?;
+                crate::automatic::of_shop(conn, shop)
+            })
+            .await
+    }
+
+    /// Ends an automatic promotion now (orders already placed keep what it gave them).
+    pub async fn end_promotion(
+        &self,
+        principal: &Principal,
+        id: PromotionId,
+    ) -> Result<crate::PromotionView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            let shop = crate::automatic::load(conn, id)?.shop_id;
+            principal.shop_role(conn, shop)?;
+            crate::automatic::end(conn, id)
+        })
+        .await
+    }
+
+    /// A product's limited-time prices (live and upcoming, with countdowns) and its shop's live
+    /// order promotions.
+    pub async fn product_promotions(&self, product: ProductId) -> Result<crate::ProductPromotions, PromotionError> {
+        self.db.run_short_read(move |conn| crate::automatic::for_product(conn, product)).await
     }
 }

@@ -33,4 +33,5 @@ mod route_parity;
 mod scale_out;
 mod search;
 mod search_relevance;
+mod shop_promotions;
 mod sms_gateway;

@@ -448,6 +448,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     flash_sales,
     flash_buyers,
     flash_reservations,
+    shop_promotions,
 );
 
 diesel::table! {

@@ -71,6 +71,28 @@ diesel::table! {
         coupon_id -> Nullable<BigInt>,
         template_id -> Nullable<BigInt>,
         allocations -> Text,
+        promotion_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    shop_promotions (id) {
+        id -> BigInt,
+        shop_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        tiers -> Text,
+        min_items -> Integer,
+        percent_off -> Integer,
+        sku_id -> Nullable<BigInt>,
+        price -> Nullable<BigInt>,
+        list_price -> Nullable<BigInt>,
+        combinable -> Bool,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod search;
 
 pub mod endpoint;
 pub mod flash_sales;
+pub mod shop_promotions;
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -59,6 +60,7 @@ pub fn documented(api: &mut impl Endpoints, sandbox: bool) {
     chat::tools::routes(api);
     promotions::routes(api);
     flash_sales::routes(api);
+    shop_promotions::routes(api);
     if sandbox {
         sandbox::sms::routes(api);
         sandbox::payments::routes(api);
