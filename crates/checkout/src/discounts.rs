@@ -56,7 +56,10 @@ impl Adjustment {
             }
             DiscountSource::Coupon { coupon_id, template_id } => (
                 "coupon",
-                format!("优惠券 Coupon: {}", discount.label),
+                match discount.funder {
+                    bazaar_promotions::Funder::Shop => format!("优惠券 Coupon: {}", discount.label),
+                    bazaar_promotions::Funder::Platform => format!("平台券 Platform coupon: {}", discount.label),
+                },
                 Some(coupon_id),
                 Some(template_id),
                 None,
@@ -82,16 +85,22 @@ impl Adjustment {
     }
 }
 
-/// Locks each adjustment's coupon for the new order and stores the adjustments with it.
+/// Locks each adjustment's coupon for the new order and stores the adjustments with it. A
+/// platform coupon split over several orders of the checkout is locked once, by the first;
+/// `locked` carries the coupons this checkout locked so far.
 pub(crate) fn attach(
     conn: &mut DbConn,
     buyer: UserId,
     order: OrderId,
     adjustments: &[Adjustment],
+    locked: &mut Vec<CouponId>,
 ) -> Result<(), CheckoutError> {
     for adjustment in adjustments {
-        if let Some(coupon) = adjustment.coupon_id {
+        if let Some(coupon) = adjustment.coupon_id
+            && !locked.contains(&coupon)
+        {
             bazaar_promotions::lock(conn, buyer, coupon, order)?;
+            locked.push(coupon);
         }
         diesel::insert_into(order_adjustments::table)
             .values((
@@ -144,18 +153,47 @@ pub(crate) fn of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<Adjustme
         .collect())
 }
 
-/// The order was paid: its coupons are spent.
+/// The order was paid: its coupons are spent, each counted with what it took off across the
+/// orders it was split over.
 pub(crate) fn spend(conn: &mut DbConn, order: OrderId) -> Result<(), CheckoutError> {
-    let spent: Vec<(CouponId, Money)> = of_order(conn, order)?
-        .into_iter()
-        .filter_map(|adjustment| {
-            adjustment.coupon_id.map(|coupon| (coupon, Money::from_minor(-adjustment.amount.to_minor())))
+    let coupons: Vec<CouponId> =
+        of_order(conn, order)?.into_iter().filter_map(|adjustment| adjustment.coupon_id).collect();
+    if coupons.is_empty() {
+        return Ok(());
+    }
+    let shares: Vec<(Option<CouponId>, i64)> = order_adjustments::table
+        .filter(order_adjustments::coupon_id.eq_any(&coupons))
+        .select((order_adjustments::coupon_id, order_adjustments::amount))
+        .load(conn)?;
+    let spent: Vec<(CouponId, Money)> = coupons
+        .iter()
+        .map(|coupon| {
+            let off: i64 = shares.iter().filter(|(of, _)| *of == Some(*coupon)).map(|(_, amount)| -amount).sum();
+            (*coupon, Money::from_minor(off))
         })
         .collect();
-    if !spent.is_empty() {
-        bazaar_promotions::spend(conn, order, &spent)?;
-    }
+    bazaar_promotions::spend(conn, &spent)?;
     Ok(())
+}
+
+/// The coupons of `order` that no other live order still shares (a platform coupon is split
+/// over the orders of a checkout): those its cancellation or refund may give back.
+pub(crate) fn sole_holders(conn: &mut DbConn, order: OrderId) -> Result<Vec<CouponId>, CheckoutError> {
+    use bazaar_db::schema::orders;
+    let coupons: Vec<CouponId> =
+        of_order(conn, order)?.into_iter().filter_map(|adjustment| adjustment.coupon_id).collect();
+    if coupons.is_empty() {
+        return Ok(coupons);
+    }
+    let gone = [crate::OrderStatus::Cancelled.as_str(), crate::OrderStatus::Refunded.as_str()];
+    let shared: Vec<Option<CouponId>> = order_adjustments::table
+        .inner_join(orders::table)
+        .filter(order_adjustments::coupon_id.eq_any(&coupons))
+        .filter(orders::id.ne(order))
+        .filter(orders::status.ne_all(gone))
+        .select(order_adjustments::coupon_id)
+        .load(conn)?;
+    Ok(coupons.into_iter().filter(|coupon| !shared.contains(&Some(*coupon))).collect())
 }
 
 /// What orders coupons of `templates` brought: per template, the paid orders using one (refunded

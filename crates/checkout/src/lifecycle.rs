@@ -104,8 +104,10 @@ pub(crate) fn release_order(
     for (sku_id, _, quantity) in &items {
         release_stock(conn, *sku_id, i64::from(*quantity), actor, order_id, refund)?;
     }
-    // An unpaid order's coupons go back to the wallet (a paid order's are returned by its refund).
-    bazaar_promotions::release(conn, order_id)?;
+    // An unpaid order's coupons go back to the wallet once no other order of its checkout shares
+    // them (a paid order's are returned by its refund).
+    let held = crate::discounts::sole_holders(conn, order_id)?;
+    bazaar_promotions::release(conn, &held)?;
     bazaar_promotions::return_points(conn, order_id)?;
     // An unpaid flash order's units go back to the flash quantity, once.
     bazaar_promotions::release_flash(conn, order_id)?;

@@ -280,6 +280,7 @@ pub(crate) fn place(
         hoarding::check_caps(conn, user_id, quotes.len(), wanted.values(), settings)?;
         let mut views = Vec::new();
         let mut changed_products = Vec::new();
+        let mut locked = Vec::new();
         for quote in quotes {
             let (shop_id, subtotal, shipping, total) = (quote.shop_id, quote.subtotal, quote.shipping, quote.total);
             let (lines, adjustments) = (quote.lines, quote.adjustments);
@@ -319,7 +320,7 @@ pub(crate) fn place(
                 changed_products.push(product_id);
                 items.push(OrderItemView::from_stored(sku_id, product_id, title, &specs, price, quantity));
             }
-            crate::discounts::attach(conn, user_id, order_id, &adjustments)?;
+            crate::discounts::attach(conn, user_id, order_id, &adjustments, &mut locked)?;
             for points in adjustments.iter().filter_map(|adjustment| adjustment.points) {
                 bazaar_promotions::spend_points(conn, user_id, order_id, points)?;
             }

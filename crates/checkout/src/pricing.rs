@@ -109,6 +109,14 @@ pub(crate) fn quote(
     if points_left < 0 {
         return Err(CheckoutError::invalid("points", "must not be negative"));
     }
+    struct Part {
+        shop_id: ShopId,
+        lines: Vec<(Sellable, i32)>,
+        rule: (Money, Money),
+        cap: Money,
+        priced: Vec<PricedLine>,
+    }
+    let mut parts = Vec::with_capacity(by_shop.len());
     for (shop_id, lines) in by_shop {
         let (fee, free_from): (i64, i64) =
             shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
@@ -126,17 +134,27 @@ pub(crate) fn quote(
                 discountable: promotions.flash.is_none() && !undiscountable.contains(&sku.sku_id),
             })
             .collect();
-        let discounts = bazaar_promotions::discounts(conn, &offers, shop_id, &priced, choice, cap, &mut used)?;
+        parts.push(Part { shop_id, lines, rule, cap, priced });
+    }
+    // Each order's automatic promotion and shop coupon, and one platform coupon over them all...
+    let orders: Vec<bazaar_promotions::ShopOrder<'_>> = parts
+        .iter()
+        .map(|part| bazaar_promotions::ShopOrder { shop: part.shop_id, lines: &part.priced, cap: part.cap })
+        .collect();
+    let discounts = bazaar_promotions::checkout_discounts(conn, &offers, &orders, choice, &mut used)?;
+    // ...then points, order by order.
+    for (part, discounts) in parts.into_iter().zip(discounts) {
         let mut adjustments: Vec<Adjustment> =
             discounts.iter().map(|discount| Adjustment::from_discount(discount, coupons.is_some())).collect();
         if points_left > 0 {
             let taken_off = Money::from_minor(discounts.iter().map(|discount| discount.amount.to_minor()).sum());
-            if let Some(adjustment) = points_for(&priced, taken_off, cap, &mut points_left, &settings.points) {
+            if let Some(adjustment) = points_for(&part.priced, taken_off, part.cap, &mut points_left, &settings.points)
+            {
                 adjustments.push(adjustment);
             }
         }
-        let (subtotal, shipping, total) = price_order(&lines, rule, &adjustments, limits)?;
-        quotes.push(ShopQuote { shop_id, lines, subtotal, shipping, adjustments, total });
+        let (subtotal, shipping, total) = price_order(&part.lines, part.rule, &adjustments, limits)?;
+        quotes.push(ShopQuote { shop_id: part.shop_id, lines: part.lines, subtotal, shipping, adjustments, total });
     }
     // A coupon the buyer named that no order could take (another buyer's, spent, expired, for
     // another shop, or below its minimum spend) is a mistake to report, not to ignore.

@@ -193,8 +193,10 @@ pub fn mark_refunded(conn: &mut DbConn, request_id: RefundRequestId) -> Result<b
                         refund_requests::refunded_at.eq(Utc::now().naive_utc()),
                     ))
                     .execute(conn)?;
-                // The whole order was refunded: coupons whose template says so come back.
-                bazaar_promotions::refund(conn, request.order_id)?;
+                // The whole order was refunded: coupons whose template says so come back, once no
+                // other live order shares them.
+                let spent = crate::discounts::sole_holders(conn, request.order_id)?;
+                bazaar_promotions::refund(conn, &spent)?;
                 bazaar_promotions::return_points(conn, request.order_id)?;
                 Ok(true)
             }

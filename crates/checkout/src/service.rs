@@ -354,19 +354,42 @@ impl Orders {
         let member = principal.clone();
         self.db
             .run(move |conn| {
-                let mut templates = bazaar_promotions::shop_templates(conn, &member, shop_id)?;
-                let ids: Vec<_> = templates.iter().map(|template| template.id).collect();
-                let sales = crate::discounts::coupon_sales(conn, &ids)?;
-                for template in &mut templates {
-                    if let Some((orders, gmv)) = sales.get(&template.id) {
-                        template.paid_orders = *orders;
-                        template.gmv = *gmv;
-                    }
-                }
-                Ok(templates)
+                let templates = bazaar_promotions::shop_templates(conn, &member, shop_id)?;
+                with_sales(conn, templates)
             })
             .await
     }
+
+    /// The platform's coupon templates with the paid orders and GMV each brought, for
+    /// administrators.
+    pub async fn platform_coupons(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<bazaar_promotions::TemplateView>, CheckoutError> {
+        let admin = principal.clone();
+        self.db
+            .run(move |conn| {
+                let templates = bazaar_promotions::platform_templates(conn, &admin)?;
+                with_sales(conn, templates)
+            })
+            .await
+    }
+}
+
+/// Templates with what orders using their coupons brought (paid, not refunded).
+fn with_sales(
+    conn: &mut bazaar_db::DbConn,
+    mut templates: Vec<bazaar_promotions::TemplateView>,
+) -> Result<Vec<bazaar_promotions::TemplateView>, CheckoutError> {
+    let ids: Vec<_> = templates.iter().map(|template| template.id).collect();
+    let sales = crate::discounts::coupon_sales(conn, &ids)?;
+    for template in &mut templates {
+        if let Some((orders, gmv)) = sales.get(&template.id) {
+            template.paid_orders = *orders;
+            template.gmv = *gmv;
+        }
+    }
+    Ok(templates)
 }
 
 fn detail(conn: &mut bazaar_db::DbConn, order: OrderView) -> Result<OrderDetail, CheckoutError> {

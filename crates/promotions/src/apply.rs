@@ -63,6 +63,8 @@ pub struct Discount {
     pub amount: Money,
     /// The amount spread over the eligible lines, in line order; adds up to `amount`.
     pub allocations: Vec<(SkuId, Money)>,
+    /// Whether later discounts may stack on it.
+    pub combinable: bool,
 }
 
 impl Discount {
@@ -167,11 +169,16 @@ pub fn wallet_for_cart(
     let facts = bazaar_catalog::product_facts(conn, &product_ids)?;
     let now = Utc::now();
     for (coupon, template) in &mut coupons {
-        let lines = cart.iter().find(|(shop, _)| Some(*shop) == template.shop_id).map(|(_, lines)| lines.as_slice());
-        let bought = match template.shop_id {
-            Some(shop) if template.new_customers_only => has_bought(conn, buyer, shop)?,
-            _ => false,
+        // A platform coupon covers the whole cart.
+        let all: Vec<PricedLine>;
+        let lines = match template.shop_id {
+            Some(shop) => cart.iter().find(|(of, _)| *of == shop).map(|(_, lines)| lines.as_slice()),
+            None => {
+                all = cart.iter().flat_map(|(_, lines)| lines.iter().cloned()).collect();
+                (!all.is_empty()).then_some(all.as_slice())
+            }
         };
+        let bought = template.new_customers_only && has_bought(conn, buyer, template.shop_id)?;
         let why_not = match lines {
             _ if coupon.valid_from > now => Some(format!("usable from {}", coupon.valid_from)),
             None => Some("nothing from this shop is in your cart".to_string()),
@@ -239,12 +246,13 @@ pub fn lock(conn: &mut DbConn, buyer: UserId, coupon: CouponId, order: OrderId) 
     if locked == 1 { Ok(()) } else { Err(taken(coupon)) }
 }
 
-/// The order was paid: its coupons are spent, and their templates count it.
-pub fn spend(conn: &mut DbConn, order: OrderId, discounts: &[(CouponId, Money)]) -> Result<(), PromotionError> {
+/// An order holding `discounts` (coupon, what it took off across the checkout's orders) was paid:
+/// the coupons are spent, and their templates count them. A platform coupon is shared by the
+/// orders of one checkout; whichever is paid first spends it.
+pub fn spend(conn: &mut DbConn, discounts: &[(CouponId, Money)]) -> Result<(), PromotionError> {
     let now = Utc::now().naive_utc();
     for (coupon, amount) in discounts {
         let spent = diesel::update(coupons::table.find(*coupon))
-            .filter(coupons::order_id.eq(order))
             .filter(coupons::status.eq(CouponStatus::Locked.as_str()))
             .set((coupons::status.eq(CouponStatus::Used.as_str()), coupons::used_at.eq(Some(now))))
             .execute(conn)?;
@@ -259,21 +267,29 @@ pub fn spend(conn: &mut DbConn, order: OrderId, discounts: &[(CouponId, Money)])
     Ok(())
 }
 
-/// The unpaid order was cancelled or timed out: its coupons go back to the wallet.
-pub fn release(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionError> {
+/// The unpaid orders holding `held` were all cancelled or timed out: the coupons go back to the
+/// wallet.
+pub fn release(conn: &mut DbConn, held: &[CouponId]) -> Result<(), PromotionError> {
+    if held.is_empty() {
+        return Ok(());
+    }
     diesel::update(
-        coupons::table.filter(coupons::order_id.eq(order)).filter(coupons::status.eq(CouponStatus::Locked.as_str())),
+        coupons::table.filter(coupons::id.eq_any(held)).filter(coupons::status.eq(CouponStatus::Locked.as_str())),
     )
     .set((coupons::status.eq(CouponStatus::Unused.as_str()), coupons::order_id.eq(None::<OrderId>)))
     .execute(conn)?;
     Ok(())
 }
 
-/// The paid order was refunded in full: coupons whose template says so come back, once.
-pub fn refund(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionError> {
+/// The paid orders that spent `spent` were refunded in full: coupons whose template says so come
+/// back, once.
+pub fn refund(conn: &mut DbConn, spent: &[CouponId]) -> Result<(), PromotionError> {
+    if spent.is_empty() {
+        return Ok(());
+    }
     let returnable: Vec<CouponId> = coupons::table
         .inner_join(t::table)
-        .filter(coupons::order_id.eq(order))
+        .filter(coupons::id.eq_any(spent))
         .filter(coupons::status.eq(CouponStatus::Used.as_str()))
         .filter(t::returned_on_refund.eq(true))
         .select(coupons::id)

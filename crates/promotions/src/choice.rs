@@ -27,8 +27,8 @@ pub enum CouponChoice<'a> {
 /// What the shops of one checkout offer the buyer now — their live order promotions and the
 /// buyer's spendable coupons for them — read once, then chosen from shop by shop.
 pub struct Offers {
-    buyer: UserId,
-    coupons: Vec<(CouponId, NaiveDateTime, TemplateRow)>,
+    pub(crate) buyer: UserId,
+    pub(crate) coupons: Vec<(CouponId, NaiveDateTime, TemplateRow)>,
     promotions: Vec<PromotionRow>,
 }
 
@@ -47,7 +47,7 @@ impl Offers {
         let coupons = coupons::table
             .inner_join(t::table)
             .filter(coupons::user_id.eq(buyer))
-            .filter(t::shop_id.eq_any(shops))
+            .filter(t::shop_id.eq_any(shops).or(t::shop_id.is_null()))
             .filter(coupons::status.eq_any(CouponStatus::SPENDABLE))
             .filter(coupons::valid_from.le(now))
             .filter(coupons::valid_until.gt(now))
@@ -69,10 +69,22 @@ fn promotion_rule(promotion: &PromotionRow) -> Option<Rule> {
     }
 }
 
+/// What a shop order's own discounts must allow, given the platform coupon planned above them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Beneath {
+    /// No platform coupon is planned: anything.
+    Anything,
+    /// A platform coupon that combines: only discounts that combine too.
+    Combinable,
+    /// A platform coupon that does not combine: none.
+    Nothing,
+}
+
 /// The discounts one shop order takes, in stacking order. `cap` is the most they may take off
 /// together (the order must still cost something). Coupon ids of `choice` this order took are
 /// added to `used`; a named coupon the order cannot take is simply not added.
-pub fn discounts(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn discounts(
     conn: &mut DbConn,
     offers: &Offers,
     shop: ShopId,
@@ -80,11 +92,16 @@ pub fn discounts(
     choice: CouponChoice<'_>,
     cap: Money,
     used: &mut Vec<CouponId>,
+    beneath: Beneath,
 ) -> Result<Vec<Discount>, PromotionError> {
+    if beneath == Beneath::Nothing {
+        return Ok(Vec::new());
+    }
+    let allowed = |combinable: bool| beneath == Beneath::Anything || combinable;
     let promotions: Vec<(&PromotionRow, Rule)> = offers
         .promotions
         .iter()
-        .filter(|promotion| promotion.shop_id == shop)
+        .filter(|promotion| promotion.shop_id == shop && allowed(promotion.combinable))
         .filter_map(|promotion| promotion_rule(promotion).map(|rule| (promotion, rule)))
         .collect();
     let mut coupons: Vec<&(CouponId, NaiveDateTime, TemplateRow)> = offers
@@ -92,6 +109,7 @@ pub fn discounts(
         .iter()
         .filter(|(id, _, template)| {
             template.shop_id == Some(shop)
+                && allowed(template.combinable)
                 && match choice {
                     CouponChoice::Best => true,
                     CouponChoice::Only(ids) => ids.contains(id),
@@ -105,7 +123,7 @@ pub fn discounts(
     }
     let mut kept = Vec::with_capacity(coupons.len());
     for coupon in coupons.drain(..) {
-        if !(coupon.2.new_customers_only && has_bought(conn, offers.buyer, shop)?) {
+        if !(coupon.2.new_customers_only && has_bought(conn, offers.buyer, Some(shop))?) {
             kept.push(coupon);
         }
     }
@@ -140,6 +158,7 @@ pub fn discounts(
     let Some(taken) = best(&layers, &stacking_lines(lines), cap.to_minor()) else { return Ok(Vec::new()) };
     let mut discounts = Vec::with_capacity(taken.len());
     for taken in taken {
+        let combinable = layers[taken.layer].candidates[taken.candidate].combinable;
         let (source, label, funder) = if taken.layer == 0 {
             let promotion = promotions[taken.candidate].0;
             (DiscountSource::Promotion(promotion.id), format!("{} {}", promotion.name, promotion.label()), Funder::Shop)
@@ -162,6 +181,7 @@ pub fn discounts(
                 .filter(|(_, share)| **share > 0)
                 .map(|(line, share)| (line.sku_id, Money::from_minor(*share)))
                 .collect(),
+            combinable,
         });
     }
     Ok(discounts)

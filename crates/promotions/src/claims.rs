@@ -99,15 +99,18 @@ fn count_claim(
     Ok(counted == 1)
 }
 
-/// Whether `buyer` has ever paid for an order from `shop` (a new customer has not).
-pub(crate) fn has_bought(conn: &mut DbConn, buyer: UserId, shop: ShopId) -> Result<bool, PromotionError> {
-    let paid: Option<OrderId> = orders::table
+/// Whether `buyer` has ever paid for an order from `shop` (`None`: from any shop, for platform
+/// coupons); a new customer has not.
+pub(crate) fn has_bought(conn: &mut DbConn, buyer: UserId, shop: Option<ShopId>) -> Result<bool, PromotionError> {
+    let mut paid = orders::table
         .filter(orders::user_id.eq(buyer))
-        .filter(orders::shop_id.eq(shop))
         .filter(orders::paid_at.is_not_null())
         .select(orders::id)
-        .first(conn)
-        .optional()?;
+        .into_boxed();
+    if let Some(shop) = shop {
+        paid = paid.filter(orders::shop_id.eq(shop));
+    }
+    let paid: Option<OrderId> = paid.first(conn).optional()?;
     Ok(paid.is_some())
 }
 
@@ -133,10 +136,7 @@ pub(crate) fn claim(
     {
         return Err(refused("coupon_not_claimable", "this coupon cannot be claimed now"));
     }
-    if template.new_customers_only
-        && let Some(shop) = template.shop_id
-        && has_bought(conn, buyer, shop)?
-    {
+    if template.new_customers_only && has_bought(conn, buyer, template.shop_id)? {
         return Err(refused(
             "new_customers_only",
             "this coupon is for customers who have not ordered from the shop yet",

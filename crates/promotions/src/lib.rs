@@ -1,7 +1,7 @@
 //! Promotions: coupon templates shops offer, the coupons buyers claim into their wallets, and the
 //! discounts checkout applies. Checkout's quote — the one place a checkout's money is computed —
-//! asks [`discounts`] what each shop order takes (automatic promotions, then coupons, by the
-//! stacking rules), and [`timed_prices`] for limited-time prices; placing, paying, cancelling and refunding
+//! asks [`checkout_discounts`] what each shop order takes (automatic promotions, then shop coupons, by
+//! the stacking rules, then one platform coupon split across the orders), and [`timed_prices`] for limited-time prices; placing, paying, cancelling and refunding
 //! tell [`lock`], [`spend`], [`release`] and [`refund`], inside checkout's own transactions, so a
 //! coupon moves exactly when its order does. Points ([`spend_points`], [`return_points`],
 //! [`earn_points`]) move the same way, and the daily check-in earns them. Flash sales ([`reserve`],
@@ -17,6 +17,7 @@ mod error;
 mod flash;
 mod flash_service;
 mod gate;
+mod platform;
 mod points;
 mod service;
 mod stacking;
@@ -29,7 +30,7 @@ pub use apply::{
 pub use automatic::{
     ProductPromotions, PromotionInput, PromotionKind, PromotionState, PromotionView, Tier, TimedPrice, timed_prices,
 };
-pub use choice::{CouponChoice, Offers, discounts};
+pub use choice::{CouponChoice, Offers};
 pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
 pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;
@@ -38,8 +39,9 @@ pub use flash::{
     reserve, terms_of,
 };
 pub use gate::{Admission, FlashGate};
+pub use platform::{ShopOrder, checkout_discounts};
 pub use points::{
     CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, return_points, spend_points,
 };
-pub use service::{Promotions, shop_templates};
+pub use service::{Promotions, platform_templates, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

@@ -30,7 +30,13 @@ pub fn shop_templates(
     shop: ShopId,
 ) -> Result<Vec<TemplateView>, PromotionError> {
     principal.shop_role(conn, shop)?;
-    templates::of_shop(conn, shop)
+    templates::of_shop(conn, Some(shop))
+}
+
+/// Every platform template, for administrators, inside the caller's transaction.
+pub fn platform_templates(conn: &mut DbConn, principal: &Principal) -> Result<Vec<TemplateView>, PromotionError> {
+    principal.require_admin()?;
+    templates::of_shop(conn, None)
 }
 
 impl Promotions {
@@ -62,7 +68,7 @@ impl Promotions {
         let principal = principal.clone();
         self.write(move |conn| {
             principal.shop_role(conn, shop)?;
-            templates::create(conn, shop, principal.user_id, &input)
+            templates::create(conn, Some(shop), principal.user_id, &input)
         })
         .await
     }
@@ -97,7 +103,27 @@ impl Promotions {
 
     /// The coupons anyone may claim from a shop now.
     pub async fn claimable_in_shop(&self, shop: ShopId) -> Result<Vec<TemplateView>, PromotionError> {
-        self.db.run_short_read(move |conn| templates::claimable(conn, shop)).await
+        self.db.run_short_read(move |conn| templates::claimable(conn, Some(shop))).await
+    }
+
+    /// An administrator offers a platform coupon (funded by the platform, usable in every shop
+    /// its scope covers, split across the shops' orders of a checkout).
+    pub async fn create_platform_template(
+        &self,
+        principal: &Principal,
+        input: TemplateInput,
+    ) -> Result<TemplateView, PromotionError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            principal.require_admin()?;
+            templates::create(conn, None, principal.user_id, &input)
+        })
+        .await
+    }
+
+    /// The platform coupons anyone may claim now.
+    pub async fn claimable_on_platform(&self) -> Result<Vec<TemplateView>, PromotionError> {
+        self.db.run_short_read(move |conn| templates::claimable(conn, None)).await
     }
 
     /// The claimable coupons that apply to a product (its shop's whole-shop coupons and those
@@ -107,7 +133,8 @@ impl Promotions {
             .run_short_read(move |conn| {
                 let facts = bazaar_catalog::product_facts(conn, &[product])?;
                 let fact = facts.into_iter().next().ok_or(PromotionError::not_found("product"))?;
-                let all = templates::claimable(conn, fact.shop_id)?;
+                let mut all = templates::claimable(conn, Some(fact.shop_id))?;
+                all.extend(templates::claimable(conn, None)?);
                 Ok(all
                     .into_iter()
                     .filter(|template| match template.scope {

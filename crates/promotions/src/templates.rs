@@ -283,10 +283,10 @@ pub(crate) fn load(conn: &mut DbConn, id: CouponTemplateId) -> Result<TemplateRo
         .ok_or(PromotionError::not_found("coupon"))
 }
 
-/// Stores a checked template for `shop_id`, created by `author`.
+/// Stores a checked template for `shop_id` (`None`: a platform coupon), created by `author`.
 pub(crate) fn create(
     conn: &mut DbConn,
-    shop_id: ShopId,
+    shop_id: Option<ShopId>,
     author: UserId,
     input: &TemplateInput,
 ) -> Result<TemplateView, PromotionError> {
@@ -298,7 +298,7 @@ pub(crate) fn create(
     };
     let inserted = diesel::insert_into(t::table)
         .values((
-            t::shop_id.eq(Some(shop_id)),
+            t::shop_id.eq(shop_id),
             t::name.eq(input.name.trim()),
             t::kind.eq(enum_text(input.kind)),
             t::amount_off.eq(input.amount_off.map_or(0, Money::to_minor)),
@@ -341,25 +341,34 @@ pub(crate) fn create(
     }
 }
 
-pub(crate) fn of_shop(conn: &mut DbConn, shop_id: ShopId) -> Result<Vec<TemplateView>, PromotionError> {
-    let rows: Vec<TemplateRow> =
-        t::table.filter(t::shop_id.eq(shop_id)).order(t::id.desc()).select(TemplateRow::as_select()).load(conn)?;
+/// A shop's templates (`None`: the platform's), newest first.
+pub(crate) fn of_shop(conn: &mut DbConn, shop_id: Option<ShopId>) -> Result<Vec<TemplateView>, PromotionError> {
+    let rows: Vec<TemplateRow> = match shop_id {
+        Some(shop) => t::table.filter(t::shop_id.eq(shop)).into_boxed(),
+        None => t::table.filter(t::shop_id.is_null()).into_boxed(),
+    }
+    .order(t::id.desc())
+    .limit(500)
+    .select(TemplateRow::as_select())
+    .load(conn)?;
     Ok(rows.iter().map(TemplateRow::view).collect())
 }
 
-/// A shop's public templates open for claims now.
-pub(crate) fn claimable(conn: &mut DbConn, shop_id: ShopId) -> Result<Vec<TemplateView>, PromotionError> {
+/// A shop's public templates open for claims now (`None`: the platform's).
+pub(crate) fn claimable(conn: &mut DbConn, shop_id: Option<ShopId>) -> Result<Vec<TemplateView>, PromotionError> {
     let now = Utc::now().naive_utc();
-    let rows: Vec<TemplateRow> = t::table
-        .filter(t::shop_id.eq(shop_id))
-        .filter(t::status.eq(TemplateStatus::Active.as_str()))
-        .filter(t::visibility.eq(enum_text(Visibility::Public)))
-        .filter(t::claim_starts_at.le(now))
-        .filter(t::claim_ends_at.gt(now))
-        .filter(t::issued_count.lt(t::total_quantity))
-        .order(t::id.asc())
-        .select(TemplateRow::as_select())
-        .load(conn)?;
+    let rows: Vec<TemplateRow> = match shop_id {
+        Some(shop) => t::table.filter(t::shop_id.eq(shop)).into_boxed(),
+        None => t::table.filter(t::shop_id.is_null()).into_boxed(),
+    }
+    .filter(t::status.eq(TemplateStatus::Active.as_str()))
+    .filter(t::visibility.eq(enum_text(Visibility::Public)))
+    .filter(t::claim_starts_at.le(now))
+    .filter(t::claim_ends_at.gt(now))
+    .filter(t::issued_count.lt(t::total_quantity))
+    .order(t::id.asc())
+    .select(TemplateRow::as_select())
+    .load(conn)?;
     Ok(rows.iter().map(TemplateRow::view).collect())
 }
 

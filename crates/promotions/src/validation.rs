@@ -24,8 +24,9 @@ fn positive_money(field: &'static str, value: Option<Money>) -> Result<i64, Prom
     }
 }
 
-/// Every problem of `input` at once; the scope checked against `shop_id`'s own products.
-pub(crate) fn check(conn: &mut DbConn, shop_id: ShopId, input: &TemplateInput) -> Result<(), PromotionError> {
+/// Every problem of `input` at once; the scope checked against `shop_id`'s own products (a
+/// platform coupon, `None`, may name any shop's).
+pub(crate) fn check(conn: &mut DbConn, shop_id: Option<ShopId>, input: &TemplateInput) -> Result<(), PromotionError> {
     let mut checks = FieldChecks::new();
     checks.check(name(&input.name));
     let min_spend = input.min_spend.unwrap_or(Money::ZERO);
@@ -88,7 +89,7 @@ pub(crate) fn check(conn: &mut DbConn, shop_id: ShopId, input: &TemplateInput) -
 }
 
 /// The scope names this shop's products, or categories that exist.
-fn check_scope(conn: &mut DbConn, shop_id: ShopId, input: &TemplateInput) -> Result<(), PromotionError> {
+fn check_scope(conn: &mut DbConn, shop_id: Option<ShopId>, input: &TemplateInput) -> Result<(), PromotionError> {
     match input.scope {
         CouponScope::Shop if input.product_ids.is_empty() && input.category_ids.is_empty() => Ok(()),
         CouponScope::Shop => refuse("scope", "a whole-shop coupon lists no products or categories"),
@@ -97,9 +98,15 @@ fn check_scope(conn: &mut DbConn, shop_id: ShopId, input: &TemplateInput) -> Res
                 return refuse("product_ids", "must list the products (and no categories)");
             }
             let facts = bazaar_catalog::product_facts(conn, &input.product_ids)?;
-            let all_ours =
-                input.product_ids.iter().all(|id| facts.iter().any(|f| f.product_id == *id && f.shop_id == shop_id));
-            if all_ours { Ok(()) } else { refuse("product_ids", "must all be products of this shop") }
+            let all_ours = input
+                .product_ids
+                .iter()
+                .all(|id| facts.iter().any(|f| f.product_id == *id && shop_id.is_none_or(|shop| f.shop_id == shop)));
+            match (all_ours, shop_id) {
+                (true, _) => Ok(()),
+                (false, Some(_)) => refuse("product_ids", "must all be products of this shop"),
+                (false, None) => refuse("product_ids", "must all be products that exist"),
+            }
         }
         CouponScope::Categories => {
             if input.category_ids.is_empty() || !input.product_ids.is_empty() {

@@ -26,6 +26,7 @@ mod payment_scale_out;
 mod payment_security;
 mod payment_sharing;
 mod payments;
+mod platform_coupons;
 mod points;
 mod promotions;
 mod resilience;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn routes(api: &mut impl Endpoints) {
-    crate::endpoints!(api; create, shop_templates, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);
+    crate::endpoints!(api; create, shop_templates, create_platform, platform_templates, claimable_on_platform, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);
 }
 
 /// Offer a coupon (the shop's owner or staff).
@@ -43,6 +43,36 @@ pub async fn shop_templates(
     id: web::Path<ShopId>,
 ) -> Result<web::Json<Page<TemplateView>>, ApiError> {
     Ok(web::Json(Page::whole(state.orders.shop_coupons(&principal, id.into_inner()).await?)))
+}
+
+/// Offer a platform coupon (administrators): funded by the platform, usable in every shop its
+/// scope covers (`shop` means everywhere), split across the shops' orders of one checkout.
+#[utoipa::path(post, path = "/api/v1/admin/coupons", tag = "promotions", security(("bearer" = [])),
+    request_body = TemplateInput,
+    responses((status = 201, body = TemplateView), (status = 403, body = Problem),
+    (status = 409, description = "redeem_code_taken", body = Problem), (status = 422, body = Problem)))]
+pub async fn create_platform(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    Json(input): Json<TemplateInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.promotions.create_platform_template(&principal, input).await?))
+}
+
+/// The platform's coupons with what each has given (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/coupons", tag = "promotions", security(("bearer" = [])),
+    responses((status = 200, body = Page<TemplateView>), (status = 403, body = Problem)))]
+pub async fn platform_templates(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+) -> Result<web::Json<Page<TemplateView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.orders.platform_coupons(&principal).await?)))
+}
+
+/// The platform coupons anyone signed in may claim now.
+#[utoipa::path(get, path = "/api/v1/coupons", tag = "promotions", responses((status = 200, body = Page<TemplateView>)))]
+pub async fn claimable_on_platform(state: web::Data<AppState>) -> Result<web::Json<Page<TemplateView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.promotions.claimable_on_platform().await?)))
 }
 
 /// Change what is safe once buyers hold the coupons: the name, the quantity, the claim end.
