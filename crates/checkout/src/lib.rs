@@ -10,6 +10,7 @@ mod lifecycle;
 mod orders;
 mod preview;
 mod pricing;
+mod refund_split;
 mod refunds;
 mod service;
 mod status;
@@ -23,7 +24,7 @@ pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};
 pub use orders::{Adjustment, BuyNow, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
 pub use preview::{Preview, PreviewRequest};
-pub use refunds::{RefundRequest, mark_refunded};
+pub use refunds::{RefundLine, RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};
 pub use status::{ORDER_STATUSES, OrderStatus};
 

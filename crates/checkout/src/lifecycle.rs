@@ -302,7 +302,9 @@ pub(crate) fn complete(
         transition(conn, order_id, &Actor::System, &["received"], "completed", "after_sales_window_closed")?;
         let (buyer, total): (UserId, i64) =
             orders::table.find(order_id).select((orders::user_id, orders::total)).first(conn)?;
-        bazaar_promotions::earn_points(conn, buyer, order_id, Money::from_minor(total), rules)?;
+        // What was refunded of it (some of its units) earns nothing.
+        let kept = total - crate::refunds::refunded_so_far(conn, order_id)?;
+        bazaar_promotions::earn_points(conn, buyer, order_id, Money::from_minor(kept.max(0)), rules)?;
         Ok(())
     })
 }

@@ -243,14 +243,16 @@ impl Orders {
         Ok(expired)
     }
 
+    /// The buyer asks for a refund of `lines` of a paid order (every unit left when `None`).
     pub async fn request_refund(
         &self,
         principal: &Principal,
         order_id: OrderId,
         reason: String,
+        lines: Option<Vec<crate::RefundLine>>,
     ) -> Result<RefundRequest, CheckoutError> {
         let user_id = principal.user_id;
-        self.db.run(move |conn| refunds::request(conn, user_id, order_id, &reason)).await
+        self.db.run(move |conn| refunds::request(conn, user_id, order_id, &reason, lines.as_deref())).await
     }
 
     /// The shop approves (restocking an unshipped order once) or rejects (with a reason).

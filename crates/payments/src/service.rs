@@ -417,12 +417,14 @@ impl Payments {
         }
     }
 
-    /// After-sales: the shop approved refund request `request_id` for `order_id`; send the order's
-    /// share of its payment back (a partial refund when the payment covered several orders).
+    /// After-sales: the shop approved refund request `request_id` for `order_id`; send `amount`
+    /// of the order's share of its payment back (all of it, or what some of its units came to),
+    /// never more than the order's share less what was refunded of it before.
     pub async fn refund_order(
         &self,
         order_id: OrderId,
         request_id: RefundRequestId,
+        amount: bazaar_core::Money,
         reason: String,
     ) -> Result<RefundView, PaymentError> {
         let out_refund_no = format!("RR{request_id}");
@@ -435,15 +437,22 @@ impl Payments {
                     if let Some(existing) = store::refund_by_number(conn, &number)? {
                         return Ok::<_, PaymentError>((payment, existing));
                     }
-                    let amount = store::covered_orders(conn, payment.id)?
+                    let share = store::covered_orders(conn, payment.id)?
                         .into_iter()
                         .find(|(id, _)| *id == order_id)
                         .map(|(_, amount)| amount)
                         .ok_or(PaymentError::not_found("payment"))?;
-                    let refunded = store::refunds_of(conn, payment.id)?
+                    let refunds = store::refunds_of(conn, payment.id)?;
+                    let refunded = refunds
                         .iter()
                         .try_fold(0_i64, |sum, refund| sum.checked_add(refund.amount))
                         .unwrap_or(i64::MAX);
+                    let of_order: i64 =
+                        refunds.iter().filter(|refund| refund.order_id == Some(order_id)).map(|r| r.amount).sum();
+                    let amount = amount.to_minor();
+                    if amount <= 0 || of_order.checked_add(amount).is_none_or(|after| after > share) {
+                        return Err(PaymentError::RefundTooLarge { requested: amount, refundable: share - of_order });
+                    }
                     if refunded.checked_add(amount).is_none_or(|after| after > payment.amount) {
                         return Err(PaymentError::RefundTooLarge {
                             requested: amount,

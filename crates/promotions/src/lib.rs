@@ -41,7 +41,8 @@ pub use flash::{
 pub use gate::{Admission, FlashGate};
 pub use platform::{ShopOrder, checkout_discounts};
 pub use points::{
-    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, return_points, spend_points,
+    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_spent_on, return_points,
+    return_refunded_points, spend_points,
 };
 pub use service::{Promotions, platform_templates, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

@@ -46,6 +46,7 @@ enum Reason {
     OrderSpent,
     OrderReturned,
     OrderEarned,
+    RefundReturned,
 }
 
 impl Reason {
@@ -55,6 +56,7 @@ impl Reason {
             Reason::OrderSpent => "order_spent",
             Reason::OrderReturned => "order_returned",
             Reason::OrderEarned => "order_earned",
+            Reason::RefundReturned => "refund_returned",
         }
     }
 }
@@ -220,6 +222,30 @@ pub fn return_points(conn: &mut DbConn, order: OrderId) -> Result<(), PromotionE
         .optional()?;
     if let Some((user, delta)) = spent {
         record(conn, user, -delta, Reason::OrderReturned, &order.to_string())?;
+    }
+    Ok(())
+}
+
+/// The points `order` spent (0 when none).
+pub fn points_spent_on(conn: &mut DbConn, order: OrderId) -> Result<i64, PromotionError> {
+    let spent: Option<i64> = point_entries::table
+        .filter(point_entries::reason.eq(Reason::OrderSpent.as_str()))
+        .filter(point_entries::reference.eq(order.to_string()))
+        .select(point_entries::delta)
+        .first(conn)
+        .optional()?;
+    Ok(spent.map_or(0, |delta| -delta))
+}
+
+/// A refund (`refund`: its request, as text) gave back `points` of what `user` spent, once.
+pub fn return_refunded_points(
+    conn: &mut DbConn,
+    user: UserId,
+    refund: &str,
+    points: i64,
+) -> Result<(), PromotionError> {
+    if points > 0 {
+        record(conn, user, points, Reason::RefundReturned, refund)?;
     }
     Ok(())
 }

@@ -304,6 +304,10 @@ diesel::table! {
         created_at -> Timestamp,
         decided_at -> Nullable<Timestamp>,
         refunded_at -> Nullable<Timestamp>,
+        lines -> Text,
+        amount -> Nullable<BigInt>,
+        points -> BigInt,
+        whole -> Bool,
     }
 }
 

@@ -135,17 +135,23 @@ pub async fn preview(
 #[serde(deny_unknown_fields)]
 pub struct RefundAsk {
     reason: String,
+    /// The units to refund (SKU and quantity); every unit left when absent.
+    #[serde(default)]
+    lines: Option<Vec<bazaar_checkout::RefundLine>>,
 }
 
-/// Ask the shop for a refund of a paid order.
+/// Ask the shop for a refund of a paid order, or of some of its units: the answer says what it
+/// gives back (`amount`: their value less exactly their share of each discount, and the shipping
+/// fee with the last units; `points`), and `whole` whether it completes the order's refund.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/refund-requests", tag = "orders", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = RefundAsk, responses((status = 201, body = RefundRequest),
-    (status = 409, description = "invalid_transition, refund_pending", body = Problem), (status = 422, body = Problem)))]
+    (status = 409, description = "invalid_transition, refund_pending, nothing_to_refund", body = Problem), (status = 422, body = Problem)))]
 pub async fn request_refund(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     id: web::Path<OrderId>,
     Json(body): Json<RefundAsk>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(state.orders.request_refund(&principal, id.into_inner(), body.reason).await?))
+    Ok(HttpResponse::Created()
+        .json(state.orders.request_refund(&principal, id.into_inner(), body.reason, body.lines).await?))
 }

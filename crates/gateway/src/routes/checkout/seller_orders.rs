@@ -104,7 +104,7 @@ pub async fn cancel(
 /// stands either way. Returns the request as it is now.
 async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequest {
     let reason = format!("refund request {} approved", request.id);
-    match state.payments.refund_order(request.order_id, request.id, reason).await {
+    match state.payments.refund_order(request.order_id, request.id, request.amount, reason).await {
         Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
         Ok(_) => {}
         // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
