@@ -31,7 +31,7 @@ pub use shops::{
     ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
     set_shop_status, shop_role,
 };
-pub use users::{ProfilePatch, UserView};
+pub use users::{ProfilePatch, UserView, user_id_by_phone};
 
 use serde::{Deserialize, Serialize};
 

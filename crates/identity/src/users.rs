@@ -77,6 +77,11 @@ pub(crate) fn find_by_phone(conn: &mut DbConn, phone: &Phone) -> Result<Option<U
     Ok(users::table.filter(users::phone.eq(phone.as_str())).select(UserRow::as_select()).first(conn).optional()?)
 }
 
+/// The user registered with `phone`, if any (for a shop giving a coupon to a customer by number).
+pub fn user_id_by_phone(conn: &mut DbConn, phone: &Phone) -> Result<Option<UserId>, IdentityError> {
+    Ok(find_by_phone(conn, phone)?.map(|user| user.id))
+}
+
 pub(crate) fn get(conn: &mut DbConn, user_id: UserId) -> Result<UserRow, IdentityError> {
     users::table
         .find(user_id)

@@ -114,17 +114,47 @@ pub(crate) fn has_bought(conn: &mut DbConn, buyer: UserId, shop: Option<ShopId>)
     Ok(paid.is_some())
 }
 
-/// Claims one coupon of `template` for `buyer`. `by_code` says the buyer typed the redeem code.
+/// What giving a coupon to one phone number came to.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Issued {
+    pub phone: String,
+    /// The coupon now in that buyer's wallet.
+    pub coupon_id: Option<CouponId>,
+    /// Otherwise the stable code of the refusal (`not_found`, `claim_limit_reached`,
+    /// `coupon_sold_out`, `coupon_not_claimable`, `new_customers_only`, `invalid_field`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How a coupon reaches a wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimedBy {
+    /// The buyer claimed it from a shop or product page.
+    Buyer,
+    /// The buyer typed its redeem code.
+    Code,
+    /// The shop (or a campaign) gave it to the buyer.
+    Issuer,
+}
+
+/// Claims one coupon of `template` for `buyer`, within its window, quantity and per-buyer
+/// limits; `how` must be one its visibility allows.
 pub(crate) fn claim(
     conn: &mut DbConn,
     buyer: UserId,
     template: &TemplateRow,
-    by_code: bool,
+    how: ClaimedBy,
 ) -> Result<WalletCoupon, PromotionError> {
-    // A code coupon is not there for someone who does not know the code.
-    let visible = match template.visibility() {
-        Visibility::Public => true,
-        Visibility::Code => by_code,
+    // A code coupon is not there for someone who does not know the code, nor an issued one for
+    // anyone but its issuer; an issuer may give any of its coupons.
+    let visible = match (template.visibility(), how) {
+        (_, ClaimedBy::Issuer) => true,
+        (Visibility::Public, _) => true,
+        (Visibility::Code, ClaimedBy::Code) => true,
+        (Visibility::Code | Visibility::Issued, _) => false,
     };
     if !visible {
         return Err(PromotionError::not_found("coupon"));

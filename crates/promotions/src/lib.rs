@@ -31,7 +31,7 @@ pub use automatic::{
     ProductPromotions, PromotionInput, PromotionKind, PromotionState, PromotionView, Tier, TimedPrice, timed_prices,
 };
 pub use choice::{CouponChoice, Offers};
-pub use claims::{CouponStatus, WalletCoupon, WalletFilter};
+pub use claims::{CouponStatus, Issued, WalletCoupon, WalletFilter};
 pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;
 pub use flash::{

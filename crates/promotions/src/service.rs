@@ -153,7 +153,7 @@ impl Promotions {
         let buyer = principal.user_id;
         self.write(move |conn| {
             let template = templates::load(conn, id)?;
-            claims::claim(conn, buyer, &template, false)
+            claims::claim(conn, buyer, &template, claims::ClaimedBy::Buyer)
         })
         .await
     }
@@ -163,7 +163,7 @@ impl Promotions {
         let buyer = principal.user_id;
         self.write(move |conn| {
             let template = claims::by_code(conn, &code)?;
-            claims::claim(conn, buyer, &template, true)
+            claims::claim(conn, buyer, &template, claims::ClaimedBy::Code)
         })
         .await
     }
@@ -187,6 +187,48 @@ impl Promotions {
     pub async fn check_in(&self, principal: &Principal) -> Result<crate::CheckIn, PromotionError> {
         let (user, rules) = (principal.user_id, self.points);
         self.write(move |conn| crate::points::check_in(conn, user, &rules)).await
+    }
+
+    /// A shop's owner or staff (an administrator, for a platform coupon) gives a coupon to each of
+    /// `phones`, within the template's quantity and per-buyer limits: one transaction per buyer,
+    /// so a refusal for one gives nothing away for the others. Answers each phone's outcome.
+    pub async fn issue(
+        &self,
+        principal: &Principal,
+        id: CouponTemplateId,
+        phones: Vec<String>,
+    ) -> Result<Vec<crate::Issued>, PromotionError> {
+        if phones.is_empty() || phones.len() > 100 {
+            return Err(PromotionError::invalid("phones", "give 1 to 100 phone numbers"));
+        }
+        let principal = principal.clone();
+        self.db
+            .run(move |conn| {
+                shop_of(conn, &principal, id)?;
+                let mut outcomes = Vec::with_capacity(phones.len());
+                for phone in phones {
+                    let outcome = write_transaction(conn, |conn| {
+                        let parsed = bazaar_identity::Phone::parse(&phone)
+                            .map_err(|err| PromotionError::invalid("phones", err.to_string()))?;
+                        let buyer = bazaar_identity::user_id_by_phone(conn, &parsed)?
+                            .ok_or(PromotionError::not_found("user with this phone"))?;
+                        let template = templates::load(conn, id)?;
+                        claims::claim(conn, buyer, &template, claims::ClaimedBy::Issuer)
+                    });
+                    outcomes.push(match outcome {
+                        Ok(coupon) => crate::Issued { phone, coupon_id: Some(coupon.id), refused: None, detail: None },
+                        Err(PromotionError::Refused(refusal)) => crate::Issued {
+                            phone,
+                            coupon_id: None,
+                            refused: Some(refusal.code().to_string()),
+                            detail: Some(refusal.to_string()),
+                        },
+                        Err(other) => return Err(other),
+                    });
+                }
+                Ok(outcomes)
+            })
+            .await
     }
 
     /// A shop's owner or staff starts an automatic promotion.

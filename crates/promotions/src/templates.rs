@@ -46,6 +46,8 @@ pub enum Visibility {
     Public,
     /// Claimed only with its `redeem_code`.
     Code,
+    /// Never claimed: the shop (or a campaign) gives it to chosen buyers.
+    Issued,
 }
 
 /// A template's life: claims are taken only while it is active.

@@ -81,8 +81,8 @@ pub(crate) fn check(conn: &mut DbConn, shop_id: Option<ShopId>, input: &Template
             Ok(())
         }
         (Visibility::Code, _) => refuse("redeem_code", "must be 4 to 32 letters or digits for a code coupon"),
-        (Visibility::Public, Some(_)) => refuse("redeem_code", "is only for code coupons"),
-        (Visibility::Public, None) => Ok(()),
+        (Visibility::Public | Visibility::Issued, Some(_)) => refuse("redeem_code", "is only for code coupons"),
+        (Visibility::Public | Visibility::Issued, None) => Ok(()),
     });
     checks.check(check_scope(conn, shop_id, input));
     checks.finish()

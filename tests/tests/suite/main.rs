@@ -17,6 +17,7 @@ mod identity_access;
 mod identity_auth;
 mod identity_otp;
 mod identity_profile;
+mod issued_coupons;
 mod line_refunds;
 mod order_lifecycle;
 mod orders;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn routes(api: &mut impl Endpoints) {
-    crate::endpoints!(api; create, shop_templates, create_platform, platform_templates, claimable_on_platform, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);
+    crate::endpoints!(api; create, shop_templates, create_platform, platform_templates, claimable_on_platform, issue, update, pause, resume, end, claimable_in_shop, claimable_for_product, redeem, claim, wallet, points, check_in);
 }
 
 /// Offer a coupon (the shop's owner or staff).
@@ -73,6 +73,29 @@ pub async fn platform_templates(
 #[utoipa::path(get, path = "/api/v1/coupons", tag = "promotions", responses((status = 200, body = Page<TemplateView>)))]
 pub async fn claimable_on_platform(state: web::Data<AppState>) -> Result<web::Json<Page<TemplateView>>, ApiError> {
     Ok(web::Json(Page::whole(state.promotions.claimable_on_platform().await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueTo {
+    /// 1 to 100 buyers' phone numbers.
+    phones: Vec<String>,
+}
+
+/// Give a coupon to chosen buyers (owner or staff; administrators for platform coupons), as for a
+/// coupon of `issued` visibility, which no buyer can claim. Within the quantity and per-buyer
+/// limits; each phone's outcome is answered, and a refusal for one gives nothing away.
+#[utoipa::path(post, path = "/api/v1/seller/coupons/{id}/issue", tag = "promotions", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = IssueTo,
+    responses((status = 200, body = Page<bazaar_promotions::Issued>), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn issue(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    id: web::Path<CouponTemplateId>,
+    Json(body): Json<IssueTo>,
+) -> Result<web::Json<Page<bazaar_promotions::Issued>>, ApiError> {
+    Ok(web::Json(Page::whole(state.promotions.issue(&principal, id.into_inner(), body.phones).await?)))
 }
 
 /// Change what is safe once buyers hold the coupons: the name, the quantity, the claim end.

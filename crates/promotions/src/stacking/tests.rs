@@ -28,7 +28,8 @@ fn pairs_by_their_combine_flags_choose_the_best_for_the_buyer() {
     let tiers = |off| Rule::Tiers(vec![(10_000, off)]);
     let coupon = |off| Rule::Fixed { min_spend: 10_000, off };
     // (automatic off, automatic combines, coupon off, coupon combines, coupon named) → taken
-    let table: &[(i64, bool, i64, bool, bool, &[(usize, i64)])] = &[
+    type Row = (i64, bool, i64, bool, bool, &'static [(usize, i64)]);
+    let table: &[Row] = &[
         (1_000, true, 1_500, true, false, &[(0, 1_000), (1, 1_500)]),
         (1_000, true, 1_500, false, false, &[(1, 1_500)]),
         (1_000, false, 1_500, true, false, &[(1, 1_500)]),
