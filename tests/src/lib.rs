@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod chat;
 mod orders;
 pub mod payments;
+pub mod promotions;
 pub mod search;
 mod users;
 pub use users::{PASSWORD, User, fresh_phone};

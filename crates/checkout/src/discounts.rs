@@ -196,6 +196,32 @@ pub(crate) fn sole_holders(conn: &mut DbConn, order: OrderId) -> Result<Vec<Coup
     Ok(coupons.into_iter().filter(|coupon| !shared.contains(&Some(*coupon))).collect())
 }
 
+/// What the automatic `promotions` gave: per promotion, the paid orders it discounted (refunded
+/// ones left out), what it took off them and the sum of their totals.
+pub(crate) fn promotion_sales(
+    conn: &mut DbConn,
+    promotions: &[PromotionId],
+) -> Result<std::collections::HashMap<PromotionId, (i64, Money, Money)>, CheckoutError> {
+    use bazaar_db::schema::orders;
+    let rows: Vec<(Option<PromotionId>, i64, i64)> = order_adjustments::table
+        .inner_join(orders::table)
+        .filter(order_adjustments::promotion_id.eq_any(promotions))
+        .filter(orders::paid_at.is_not_null())
+        .filter(orders::status.ne(crate::OrderStatus::Refunded.as_str()))
+        .select((order_adjustments::promotion_id, order_adjustments::amount, orders::total))
+        .load(conn)?;
+    let mut sales: std::collections::HashMap<PromotionId, (i64, Money, Money)> = std::collections::HashMap::new();
+    // One automatic promotion per order: each row is one order.
+    for (promotion, amount, total) in rows {
+        let Some(promotion) = promotion else { continue };
+        let entry = sales.entry(promotion).or_insert((0, Money::ZERO, Money::ZERO));
+        entry.0 += 1;
+        entry.1 = entry.1.checked_add(Money::from_minor(-amount)).unwrap_or(entry.1);
+        entry.2 = entry.2.checked_add(Money::from_minor(total)).unwrap_or(entry.2);
+    }
+    Ok(sales)
+}
+
 /// What orders coupons of `templates` brought: per template, the paid orders using one (refunded
 /// ones left out) and the sum of their totals.
 pub(crate) fn coupon_sales(

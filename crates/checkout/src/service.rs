@@ -362,6 +362,29 @@ impl Orders {
             .await
     }
 
+    /// A shop's automatic promotions for its owner and staff, each with the paid orders it
+    /// discounted, what it took off them and what they came to.
+    pub async fn shop_promotions(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+    ) -> Result<Vec<bazaar_promotions::PromotionView>, CheckoutError> {
+        let member = principal.clone();
+        self.db
+            .run(move |conn| {
+                let mut promotions = bazaar_promotions::shop_promotions(conn, &member, shop_id)?;
+                let ids: Vec<_> = promotions.iter().map(|promotion| promotion.id).collect();
+                let sales = crate::discounts::promotion_sales(conn, &ids)?;
+                for promotion in &mut promotions {
+                    if let Some((orders, off, gmv)) = sales.get(&promotion.id) {
+                        (promotion.paid_orders, promotion.discount_given, promotion.gmv) = (*orders, *off, *gmv);
+                    }
+                }
+                Ok(promotions)
+            })
+            .await
+    }
+
     /// The platform's coupon templates with the paid orders and GMV each brought, for
     /// administrators.
     pub async fn platform_coupons(

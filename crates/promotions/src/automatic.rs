@@ -119,6 +119,13 @@ pub struct PromotionView {
     pub starts_in_seconds: i64,
     /// Seconds until the end (0 once ended).
     pub ends_in_seconds: i64,
+    /// For its shop: paid orders it discounted (refunded ones left out), what it took off them,
+    /// and what they came to.
+    pub paid_orders: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub discount_given: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub gmv: Money,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -202,6 +209,9 @@ impl PromotionRow {
             state,
             starts_in_seconds: (self.starts_at - now).num_seconds().max(0),
             ends_in_seconds: if state == PromotionState::Ended { 0 } else { (self.ends_at - now).num_seconds().max(0) },
+            paid_orders: 0,
+            discount_given: Money::ZERO,
+            gmv: Money::ZERO,
         }
     }
 }

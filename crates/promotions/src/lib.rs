@@ -44,5 +44,5 @@ pub use points::{
     CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_spent_on, return_points,
     return_refunded_points, spend_points,
 };
-pub use service::{Promotions, platform_templates, shop_templates};
+pub use service::{Promotions, platform_templates, shop_promotions, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

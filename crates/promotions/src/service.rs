@@ -33,6 +33,16 @@ pub fn shop_templates(
     templates::of_shop(conn, Some(shop))
 }
 
+/// Every automatic promotion of `shop`, for its owner and staff, inside the caller's transaction.
+pub fn shop_promotions(
+    conn: &mut DbConn,
+    principal: &Principal,
+    shop: ShopId,
+) -> Result<Vec<crate::PromotionView>, PromotionError> {
+    principal.shop_role(conn, shop)?;
+    crate::automatic::of_shop(conn, shop)
+}
+
 /// Every platform template, for administrators, inside the caller's transaction.
 pub fn platform_templates(conn: &mut DbConn, principal: &Principal) -> Result<Vec<TemplateView>, PromotionError> {
     principal.require_admin()?;
@@ -244,21 +254,6 @@ impl Promotions {
             crate::automatic::create(conn, shop, principal.user_id, &input)
         })
         .await
-    }
-
-    /// Every automatic promotion of a shop, for its owner and staff.
-    pub async fn shop_promotions(
-        &self,
-        principal: &Principal,
-        shop: ShopId,
-    ) -> Result<Vec<crate::PromotionView>, PromotionError> {
-        let principal = principal.clone();
-        self.db
-            .run(move |conn| {
-                principal.shop_role(conn, shop)?;
-                crate::automatic::of_shop(conn, shop)
-            })
-            .await
     }
 
     /// Ends an automatic promotion now (orders already placed keep what it gave them).

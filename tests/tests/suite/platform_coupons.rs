@@ -5,6 +5,7 @@
 //! plan for the buyer taken.
 
 use bazaar_tests::catalog::simple;
+use bazaar_tests::promotions::{row, with_fields};
 use bazaar_tests::{Backend, TestApp, User, on_both_backends, problem};
 use serde_json::{Value, json};
 
@@ -24,15 +25,14 @@ async fn shop_selling(app: &TestApp, admin: &User, price: &str) -> (User, i64, V
 
 fn template(fields: Value) -> Value {
     let now = chrono::Utc::now();
-    let mut body = json!({
-        "name": "平台满100减30", "kind": "fixed", "amount_off": "30.00", "min_spend": "100.00", "scope": "shop",
-        "claim_starts_at": now - chrono::Duration::minutes(1), "claim_ends_at": now + chrono::Duration::days(7),
-        "valid_days": 7, "total_quantity": 1000, "visibility": "public",
-    });
-    for (key, value) in fields.as_object().expect("fields").clone() {
-        body[key] = value;
-    }
-    body
+    with_fields(
+        json!({
+            "name": "平台满100减30", "kind": "fixed", "amount_off": "30.00", "min_spend": "100.00", "scope": "shop",
+            "claim_starts_at": now - chrono::Duration::minutes(1), "claim_ends_at": now + chrono::Duration::days(7),
+            "valid_days": 7, "total_quantity": 1000, "visibility": "public",
+        }),
+        fields,
+    )
 }
 
 async fn platform_coupon(app: &TestApp, admin: &User, fields: Value) -> Value {
@@ -64,20 +64,12 @@ fn items(lines: &[(&Value, i32)]) -> Value {
 }
 
 /// (kind, amount, funder) of each adjustment of a shop order.
-fn adjustments(order: &Value) -> Vec<(String, String, String)> {
-    order["adjustments"]
-        .as_array()
-        .expect("adjustments")
-        .iter()
-        .map(|a| {
-            let text = |key: &str| a[key].as_str().unwrap_or_default().to_string();
-            (text("kind"), text("amount"), text("funder"))
-        })
-        .collect()
+fn adjustments(order: &Value) -> Vec<Vec<String>> {
+    bazaar_tests::promotions::adjustments(order, &["kind", "amount", "funder"])
 }
 
-fn adjustment(kind: &str, amount: &str, funder: &str) -> (String, String, String) {
-    (kind.into(), amount.into(), funder.into())
+fn adjustment(kind: &str, amount: &str, funder: &str) -> Vec<String> {
+    row(&[kind, amount, funder])
 }
 
 async fn usable(app: &TestApp, buyer: &User) -> Vec<Value> {

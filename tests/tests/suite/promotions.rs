@@ -35,15 +35,14 @@ async fn shop_with(app: &TestApp, admin: &User, price: &str) -> Shop {
 /// A whole-shop template open for claims now, with `fields` on top.
 fn template(fields: Value) -> Value {
     let now = chrono::Utc::now();
-    let mut body = json!({
-        "name": "店铺券", "kind": "fixed", "amount_off": "10.00", "scope": "shop",
-        "claim_starts_at": now - chrono::Duration::minutes(1), "claim_ends_at": now + chrono::Duration::days(7),
-        "valid_days": 7, "total_quantity": 100, "visibility": "public",
-    });
-    for (key, value) in fields.as_object().expect("fields").clone() {
-        body[key] = value;
-    }
-    body
+    bazaar_tests::promotions::with_fields(
+        json!({
+            "name": "店铺券", "kind": "fixed", "amount_off": "10.00", "scope": "shop",
+            "claim_starts_at": now - chrono::Duration::minutes(1), "claim_ends_at": now + chrono::Duration::days(7),
+            "valid_days": 7, "total_quantity": 100, "visibility": "public",
+        }),
+        fields,
+    )
 }
 
 async fn offer(app: &TestApp, shop: &Shop, fields: Value) -> Value {

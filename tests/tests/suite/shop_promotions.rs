@@ -4,6 +4,7 @@
 //! coupon they name), and bad promotions refused naming the field with nothing written.
 
 use bazaar_tests::catalog::simple;
+use bazaar_tests::promotions::row;
 use bazaar_tests::{Backend, TestApp, User, on_both_backends, problem};
 use serde_json::{Value, json};
 
@@ -61,20 +62,12 @@ async fn preview(app: &TestApp, buyer: &User, body: Value) -> Value {
 }
 
 /// (kind, amount, chosen_by) of each adjustment of a shop's quote.
-fn adjustments(quote: &Value) -> Vec<(String, String, String)> {
-    quote["adjustments"]
-        .as_array()
-        .expect("adjustments")
-        .iter()
-        .map(|a| {
-            let text = |key: &str| a[key].as_str().unwrap_or_default().to_string();
-            (text("kind"), text("amount"), text("chosen_by"))
-        })
-        .collect()
+fn adjustments(quote: &Value) -> Vec<Vec<String>> {
+    bazaar_tests::promotions::adjustments(quote, &["kind", "amount", "chosen_by"])
 }
 
-fn triple(kind: &str, amount: &str, chosen_by: &str) -> (String, String, String) {
-    (kind.into(), amount.into(), chosen_by.into())
+fn triple(kind: &str, amount: &str, chosen_by: &str) -> Vec<String> {
+    row(&[kind, amount, chosen_by])
 }
 
 async fn coupon(app: &TestApp, shop: &Shop, buyer: &User, off: &str, combinable: bool) -> Value {
@@ -124,6 +117,19 @@ async fn tiers_take_the_highest_step_reached_without_a_claim(backend: Backend) {
     assert_eq!(order["adjustments"][0]["allocations"][0]["amount"], "-50.00");
     let paid = 399.0 - 50.0 + order["shipping_fee"].as_str().and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     assert_eq!(order["total"].as_str(), Some(format!("{paid:.2}").as_str()));
+    // Paid, the seller sees what it gave (counted once, however often the payment is reported).
+    let order_id = order["id"].as_i64().expect("order id");
+    for _ in 0..2 {
+        app.app_state.orders.mark_paid(order_id.into(), "pay-tiers".into()).await.expect("paid");
+    }
+    let listed = app.items_as(&shop.seller, &format!("/api/v1/seller/shops/{}/promotions", shop.shop)).await;
+    let report = &listed[0];
+    assert_eq!(
+        (report["paid_orders"].as_i64(), report["discount_given"].as_str()),
+        (Some(1), Some("50.00")),
+        "{report}"
+    );
+    assert_eq!(report["gmv"], order["total"]);
     // Once ended, it gives nothing more.
     let ended =
         app.post_as(&shop.seller, &format!("/api/v1/seller/promotions/{}/end", promotion["id"]), &json!({})).await;

@@ -31,7 +31,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(state.promotions.create_promotion(&principal, id.into_inner(), input).await?))
 }
 
-/// The shop's automatic promotions, newest first, each with its state and countdowns.
+/// The shop's automatic promotions, newest first, each with its state and countdowns and what it
+/// gave: the paid orders it discounted (refunded ones left out), the discount and their GMV.
 #[utoipa::path(get, path = "/api/v1/seller/shops/{id}/promotions", tag = "promotions", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Page<PromotionView>), (status = 403, body = Problem)))]
 pub async fn shop_promotions(
@@ -39,7 +40,7 @@ pub async fn shop_promotions(
     Auth(principal): Auth,
     id: web::Path<ShopId>,
 ) -> Result<web::Json<Page<PromotionView>>, ApiError> {
-    Ok(web::Json(Page::whole(state.promotions.shop_promotions(&principal, id.into_inner()).await?)))
+    Ok(web::Json(Page::whole(state.orders.shop_promotions(&principal, id.into_inner()).await?)))
 }
 
 /// End a promotion now; orders already placed keep what it gave them.
