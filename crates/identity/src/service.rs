@@ -148,6 +148,14 @@ impl Identity {
         OtpCodes { kv: &self.kv, settings: &self.settings.otp, pepper: self.settings.jwt_secret.as_bytes() }
     }
 
+    /// A right password clears the phone's failure count. With kv unreachable the count simply
+    /// runs out with its window: that must not turn a right password into a failed login.
+    async fn forget_failures(&self, phone: &str) {
+        if let Err(err) = self.kv.delete(&failures_key(phone)).await {
+            tracing::warn!(error = %err, "kv unreachable; the login failure count expires by itself");
+        }
+    }
+
     fn parse_phone(field: &'static str, raw: &str) -> Result<Phone, IdentityError> {
         Phone::parse(raw).map_err(|err| IdentityError::invalid(field, err.to_string()))
     }
@@ -245,7 +253,7 @@ impl Identity {
         if !self.hasher.verify(password, stored).await? {
             return Err(IdentityError::InvalidCredentials);
         }
-        self.kv.delete(&failures_key(phone.as_str())).await?;
+        self.forget_failures(phone.as_str()).await;
         let user = user.ok_or(IdentityError::InvalidCredentials)?;
         self.open_session(user.id, device, false).await
     }
@@ -415,7 +423,7 @@ impl Identity {
             if !self.hasher.verify(current, Some(stored)).await? {
                 return Err(IdentityError::invalid("current_password", "is wrong"));
             }
-            self.kv.delete(&failures_key(&user.phone)).await?;
+            self.forget_failures(&user.phone).await;
         }
         let hash = self.hasher.hash(new_password).await?;
         let keep = principal.session_id;

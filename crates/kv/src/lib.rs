@@ -5,6 +5,7 @@
 //! events; without one an in-process store with the same behaviour serves a single gateway.
 //! Both pass the same contract suite (`tests/contract.rs`).
 
+mod breaker;
 mod fanout;
 mod memory;
 mod redis_store;
@@ -100,7 +101,7 @@ macro_rules! on_store {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
             Kv::Memory(store) => store.$method($($arg),*).await,
-            Kv::Redis(store) => store.$method($($arg),*).await,
+            Kv::Redis(store) => store.guarded(store.$method($($arg),*)).await,
         }
     };
 }

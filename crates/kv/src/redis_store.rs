@@ -69,6 +69,7 @@ pub struct RedisKv {
     take_within_limit: Script,
     /// Where rate limits are counted while Redis is unreachable (see `Kv::hit`).
     local_limits: crate::Kv,
+    breaker: crate::breaker::Breaker,
 }
 
 impl Drop for RedisKv {
@@ -80,6 +81,10 @@ impl Drop for RedisKv {
 fn command_error(err: redis::RedisError) -> KvError {
     if err.code() == Some("WRONGTYPE") {
         return KvError::WrongType { key: String::new() };
+    }
+    // Redis could not be reached (as opposed to refusing a command): the breaker opens on these.
+    if err.is_io_error() || err.is_connection_refusal() || err.is_connection_dropped() || err.is_timeout() {
+        return KvError::Connect(err.to_string());
     }
     KvError::Command(err.to_string())
 }
@@ -109,7 +114,22 @@ impl RedisKv {
             incr_with_ttl: Script::new(INCR_WITH_TTL),
             take_within_limit: Script::new(TAKE_WITHIN_LIMIT),
             local_limits: crate::Kv::memory(),
+            breaker: crate::breaker::Breaker::default(),
         })
+    }
+
+    /// Runs `command` unless the breaker is open (Redis was unreachable a moment ago): then it is
+    /// refused at once as unreachable, so the caller falls back without waiting.
+    pub(crate) async fn guarded<T>(
+        &self,
+        command: impl std::future::Future<Output = Result<T, KvError>>,
+    ) -> Result<T, KvError> {
+        if !self.breaker.admit() {
+            return Err(KvError::Connect("Redis was unreachable a moment ago; retrying shortly".into()));
+        }
+        let result = command.await;
+        self.breaker.record(!matches!(result, Err(KvError::Connect(_))));
+        result
     }
 
     pub(crate) fn local_limits(&self) -> &crate::Kv {

@@ -143,3 +143,34 @@ async fn rate_limits_hold_per_gateway_while_redis_is_down() {
     let refused = answers.iter().filter(|answer| matches!(answer, Ok(true))).count();
     assert_eq!(refused, 1, "three in the window on this gateway, the fourth refused: {answers:?}");
 }
+
+/// While Redis is down, a command after a failed one is refused at once by the breaker (it does
+/// not wait for another reconnect attempt), so callers fall back without waiting; once Redis is
+/// back, a probe closes the breaker and commands reach it again.
+#[tokio::test]
+async fn after_a_failure_commands_are_refused_at_once_until_a_probe_finds_redis_again() {
+    if bazaar_core::test_env::backend_url_from_env("BAZAAR_TEST_REDIS_URL").is_none() {
+        return;
+    }
+    let redis = OwnRedis::start(free_port());
+    let kv = Kv::redis(&format!("redis://127.0.0.1:{}", redis.port), "breaker").await.expect("connects");
+    kv.set("k", "v", None).await.expect("set while up");
+    let port = redis.kill();
+    let first = kv.get("k").await.expect_err("Redis is gone");
+    assert!(matches!(first, KvError::Connect(_)), "an outage is a connect error: {first}");
+    for _ in 0..50 {
+        let refused = kv.get("k").await.expect_err("still gone");
+        assert!(refused.to_string().contains("a moment ago"), "refused by the breaker, not tried: {refused}");
+    }
+    let _restarted = OwnRedis::start(port);
+    let mut reached = false;
+    for _ in 0..100 {
+        if kv.set("k", "again", None).await.is_ok() {
+            reached = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reached, "the breaker closed once Redis answered");
+    assert_eq!(kv.get("k").await.expect("get").as_deref(), Some("again"));
+}
