@@ -101,7 +101,7 @@ macro_rules! on_store {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
             Kv::Memory(store) => store.$method($($arg),*).await,
-            Kv::Redis(store) => store.guarded(store.$method($($arg),*)).await,
+            Kv::Redis(store) => store.guarded(|| store.$method($($arg),*)).await,
         }
     };
 }

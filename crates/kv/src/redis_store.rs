@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 /// millisecond when healthy, and each use of kv has a fallback or a clear 503 for when it does not.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+/// A command that fails sooner than this met a dropped connection and never reached Redis.
+const DROPPED_AT_ONCE: Duration = Duration::from_millis(50);
 
 /// Counter increment that sets the TTL only when the key has none, in one atomic step.
 const INCR_WITH_TTL: &str = r"
@@ -119,15 +121,23 @@ impl RedisKv {
     }
 
     /// Runs `command` unless the breaker is open (Redis was unreachable a moment ago): then it is
-    /// refused at once as unreachable, so the caller falls back without waiting.
-    pub(crate) async fn guarded<T>(
-        &self,
-        command: impl std::future::Future<Output = Result<T, KvError>>,
-    ) -> Result<T, KvError> {
+    /// refused at once as unreachable, so the caller falls back without waiting. The first command
+    /// to meet a connection Redis dropped (a restart) finds it dead only by using it, at once; the
+    /// manager reconnects then, so such a command is tried once more before it counts as a
+    /// failure — else the first publish after every Redis restart would be lost. A command that
+    /// failed slowly (a timeout: it may have reached Redis) is not repeated.
+    pub(crate) async fn guarded<T, F>(&self, command: impl Fn() -> F) -> Result<T, KvError>
+    where
+        F: std::future::Future<Output = Result<T, KvError>>,
+    {
         if !self.breaker.admit() {
             return Err(KvError::Connect("Redis was unreachable a moment ago; retrying shortly".into()));
         }
-        let result = command.await;
+        let started = std::time::Instant::now();
+        let mut result = command().await;
+        if matches!(result, Err(KvError::Connect(_))) && started.elapsed() < DROPPED_AT_ONCE {
+            result = command().await;
+        }
         self.breaker.record(!matches!(result, Err(KvError::Connect(_))));
         result
     }

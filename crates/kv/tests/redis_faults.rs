@@ -16,49 +16,7 @@ async fn malformed_url_is_named() {
     assert!(matches!(err, KvError::InvalidUrl(_)), "{err}");
 }
 
-/// A Redis server of the test's own, on a free port, so it can be killed and restarted without
-/// touching the shared one other suites use. Runs when `BAZAAR_TEST_REDIS_URL` is set (CI), since
-/// that is where a `redis-server` is promised.
-struct OwnRedis {
-    port: u16,
-    child: std::process::Child,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> OwnRedis {
-        let mut child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server runs (CI installs it)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return OwnRedis { port, child };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn kill(mut self) -> u16 {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.port
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+use bazaar_kv::testing::{OwnRedis, free_port};
 
 /// After the subscriber connection breaks and comes back, every subscription hears of the gap
 /// (`Lagged`), so caches clear and chat sockets resync instead of serving what was missed; and
@@ -104,7 +62,7 @@ async fn a_hanging_redis_is_refused_promptly_and_used_again_when_it_resumes() {
     let redis = OwnRedis::start(free_port());
     let kv = Kv::redis(&format!("redis://127.0.0.1:{}", redis.port), "hang").await.expect("connects");
     kv.set("k", "v", None).await.expect("healthy");
-    let pid = redis.child.id().to_string();
+    let pid = redis.pid().to_string();
     let signal = |name: &str| {
         std::process::Command::new("kill").args([name, &pid]).status().expect("kill runs");
     };

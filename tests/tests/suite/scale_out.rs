@@ -128,3 +128,83 @@ async fn each_gateway_indexes_every_change() {
     a.until_searchable("egg yolk pastry", through_b["id"].as_i64().unwrap()).await;
     b.until_searchable("egg yolk pastry", through_b["id"].as_i64().unwrap()).await;
 }
+
+/// Reads `path` from `app` until `check` holds, for up to 10 s: a Redis restart is noticed within
+/// about a second (the reconnect backoff cap); 10 s stays well under the pages' 30 s lifetime, so
+/// passing here shows the restored subscription clearing the caches, not the pages expiring.
+async fn within_ten_seconds(app: &TestApp, path: &str, check: impl Fn(&Value) -> bool) {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let response = app.get(path).await;
+        if response.status() == 200 {
+            last = response.json().await.unwrap();
+            if check(&last) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} still stale after 10 s: {last}");
+}
+
+/// Two gateways on one PostgreSQL and a Redis of the test's own. Redis is killed, the seller
+/// changes stock through gateway A (the change cannot be announced), Redis comes back: both
+/// gateways drop what their caches held and serve the new stock, without waiting for the pages to
+/// expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_while_redis_was_down_is_served_once_it_is_back() {
+    if bazaar_kv::testing::redis_url_from_env().is_none() {
+        return;
+    }
+    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
+    let url = redis.url();
+    let Some(a) = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await else { return };
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let (seller, shop) = a.seller(&admin).await;
+    let product = a.publish_product(&seller, &simple(shop, a.category("Snacks").await, "桃酥", "8.00", 10)).await;
+    let path = format!("/api/v1/products/{}", product["id"]);
+    for gateway in [&a, &b] {
+        let page: Value = gateway.get(&path).await.json().await.unwrap();
+        assert_eq!(page["total_stock"], 10, "cached with the old stock");
+    }
+    let port = redis.kill();
+    let sku = product["skus"][0]["id"].as_i64().unwrap();
+    let changed =
+        a.patch_as(&seller, &format!("/api/v1/seller/skus/{sku}/stock"), &json!({ "set": 3, "reason": "盘点" })).await;
+    assert_eq!(changed.status(), 200, "the write does not need Redis");
+    let _back = bazaar_kv::testing::OwnRedis::start(port);
+    for gateway in [&b, &a] {
+        within_ten_seconds(gateway, &path, |page| page["total_stock"] == 3).await;
+    }
+}
+
+/// A chat socket on gateway B while the test's own Redis is killed and comes back: what was
+/// published in between never arrived, so the socket is told to `resync` (and stays open); and the
+/// first message sent through gateway A afterwards is pushed to it, although A's command
+/// connection only finds out it was dropped when that message is published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_socket_is_told_to_resync_after_a_redis_gap() {
+    if bazaar_kv::testing::redis_url_from_env().is_none() {
+        return;
+    }
+    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
+    let url = redis.url();
+    let Some(a) = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await else { return };
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let (seller, shop) = a.seller(&admin).await;
+    let buyer = a.register().await;
+    let conversation = a.open_conversation(&buyer, shop).await;
+    let mut seller_socket = b.chat(&seller).await;
+    let port = redis.kill();
+    let _back = bazaar_kv::testing::OwnRedis::start(port);
+    let resync = tokio::time::timeout(Duration::from_secs(10), seller_socket.next_of("resync")).await;
+    assert!(resync.is_ok(), "no resync within 10 s of Redis coming back");
+    let mut buyer_socket = a.chat(&buyer).await;
+    let sent = buyer_socket.say(conversation, "after-gap-1", "还在吗").await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+    let pushed = tokio::time::timeout(Duration::from_secs(10), seller_socket.next_of("message")).await;
+    let pushed = pushed.expect("the message crossed gateways again");
+    assert_eq!(pushed["message"]["text"], "还在吗", "{pushed}");
+}
