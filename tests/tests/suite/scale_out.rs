@@ -147,21 +147,34 @@ async fn within_ten_seconds(app: &TestApp, path: &str, check: impl Fn(&Value) ->
     panic!("{path} still stale after 10 s: {last}");
 }
 
+/// Two gateways on one PostgreSQL and a Redis of the test's own (so it can be killed), with a
+/// seller's shop; `None` where no Redis server is promised (outside CI without the variable).
+struct OwnRedisPair {
+    redis: bazaar_kv::testing::OwnRedis,
+    a: TestApp,
+    b: TestApp,
+    seller: bazaar_tests::User,
+    shop: i64,
+}
+
+async fn two_gateways_on_their_own_redis() -> Option<OwnRedisPair> {
+    bazaar_kv::testing::redis_url_from_env()?;
+    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
+    let url = redis.url();
+    let a = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await?;
+    let b = a.spawn_sibling().await;
+    let admin = a.admin().await;
+    let (seller, shop) = a.seller(&admin).await;
+    Some(OwnRedisPair { redis, a, b, seller, shop })
+}
+
 /// Two gateways on one PostgreSQL and a Redis of the test's own. Redis is killed, the seller
 /// changes stock through gateway A (the change cannot be announced), Redis comes back: both
 /// gateways drop what their caches held and serve the new stock, without waiting for the pages to
 /// expire.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_while_redis_was_down_is_served_once_it_is_back() {
-    if bazaar_kv::testing::redis_url_from_env().is_none() {
-        return;
-    }
-    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
-    let url = redis.url();
-    let Some(a) = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await else { return };
-    let b = a.spawn_sibling().await;
-    let admin = a.admin().await;
-    let (seller, shop) = a.seller(&admin).await;
+    let Some(OwnRedisPair { redis, a, b, seller, shop }) = two_gateways_on_their_own_redis().await else { return };
     let product = a.publish_product(&seller, &simple(shop, a.category("Snacks").await, "桃酥", "8.00", 10)).await;
     let path = format!("/api/v1/products/{}", product["id"]);
     for gateway in [&a, &b] {
@@ -185,15 +198,7 @@ async fn a_change_made_while_redis_was_down_is_served_once_it_is_back() {
 /// connection only finds out it was dropped when that message is published.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_socket_is_told_to_resync_after_a_redis_gap() {
-    if bazaar_kv::testing::redis_url_from_env().is_none() {
-        return;
-    }
-    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
-    let url = redis.url();
-    let Some(a) = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await else { return };
-    let b = a.spawn_sibling().await;
-    let admin = a.admin().await;
-    let (seller, shop) = a.seller(&admin).await;
+    let Some(OwnRedisPair { redis, a, b, seller, shop }) = two_gateways_on_their_own_redis().await else { return };
     let buyer = a.register().await;
     let conversation = a.open_conversation(&buyer, shop).await;
     let mut seller_socket = b.chat(&seller).await;
