@@ -138,3 +138,26 @@ async fn a_payment_settles_only_with_its_stored_notification(backend: Backend) {
     let stored = app.stored_notifications(&admin, &payment["id"], 1).await;
     assert!(stored.iter().any(|n| n["outcome"] == "applied"), "{stored:?}");
 }
+
+/// With the gateway's Redis gone (a server of the test's own, killed), signing in by password and
+/// a signed-in request still work: the session state comes from the database, the failure count
+/// that a right password clears is best effort, and the kv breaker refuses Redis commands at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_login_and_signed_in_requests_work_with_redis_gone() {
+    if bazaar_kv::testing::redis_url_from_env().is_none() {
+        return;
+    }
+    let redis = bazaar_kv::testing::OwnRedis::start(bazaar_kv::testing::free_port());
+    let url = redis.url();
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |config| config.redis_url = Some(url)).await else { return };
+    let user = app.register().await;
+    redis.kill();
+    let login =
+        app.post_json("/api/v1/auth/login", &json!({ "phone": user.phone, "password": bazaar_tests::PASSWORD })).await;
+    let status = login.status();
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().expect("a token");
+    let me = app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+}
