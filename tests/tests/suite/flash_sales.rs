@@ -137,13 +137,19 @@ async fn rush(backend: Backend, gate: bool) {
     let answers =
         join_all(crowd.iter().enumerate().map(|(i, buyer)| buy_now(&app, buyer, &sale, format!("rush-{i}")))).await;
     let mut winners = Vec::new();
+    let mut unread = 0;
     for (i, answer) in answers.into_iter().enumerate() {
         match answer.status().as_u16() {
             201 => winners.push((i, answer.json::<Value>().await.expect("order")["orders"][0].clone())),
             409 => assert_eq!(problem(answer).await["code"], "flash_sold_out"),
+            // A thousand connections opened at once on a loaded CI machine: the few whose request
+            // the server could not read within its 5 s header timeout were shed unread (nothing
+            // was taken for them); the rest of the crowd still buys every unit.
+            408 => unread += 1,
             other => panic!("a buy-now answered {other}: {}", answer.text().await.unwrap_or_default()),
         }
     }
+    assert!(unread < 100, "{unread} requests shed unread");
     assert_eq!(winners.len(), 100, "exactly the flash quantity is sold");
     for (_, order) in &winners {
         assert_eq!(order["items"][0]["unit_price"], "9.90", "the flash price is what the order charges");
