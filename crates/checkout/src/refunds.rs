@@ -137,13 +137,16 @@ fn breakdown(
             }
         }
     }
-    let mut before: BTreeMap<i64, i64> = BTreeMap::new();
-    let earlier: Vec<String> = refund_requests::table
+    // What refunds approved before gave back: their units, and their points.
+    let earlier: Vec<(String, i64)> = refund_requests::table
         .filter(refund_requests::order_id.eq(order_id))
         .filter(refund_requests::status.eq_any(["approved", "refunded"]))
-        .select(refund_requests::lines)
+        .select((refund_requests::lines, refund_requests::points))
         .load(conn)?;
-    for done in earlier.iter().flat_map(|lines| serde_json::from_str::<Vec<RefundLine>>(lines).unwrap_or_default()) {
+    let returned: i64 = earlier.iter().map(|(_, points)| points).sum();
+    let mut before: BTreeMap<i64, i64> = BTreeMap::new();
+    for done in earlier.iter().flat_map(|(lines, _)| serde_json::from_str::<Vec<RefundLine>>(lines).unwrap_or_default())
+    {
         *before.entry(done.sku_id.get()).or_default() += i64::from(done.quantity);
     }
     let asked: BTreeMap<i64, i64> = match wanted {
@@ -172,13 +175,6 @@ fn breakdown(
     // less what earlier refunds gave back, so the last refund returns the rest exactly.
     let spent = bazaar_promotions::points_spent_on(conn, order_id)?;
     let points_fen: i64 = discounts.values().map(|d| d.points_fen).sum();
-    let returned: i64 = refund_requests::table
-        .filter(refund_requests::order_id.eq(order_id))
-        .filter(refund_requests::status.eq_any(["approved", "refunded"]))
-        .select(refund_requests::points)
-        .load::<i64>(conn)?
-        .into_iter()
-        .sum();
     let earlier_fen: i64 = lines
         .iter()
         .map(|line| {

@@ -67,15 +67,6 @@ pub struct Discount {
     pub combinable: bool,
 }
 
-impl Discount {
-    pub fn coupon_id(&self) -> Option<CouponId> {
-        match self.source {
-            DiscountSource::Coupon { coupon_id, .. } => Some(coupon_id),
-            DiscountSource::Promotion(_) => None,
-        }
-    }
-}
-
 /// Splits `total` fen over lines in proportion to `weights` (their value), rounding down; the fen
 /// left over go to the largest lines first, never past a line's own value. Deterministic, so a
 /// refund of a line returns exactly what it was discounted.
