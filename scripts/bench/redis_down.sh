@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A Redis outage under load: the same requests with Redis up, then with the gateway's Redis killed
 # (SIGKILL, not restarted), on SQLite. Each row's throughput down must stay at least half of up
-# (browse and search anonymously; the cart, the checkout preview and order placement signed in;
-# password login). The Redis is the script's own, on a free port.
+# (browse and search anonymously; the cart, the checkout preview, order placement and opening a
+# payment (an Alipay QR trade, a signed round trip to the in-process sandbox) signed in; password
+# login). The Redis is the script's own, on a free port.
 # Usage: scripts/bench/redis_down.sh   (BENCH_SECONDS=10)
 source "$(dirname "$0")/lib.sh"
 ensure_tools
@@ -42,6 +43,12 @@ rows() { # state
   (export BUYERS="$BENCH_TMP/buyers" ITEMS="[{\"sku_id\":$sku,\"quantity\":1}]"
    wrk_row "$1: order placement (signed in)" 32 "$BENCH_ROOT/scripts/bench/orders.lua")
   wrk_row "$1: password login" 8 "$BENCH_TMP/login.lua"
+  # Checkouts of their own for each state: a trade is opened once per checkout.
+  python3 "$BENCH_ROOT/scripts/bench/payments_bench.py" checkouts "$base" "$BENCH_TMP/buyers" "$sku" \
+    "${BENCH_CHECKOUTS:-4000}" "$BENCH_TMP/checkouts"
+  awk '{ printf "/api/v1/payments\tapplication/json\tAuthorization:Bearer %s\t{\"checkout_id\":%s,\"provider\":\"alipay\",\"channel\":\"qr\"}\n", $1, $2 }' \
+    "$BENCH_TMP/checkouts" >"$BENCH_TMP/payments"
+  LINES="$BENCH_TMP/payments" wrk_row "$1: open a payment (signed in)" 16 "$BENCH_ROOT/scripts/bench/replay.lua"
 }
 echo "| SQLite, wrk -c32 (login -c8) | requests/s | p50 ms | p99 ms | non-2xx |"
 echo "|---|---|---|---|---|"

@@ -16,6 +16,10 @@ pub enum DbError {
     /// Connecting failed moments ago; refused at once until a probe connects again.
     #[error("the database is unreachable")]
     Unavailable,
+    /// Writes failed a moment ago because the storage refused them (a full disk, a read-only
+    /// file system); reported by the readiness check.
+    #[error("writes were refused for want of storage a moment ago (a full disk or a read-only file system)")]
+    StorageFault,
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error("database query failed: {0}")]
@@ -42,13 +46,21 @@ impl DbError {
         match self {
             DbError::Query(Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _)) => true,
             DbError::Query(Error::DatabaseError(_, info)) => {
-                let message = info.message().to_ascii_lowercase();
-                ["database or disk is full", "readonly database", "disk i/o error", "terminating connection"]
-                    .iter()
-                    .any(|sign| message.contains(sign))
+                let message = info.message();
+                DbError::is_storage_message(message) || message.to_ascii_lowercase().contains("terminating connection")
             }
+            DbError::StorageFault => true,
             _ => false,
         }
+    }
+
+    /// Whether an error's text says the storage refused a write: a full disk, a read-only file
+    /// system, an I/O error.
+    pub fn is_storage_message(message: &str) -> bool {
+        let message = message.to_ascii_lowercase();
+        ["database or disk is full", "readonly database", "disk i/o error", "disk full", "no space left"]
+            .iter()
+            .any(|sign| message.contains(sign))
     }
 
     /// True when a unique key refused the write: a concurrent request inserted the same key first.

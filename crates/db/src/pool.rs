@@ -2,6 +2,7 @@
 
 use crate::breaker::Breaker;
 use crate::{Backend, DatabaseUrl, DbConn, DbError};
+use bazaar_core::{Classify, Failure};
 use diesel::r2d2::R2D2Connection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,7 @@ pub struct Database {
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
     breaker: Arc<Breaker>,
+    storage: Arc<StorageFaults>,
 }
 
 impl Database {
@@ -98,7 +100,14 @@ impl Database {
             .test_on_check_out(false)
             .build_unchecked(ConnectionManager { url: url.clone(), breaker: breaker.clone() });
         let permits = Arc::new(Semaphore::new(settings.max_connections.max(1) as usize));
-        Ok(Database { pool, backend: url.backend(), permits, acquire_timeout: settings.acquire_timeout, breaker })
+        Ok(Database {
+            pool,
+            backend: url.backend(),
+            permits,
+            acquire_timeout: settings.acquire_timeout,
+            breaker,
+            storage: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -111,7 +120,7 @@ impl Database {
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<DbError> + Classify + Send + 'static,
     {
         if !self.breaker.admit() {
             return Err(DbError::Unavailable.into());
@@ -143,6 +152,7 @@ impl Database {
         })
         .await
         .map_err(|_| E::from(DbError::TaskFailed))?
+        .inspect_err(|err| self.storage.note(err))
     }
 
     /// Runs a short read (a few point lookups) on the calling thread when the database is an
@@ -156,7 +166,7 @@ impl Database {
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<DbError> + Classify + Send + 'static,
     {
         if self.backend == Backend::Sqlite
             && let Ok(permit) = self.permits.try_acquire()
@@ -165,7 +175,7 @@ impl Database {
                 let result = work(&mut conn);
                 drop(conn);
                 drop(permit);
-                return result;
+                return result.inspect_err(|err| self.storage.note(err));
             }
             drop(permit);
         }
@@ -182,8 +192,12 @@ impl Database {
         PoolStatus { connections: state.connections, idle: state.idle_connections, max: self.pool.max_size() }
     }
 
-    /// Round trip to the database, for `/readyz`.
+    /// Round trip to the database, for `/readyz`; refused too for a while after writes failed for
+    /// want of storage (see [`StorageFaults`]).
     pub async fn ping(&self) -> Result<(), DbError> {
+        if self.storage.recent() {
+            return Err(DbError::StorageFault);
+        }
         self.run(|conn| {
             match conn {
                 DbConn::Postgres(pg) => pg.ping()?,
@@ -264,4 +278,34 @@ fn prepare_sqlite_dir(path: &std::path::Path) -> Result<(), DbError> {
     std::fs::write(&probe, b"ok").map_err(|source| DbError::DataDir { path: dir.clone(), source })?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// How long `/readyz` stays 503 after the last write refused for want of storage. A full disk or a
+/// read-only file system answers reads as usual, so a ping alone would call the database healthy
+/// while every order fails. While this holds, a load balancer sends the writes elsewhere; after it,
+/// readiness returns, and the next failing write starts it again, so a node whose disk is still
+/// full is retried at most once per period.
+pub const STORAGE_FAULT_HOLD: Duration = Duration::from_secs(5);
+
+/// When a query last failed because the storage refused it.
+#[derive(Default)]
+struct StorageFaults {
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl StorageFaults {
+    fn note<E: Classify>(&self, err: &E) {
+        if let Failure::Unavailable { cause, .. } = err.classify()
+            && DbError::is_storage_message(&cause.to_string())
+        {
+            *self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::time::Instant::now());
+        }
+    }
+
+    fn recent(&self) -> bool {
+        self.last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some_and(|at| at.elapsed() < STORAGE_FAULT_HOLD)
+    }
 }

@@ -162,10 +162,15 @@ async fn run(
     mut stream: AggregatedMessageStream,
     limits: Limits,
 ) {
-    let Some(mut live) = Box::pin(greet(state, token.unwrap_or_default(), session, limits)).await else {
+    let Some((mut live, hello)) = Box::pin(greet(state, token.unwrap_or_default(), session, limits)).await else {
         return;
     };
+    // On the hub before the greeting goes out: an event (or a resync) from the moment the client
+    // hears hello on is queued for it, never published to a connection not yet listening.
     let mut connection = live.state.chat.hub().connect(live.principal.user_id);
+    if live.session.text(hello).await.is_err() {
+        return;
+    }
     let mut shutdown = connection.shutdown_signal();
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + limits.heartbeat, limits.heartbeat);
     let close = loop {
@@ -186,8 +191,14 @@ async fn run(
     let _ = Box::pin(live.session.close(close)).await;
 }
 
-/// Authenticates and says hello; `None` when the connection was refused (closed with 4401) or lost.
-async fn greet(state: web::Data<AppState>, token: String, mut session: Session, limits: Limits) -> Option<Live> {
+/// Authenticates and prepares the hello frame; `None` when the connection was refused (closed
+/// with 4401 or 4503).
+async fn greet(
+    state: web::Data<AppState>,
+    token: String,
+    session: Session,
+    limits: Limits,
+) -> Option<(Live, String)> {
     let principal = match state.identity.authenticate(&token).await {
         Ok(principal) => principal,
         Err(err) => {
@@ -195,11 +206,18 @@ async fn greet(state: web::Data<AppState>, token: String, mut session: Session, 
             return None;
         }
     };
-    let unread_total = state.chat.unread_total(&principal).await.unwrap_or_default();
+    // The hello carries the unread count the phone shows as its badge: a database that cannot
+    // tell it is an outage to come back from (4503), not a count of zero.
+    let unread_total = match state.chat.unread_total(&principal).await {
+        Ok(total) => total,
+        Err(_) => {
+            let _ = session.close(reason(4503, UNAVAILABLE)).await;
+            return None;
+        }
+    };
     let hello = json!({ "type": "hello", "user_id": principal.user_id, "unread_total": unread_total,
         "heartbeat_secs": limits.heartbeat.as_secs() });
-    session.text(hello.to_string()).await.ok()?;
-    Some(Live {
+    let live = Live {
         state,
         principal,
         token,
@@ -208,7 +226,8 @@ async fn greet(state: web::Data<AppState>, token: String, mut session: Session, 
         rate: RateLimit::new(limits),
         refused_in_a_row: 0.0,
         last_heard: Instant::now(),
-    })
+    };
+    Some((live, hello.to_string()))
 }
 
 impl Live {
@@ -293,10 +312,12 @@ impl Live {
 /// Why a token was not accepted, as a close frame: 4401 when the token itself is refused (the app
 /// should sign in again), 4503 when the server could not check it (the app keeps its token and
 /// reconnects). The text is the problem's public detail, never an internal error.
+const UNAVAILABLE: &str = "temporarily unavailable; reconnect in a moment with the same token";
+
 fn refused_token(err: bazaar_identity::IdentityError) -> Option<CloseReason> {
     let problem = ApiError::from(err);
     if problem.status().is_server_error() {
-        return reason(4503, "temporarily unavailable; reconnect in a moment with the same token");
+        return reason(4503, UNAVAILABLE);
     }
     reason(4401, &problem.problem().detail)
 }
