@@ -9,8 +9,10 @@ use bazaar_kv::testing::{redis_url_from_env, unique_prefix};
 use serde_json::Value;
 use std::net::SocketAddr;
 
+pub mod browser;
 pub mod catalog;
 pub mod chat;
+pub mod h5;
 mod orders;
 pub mod payments;
 pub mod promotions;

@@ -32,6 +32,9 @@ pub struct CachedPage {
     pub version: i64,
     /// The page as JSON, ready to send.
     pub json: Bytes,
+    /// A product page's detail as well, for the H5 page rendered from the same cache entry. The
+    /// typed copy is about as large as the JSON, so such an entry counts the JSON twice.
+    pub detail: Option<Arc<crate::ProductDetail>>,
 }
 
 /// Serialized pages by key: product pages by product id, list pages by their query. Bounded by
@@ -53,7 +56,7 @@ struct Entries<K: Hash + Eq> {
 const ENTRY_OVERHEAD: usize = 96;
 
 fn cost(page: &CachedPage) -> usize {
-    page.json.len() + ENTRY_OVERHEAD
+    page.json.len() * if page.detail.is_some() { 2 } else { 1 } + ENTRY_OVERHEAD
 }
 
 impl<K: Hash + Eq> Entries<K> {
@@ -182,7 +185,8 @@ mod tests {
         for id in 1..=4 {
             cache.fill(ProductId(id), page(id), cache.epoch());
         }
-        let big = Arc::new(CachedPage { version: 9, json: Bytes::from(vec![b' '; 2 * (2 + ENTRY_OVERHEAD)]) });
+        let big =
+            Arc::new(CachedPage { version: 9, json: Bytes::from(vec![b' '; 2 * (2 + ENTRY_OVERHEAD)]), detail: None });
         cache.fill(ProductId(9), big, cache.epoch());
         assert!(cache.get(&ProductId(9)).is_some());
         let left = (1..=4).filter(|id| cache.get(&ProductId(*id)).is_some()).count();
@@ -193,7 +197,7 @@ mod tests {
     }
 
     fn page(version: i64) -> Arc<CachedPage> {
-        Arc::new(CachedPage { version, json: Bytes::from_static(b"{}") })
+        Arc::new(CachedPage { version, json: Bytes::from_static(b"{}"), detail: None })
     }
 
     /// Room for `n` pages like [`page`].

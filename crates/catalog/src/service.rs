@@ -96,7 +96,7 @@ impl Catalog {
         let detail = self.db.run_short_read(move |conn| browse::detail(conn, id)).await?;
         let json =
             serde_json::to_vec(&detail).map_err(|err| CatalogError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
-        let page = Arc::new(CachedPage { version: detail.version, json: json.into() });
+        let page = Arc::new(CachedPage { version: detail.version, json: json.into(), detail: Some(Arc::new(detail)) });
         self.pages.fill(id, page.clone(), epoch);
         Ok(page)
     }
@@ -282,7 +282,7 @@ impl Catalog {
         };
         let json = serde_json::to_vec(&serde_json::json!({ "items": cards, "next_cursor": next_cursor }))
             .map_err(|err| CatalogError::Db(bazaar_db::DbError::Stored(err.to_string())))?;
-        let page = Arc::new(CachedPage { version: 0, json: json.into() });
+        let page = Arc::new(CachedPage { version: 0, json: json.into(), detail: None });
         self.lists.fill(key, page.clone(), epoch);
         Ok(page)
     }

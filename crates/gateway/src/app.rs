@@ -397,6 +397,7 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
                     .error_handler(|err, _| ApiError::not_found(format!("No such resource: {err}")).into()),
             )
             .configure(|cfg| routes::configure(cfg, &config))
+            .configure(crate::h5::configure)
             .default_service(web::to(routes::not_found))
             // The last `wrap` is outermost: the request id wraps everything so every log line has it.
             .wrap(cors(&config.cors_allowed_origins))

@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod h5;
 pub mod middleware;
 pub mod openapi;
 pub mod page;

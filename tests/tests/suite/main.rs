@@ -12,6 +12,8 @@ mod chat_tools;
 mod contract;
 mod flash_sales;
 mod foundation;
+mod h5;
+mod h5_browser;
 mod hardening;
 mod identity_access;
 mod identity_auth;

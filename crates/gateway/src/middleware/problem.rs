@@ -7,8 +7,9 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 
-/// Marks a response whose error body speaks someone else's protocol (a payment provider's, or the
-/// answer a provider expects from us): it must reach the client byte for byte.
+/// Marks a response whose error body speaks someone else's protocol (a payment provider's, the
+/// answer a provider expects from us, or an H5 page for a person): it must reach the client byte
+/// for byte.
 #[derive(Clone, Copy)]
 pub struct ForeignDialect;
 

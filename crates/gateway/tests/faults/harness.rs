@@ -30,8 +30,25 @@ fn running_as_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
+/// A PostgreSQL server program: on the PATH, or where Debian keeps it (the newest version).
+fn pg_program(name: &str) -> String {
+    let on_path =
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()));
+    if on_path {
+        return name.to_string();
+    }
+    let mut versions: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dirs| dirs.filter_map(Result::ok).map(|dir| dir.path().join("bin").join(name)).collect())
+        .unwrap_or_default();
+    versions.retain(|path: &std::path::PathBuf| path.is_file());
+    versions.sort();
+    versions.pop().map_or_else(|| name.to_string(), |path| path.display().to_string())
+}
+
 /// A command as the `postgres` user when running as root (PostgreSQL refuses to run as root).
 fn as_postgres(program: &str) -> Command {
+    let program = pg_program(program);
+    let program = program.as_str();
     if running_as_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--", program]);

@@ -193,12 +193,7 @@ async fn run(
 
 /// Authenticates and prepares the hello frame; `None` when the connection was refused (closed
 /// with 4401 or 4503).
-async fn greet(
-    state: web::Data<AppState>,
-    token: String,
-    session: Session,
-    limits: Limits,
-) -> Option<(Live, String)> {
+async fn greet(state: web::Data<AppState>, token: String, session: Session, limits: Limits) -> Option<(Live, String)> {
     let principal = match state.identity.authenticate(&token).await {
         Ok(principal) => principal,
         Err(err) => {

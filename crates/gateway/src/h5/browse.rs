@@ -1,0 +1,271 @@
+//! Browsing: home, search, a category, a product (and adding it to the cart), a shop.
+
+use super::visitor::{CsrfOnly, State, Visitor};
+use super::{failure, forged, page, see_other, to_sign_in};
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
+use bazaar_search::SearchParams;
+use bazaar_storefront::views::{HomePage, ProductPage, ResultsPage, SearchFilters, ShopView};
+use bazaar_storefront::{Chrome, render};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/m/", web::get().to(home))
+        .route("/m/search", web::get().to(search))
+        .route("/m/categories/{id}", web::get().to(category))
+        .route("/m/products/{id}", web::get().to(product))
+        .route("/m/products/{id}/cart", web::post().to(add_to_cart))
+        .route("/m/shops/{id}", web::get().to(shop))
+        .route("/m/shops/{id}/follow", web::post().to(follow));
+}
+
+/// The page frame with the cart badge for a signed-in visitor (no badge if the cart cannot be read).
+pub async fn chrome(visitor: &Visitor, state: &State) -> Chrome {
+    let mut chrome = visitor.chrome();
+    if let Some(principal) = &visitor.principal
+        && let Ok(cart) = state.cart.view(principal).await
+    {
+        chrome.cart_count = cart.total_quantity;
+    }
+    chrome
+}
+
+async fn home(req: HttpRequest, state: State) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    let loaded = async {
+        let categories = state.catalog.categories().await?;
+        let hot = state.search.hot(10).await.unwrap_or_default();
+        Ok::<_, ApiError>((categories, hot))
+    };
+    match loaded.await {
+        Ok((categories, hot)) => {
+            let view = HomePage::new(chrome(&visitor, &state).await, &categories, &hot);
+            page(visitor, StatusCode::OK, render(&view))
+        }
+        Err(err) => failure(visitor, err),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ResultsQuery {
+    #[serde(default)]
+    q: String,
+    category_id: Option<String>,
+    brand: Option<String>,
+    price_min: Option<String>,
+    price_max: Option<String>,
+    cursor: Option<String>,
+}
+
+impl ResultsQuery {
+    /// The filters as the page keeps them; a malformed number is dropped rather than refused (a
+    /// hand-edited link still shows results).
+    fn filters(&self) -> SearchFilters {
+        let keep = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        SearchFilters {
+            q: self.q.trim().to_string(),
+            category_id: self.category_id.as_deref().and_then(|id| id.parse().ok()),
+            brand: keep(&self.brand),
+            price_min: keep(&self.price_min),
+            price_max: keep(&self.price_max),
+        }
+    }
+}
+
+fn params(filters: &SearchFilters, cursor: Option<String>, shop: Option<ShopId>) -> SearchParams {
+    SearchParams {
+        q: Some(filters.q.clone()).filter(|q| !q.is_empty()),
+        category_id: filters.category_id.map(CategoryId::from),
+        shop_id: shop,
+        brand: filters.brand.clone(),
+        price_min: filters.price_min.clone(),
+        price_max: filters.price_max.clone(),
+        cursor,
+        limit: Some(20),
+        ..SearchParams::default()
+    }
+}
+
+/// One results page: the search, a category or a shop.
+async fn results(
+    req: &HttpRequest,
+    state: &State,
+    base: &str,
+    query: ResultsQuery,
+    shop: Option<ShopId>,
+    heading: impl FnOnce(&Visitor) -> String,
+) -> HttpResponse {
+    let visitor = Visitor::of(req, state).await;
+    let filters = query.filters();
+    match state.search.search(params(&filters, query.cursor, shop)).await {
+        Ok(found) => {
+            let mut view = ResultsPage::new(chrome(&visitor, state).await, heading(&visitor), base, &filters, &found);
+            if let Some(shop) = shop
+                && let Ok(page) = state.catalog.shop(shop).await
+            {
+                view.shop = Some(ShopView::new(&page, false));
+            }
+            page(visitor, StatusCode::OK, render(&view))
+        }
+        // A bad filter value (a price that is not a price) shows the page without results.
+        Err(err) => failure(visitor, err.into()),
+    }
+}
+
+async fn search(req: HttpRequest, state: State, query: web::Query<ResultsQuery>) -> HttpResponse {
+    let query = query.into_inner();
+    let q = query.q.trim().to_string();
+    results(&req, &state, "/m/search", query, None, |visitor| {
+        if q.is_empty() { visitor.lang.messages().search.to_string() } else { q }
+    })
+    .await
+}
+
+async fn category(req: HttpRequest, state: State, id: web::Path<i64>, query: web::Query<ResultsQuery>) -> HttpResponse {
+    let id = id.into_inner();
+    let mut query = query.into_inner();
+    query.category_id = Some(id.to_string());
+    let name = match state.catalog.categories().await {
+        Ok(tree) => find_category(&tree, id),
+        Err(err) => return failure(Visitor::of(&req, &state).await, err.into()),
+    };
+    let Some((zh, en)) = name else {
+        return not_found(req, state).await;
+    };
+    results(&req, &state, &format!("/m/categories/{id}"), query, None, |visitor| {
+        if visitor.lang == bazaar_storefront::Lang::En && !en.is_empty() { en } else { zh }
+    })
+    .await
+}
+
+fn find_category(nodes: &[bazaar_catalog::CategoryNode], id: i64) -> Option<(String, String)> {
+    nodes.iter().find_map(|node| {
+        if node.id.get() == id {
+            Some((node.name_zh.clone(), node.name_en.clone()))
+        } else {
+            find_category(&node.children, id)
+        }
+    })
+}
+
+async fn shop(req: HttpRequest, state: State, id: web::Path<i64>, query: web::Query<ResultsQuery>) -> HttpResponse {
+    let id = ShopId::from(id.into_inner());
+    let name = match state.catalog.shop(id).await {
+        Ok(shop) => shop.name,
+        Err(err) => return failure(Visitor::of(&req, &state).await, err.into()),
+    };
+    results(&req, &state, &format!("/m/shops/{id}"), query.into_inner(), Some(id), |_| name).await
+}
+
+async fn follow(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<FollowForm>) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    let back = format!("/m/shops/{id}");
+    if !visitor.csrf_ok(&form.csrf) {
+        return forged(visitor);
+    }
+    let Some(principal) = &visitor.principal else { return to_sign_in(visitor, &back) };
+    match state.catalog.follow(principal, ShopId::from(id.into_inner()), form.on != "false").await {
+        Ok(_) => visitor.finish(see_other(&back)),
+        Err(err) => failure(visitor, err.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FollowForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    on: String,
+}
+
+async fn product(req: HttpRequest, state: State, id: web::Path<i64>) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    let picked: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let added = picked.iter().any(|(key, value)| key == "added" && value == "1");
+    product_page(visitor, &state, ProductId::from(id.into_inner()), &picked, StatusCode::OK, |view| {
+        if added {
+            view.notice = Some(view.chrome.t.added_to_cart.to_string());
+        }
+    })
+    .await
+}
+
+async fn product_page(
+    visitor: Visitor,
+    state: &State,
+    id: ProductId,
+    picked: &[(String, String)],
+    status: StatusCode,
+    adjust: impl FnOnce(&mut ProductPage),
+) -> HttpResponse {
+    let detail = match state.catalog.page(id).await {
+        Ok(page) => page,
+        Err(err) => return failure(visitor, err.into()),
+    };
+    match &detail.detail {
+        Some(product) => {
+            let mut view = ProductPage::new(chrome(&visitor, state).await, product, picked);
+            adjust(&mut view);
+            page(visitor, status, render(&view))
+        }
+        None => failure(visitor, ApiError::internal(&"a product page without its detail")),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AddToCart {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sku_id: String,
+    #[serde(default)]
+    quantity: String,
+    /// The product page with its chosen options, to come back to.
+    #[serde(default)]
+    back: String,
+}
+
+async fn add_to_cart(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<AddToCart>) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    let id = ProductId::from(id.into_inner());
+    let own = format!("/m/products/{id}");
+    let back = if form.back.starts_with(&format!("{own}?")) || form.back == own { form.back.clone() } else { own };
+    if !visitor.csrf_ok(&form.csrf) {
+        return forged(visitor);
+    }
+    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let picked: Vec<(String, String)> = back
+        .split_once('?')
+        .map(|(_, query)| form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let (Ok(sku), Ok(quantity)) = (form.sku_id.trim().parse::<i64>(), form.quantity.trim().parse::<i32>()) else {
+        let message = visitor.lang.messages().quantity.to_string();
+        return product_page(visitor, &state, id, &picked, StatusCode::UNPROCESSABLE_ENTITY, |view| {
+            view.error = Some(message);
+        })
+        .await;
+    };
+    match state.cart.add(&principal, SkuId::from(sku), quantity).await {
+        Ok(_) => {
+            let separator = if back.contains('?') { '&' } else { '?' };
+            visitor.finish(see_other(&format!("{back}{separator}added=1")))
+        }
+        Err(err) => {
+            let err = ApiError::from(err);
+            if err.status().is_server_error() {
+                return failure(visitor, err);
+            }
+            let (status, message) = (err.status(), err.problem().detail.clone());
+            product_page(visitor, &state, id, &picked, status, |view| view.error = Some(message)).await
+        }
+    }
+}
+
+pub async fn not_found(req: HttpRequest, state: State) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    failure(visitor, ApiError::from(bazaar_core::Refusal::not_found("page")))
+}
+
+/// Forms that send only their token (sign out, remove a line) share this shape.
+pub type TokenForm = web::Form<CsrfOnly>;

@@ -1,0 +1,87 @@
+//! View models: what each page shows, built from what the domain crates return, with every link
+//! already made. Templates only lay them out.
+
+mod cart;
+mod catalog;
+mod login;
+mod product;
+
+pub use cart::CartPage;
+pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
+pub use login::{LoginPage, MePage, safe_next};
+pub use product::ProductPage;
+
+use crate::i18n::{Lang, Messages};
+use askama::Template;
+
+/// What every page carries around its content: language, sign-in state, the cart badge, the
+/// CSRF token its forms send back, and the asset links.
+pub struct Chrome {
+    pub lang: Lang,
+    pub t: &'static Messages,
+    pub css: String,
+    pub js: String,
+    pub signed_in: bool,
+    pub cart_count: i64,
+    /// Sent back by every form that changes something, compared with the cookie's.
+    pub csrf: String,
+    /// This page's path and query, for the language switch and sign-in to come back to.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, csrf: String, here: String) -> Chrome {
+        Chrome {
+            lang,
+            t: lang.messages(),
+            css: crate::assets::css_href(),
+            js: crate::assets::js_href(),
+            signed_in: false,
+            cart_count: 0,
+            csrf,
+            here,
+        }
+    }
+
+    /// The language switch: the same page in the other language.
+    pub fn switch_href(&self) -> String {
+        format!("/m/lang/{}?next={}", if self.lang == Lang::Zh { "en" } else { "zh" }, encode(&self.here))
+    }
+
+    pub fn sign_in_href(&self) -> String {
+        format!("/m/login?next={}", encode(&self.here))
+    }
+}
+
+/// A query-string component, percent-encoded.
+pub fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A price as shoppers read it.
+pub fn yuan(amount: bazaar_core::Money) -> String {
+    format!("¥{amount}")
+}
+
+/// A friendly page for a missing thing (404) or a moment of trouble (503).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+impl ErrorPage {
+    pub fn not_found(chrome: Chrome) -> ErrorPage {
+        ErrorPage { title: chrome.t.not_found_title, text: chrome.t.not_found_text, chrome }
+    }
+
+    pub fn unavailable(chrome: Chrome) -> ErrorPage {
+        ErrorPage { title: chrome.t.unavailable_title, text: chrome.t.unavailable_text, chrome }
+    }
+
+    pub fn form_expired(chrome: Chrome) -> ErrorPage {
+        ErrorPage { title: chrome.t.form_expired, text: chrome.t.form_expired, chrome }
+    }
+}

@@ -1,0 +1,89 @@
+//! Journeys through the H5 storefront in a real browser (headless Chromium at a phone's viewport),
+//! on both backends. A screenshot of each journey's last page is kept under
+//! `target/browser-journeys/`.
+
+use bazaar_tests::browser::Browser;
+use bazaar_tests::catalog::tshirt;
+use bazaar_tests::{Backend, TestApp, fresh_phone, on_both_backends};
+
+on_both_backends!(
+    a_shopper_searches_in_chinese_and_pinyin_filters_by_a_facet_and_opens_a_result,
+    a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_the_cart,
+);
+
+fn tag(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+async fn a_shopper_searches_in_chinese_and_pinyin_filters_by_a_facet_and_opens_a_result(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(browser) = Browser::open("the search journey").await else { return };
+    let catalog = app.search_catalog().await;
+
+    // Chinese, typed into the search box of the home page.
+    browser.goto(&app.url("/m/")).await;
+    let width = browser.script("return window.innerWidth").await;
+    assert!(width.as_i64().is_some_and(|w| (360..=430).contains(&w)), "a phone's viewport: {width}");
+    browser.find("input[name=q]").await.type_text("手机").await;
+    browser.find("form.search button").await.click().await;
+    browser.wait_for_text("华为 Mate 60 Pro").await;
+
+    // Pinyin finds the same phones.
+    browser.goto(&app.url("/m/")).await;
+    browser.find("input[name=q]").await.type_text("shouji").await;
+    browser.find("form.search button").await.click().await;
+    browser.wait_for_text("小米 14").await;
+
+    // A brand facet narrows the results to it.
+    browser.find("details.facets summary").await.click().await;
+    let brand = browser.find("ul[data-facet='品牌'] a[href*='brand=%E5%B0%8F%E7%B1%B3']").await;
+    brand.click().await;
+    browser.wait_for_text("小米 14").await;
+    let text = browser.text().await;
+    assert!(!text.contains("华为 Mate 60 Pro"), "filtered to 小米: {text}");
+
+    // Opening the result shows its product page.
+    browser.find("ul.cards a").await.click().await;
+    browser.wait_for_text("小米 14 智能手机").await;
+    assert!(browser.url().await.ends_with(&format!("/m/products/{}", catalog.id("xiaomi"))), "{}", browser.url().await);
+    browser.screenshot(&format!("search-{}", tag(backend))).await;
+}
+
+async fn a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_the_cart(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(browser) = Browser::open("the product-link journey").await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let category = app.category("Women").await;
+    let product = app.publish_product(&seller, &tshirt(shop, category, "纯棉T恤 夏季")).await;
+
+    browser.goto(&app.url(&format!("/m/products/{}", product["id"]))).await;
+    browser.wait_for_text("请选择规格").await;
+    browser.find("a[data-option='红']").await.click().await;
+    browser.find("a[data-option='L']").await.click().await;
+    browser.wait_for_text("¥89.00").await;
+    browser.find("form.buy button").await.click().await;
+
+    // Signed out: the sign-in page, by SMS code from the sandbox outbox.
+    browser.wait_for_text("获取验证码").await;
+    let phone = fresh_phone();
+    browser.find("#phone").await.type_text(&phone).await;
+    browser.find("button[value=send]").await.click().await;
+    browser.wait_for_text("验证码已发送").await;
+    let code = app.latest_sms_code(&phone).await;
+    browser.find("#code").await.type_text(&code).await;
+    browser.find("button[value=login]").await.click().await;
+
+    // Back on the product with the same options; now it goes into the cart.
+    browser.wait_for_text("¥89.00").await;
+    browser.find("form.buy button").await.click().await;
+    browser.wait_for_text("已加入购物车").await;
+    assert_eq!(browser.find("[data-cart-count]").await.text().await, "1");
+    browser.goto(&app.url("/m/cart")).await;
+    browser.wait_for_text("L / 红").await;
+    assert!(browser.text().await.contains("老街茶铺"), "grouped by shop");
+    browser.screenshot(&format!("product-link-{}", tag(backend))).await;
+}
