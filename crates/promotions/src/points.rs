@@ -192,8 +192,13 @@ pub(crate) fn view(conn: &mut DbConn, user: UserId) -> Result<PointsView, Promot
             point_entries::reference,
             point_entries::created_at,
         ))
-        .load(conn)?;
-    Ok(PointsView { balance: balance_of(conn, user)?, items })
+        .load::<PointsEntry>(conn)?;
+    // The balance from the same read as the entries: the newest entry's `balance_after` (every
+    // change writes the balance and its entry in one transaction). Reading the balance row in a
+    // second statement could see a change the first did not, and show a balance its own ledger
+    // does not add up to.
+    let balance = items.first().map_or(0, |newest| newest.balance_after);
+    Ok(PointsView { balance, items })
 }
 
 /// Whether `user` holds `points`, for the preview (placing takes them by conditional update).

@@ -1,11 +1,10 @@
 //! Two gateways on one PostgreSQL and one Redis take orders; one of them is killed with SIGKILL
 //! in the middle. Afterwards, through the survivor: every order either gateway acknowledged
-//! exists; stock plus the units the live orders hold is the initial stock; and every request
+//! exists; stock plus the units the live orders hold is the initial stock, and the inventory
+//! ledger sums to it; and every request
 //! sent, answered or cut, replayed with its Idempotency-Key places at most once.
 
-use crate::harness::{
-    Answer, Gateway, Market, OwnPostgres, OwnRedis, create_admin, free_port, servers_promised, units_held,
-};
+use crate::harness::{Answer, Cluster, servers_promised, units_held};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::collections::HashMap;
@@ -21,14 +20,7 @@ async fn a_gateway_killed_under_order_load_loses_no_acknowledged_order_and_place
     if !servers_promised("a_gateway_killed_under_order_load") {
         return;
     }
-    let postgres = OwnPostgres::start();
-    let redis = OwnRedis::start(free_port());
-    let settings = [("BAZAAR_DATABASE_URL", postgres.url()), ("BAZAAR_REDIS_URL", redis.url())];
-    let (dir_a, dir_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
-    create_admin(dir_a.path(), &settings, "13700000000");
-    let mut a = Gateway::start(dir_a.path(), &settings).await;
-    let b = Gateway::start(dir_b.path(), &settings).await;
-    let market = Market::open(&a.api, "13700000000", STOCK, BUYERS).await;
+    let Cluster { postgres: _postgres, redis: _redis, mut a, b, market, _dirs } = Cluster::start(STOCK, BUYERS).await;
 
     // Every buyer places orders one after another, alternating gateways; A is killed once 60
     // orders are acknowledged. Each request: (key, quantity, answer).
@@ -98,5 +90,7 @@ async fn a_gateway_killed_under_order_load_loses_no_acknowledged_order_and_place
     }
     let orders = market.orders(&b.api).await;
     assert_eq!(orders.len(), sent.len(), "one order per key, whatever the kill cut");
-    assert_eq!(market.stock(&b.api).await + units_held(&orders), STOCK, "stock + held = initial, after replays");
+    let stock = market.stock(&b.api).await;
+    assert_eq!(stock + units_held(&orders), STOCK, "stock + held = initial, after replays");
+    assert_eq!(market.ledger(&b.api).await, (stock, stock), "the ledger sums to the stock its last entry left");
 }

@@ -396,6 +396,42 @@ impl Market {
     }
 }
 
+impl Market {
+    /// The SKU's inventory ledger: the sum of its changes and the stock its newest entry left.
+    pub async fn ledger(&self, api: &Api) -> (i64, i64) {
+        let ledger = api.get(&format!("/api/v1/seller/skus/{}/ledger", self.sku), Some(&self.seller)).await;
+        let entries = ledger["items"].as_array().expect("ledger entries");
+        let sum = entries.iter().filter_map(|entry| entry["delta"].as_i64()).sum();
+        (sum, entries.first().and_then(|newest| newest["stock_after"].as_i64()).unwrap_or_default())
+    }
+}
+
+/// Two gateways behind one PostgreSQL and one Redis of the scenario's own, with a market opened
+/// through the first. The servers and directories live as long as this.
+pub struct Cluster {
+    pub postgres: OwnPostgres,
+    pub redis: OwnRedis,
+    pub a: Gateway,
+    pub b: Gateway,
+    pub market: Market,
+    /// Bind it (`_dirs`, not `_` or `..`) so the gateways keep their directories.
+    pub _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Cluster {
+    pub async fn start(stock: i64, buyers: usize) -> Cluster {
+        let postgres = OwnPostgres::start();
+        let redis = OwnRedis::start(free_port());
+        let settings = [("BAZAAR_DATABASE_URL", postgres.url()), ("BAZAAR_REDIS_URL", redis.url())];
+        let dirs = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+        create_admin(dirs.0.path(), &settings, "13700000000");
+        let a = Gateway::start(dirs.0.path(), &settings).await;
+        let b = Gateway::start(dirs.1.path(), &settings).await;
+        let market = Market::open(&a.api, "13700000000", stock, buyers).await;
+        Cluster { postgres, redis, a, b, market, _dirs: dirs }
+    }
+}
+
 /// Units held by orders that still hold stock (neither cancelled nor refunded).
 pub fn units_held(orders: &[Value]) -> i64 {
     orders

@@ -4,7 +4,7 @@
 //! empty, on both gateways; a stock change that could not be announced is served by both
 //! gateways soon after Redis is back (no stale page); and a chat socket is told to resync.
 
-use crate::harness::{Api, Gateway, Market, OwnPostgres, OwnRedis, create_admin, free_port, servers_promised, signal};
+use crate::harness::{Api, Cluster, OwnRedis, servers_promised, signal};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -28,14 +28,7 @@ async fn redis_hung_then_lost_then_back_empty_revokes_nothing_resurrects_nothing
     if !servers_promised("redis_outages") {
         return;
     }
-    let postgres = OwnPostgres::start();
-    let redis = OwnRedis::start(free_port());
-    let settings = [("BAZAAR_DATABASE_URL", postgres.url()), ("BAZAAR_REDIS_URL", redis.url())];
-    let (dir_a, dir_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
-    create_admin(dir_a.path(), &settings, "13700000000");
-    let a = Gateway::start(dir_a.path(), &settings).await;
-    let b = Gateway::start(dir_b.path(), &settings).await;
-    let market = Market::open(&a.api, "13700000000", 10, 3).await;
+    let Cluster { postgres: _postgres, redis, a, b, market, _dirs } = Cluster::start(10, 3).await;
     let (buyer, leaving) = (&market.buyers[0], &market.buyers[1]);
 
     // Hung: every signed-in request still answers, none waits on Redis for long.
