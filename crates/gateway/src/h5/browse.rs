@@ -63,12 +63,13 @@ impl ResultsQuery {
     /// hand-edited link still shows results).
     fn filters(&self) -> SearchFilters {
         let keep = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        let price = |value: &Option<String>| keep(value).filter(|v| bazaar_core::Money::parse_str(v.trim()).is_ok());
         SearchFilters {
             q: self.q.trim().to_string(),
             category_id: self.category_id.as_deref().and_then(|id| id.parse().ok()),
             brand: keep(&self.brand),
-            price_min: keep(&self.price_min),
-            price_max: keep(&self.price_max),
+            price_min: price(&self.price_min),
+            price_max: price(&self.price_max),
         }
     }
 }
@@ -93,22 +94,18 @@ async fn results(
     state: &State,
     base: &str,
     query: ResultsQuery,
-    shop: Option<ShopId>,
+    shop: Option<&bazaar_catalog::ShopPage>,
     heading: impl FnOnce(&Visitor) -> String,
 ) -> HttpResponse {
     let visitor = Visitor::of(req, state).await;
     let filters = query.filters();
-    match state.search.search(params(&filters, query.cursor, shop)).await {
+    match state.search.search(params(&filters, query.cursor, shop.map(|shop| shop.id))).await {
         Ok(found) => {
             let mut view = ResultsPage::new(chrome(&visitor, state).await, heading(&visitor), base, &filters, &found);
-            if let Some(shop) = shop
-                && let Ok(page) = state.catalog.shop(shop).await
-            {
-                view.shop = Some(ShopView::new(&page, false));
-            }
+            view.shop = shop.map(|shop| ShopView::new(shop, false));
             page(visitor, StatusCode::OK, render(&view))
         }
-        // A bad filter value (a price that is not a price) shows the page without results.
+        // Filters were cleaned of malformed values above, so this is an outage or a bug.
         Err(err) => failure(visitor, err.into()),
     }
 }
@@ -151,11 +148,12 @@ fn find_category(nodes: &[bazaar_catalog::CategoryNode], id: i64) -> Option<(Str
 
 async fn shop(req: HttpRequest, state: State, id: web::Path<i64>, query: web::Query<ResultsQuery>) -> HttpResponse {
     let id = ShopId::from(id.into_inner());
-    let name = match state.catalog.shop(id).await {
-        Ok(shop) => shop.name,
+    let shop = match state.catalog.shop(id).await {
+        Ok(shop) => shop,
         Err(err) => return failure(Visitor::of(&req, &state).await, err.into()),
     };
-    results(&req, &state, &format!("/m/shops/{id}"), query.into_inner(), Some(id), |_| name).await
+    let name = shop.name.clone();
+    results(&req, &state, &format!("/m/shops/{id}"), query.into_inner(), Some(&shop), |_| name).await
 }
 
 async fn follow(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<FollowForm>) -> HttpResponse {

@@ -56,14 +56,15 @@ pub fn page(visitor: Visitor, status: StatusCode, rendered: Result<String, Rende
     visitor.finish(response)
 }
 
-/// What a failed domain call looks like as a page: a friendly 404 for anything missing, 503
-/// "busy" for an outage, and the same page with 500 for a bug (whose cause is logged).
+/// What a failed domain call looks like as a page: a friendly 404 for anything missing, the
+/// reason for any other refusal, 503 "busy" for an outage, and the same page with 500 for a bug
+/// (whose cause is logged).
 pub fn failure(visitor: Visitor, err: ApiError) -> HttpResponse {
     let status = err.status();
     let chrome = visitor.chrome();
     let view = match status {
         StatusCode::NOT_FOUND => ErrorPage::not_found(chrome),
-        StatusCode::FORBIDDEN => ErrorPage::form_expired(chrome),
+        _ if status.is_client_error() => ErrorPage::refused(chrome, err.problem().detail.clone()),
         _ => ErrorPage::unavailable(chrome),
     };
     if status.is_server_error() {

@@ -63,25 +63,31 @@ pub fn yuan(amount: bazaar_core::Money) -> String {
     format!("¥{amount}")
 }
 
-/// A friendly page for a missing thing (404) or a moment of trouble (503).
+/// A friendly page for a missing thing (404), a refusal (its reason shown) or a moment of trouble
+/// (503).
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub chrome: Chrome,
     pub title: &'static str,
-    pub text: &'static str,
+    pub text: String,
 }
 
 impl ErrorPage {
     pub fn not_found(chrome: Chrome) -> ErrorPage {
-        ErrorPage { title: chrome.t.not_found_title, text: chrome.t.not_found_text, chrome }
+        ErrorPage { title: chrome.t.not_found_title, text: chrome.t.not_found_text.to_string(), chrome }
     }
 
     pub fn unavailable(chrome: Chrome) -> ErrorPage {
-        ErrorPage { title: chrome.t.unavailable_title, text: chrome.t.unavailable_text, chrome }
+        ErrorPage { title: chrome.t.unavailable_title, text: chrome.t.unavailable_text.to_string(), chrome }
     }
 
     pub fn form_expired(chrome: Chrome) -> ErrorPage {
-        ErrorPage { title: chrome.t.form_expired, text: chrome.t.form_expired, chrome }
+        ErrorPage { title: chrome.t.form_expired, text: chrome.t.form_expired.to_string(), chrome }
+    }
+
+    /// A request the shop or the platform refused, with the reason as the domain gave it.
+    pub fn refused(chrome: Chrome, reason: String) -> ErrorPage {
+        ErrorPage { title: chrome.t.refused_title, text: reason, chrome }
     }
 }
