@@ -68,17 +68,17 @@ impl TestApp {
             ..Config::default()
         };
         // Cheap hashing in tests only (the real cost is OWASP's; see benchmarks).
-        config.identity.password_hash_memory_kib = 256;
-        config.identity.password_hash_iterations = 1;
+        config.crates.identity.password_hash_memory_kib = 256;
+        config.crates.identity.password_hash_iterations = 1;
         // Every test client is 127.0.0.1: per-IP limits are tested where a test sets them.
-        config.identity.otp_per_ip_per_hour = 1_000_000;
-        config.identity.otp_global_per_minute = 1_000_000;
-        config.identity.password_attempts_per_ip_per_hour = 1_000_000;
+        config.crates.identity.otp_per_ip_per_hour = 1_000_000;
+        config.crates.identity.otp_global_per_minute = 1_000_000;
+        config.crates.identity.password_attempts_per_ip_per_hour = 1_000_000;
         // One sandbox key set for every test gateway: generating RSA keys per test costs ~1 s.
-        config.payments.payment_keys_dir = Some(std::env::temp_dir().join("bazaar-test-payment-keys"));
+        config.crates.payments.payment_keys_dir = Some(std::env::temp_dir().join("bazaar-test-payment-keys"));
         // Reconciliation waits unless a test wants it; sandbox notifications retry quickly.
-        config.payments.payment_reconcile_interval_secs = 3_600;
-        config.sandbox_payments.sandbox_notify_retry_ms = "50,100,200,400,800".into();
+        config.crates.payments.payment_reconcile_interval_secs = 3_600;
+        config.crates.sandbox_payments.sandbox_notify_retry_ms = "50,100,200,400,800".into();
         if backend == Backend::Postgres {
             // The suites need the sandbox (SMS outbox, payment sandboxes) on PostgreSQL too.
             config.sandbox_force = true;
@@ -109,7 +109,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("a temporary data directory");
         let mut config = (*self.app_state.config).clone();
         config.data_dir = data_dir.path().to_path_buf();
-        config.search.search_index_dir = None;
+        config.crates.search.search_index_dir = None;
         config.port = 0;
         adjust(&mut config);
         TestApp::start(config, None, data_dir).await

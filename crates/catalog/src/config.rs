@@ -19,11 +19,13 @@ impl Default for CatalogConfig {
 }
 
 impl CatalogConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
-        Ok(())
-    }
-
     pub fn page_cache_bytes(&self) -> usize {
         self.page_cache_mb.saturating_mul(1 << 20)
+    }
+}
+
+impl bazaar_core::settings::Settings for CatalogConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
+        Ok(())
     }
 }

@@ -32,8 +32,8 @@ impl Default for ChatConfig {
     }
 }
 
-impl ChatConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
+impl bazaar_core::settings::Settings for ChatConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
         if self.chat_heartbeat_secs < 1 || self.chat_idle_timeout_secs <= self.chat_heartbeat_secs {
             return Err(SettingsError::new(
                 "chat_idle_timeout_secs",

@@ -43,23 +43,6 @@ impl Default for CheckoutConfig {
 }
 
 impl CheckoutConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
-        if self.order_payment_timeout_secs < 1 || self.order_sweep_interval_secs < 1 {
-            return Err(SettingsError::new(
-                "order_payment_timeout_secs",
-                "and order_sweep_interval_secs must be at least 1",
-            ));
-        }
-        if self.money_limits().is_none() {
-            return Err(SettingsError::new(
-                "max_price_yuan",
-                "and the other max_*_yuan ceilings must be between 1 and 10^15",
-            ));
-        }
-        at_least_one("max_unpaid_orders_per_buyer", self.max_unpaid_orders_per_buyer)?;
-        at_least_one("max_reserved_units_per_buyer", self.max_reserved_units_per_buyer)
-    }
-
     /// The money ceilings; `None` when one is out of range (refused by `validate`).
     pub fn money_limits(&self) -> Option<bazaar_core::MoneyLimits> {
         const MAX_YUAN: u64 = 1_000_000_000_000_000;
@@ -78,5 +61,24 @@ impl CheckoutConfig {
             max_reserved_units_per_buyer: self.max_reserved_units_per_buyer,
             points: bazaar_promotions::PointsRules::default(),
         }
+    }
+}
+
+impl bazaar_core::settings::Settings for CheckoutConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
+        if self.order_payment_timeout_secs < 1 || self.order_sweep_interval_secs < 1 {
+            return Err(SettingsError::new(
+                "order_payment_timeout_secs",
+                "and order_sweep_interval_secs must be at least 1",
+            ));
+        }
+        if self.money_limits().is_none() {
+            return Err(SettingsError::new(
+                "max_price_yuan",
+                "and the other max_*_yuan ceilings must be between 1 and 10^15",
+            ));
+        }
+        at_least_one("max_unpaid_orders_per_buyer", self.max_unpaid_orders_per_buyer)?;
+        at_least_one("max_reserved_units_per_buyer", self.max_reserved_units_per_buyer)
     }
 }

@@ -8,6 +8,26 @@
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
 
+/// A crate's settings: its fields are the keys users write, it has defaults, checks its own
+/// values, and says how it is shown with its secrets hidden (`bazaar config`). The gateway
+/// composes every crate's settings through this trait alone.
+pub trait Settings: serde::Serialize + serde::de::DeserializeOwned + Default + Clone {
+    /// Refuses a bad value, naming its key.
+    fn validate(&self) -> Result<(), SettingsError> {
+        Ok(())
+    }
+
+    /// These settings as they may be printed: every secret replaced by `<redacted>`.
+    fn redacted(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// A secret as it may be printed.
+pub fn redact(secret: &Option<String>) -> Option<String> {
+    secret.as_ref().map(|_| "<redacted>".to_string())
+}
+
 /// A configuration value refused, naming the key users set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{key}` {problem}")]

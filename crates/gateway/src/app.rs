@@ -116,36 +116,38 @@ impl Application {
             reason: err.to_string(),
         })?;
         let identity = build_identity(&config, &db, &kv)?;
-        let catalog = Catalog::new(db.clone(), kv.clone(), config.catalog.page_cache_bytes())
-            .with_limits(config.checkout.settings().money);
+        let catalog = Catalog::new(db.clone(), kv.clone(), config.crates.catalog.page_cache_bytes())
+            .with_limits(config.crates.checkout.settings().money);
         let follow = catalog.follow_changes().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(follow);
         let cart = Cart::new(db.clone());
-        let mut checkout_settings = config.checkout.settings();
-        checkout_settings.points = config.promotions.points_rules();
-        let promotions = bazaar_promotions::Promotions::new(db.clone(), kv.clone(), &config.promotions);
+        let mut checkout_settings = config.crates.checkout.settings();
+        checkout_settings.points = config.crates.promotions.points_rules();
+        let promotions = bazaar_promotions::Promotions::new(db.clone(), kv.clone(), &config.crates.promotions);
         let mut orders = Orders::new(db.clone(), catalog.clone()).with_settings(checkout_settings);
-        if config.promotions.flash_gate {
+        if config.crates.promotions.flash_gate {
             orders = orders.with_flash_gate(promotions.flash_gate());
         }
-        tokio::spawn(sweep_orders(
-            orders.clone(),
-            Duration::from_secs(config.checkout.order_payment_timeout_secs),
-            Duration::from_secs(config.checkout.order_auto_receive_secs),
-            Duration::from_secs(config.checkout.order_complete_after_secs),
-            Duration::from_secs(config.checkout.order_sweep_interval_secs),
+        let deadlines = crate::background::OrderDeadlines {
+            payment_timeout: Duration::from_secs(config.crates.checkout.order_payment_timeout_secs),
+            auto_receive: Duration::from_secs(config.crates.checkout.order_auto_receive_secs),
+            complete_after: Duration::from_secs(config.crates.checkout.order_complete_after_secs),
+        };
+        let sweep_period = Duration::from_secs(config.crates.checkout.order_sweep_interval_secs);
+        tokio::spawn(crate::background::sweep_orders(orders.clone(), deadlines, sweep_period));
+        let chat = Chat::new(db.clone(), kv.clone()).with_send_limit(bazaar_kv::Limit::new(
+            config.crates.chat.chat_messages_per_minute,
+            Duration::from_secs(60),
         ));
-        let chat = Chat::new(db.clone(), kv.clone())
-            .with_send_limit(bazaar_kv::Limit::new(config.chat.chat_messages_per_minute, Duration::from_secs(60)));
         let deliver = chat.follow().await.map_err(|source| StartError::Kv { source })?;
         tokio::spawn(deliver);
         let search = open_search(&config, &db, &kv).await?;
         search.start(bazaar_catalog::cache::CHANNEL).await.map_err(|err| StartError::Search(err.to_string()))?;
         let public_url = config.public_url.clone().unwrap_or_else(|| local_url(addr));
         let (payments, pay_sandbox) = crate::payment_setup::build_payments(&config, &db, &kv, &public_url)?;
-        tokio::spawn(crate::payment_setup::reconcile_payments(
+        tokio::spawn(crate::background::reconcile_payments(
             payments.clone(),
-            Duration::from_secs(config.payments.payment_reconcile_interval_secs),
+            Duration::from_secs(config.crates.payments.payment_reconcile_interval_secs),
         ));
         let state = AppState {
             config: Arc::new(config),
@@ -238,35 +240,6 @@ async fn stop_signal() {
     }
 }
 
-/// Cancels orders left unpaid past their time (releasing their stock) and confirms receipt of
-/// orders shipped long ago. Every gateway runs it; the conditional status change makes each order
-/// move once however many race for it.
-async fn sweep_orders(
-    orders: Orders,
-    payment_timeout: Duration,
-    auto_receive: Duration,
-    complete_after: Duration,
-    every: Duration,
-) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        log_sweep("cancelled unpaid orders", orders.expire_unpaid(payment_timeout).await);
-        log_sweep("confirmed receipt of long-shipped orders", orders.auto_receive(auto_receive).await);
-        log_sweep("completed orders past their after-sales window", orders.complete_settled(complete_after).await);
-    }
-}
-
-/// One sweep's outcome in the log: how many orders it moved, or why it failed (the next tick
-/// tries again, so a failure is a warning).
-fn log_sweep(what: &str, outcome: Result<usize, bazaar_checkout::CheckoutError>) {
-    match outcome {
-        Ok(0) => {}
-        Ok(moved) => tracing::info!(moved, "{what}"),
-        Err(err) => tracing::warn!(error = %err, "sweep failed ({what}); retrying next tick"),
-    }
-}
-
 /// This gateway's search index (built from the database if it is missing or unreadable).
 pub async fn open_search(config: &Config, db: &Database, kv: &Kv) -> Result<Search, StartError> {
     let (dir, db, kv) = (config.search_dir(), db.clone(), kv.clone());
@@ -278,20 +251,20 @@ pub async fn open_search(config: &Config, db: &Database, kv: &Kv) -> Result<Sear
 
 /// The identity service with the SMS provider the configuration names.
 pub fn build_identity(config: &Config, db: &Database, kv: &Kv) -> Result<Identity, StartError> {
-    let sms: Arc<dyn SmsProvider> = match config.sms.sms_provider {
+    let sms: Arc<dyn SmsProvider> = match config.crates.sms.sms_provider {
         SmsProviderKind::Sandbox => Arc::new(SandboxSms::new(db.clone())),
         SmsProviderKind::Http => Arc::new(
             HttpSms::new(
-                config.sms.sms_http_url.clone().unwrap_or_default(),
-                config.sms.sms_http_token.clone(),
+                config.crates.sms.sms_http_url.clone().unwrap_or_default(),
+                config.crates.sms.sms_http_token.clone(),
                 Duration::from_secs(5),
             )
             .map_err(|err| StartError::Identity(err.to_string()))?,
         ),
     };
     // Start-up has generated a secret when none was configured (`prepare_storage`).
-    let secret = config.identity.jwt_secret.clone().unwrap_or_default();
-    Identity::new(db.clone(), kv.clone(), sms, config.identity.settings(secret))
+    let secret = config.crates.identity.jwt_secret.clone().unwrap_or_default();
+    Identity::new(db.clone(), kv.clone(), sms, config.crates.identity.settings(secret))
         .map_err(|err| StartError::Identity(err.to_string()))
 }
 
@@ -299,8 +272,8 @@ pub fn build_identity(config: &Config, db: &Database, kv: &Kv) -> Result<Identit
 /// (generated on first run when not configured), and the database, migrated.
 pub async fn prepare_storage(config: &mut Config) -> Result<Database, StartError> {
     prepare_data_dir(config)?;
-    if config.identity.jwt_secret.is_none() {
-        config.identity.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
+    if config.crates.identity.jwt_secret.is_none() {
+        config.crates.identity.jwt_secret = Some(load_or_generate_jwt_secret(&config.data_dir)?);
     }
     open_database(config).await
 }

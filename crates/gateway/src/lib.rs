@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+mod background;
 pub mod client_ip;
 pub mod config;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod page;
 pub mod payment_setup;
+pub mod problem;
 pub mod routes;
 pub mod secrets;
 pub mod state;

@@ -43,29 +43,35 @@ pub fn build_payments(
 ) -> Result<(Payments, Option<Sandbox>), PaymentSetupError> {
     let http = http_client();
     let notify = |provider: &str| format!("{public_url}/api/v1/payments/notify/{provider}");
-    let needs_sandbox = config.sandbox && config.payments.needs_sandbox();
+    let needs_sandbox = config.sandbox && config.crates.payments.needs_sandbox();
     let sandbox_keys = if needs_sandbox {
-        let dir = config.payments.payment_keys_dir.clone().unwrap_or_else(|| config.data_dir.clone());
+        let dir = config.crates.payments.payment_keys_dir.clone().unwrap_or_else(|| config.data_dir.clone());
         Some(SandboxKeys::load_or_generate(&dir).map_err(|err| PaymentSetupError(err.to_string()))?)
     } else {
         None
     };
     // Where the sandbox providers are reached (one gateway's, when several share them).
-    let sandbox_url = config.sandbox_payments.sandbox_payments_url.clone().unwrap_or_else(|| public_url.to_string());
+    let sandbox_url =
+        config.crates.sandbox_payments.sandbox_payments_url.clone().unwrap_or_else(|| public_url.to_string());
     let key = |pem: &str| PrivateKey::from_pem(pem).map_err(|err| PaymentSetupError(err.to_string()));
     let public = |pem: &str| PublicKey::from_pem(pem).map_err(|err| PaymentSetupError(err.to_string()));
     let mut providers: Vec<Arc<dyn PaymentProvider>> = Vec::new();
 
-    let alipay = match (&config.payments.alipay_app_id, &sandbox_keys) {
+    let alipay = match (&config.crates.payments.alipay_app_id, &sandbox_keys) {
         (Some(app_id), _) => Some(AlipaySettings {
-            gateway_url: required(&config.payments.alipay_gateway_url, "alipay_gateway_url", "alipay_app_id")?.clone(),
+            gateway_url: required(&config.crates.payments.alipay_gateway_url, "alipay_gateway_url", "alipay_app_id")?
+                .clone(),
             app_id: app_id.clone(),
             app_private_key: read_private(
-                required(&config.payments.alipay_app_private_key_file, "alipay_app_private_key_file", "alipay_app_id")?,
+                required(
+                    &config.crates.payments.alipay_app_private_key_file,
+                    "alipay_app_private_key_file",
+                    "alipay_app_id",
+                )?,
                 "alipay_app_private_key_file",
             )?,
             alipay_public_key: read_public(
-                required(&config.payments.alipay_public_key_file, "alipay_public_key_file", "alipay_app_id")?,
+                required(&config.crates.payments.alipay_public_key_file, "alipay_public_key_file", "alipay_app_id")?,
                 "alipay_public_key_file",
             )?,
             notify_url: notify("alipay"),
@@ -83,38 +89,38 @@ pub fn build_payments(
         providers.push(Arc::new(Alipay::new(settings, http.clone())));
     }
 
-    let wechat = match (&config.payments.wechatpay_mchid, &sandbox_keys) {
+    let wechat = match (&config.crates.payments.wechatpay_mchid, &sandbox_keys) {
         (Some(mchid), _) => {
             let group = "wechatpay_mchid";
             Some(WechatSettings {
-                base_url: required(&config.payments.wechatpay_base_url, "wechatpay_base_url", group)?.clone(),
+                base_url: required(&config.crates.payments.wechatpay_base_url, "wechatpay_base_url", group)?.clone(),
                 mchid: mchid.clone(),
-                appid: required(&config.payments.wechatpay_appid, "wechatpay_appid", group)?.clone(),
+                appid: required(&config.crates.payments.wechatpay_appid, "wechatpay_appid", group)?.clone(),
                 merchant_serial_no: required(
-                    &config.payments.wechatpay_merchant_serial_no,
+                    &config.crates.payments.wechatpay_merchant_serial_no,
                     "wechatpay_merchant_serial_no",
                     group,
                 )?
                 .clone(),
                 merchant_private_key: read_private(
-                    required(&config.payments.wechatpay_private_key_file, "wechatpay_private_key_file", group)?,
+                    required(&config.crates.payments.wechatpay_private_key_file, "wechatpay_private_key_file", group)?,
                     "wechatpay_private_key_file",
                 )?,
                 platform_public_key: read_public(
                     required(
-                        &config.payments.wechatpay_platform_public_key_file,
+                        &config.crates.payments.wechatpay_platform_public_key_file,
                         "wechatpay_platform_public_key_file",
                         group,
                     )?,
                     "wechatpay_platform_public_key_file",
                 )?,
                 platform_public_key_id: required(
-                    &config.payments.wechatpay_platform_public_key_id,
+                    &config.crates.payments.wechatpay_platform_public_key_id,
                     "wechatpay_platform_public_key_id",
                     group,
                 )?
                 .clone(),
-                apiv3_key: required(&config.payments.wechatpay_apiv3_key, "wechatpay_apiv3_key", group)?.clone(),
+                apiv3_key: required(&config.crates.payments.wechatpay_apiv3_key, "wechatpay_apiv3_key", group)?.clone(),
                 notify_url: notify("wechatpay"),
             })
         }
@@ -135,19 +141,20 @@ pub fn build_payments(
         providers.push(Arc::new(WechatPay::new(settings, http.clone())));
     }
 
-    let unionpay = match (&config.payments.unionpay_mer_id, &sandbox_keys) {
+    let unionpay = match (&config.crates.payments.unionpay_mer_id, &sandbox_keys) {
         (Some(mer_id), _) => {
             let group = "unionpay_mer_id";
             Some(UnionpaySettings {
-                gateway_url: required(&config.payments.unionpay_gateway_url, "unionpay_gateway_url", group)?.clone(),
+                gateway_url: required(&config.crates.payments.unionpay_gateway_url, "unionpay_gateway_url", group)?
+                    .clone(),
                 mer_id: mer_id.clone(),
-                cert_id: required(&config.payments.unionpay_cert_id, "unionpay_cert_id", group)?.clone(),
+                cert_id: required(&config.crates.payments.unionpay_cert_id, "unionpay_cert_id", group)?.clone(),
                 merchant_private_key: read_private(
-                    required(&config.payments.unionpay_private_key_file, "unionpay_private_key_file", group)?,
+                    required(&config.crates.payments.unionpay_private_key_file, "unionpay_private_key_file", group)?,
                     "unionpay_private_key_file",
                 )?,
                 platform_public_key: read_public(
-                    required(&config.payments.unionpay_public_key_file, "unionpay_public_key_file", group)?,
+                    required(&config.crates.payments.unionpay_public_key_file, "unionpay_public_key_file", group)?,
                     "unionpay_public_key_file",
                 )?,
                 back_url: notify("unionpay"),
@@ -168,13 +175,13 @@ pub fn build_payments(
     }
 
     let settings = PaymentSettings {
-        order_payment_timeout: Duration::from_secs(config.checkout.order_payment_timeout_secs),
-        query_after: Duration::from_secs(config.payments.payment_query_after_secs),
+        order_payment_timeout: Duration::from_secs(config.crates.checkout.order_payment_timeout_secs),
+        query_after: Duration::from_secs(config.crates.payments.payment_query_after_secs),
         public_url: public_url.to_string(),
     };
     let sandbox = match sandbox_keys {
         Some(keys) => {
-            let schedule = config.sandbox_payments.notify_schedule();
+            let schedule = config.crates.sandbox_payments.notify_schedule();
             Some(
                 Sandbox::new(keys, public_url.to_string(), schedule, http)
                     .map_err(|err| PaymentSetupError(err.to_string()))?,
@@ -183,17 +190,4 @@ pub fn build_payments(
         None => None,
     };
     Ok((Payments::new(db.clone(), providers, settings).with_kv(kv.clone()), sandbox))
-}
-
-/// Reconciles payments forever (every gateway runs this; changes are conditional, so once each).
-pub async fn reconcile_payments(payments: Payments, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        match payments.reconcile_once().await {
-            Ok(report) if report == Default::default() => {}
-            Ok(report) => tracing::info!(?report, "payments reconciled"),
-            Err(err) => tracing::warn!(error = %err, "payment reconciliation failed; retrying next tick"),
-        }
-    }
 }

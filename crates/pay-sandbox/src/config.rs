@@ -28,7 +28,14 @@ impl Default for SandboxConfig {
 }
 
 impl SandboxConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
+    /// The pauses between notification attempts (validated at load time).
+    pub fn notify_schedule(&self) -> Vec<Duration> {
+        crate::parse_schedule(&self.sandbox_notify_retry_ms).unwrap_or_default()
+    }
+}
+
+impl bazaar_core::settings::Settings for SandboxConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
         if crate::parse_schedule(&self.sandbox_notify_retry_ms).is_none() {
             return Err(SettingsError::new("sandbox_notify_retry_ms", "must be milliseconds separated by commas"));
         }
@@ -36,10 +43,5 @@ impl SandboxConfig {
             Some(url) => http_url("sandbox_payments_url", url),
             None => Ok(()),
         }
-    }
-
-    /// The pauses between notification attempts (validated at load time).
-    pub fn notify_schedule(&self) -> Vec<Duration> {
-        crate::parse_schedule(&self.sandbox_notify_retry_ms).unwrap_or_default()
     }
 }

@@ -75,7 +75,14 @@ impl Default for PaymentsConfig {
 }
 
 impl PaymentsConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
+    /// Whether some provider still has no credentials, so its sandbox is needed.
+    pub fn needs_sandbox(&self) -> bool {
+        self.alipay_app_id.is_none() || self.wechatpay_mchid.is_none() || self.unionpay_mer_id.is_none()
+    }
+}
+
+impl bazaar_core::settings::Settings for PaymentsConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
         if self.payment_query_after_secs < 1 || self.payment_reconcile_interval_secs < 1 {
             return Err(SettingsError::new(
                 "payment_query_after_secs",
@@ -85,8 +92,9 @@ impl PaymentsConfig {
         Ok(())
     }
 
-    /// Whether some provider still has no credentials, so its sandbox is needed.
-    pub fn needs_sandbox(&self) -> bool {
-        self.alipay_app_id.is_none() || self.wechatpay_mchid.is_none() || self.unionpay_mer_id.is_none()
+    fn redacted(&self) -> Self {
+        let mut shown = self.clone();
+        shown.wechatpay_apiv3_key = bazaar_core::settings::redact(&self.wechatpay_apiv3_key);
+        shown
     }
 }

@@ -46,7 +46,29 @@ impl Default for PromotionsConfig {
 }
 
 impl PromotionsConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
+    fn session_hours(&self) -> Option<Vec<u32>> {
+        let hours: Option<Vec<u32>> =
+            self.flash_session_hours.split(',').map(|hour| hour.trim().parse().ok().filter(|h| *h < 24)).collect();
+        hours.filter(|hours| !hours.is_empty())
+    }
+
+    pub fn flash_settings(&self) -> FlashSettings {
+        FlashSettings { session_hours: self.session_hours().unwrap_or_default(), gate: self.flash_gate }
+    }
+
+    pub fn points_rules(&self) -> PointsRules {
+        PointsRules {
+            points_per_yuan: self.points_per_yuan,
+            max_order_share_percent: self.points_max_order_share_percent,
+            earned_per_yuan: self.points_earned_per_yuan,
+            check_in: self.check_in_points,
+            weekly_streak_bonus: self.check_in_weekly_bonus,
+        }
+    }
+}
+
+impl bazaar_core::settings::Settings for PromotionsConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
         if !(1..=10_000).contains(&self.points_per_yuan)
             || 100 % self.points_per_yuan != 0 && self.points_per_yuan % 100 != 0
         {
@@ -68,25 +90,5 @@ impl PromotionsConfig {
             return Err(SettingsError::new("flash_session_hours", "must list hours 0 to 23, e.g. 10,14,20"));
         }
         Ok(())
-    }
-
-    fn session_hours(&self) -> Option<Vec<u32>> {
-        let hours: Option<Vec<u32>> =
-            self.flash_session_hours.split(',').map(|hour| hour.trim().parse().ok().filter(|h| *h < 24)).collect();
-        hours.filter(|hours| !hours.is_empty())
-    }
-
-    pub fn flash_settings(&self) -> FlashSettings {
-        FlashSettings { session_hours: self.session_hours().unwrap_or_default(), gate: self.flash_gate }
-    }
-
-    pub fn points_rules(&self) -> PointsRules {
-        PointsRules {
-            points_per_yuan: self.points_per_yuan,
-            max_order_share_percent: self.points_max_order_share_percent,
-            earned_per_yuan: self.points_earned_per_yuan,
-            check_in: self.check_in_points,
-            weekly_streak_bonus: self.check_in_weekly_bonus,
-        }
     }
 }

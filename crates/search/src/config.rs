@@ -16,3 +16,5 @@ impl SearchConfig {
         self.search_index_dir.clone().unwrap_or_else(|| data_dir.join("search"))
     }
 }
+
+impl bazaar_core::settings::Settings for SearchConfig {}

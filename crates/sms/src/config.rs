@@ -30,8 +30,8 @@ impl Default for SmsConfig {
     }
 }
 
-impl SmsConfig {
-    pub fn validate(&self) -> Result<(), SettingsError> {
+impl bazaar_core::settings::Settings for SmsConfig {
+    fn validate(&self) -> Result<(), SettingsError> {
         match (&self.sms_provider, &self.sms_http_url) {
             (SmsProviderKind::Http, None) => {
                 Err(SettingsError::new("sms_http_url", "is required when sms_provider = \"http\""))
@@ -39,5 +39,9 @@ impl SmsConfig {
             (_, Some(url)) => http_url("sms_http_url", url),
             _ => Ok(()),
         }
+    }
+
+    fn redacted(&self) -> Self {
+        SmsConfig { sms_http_token: bazaar_core::settings::redact(&self.sms_http_token), ..self.clone() }
     }
 }

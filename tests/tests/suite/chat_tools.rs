@@ -178,11 +178,11 @@ async fn shipping_an_order_posts_a_notice_with_its_card(backend: Backend) {
 
 async fn the_websocket_refuses_bad_tokens_and_enforces_its_limits(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |config| {
-        config.chat.chat_max_frame_bytes = 1024;
-        config.chat.chat_frames_per_sec = 1;
-        config.chat.chat_frame_burst = 3;
-        config.chat.chat_heartbeat_secs = 1;
-        config.chat.chat_idle_timeout_secs = 2;
+        config.crates.chat.chat_max_frame_bytes = 1024;
+        config.crates.chat.chat_frames_per_sec = 1;
+        config.crates.chat.chat_frame_burst = 3;
+        config.crates.chat.chat_heartbeat_secs = 1;
+        config.crates.chat.chat_idle_timeout_secs = 2;
     })
     .await
     else {

@@ -118,7 +118,7 @@ async fn without_the_gate_the_database_alone_sells_exactly_the_flash_quantity(ba
 
 async fn rush(backend: Backend, gate: bool) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.promotions.flash_gate = gate;
+        c.crates.promotions.flash_gate = gate;
         // Without the gate the whole crowd queues for the test's four connections: let it wait
         // rather than be shed (503 database_unavailable), so every request gets its real answer.
         c.db_acquire_timeout_ms = 60_000;
@@ -201,8 +201,8 @@ async fn rush(backend: Backend, gate: bool) {
 
 async fn unpaid_flash_orders_that_time_out_give_their_units_back_once(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.checkout.order_sweep_interval_secs = 1;
-        c.checkout.order_payment_timeout_secs = 2;
+        c.crates.checkout.order_sweep_interval_secs = 1;
+        c.crates.checkout.order_payment_timeout_secs = 2;
     })
     .await
     else {

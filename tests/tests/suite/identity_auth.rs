@@ -38,7 +38,9 @@ async fn register_then_login_then_read_me(backend: Backend) {
 }
 
 async fn phone_numbers_are_normalised_and_unique(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_per_phone_per_minute = 5).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_per_phone_per_minute = 5).await else {
+        return;
+    };
     let national = fresh_phone();
     let spaced = format!("+86 {} {} {}", &national[..3], &national[3..7], &national[7..]);
     let sent = app.post_json("/api/v1/auth/otp/send", &json!({ "phone": spaced, "purpose": "register" })).await;
@@ -84,7 +86,8 @@ async fn weak_passwords_and_bad_fields_are_named(backend: Backend) {
 }
 
 async fn wrong_passwords_are_401_then_rate_limited(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |config| config.identity.login_failures_per_phone = 3).await else {
+    let Some(app) = TestApp::spawn_with(backend, |config| config.crates.identity.login_failures_per_phone = 3).await
+    else {
         return;
     };
     let user = app.register().await;
@@ -153,7 +156,7 @@ fn token(secret: &str, kid: &str, claims: Value, alg: Algorithm) -> String {
 async fn forged_expired_and_foreign_tokens_are_refused(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let user = app.register().await;
-    let secret = app.app_state.config.identity.jwt_secret.clone().expect("a secret");
+    let secret = app.app_state.config.crates.identity.jwt_secret.clone().expect("a secret");
     let kid = bazaar_identity::tokens::key_id(&secret);
     let now = chrono::Utc::now().timestamp();
     let claims = |exp: i64, aud: &str| {

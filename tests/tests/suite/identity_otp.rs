@@ -19,7 +19,9 @@ fn send(phone: &str) -> Value {
 }
 
 async fn code_login_registers_new_numbers_then_logs_them_in(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_per_phone_per_minute = 5).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_per_phone_per_minute = 5).await else {
+        return;
+    };
     let phone = fresh_phone();
     let sent = app.post_json("/api/v1/auth/otp/send", &send(&phone)).await;
     assert_eq!(sent.status(), 202);
@@ -74,7 +76,7 @@ async fn five_wrong_codes_burn_the_code(backend: Backend) {
 }
 
 async fn codes_expire(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_code_ttl_secs = 1).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_code_ttl_secs = 1).await else { return };
     let phone = fresh_phone();
     assert_eq!(app.post_json("/api/v1/auth/otp/send", &send(&phone)).await.status(), 202);
     let code = app.latest_sms_code(&phone).await;
@@ -84,7 +86,7 @@ async fn codes_expire(backend: Backend) {
 }
 
 async fn sending_is_rate_limited_per_phone_with_retry_after(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_per_phone_per_day = 2).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_per_phone_per_day = 2).await else { return };
     let phone = fresh_phone();
     assert_eq!(app.post_json("/api/v1/auth/otp/send", &send(&phone)).await.status(), 202);
     let again = app.post_json("/api/v1/auth/otp/send", &send(&phone)).await;
@@ -96,8 +98,8 @@ async fn sending_is_rate_limited_per_phone_with_retry_after(backend: Backend) {
 
     // The daily ceiling, once the minute window has been lifted for the test.
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.identity.otp_per_phone_per_minute = 100;
-        c.identity.otp_per_phone_per_day = 2
+        c.crates.identity.otp_per_phone_per_minute = 100;
+        c.crates.identity.otp_per_phone_per_day = 2
     })
     .await
     else {
@@ -114,7 +116,7 @@ async fn sending_is_rate_limited_per_phone_with_retry_after(backend: Backend) {
 }
 
 async fn sending_is_rate_limited_per_ip_and_globally(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_per_ip_per_hour = 3).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_per_ip_per_hour = 3).await else { return };
     for _ in 0..3 {
         assert_eq!(app.post_json("/api/v1/auth/otp/send", &send(&fresh_phone())).await.status(), 202);
     }
@@ -122,7 +124,7 @@ async fn sending_is_rate_limited_per_ip_and_globally(backend: Backend) {
     assert_eq!(pumped.status(), 429, "one IP cannot pump SMS to many numbers");
     assert!(pumped.headers().contains_key("retry-after"));
 
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_global_per_minute = 2).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_global_per_minute = 2).await else { return };
     for _ in 0..2 {
         assert_eq!(app.post_json("/api/v1/auth/otp/send", &send(&fresh_phone())).await.status(), 202);
     }

@@ -53,7 +53,7 @@ async fn when_status(app: &TestApp, buyer: &User, order: i64, status: &str) -> V
 /// A gateway whose sweeper runs every second, with `adjust` setting its waiting periods.
 async fn with_sweeper(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway::Config)) -> Option<TestApp> {
     TestApp::spawn_with(backend, |c| {
-        c.checkout.order_sweep_interval_secs = 1;
+        c.crates.checkout.order_sweep_interval_secs = 1;
         adjust(c);
     })
     .await
@@ -170,7 +170,7 @@ async fn shops_cancel_with_a_reason(backend: Backend) {
 }
 
 async fn unpaid_orders_expire(backend: Backend) {
-    let Some(app) = with_sweeper(backend, |c| c.checkout.order_payment_timeout_secs = 1).await else { return };
+    let Some(app) = with_sweeper(backend, |c| c.crates.checkout.order_payment_timeout_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let unpaid = place(&app, &s, 2).await;
@@ -257,7 +257,7 @@ async fn refunds_restock_unshipped_orders_once(backend: Backend) {
 }
 
 async fn shipped_orders_are_received_automatically(backend: Backend) {
-    let Some(app) = with_sweeper(backend, |c| c.checkout.order_auto_receive_secs = 1).await else { return };
+    let Some(app) = with_sweeper(backend, |c| c.crates.checkout.order_auto_receive_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let order = place(&app, &s, 1).await;
@@ -267,7 +267,7 @@ async fn shipped_orders_are_received_automatically(backend: Backend) {
 }
 
 async fn two_sweepers_release_stock_once(backend: Backend) {
-    let Some(a) = with_sweeper(backend, |c| c.checkout.order_payment_timeout_secs = 1).await else { return };
+    let Some(a) = with_sweeper(backend, |c| c.crates.checkout.order_payment_timeout_secs = 1).await else { return };
     let b = a.spawn_sibling().await;
     let admin = a.admin().await;
     let s = setup(&a, &admin).await;
@@ -344,7 +344,7 @@ async fn every_illegal_transition_is_refused(backend: Backend) {
 }
 
 async fn received_orders_complete_when_the_after_sales_window_closes(backend: Backend) {
-    let Some(app) = with_sweeper(backend, |c| c.checkout.order_complete_after_secs = 1).await else { return };
+    let Some(app) = with_sweeper(backend, |c| c.crates.checkout.order_complete_after_secs = 1).await else { return };
     let admin = app.admin().await;
     let s = setup(&app, &admin).await;
     let order = place(&app, &s, 1).await;

@@ -38,8 +38,8 @@ async fn order(app: &TestApp, s: &Shop) -> (i64, i64) {
 /// A gateway that reconciles every second and queries trades quiet for a second.
 async fn reconciling(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway::Config)) -> Option<TestApp> {
     TestApp::spawn_with(backend, |c| {
-        c.payments.payment_reconcile_interval_secs = 1;
-        c.payments.payment_query_after_secs = 1;
+        c.crates.payments.payment_reconcile_interval_secs = 1;
+        c.crates.payments.payment_query_after_secs = 1;
         adjust(c);
     })
     .await
@@ -49,9 +49,9 @@ async fn reconciling(backend: Backend, adjust: impl FnOnce(&mut bazaar_gateway::
 /// reconciler closes trades every second but never queries quiet ones early.
 async fn timing_out(backend: Backend, seconds: u64) -> Option<TestApp> {
     reconciling(backend, |c| {
-        c.checkout.order_payment_timeout_secs = seconds;
-        c.checkout.order_sweep_interval_secs = 1;
-        c.payments.payment_query_after_secs = 3_600;
+        c.crates.checkout.order_payment_timeout_secs = seconds;
+        c.crates.checkout.order_sweep_interval_secs = 1;
+        c.crates.payments.payment_query_after_secs = 3_600;
     })
     .await
 }

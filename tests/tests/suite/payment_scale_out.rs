@@ -16,9 +16,9 @@ async fn two_gateways_share_one_sandbox(backend: Backend) {
     // The second gateway uses the first's sandboxes and reconciles every second.
     let second = first
         .spawn_sibling_with(|c| {
-            c.sandbox_payments.sandbox_payments_url = Some(shared.clone());
-            c.payments.payment_reconcile_interval_secs = 1;
-            c.payments.payment_query_after_secs = 1;
+            c.crates.sandbox_payments.sandbox_payments_url = Some(shared.clone());
+            c.crates.payments.payment_reconcile_interval_secs = 1;
+            c.crates.payments.payment_query_after_secs = 1;
         })
         .await;
     let admin = first.admin().await;
@@ -44,7 +44,8 @@ async fn two_gateways_share_one_sandbox(backend: Backend) {
 async fn a_real_provider_is_only_configuration(backend: Backend) {
     let Some(sandbox) = TestApp::spawn(backend).await else { return };
     let keys =
-        SandboxKeys::load_or_generate(sandbox.app_state.config.payments.payment_keys_dir.as_ref().unwrap()).unwrap();
+        SandboxKeys::load_or_generate(sandbox.app_state.config.crates.payments.payment_keys_dir.as_ref().unwrap())
+            .unwrap();
     let files = tempfile::tempdir().unwrap();
     let write = |name: &str, pem: &str| {
         let path = files.path().join(name);
@@ -55,20 +56,21 @@ async fn a_real_provider_is_only_configuration(backend: Backend) {
     let merchant = sandbox
         .spawn_sibling_with(|c| {
             c.sandbox = false;
-            c.payments.payment_keys_dir = None;
-            c.payments.alipay_gateway_url = Some(format!("{base}/sandbox/alipay/gateway.do"));
-            c.payments.alipay_app_id = Some(keys.alipay_app_id.clone());
-            c.payments.alipay_app_private_key_file = write("alipay-app.pem", &keys.alipay_app.private_pem);
-            c.payments.alipay_public_key_file = write("alipay-public.pem", &keys.alipay_platform.public_pem);
-            c.payments.wechatpay_base_url = Some(format!("{base}/sandbox/wechatpay"));
-            c.payments.wechatpay_mchid = Some(keys.wechat_mchid.clone());
-            c.payments.wechatpay_appid = Some(keys.wechat_appid.clone());
-            c.payments.wechatpay_merchant_serial_no = Some(keys.wechat_merchant_serial.clone());
-            c.payments.wechatpay_private_key_file = write("wechat-merchant.pem", &keys.wechat_merchant.private_pem);
-            c.payments.wechatpay_platform_public_key_file =
+            c.crates.payments.payment_keys_dir = None;
+            c.crates.payments.alipay_gateway_url = Some(format!("{base}/sandbox/alipay/gateway.do"));
+            c.crates.payments.alipay_app_id = Some(keys.alipay_app_id.clone());
+            c.crates.payments.alipay_app_private_key_file = write("alipay-app.pem", &keys.alipay_app.private_pem);
+            c.crates.payments.alipay_public_key_file = write("alipay-public.pem", &keys.alipay_platform.public_pem);
+            c.crates.payments.wechatpay_base_url = Some(format!("{base}/sandbox/wechatpay"));
+            c.crates.payments.wechatpay_mchid = Some(keys.wechat_mchid.clone());
+            c.crates.payments.wechatpay_appid = Some(keys.wechat_appid.clone());
+            c.crates.payments.wechatpay_merchant_serial_no = Some(keys.wechat_merchant_serial.clone());
+            c.crates.payments.wechatpay_private_key_file =
+                write("wechat-merchant.pem", &keys.wechat_merchant.private_pem);
+            c.crates.payments.wechatpay_platform_public_key_file =
                 write("wechat-platform.pem", &keys.wechat_platform.public_pem);
-            c.payments.wechatpay_platform_public_key_id = Some(keys.wechat_platform_key_id.clone());
-            c.payments.wechatpay_apiv3_key = Some(keys.wechat_apiv3_key.clone());
+            c.crates.payments.wechatpay_platform_public_key_id = Some(keys.wechat_platform_key_id.clone());
+            c.crates.payments.wechatpay_apiv3_key = Some(keys.wechat_apiv3_key.clone());
         })
         .await;
     assert!(merchant.app_state.pay_sandbox.is_none(), "no sandbox on the merchant gateway");

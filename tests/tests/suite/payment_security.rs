@@ -34,7 +34,7 @@ async fn case(app: &TestApp, provider: &str) -> Case {
     let buyer = app.register().await;
     let checkout = app.place_checkout(&buyer, &[(&product["skus"][0]["id"], 1)]).await;
     let payment = app.create_payment(&buyer, checkout["checkout_id"].as_i64().unwrap(), provider, "qr").await;
-    let dir = app.app_state.config.payments.payment_keys_dir.clone().expect("tests set payment_keys_dir");
+    let dir = app.app_state.config.crates.payments.payment_keys_dir.clone().expect("tests set payment_keys_dir");
     let keys = SandboxKeys::load_or_generate(&dir).expect("sandbox keys");
     Case { buyer, admin, order_id: checkout["orders"][0]["id"].as_i64().unwrap(), payment, keys }
 }

@@ -48,7 +48,7 @@ async fn a_check_in_counts_once_a_day_however_often_it_is_asked(backend: Backend
 
 /// A gateway whose check-in gives 50.00 yuan of points, so a buyer can pay with them.
 async fn rich_check_ins(backend: Backend) -> Option<TestApp> {
-    TestApp::spawn_with(backend, |c| c.promotions.check_in_points = 5_000).await
+    TestApp::spawn_with(backend, |c| c.crates.promotions.check_in_points = 5_000).await
 }
 
 async fn order_with(app: &TestApp, buyer: &User, sku: &Value, body: Value, key: &str) -> reqwest::Response {
@@ -139,8 +139,8 @@ async fn points_pay_part_of_an_order_and_come_back_once_when_it_is_cancelled(bac
 
 async fn completed_orders_earn_points_once(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.checkout.order_sweep_interval_secs = 1;
-        c.checkout.order_complete_after_secs = 1;
+        c.crates.checkout.order_sweep_interval_secs = 1;
+        c.crates.checkout.order_complete_after_secs = 1;
     })
     .await
     else {

@@ -231,8 +231,8 @@ fn shipping(order: &Value) -> f64 {
 
 async fn cancelled_and_timed_out_orders_give_their_coupon_back(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.checkout.order_sweep_interval_secs = 1;
-        c.checkout.order_payment_timeout_secs = 2;
+        c.crates.checkout.order_sweep_interval_secs = 1;
+        c.crates.checkout.order_payment_timeout_secs = 2;
     })
     .await
     else {

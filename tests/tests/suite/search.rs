@@ -256,7 +256,8 @@ async fn a_restart_resumes_and_a_corrupt_index_is_rebuilt(backend: Backend) {
     let index_dir = tempfile::tempdir().unwrap();
     let dir = index_dir.path().join("search");
     let shared = dir.clone();
-    let Some(app) = TestApp::spawn_with(backend, move |config| config.search.search_index_dir = Some(shared)).await
+    let Some(app) =
+        TestApp::spawn_with(backend, move |config| config.crates.search.search_index_dir = Some(shared)).await
     else {
         return;
     };
@@ -273,7 +274,7 @@ async fn a_restart_resumes_and_a_corrupt_index_is_rebuilt(backend: Backend) {
 
     // Restarted on its index: it resumes from its commit and catches up from the outbox.
     let reopen = dir.clone();
-    let restarted = app.spawn_sibling_with(move |config| config.search.search_index_dir = Some(reopen)).await;
+    let restarted = app.spawn_sibling_with(move |config| config.crates.search.search_index_dir = Some(reopen)).await;
     assert!(restarted.app_state.search.resumed_from().is_some_and(|p| p > 0), "resumed, not rebuilt");
     restarted.until_searchable("凤梨酥", added).await;
     assert!(restarted.hits("手机").await.contains(&catalog.id("huawei")));
@@ -287,7 +288,7 @@ async fn a_restart_resumes_and_a_corrupt_index_is_rebuilt(backend: Backend) {
         }
     }
     let reopen = dir.clone();
-    let rebuilt = app.spawn_sibling_with(move |config| config.search.search_index_dir = Some(reopen)).await;
+    let rebuilt = app.spawn_sibling_with(move |config| config.crates.search.search_index_dir = Some(reopen)).await;
     assert_eq!(rebuilt.app_state.search.resumed_from(), None);
     rebuilt.until_searchable("凤梨酥", added).await;
     rebuilt.until_searchable("华为", catalog.id("huawei")).await;

@@ -47,9 +47,9 @@ fn sms_gateway(status: u16) -> (String, Received) {
 async fn codes_are_delivered_through_the_http_gateway(backend: Backend) {
     let (url, received) = sms_gateway(200);
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.sms.sms_provider = SmsProviderKind::Http;
-        c.sms.sms_http_url = Some(url);
-        c.sms.sms_http_token = Some("gateway-token".into());
+        c.crates.sms.sms_provider = SmsProviderKind::Http;
+        c.crates.sms.sms_http_url = Some(url);
+        c.crates.sms.sms_http_token = Some("gateway-token".into());
     })
     .await
     else {
@@ -71,8 +71,8 @@ async fn codes_are_delivered_through_the_http_gateway(backend: Backend) {
 async fn a_failing_gateway_is_a_503_and_stores_no_code(backend: Backend) {
     let (url, received) = sms_gateway(500);
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.sms.sms_provider = SmsProviderKind::Http;
-        c.sms.sms_http_url = Some(url);
+        c.crates.sms.sms_provider = SmsProviderKind::Http;
+        c.crates.sms.sms_http_url = Some(url);
     })
     .await
     else {

@@ -10,11 +10,13 @@ use bazaar_core::settings::{SettingsError, keys_of, list_or_comma_separated, opt
 use bazaar_db::DatabaseUrl;
 use figment::providers::{Env, Format, Toml};
 use figment::{Figment, Provider};
+pub use parts::CrateSettings;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use bazaar_sms::SmsProviderKind;
 
+mod parts;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -82,24 +84,9 @@ pub struct Config {
     pub workers: usize,
     /// How long a stopping server waits for requests in flight.
     pub shutdown_timeout_secs: u64,
+    /// Every domain crate's own settings (see `parts.rs`).
     #[serde(skip)]
-    pub identity: bazaar_identity::IdentityConfig,
-    #[serde(skip)]
-    pub sms: bazaar_sms::SmsConfig,
-    #[serde(skip)]
-    pub catalog: bazaar_catalog::CatalogConfig,
-    #[serde(skip)]
-    pub search: bazaar_search::SearchConfig,
-    #[serde(skip)]
-    pub checkout: bazaar_checkout::CheckoutConfig,
-    #[serde(skip)]
-    pub chat: bazaar_chat::ChatConfig,
-    #[serde(skip)]
-    pub payments: bazaar_payments::PaymentsConfig,
-    #[serde(skip)]
-    pub sandbox_payments: bazaar_pay_sandbox::SandboxConfig,
-    #[serde(skip)]
-    pub promotions: bazaar_promotions::PromotionsConfig,
+    pub crates: CrateSettings,
 }
 
 impl Default for Config {
@@ -125,15 +112,7 @@ impl Default for Config {
             metrics_token: None,
             workers: 0,
             shutdown_timeout_secs: 10,
-            identity: Default::default(),
-            sms: Default::default(),
-            catalog: Default::default(),
-            search: Default::default(),
-            checkout: Default::default(),
-            chat: Default::default(),
-            payments: Default::default(),
-            sandbox_payments: Default::default(),
-            promotions: Default::default(),
+            crates: CrateSettings::default(),
         }
     }
 }
@@ -162,49 +141,19 @@ impl Config {
         let figment = Figment::new().merge(Toml::file(path)).merge(environment());
         refuse_unknown_keys(&figment)?;
         let parse = |err| ConfigError::Parse(describe(err));
-        let config = Config {
-            identity: figment.extract().map_err(parse)?,
-            sms: figment.extract().map_err(parse)?,
-            catalog: figment.extract().map_err(parse)?,
-            search: figment.extract().map_err(parse)?,
-            checkout: figment.extract().map_err(parse)?,
-            chat: figment.extract().map_err(parse)?,
-            payments: figment.extract().map_err(parse)?,
-            sandbox_payments: figment.extract().map_err(parse)?,
-            promotions: figment.extract().map_err(parse)?,
-            ..figment.extract().map_err(parse)?
-        };
+        let config = Config { crates: CrateSettings::extract(&figment)?, ..figment.extract().map_err(parse)? };
         config.validate()?;
         Ok(config)
     }
 
     /// Every key some part reads.
     fn known_keys() -> Vec<&'static str> {
-        [
-            keys_of::<Config>(),
-            keys_of::<bazaar_identity::IdentityConfig>(),
-            keys_of::<bazaar_sms::SmsConfig>(),
-            keys_of::<bazaar_catalog::CatalogConfig>(),
-            keys_of::<bazaar_search::SearchConfig>(),
-            keys_of::<bazaar_checkout::CheckoutConfig>(),
-            keys_of::<bazaar_chat::ChatConfig>(),
-            keys_of::<bazaar_payments::PaymentsConfig>(),
-            keys_of::<bazaar_pay_sandbox::SandboxConfig>(),
-            keys_of::<bazaar_promotions::PromotionsConfig>(),
-        ]
-        .concat()
+        [keys_of::<Config>(), &CrateSettings::keys()].concat()
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.validate_gateway()?;
-        self.identity.validate()?;
-        self.sms.validate()?;
-        self.catalog.validate()?;
-        self.checkout.validate()?;
-        self.chat.validate()?;
-        self.payments.validate()?;
-        self.sandbox_payments.validate()?;
-        self.promotions.validate()?;
+        self.crates.validate()?;
         Ok(())
     }
 
@@ -258,7 +207,7 @@ impl Config {
     }
 
     pub fn search_dir(&self) -> PathBuf {
-        self.search.index_dir(&self.data_dir)
+        self.crates.search.index_dir(&self.data_dir)
     }
 
     fn sqlite_url(&self) -> DatabaseUrl {
@@ -268,34 +217,20 @@ impl Config {
     /// The effective configuration as TOML, one flat table as users write it, secrets redacted,
     /// for `bazaar config`.
     pub fn to_redacted_toml(&self) -> String {
-        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>".to_string());
         let mut gateway = self.clone();
         gateway.database_url = Some(self.database_url().redacted());
         gateway.redis_url = self.redis_url.as_deref().map(bazaar_db::redact_url_password);
-        gateway.metrics_token = redacted(&self.metrics_token);
-        let mut identity = self.identity.clone();
-        identity.jwt_secret = Some(match &self.identity.jwt_secret {
-            Some(_) => "<redacted>".into(),
-            None => format!("<generated into {}>", self.data_dir.join("jwt-secret").display()),
-        });
-        identity.jwt_previous_secrets =
-            identity.jwt_previous_secrets.iter().map(|_| "<redacted>".to_string()).collect();
-        let mut sms = self.sms.clone();
-        sms.sms_http_token = redacted(&sms.sms_http_token);
-        let mut payments = self.payments.clone();
-        payments.wechatpay_apiv3_key = redacted(&payments.wechatpay_apiv3_key);
-        let parts = [
-            toml::Table::try_from(&gateway),
-            toml::Table::try_from(&identity),
-            toml::Table::try_from(&sms),
-            toml::Table::try_from(&self.catalog),
-            toml::Table::try_from(&self.search),
-            toml::Table::try_from(&self.checkout),
-            toml::Table::try_from(&self.chat),
-            toml::Table::try_from(&payments),
-            toml::Table::try_from(&self.sandbox_payments),
-            toml::Table::try_from(&self.promotions),
-        ];
+        gateway.metrics_token = bazaar_core::settings::redact(&self.metrics_token);
+        let mut crates = self.crates.redacted();
+        if crates.identity.jwt_secret.is_none() {
+            // Say where the generated secret lives rather than leave the key out.
+            crates.identity.jwt_secret =
+                Some(format!("<generated into {}>", self.data_dir.join("jwt-secret").display()));
+        }
+        let parts = match crates.tables() {
+            Ok(parts) => std::iter::once(toml::Table::try_from(&gateway)).chain(parts.into_iter().map(Ok)),
+            Err(err) => return format!("# cannot render: {err}"),
+        };
         let mut shown = toml::Table::new();
         for part in parts {
             match part {

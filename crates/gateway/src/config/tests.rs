@@ -127,15 +127,15 @@ const ONE_KEY_PER_PART: &[(&str, &str)] = &[
 
 fn assert_each_part_read(config: &Config) {
     assert_eq!(config.port, 9001);
-    assert_eq!(config.identity.otp_code_ttl_secs, 120);
-    assert_eq!(config.sms.sms_provider, bazaar_sms::SmsProviderKind::Http);
-    assert_eq!(config.sms.sms_http_url.as_deref(), Some("https://sms.example/send"));
-    assert_eq!(config.catalog.page_cache_mb, 64);
-    assert_eq!(config.search.search_index_dir, Some(PathBuf::from("/var/lib/bazaar-index")));
-    assert_eq!(config.checkout.max_price_yuan, 5000);
-    assert_eq!(config.chat.chat_heartbeat_secs, 10);
-    assert_eq!(config.payments.alipay_app_id.as_deref(), Some("2021000000000000"));
-    assert_eq!(config.sandbox_payments.sandbox_notify_retry_ms, "10,20");
+    assert_eq!(config.crates.identity.otp_code_ttl_secs, 120);
+    assert_eq!(config.crates.sms.sms_provider, bazaar_sms::SmsProviderKind::Http);
+    assert_eq!(config.crates.sms.sms_http_url.as_deref(), Some("https://sms.example/send"));
+    assert_eq!(config.crates.catalog.page_cache_mb, 64);
+    assert_eq!(config.crates.search.search_index_dir, Some(PathBuf::from("/var/lib/bazaar-index")));
+    assert_eq!(config.crates.checkout.max_price_yuan, 5000);
+    assert_eq!(config.crates.chat.chat_heartbeat_secs, 10);
+    assert_eq!(config.crates.payments.alipay_app_id.as_deref(), Some("2021000000000000"));
+    assert_eq!(config.crates.sandbox_payments.sandbox_notify_retry_ms, "10,20");
 }
 
 #[test]
@@ -213,10 +213,40 @@ fn numeric_merchant_ids_and_secrets_from_the_environment_stay_text() {
         jail.set_env("BAZAAR_JWT_SECRET", "12345678901234567890123456789012");
         jail.set_env("BAZAAR_SANDBOX_NOTIFY_RETRY_MS", "15000");
         let config = Config::load(None).map_err(|err| err.to_string())?;
-        assert_eq!(config.payments.wechatpay_mchid.as_deref(), Some("1900000109"));
-        assert_eq!(config.payments.unionpay_mer_id.as_deref(), Some("777290058110048"));
-        assert_eq!(config.identity.jwt_secret.as_deref(), Some("12345678901234567890123456789012"));
-        assert_eq!(config.sandbox_payments.sandbox_notify_retry_ms, "15000");
+        assert_eq!(config.crates.payments.wechatpay_mchid.as_deref(), Some("1900000109"));
+        assert_eq!(config.crates.payments.unionpay_mer_id.as_deref(), Some("777290058110048"));
+        assert_eq!(config.crates.identity.jwt_secret.as_deref(), Some("12345678901234567890123456789012"));
+        assert_eq!(config.crates.sandbox_payments.sandbox_notify_retry_ms, "15000");
+        Ok(())
+    });
+}
+
+/// `bazaar config` prints every part, and no secret a part holds: each crate says which of its
+/// keys are secret (`Settings::redacted`), so a part added later cannot leak by being forgotten here.
+#[test]
+fn the_printed_configuration_hides_every_secret() {
+    const SECRETS: &[(&str, &str)] = &[
+        ("BAZAAR_JWT_SECRET", "jwt-secret-that-must-not-print-000"),
+        ("BAZAAR_JWT_PREVIOUS_SECRETS", "old-jwt-secret-that-must-not-print"),
+        ("BAZAAR_SMS_HTTP_TOKEN", "sms-token-that-must-not-print"),
+        ("BAZAAR_WECHATPAY_APIV3_KEY", "apiv3-key-that-must-not-print-00"),
+        ("BAZAAR_METRICS_TOKEN", "metrics-token-that-must-not-print"),
+        ("BAZAAR_DATABASE_URL", "postgres://bazaar:db-password-not-printed@db.internal/bazaar"),
+    ];
+    Jail::expect_with(|jail| {
+        for (name, value) in SECRETS {
+            jail.set_env(name, value);
+        }
+        jail.set_env("BAZAAR_SMS_PROVIDER", "http");
+        jail.set_env("BAZAAR_SMS_HTTP_URL", "https://sms.example.com/send");
+        let printed = Config::load(None).map_err(|err| err.to_string())?.to_redacted_toml();
+        for (name, value) in SECRETS {
+            let secret = value.rsplit(['/', ':', '@']).find(|part| part.contains("not")).unwrap_or(value);
+            assert!(!printed.contains(secret), "{name} printed: {printed}");
+        }
+        for key in ["jwt_secret", "sms_http_token", "wechatpay_apiv3_key", "metrics_token", "chat_heartbeat_secs"] {
+            assert!(printed.contains(key), "{key} is missing from the printed configuration: {printed}");
+        }
         Ok(())
     });
 }

@@ -52,7 +52,7 @@ async fn spoofing_characters_are_refused_in_every_text_field(backend: Backend) {
 }
 
 async fn one_message_limit_per_user_across_rest_and_sockets(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.chat.chat_messages_per_minute = 10).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.chat.chat_messages_per_minute = 10).await else { return };
     let admin = app.admin().await;
     let (_, shop) = app.seller(&admin).await;
     let buyer = app.register().await;
@@ -89,9 +89,9 @@ async fn one_message_limit_per_user_across_rest_and_sockets(backend: Backend) {
 
 async fn a_chat_socket_takes_a_fresh_token_in_band(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.identity.access_token_ttl_secs = 2;
-        c.chat.chat_heartbeat_secs = 1;
-        c.chat.chat_idle_timeout_secs = 30;
+        c.crates.identity.access_token_ttl_secs = 2;
+        c.crates.chat.chat_heartbeat_secs = 1;
+        c.crates.chat.chat_idle_timeout_secs = 30;
     })
     .await
     else {

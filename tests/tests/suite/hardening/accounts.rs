@@ -15,7 +15,9 @@ on_both_backends!(
 );
 
 async fn registering_a_phone_needs_its_sms_code(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.otp_per_phone_per_minute = 5).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.otp_per_phone_per_minute = 5).await else {
+        return;
+    };
     let victim = fresh_phone();
     // The squatter has no code for the victim's phone: no account is made.
     let missing = app.post_json("/api/v1/auth/register", &json!({ "phone": victim, "password": PASSWORD })).await;
@@ -103,7 +105,8 @@ async fn changing_the_password_signs_out_every_other_device(backend: Backend) {
 }
 
 async fn password_logins_are_limited_per_ip(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.identity.password_attempts_per_ip_per_hour = 5).await else {
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.identity.password_attempts_per_ip_per_hour = 5).await
+    else {
         return;
     };
     // Spraying one password over many phones from one address.
@@ -121,7 +124,7 @@ async fn a_forged_forwarded_for_does_not_move_the_client(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, |c| {
         c.trust_forwarded_for = true;
         c.trusted_proxies = vec!["10.0.0.0/8".into()];
-        c.identity.otp_per_ip_per_hour = 1;
+        c.crates.identity.otp_per_ip_per_hour = 1;
     })
     .await
     else {

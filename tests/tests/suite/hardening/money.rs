@@ -22,9 +22,9 @@ async fn the_reported_wrapping_cart_is_refused_and_reserves_nothing(backend: Bac
     // The ceilings as high as configuration allows, so only checked arithmetic stands between a
     // huge price and a wrapped total.
     let Some(app) = TestApp::spawn_with(backend, |c| {
-        c.checkout.max_price_yuan = 1_000_000_000_000_000;
-        c.checkout.max_line_total_yuan = 1_000_000_000_000_000;
-        c.checkout.max_order_total_yuan = 1_000_000_000_000_000;
+        c.crates.checkout.max_price_yuan = 1_000_000_000_000_000;
+        c.crates.checkout.max_line_total_yuan = 1_000_000_000_000_000;
+        c.crates.checkout.max_order_total_yuan = 1_000_000_000_000_000;
     })
     .await
     else {

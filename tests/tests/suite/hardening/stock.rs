@@ -78,7 +78,9 @@ async fn one_buyer_cannot_hold_the_shelf_unpaid(backend: Backend) {
 }
 
 async fn racing_checkouts_of_one_buyer_respect_the_order_cap(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |c| c.checkout.max_unpaid_orders_per_buyer = 3).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.crates.checkout.max_unpaid_orders_per_buyer = 3).await else {
+        return;
+    };
     let admin = app.admin().await;
     let (seller, shop) = app.seller(&admin).await;
     let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "糖", "1.00", 100)).await;

@@ -91,11 +91,11 @@ impl Limits {
     fn from(state: &AppState) -> Limits {
         let config = &state.config;
         Limits {
-            heartbeat: Duration::from_secs(config.chat.chat_heartbeat_secs),
-            idle_timeout: Duration::from_secs(config.chat.chat_idle_timeout_secs),
-            max_frame: config.chat.chat_max_frame_bytes,
-            frames_per_sec: f64::from(config.chat.chat_frames_per_sec),
-            burst: f64::from(config.chat.chat_frame_burst),
+            heartbeat: Duration::from_secs(config.crates.chat.chat_heartbeat_secs),
+            idle_timeout: Duration::from_secs(config.crates.chat.chat_idle_timeout_secs),
+            max_frame: config.crates.chat.chat_max_frame_bytes,
+            frames_per_sec: f64::from(config.crates.chat.chat_frames_per_sec),
+            burst: f64::from(config.crates.chat.chat_frame_burst),
         }
     }
 }
