@@ -1,13 +1,13 @@
 //! `bazaar seed-demo`: a realistic bilingual catalog — shops, products with specs and SKUs,
 //! ledgered stock — deterministic for a seed, written in large batches so 100k products take
-//! seconds. It writes users, shops and members directly (OTP-only demo sellers), because going
-//! through sign-up would spend its time hashing passwords nobody will type.
+//! seconds. The demo sellers are OTP-only accounts opened through identity's `open_demo_shop`:
+//! going through sign-up would spend its time hashing passwords nobody will type.
 
 use crate::CatalogError;
 use crate::specs::{SpecDimension, all_keys};
 use crate::text::json;
-use bazaar_core::ids::{CategoryId, ShopId, UserId};
-use bazaar_db::schema::{categories, shop_members, shops, users};
+use bazaar_core::ids::{CategoryId, ShopId};
+use bazaar_db::schema::categories;
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -167,7 +167,6 @@ pub fn seed(
         return Err(CatalogError::invalid("shops", "must be between 1 and 99999"));
     }
     let mut rng = StdRng::seed_from_u64(seed);
-    let now = Utc::now().naive_utc();
     let category_ids: Vec<CategoryId> = TEMPLATES
         .iter()
         .map(|t| {
@@ -181,49 +180,18 @@ pub fn seed(
         let mut ids = Vec::with_capacity(shop_count);
         for n in 0..shop_count {
             let phone = demo_owner_phone(seed, n);
-            let user_id: UserId = diesel::insert_into(users::table)
-                .values((
-                    users::phone.eq(&phone),
-                    users::nickname.eq(format!("店主{n}")),
-                    users::is_admin.eq(false),
-                    users::created_at.eq(now),
-                    users::updated_at.eq(now),
-                ))
-                .returning(users::id)
-                .get_result(conn)
-                .map_err(|err| match err {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        CatalogError::conflict(
-                            "already_seeded",
-                            format!("demo data for seed {seed} is already there; pick another --seed"),
-                        )
-                    }
-                    other => other.into(),
-                })?;
             let template = &TEMPLATES[n % TEMPLATES.len()];
-            let shop_id: ShopId = diesel::insert_into(shops::table)
-                .values((
-                    shops::owner_id.eq(user_id),
-                    shops::name.eq(format!("{}{}号店", template.brands[0].0, n)),
-                    shops::main_category.eq(template.category),
-                    shops::description.eq("演示店铺 Demo shop"),
-                    shops::contact_phone.eq(&phone),
-                    shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()),
-                    shops::latitude.eq(Some(demo_location(n).0)),
-                    shops::longitude.eq(Some(demo_location(n).1)),
-                    shops::created_at.eq(now),
-                    shops::updated_at.eq(now),
-                ))
-                .returning(shops::id)
-                .get_result(conn)?;
-            diesel::insert_into(shop_members::table)
-                .values((
-                    shop_members::shop_id.eq(shop_id),
-                    shop_members::user_id.eq(user_id),
-                    shop_members::role.eq("owner"),
-                    shop_members::created_at.eq(now),
-                ))
-                .execute(conn)?;
+            let (_, shop_id) = bazaar_identity::open_demo_shop(
+                conn,
+                &bazaar_identity::DemoShop {
+                    owner_phone: &phone,
+                    owner_nickname: &format!("店主{n}"),
+                    name: &format!("{}{}号店", template.brands[0].0, n),
+                    main_category: template.category,
+                    description: "演示店铺 Demo shop",
+                    location: demo_location(n),
+                },
+            )?;
             ids.push(shop_id);
         }
         Ok::<_, CatalogError>(ids)

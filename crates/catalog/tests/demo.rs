@@ -75,9 +75,13 @@ fn seeds_a_consistent_deterministic_catalog() {
 
         let mut conn = db.get().unwrap();
         let twice = demo::seed(&mut conn, 4, 10, 7, &mut |_, _| {});
-        assert!(matches!(
-            twice,
-            Err(bazaar_catalog::CatalogError::Refused(bazaar_core::Refusal::Conflict { code: "already_seeded", .. }))
-        ));
+        let err = twice.err().expect("a second run of the same seed is refused");
+        assert!(
+            matches!(
+                bazaar_core::Classify::classify(&err),
+                bazaar_core::Failure::Refused(bazaar_core::Refusal::Conflict { code: "already_seeded", .. })
+            ),
+            "a second run of the same seed is refused as already seeded: {err}"
+        );
     }
 }

@@ -41,8 +41,7 @@ pub(crate) fn require_member(
     caller: &Principal,
     owner_only: bool,
 ) -> Result<(), ChatError> {
-    let exists: i64 = shops::table.filter(shops::id.eq(shop_id)).count().get_result(conn)?;
-    if exists == 0 {
+    if bazaar_identity::shop_status(conn, shop_id)?.is_none() {
         return Err(ChatError::not_found("shop"));
     }
     if owner_only {

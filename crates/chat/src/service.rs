@@ -9,7 +9,7 @@ use crate::messages::{self, Author, HistoryQuery, MessagePage, MessageView};
 use crate::moderation;
 use bazaar_core::PageLimit;
 use bazaar_core::ids::{ConversationId, OrderId, ProductId, ShopId, UserId};
-use bazaar_db::schema::{chat_conversations, orders, shops};
+use bazaar_db::schema::{chat_conversations, orders};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 use bazaar_kv::{Kv, KvError, Limit};
@@ -410,11 +410,10 @@ fn start(
     client_msg_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(ConversationView, bool, Posted), ChatError> {
-    let status: Option<String> = shops::table.find(shop_id).select(shops::status).get_result(conn).optional()?;
-    match status.as_deref() {
+    match bazaar_identity::shop_status(conn, shop_id)? {
         None => return Err(ChatError::not_found("shop")),
-        Some(status) if status == bazaar_identity::ShopStatus::Active.as_str() => {}
-        Some(_) => {
+        Some(bazaar_identity::ShopStatus::Active) => {}
+        Some(bazaar_identity::ShopStatus::Suspended) => {
             return Err(ChatError::conflict("shop_unavailable", "this shop is suspended"));
         }
     }

@@ -6,17 +6,18 @@ use crate::orders::record_event;
 use bazaar_core::Money;
 use bazaar_core::ids::{CheckoutId, OrderId, ShopId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{checkouts, orders, shops};
+use bazaar_db::schema::{checkouts, orders};
 use chrono::Utc;
 use diesel::prelude::*;
 
 /// Refuses a counter payment for a shop that cannot sell now (suspended or closed), as the cart
 /// and checkout refuse its products.
 pub fn require_shop_selling(conn: &mut DbConn, shop_id: ShopId) -> Result<(), CheckoutError> {
-    let status: Option<String> = shops::table.find(shop_id).select(shops::status).first(conn).optional()?;
-    match status.as_deref() {
-        Some(status) if status == bazaar_identity::ShopStatus::Active.as_str() => Ok(()),
-        Some(_) => Err(CheckoutError::conflict("shop_unavailable", "this shop cannot take payments now")),
+    match bazaar_identity::shop_status(conn, shop_id)? {
+        Some(bazaar_identity::ShopStatus::Active) => Ok(()),
+        Some(bazaar_identity::ShopStatus::Suspended) => {
+            Err(CheckoutError::conflict("shop_unavailable", "this shop cannot take payments now"))
+        }
         None => Err(CheckoutError::not_found("shop")),
     }
 }

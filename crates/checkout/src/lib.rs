@@ -8,6 +8,7 @@ mod error;
 mod hoarding;
 mod lifecycle;
 mod orders;
+mod payable;
 mod preview;
 mod pricing;
 mod refund_split;
@@ -23,6 +24,9 @@ pub use discounts::LineDiscount;
 pub use in_store::{create_in_store_order, require_shop_selling};
 pub use lifecycle::{OrderEvent, mark_paid, record_payment};
 pub use orders::{Adjustment, BuyNow, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
+pub use payable::{
+    PayableLine, PayableOrder, checkout_buyer, order_buyer_and_checkout, payable_lines, payable_orders, still_payable,
+};
 pub use preview::{Preview, PreviewRequest};
 pub use refunds::{RefundLine, RefundRequest, mark_refunded};
 pub use service::{OrderDetail, Orders};

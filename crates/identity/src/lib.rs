@@ -7,6 +7,7 @@
 
 mod addresses;
 mod config;
+mod demo;
 mod error;
 mod onboarding;
 mod otp;
@@ -21,6 +22,7 @@ mod users;
 
 pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES};
 pub use config::IdentityConfig;
+pub use demo::{DemoShop, open_demo_shop};
 pub use error::IdentityError;
 pub use otp::{OtpPurpose, OtpSent, OtpSettings};
 pub use phone::Phone;
@@ -29,9 +31,9 @@ pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, To
 pub use sessions::SessionView;
 pub use shops::{
     ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
-    set_shop_status, shop_role,
+    set_shop_status, shop_role, shop_status,
 };
-pub use users::{ProfilePatch, UserView, user_id_by_phone};
+pub use users::{ProfilePatch, UserView, nickname_of, user_id_by_phone};
 
 use serde::{Deserialize, Serialize};
 

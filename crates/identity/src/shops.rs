@@ -70,6 +70,17 @@ impl ShopStatus {
     }
 }
 
+/// A shop's status (`None`: no such shop). A status this build does not know reads as suspended,
+/// so an unknown state never sells.
+pub fn shop_status(conn: &mut DbConn, shop_id: ShopId) -> Result<Option<ShopStatus>, IdentityError> {
+    let stored: Option<String> = shops::table.find(shop_id).select(shops::status).get_result(conn).optional()?;
+    Ok(stored.map(
+        |stored| {
+            if stored == ShopStatus::Active.as_str() { ShopStatus::Active } else { ShopStatus::Suspended }
+        },
+    ))
+}
+
 /// Sets a shop's status inside the caller's transaction; false when there is no such shop.
 pub fn set_shop_status(conn: &mut DbConn, shop_id: ShopId, status: ShopStatus) -> Result<bool, IdentityError> {
     let changed = diesel::update(shops::table.find(shop_id))
@@ -299,7 +310,7 @@ pub(crate) fn reject(
     decide(conn, id, reviewer_id, ApplicationStatus::Rejected, Some(reason), Utc::now().naive_utc())
 }
 
-fn add_member(
+pub(crate) fn add_member(
     conn: &mut DbConn,
     shop_id: ShopId,
     user_id: UserId,

@@ -82,6 +82,11 @@ pub fn user_id_by_phone(conn: &mut DbConn, phone: &Phone) -> Result<Option<UserI
     Ok(find_by_phone(conn, phone)?.map(|user| user.id))
 }
 
+/// The nickname a user shows others (`None`: no such user).
+pub fn nickname_of(conn: &mut DbConn, user_id: UserId) -> Result<Option<String>, IdentityError> {
+    Ok(users::table.find(user_id).select(users::nickname).first(conn).optional()?)
+}
+
 pub(crate) fn get(conn: &mut DbConn, user_id: UserId) -> Result<UserRow, IdentityError> {
     users::table
         .find(user_id)

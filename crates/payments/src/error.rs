@@ -27,10 +27,22 @@ pub enum PaymentError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
+    /// Identity refused or failed (a user that vanished, say): it keeps its kind.
+    #[error(transparent)]
+    Identity(Box<bazaar_identity::IdentityError>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
     Kv(#[from] bazaar_kv::KvError),
+}
+
+impl From<bazaar_identity::IdentityError> for PaymentError {
+    fn from(err: bazaar_identity::IdentityError) -> Self {
+        match err {
+            bazaar_identity::IdentityError::Db(db) => PaymentError::Db(db),
+            other => PaymentError::Identity(Box::new(other)),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for PaymentError {
@@ -83,6 +95,7 @@ impl Classify for PaymentError {
                 return Failure::Upstream { code: "provider_unavailable", message: detail, extra: Vec::new() };
             }
             PaymentError::Checkout(checkout) => return checkout.classify(),
+            PaymentError::Identity(identity) => return identity.classify(),
             PaymentError::Db(db) => return db.classify(),
             PaymentError::Kv(kv) => return kv.classify(),
         };

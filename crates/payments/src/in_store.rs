@@ -5,7 +5,7 @@ use crate::PaymentError;
 use crate::crypto::random_token;
 use crate::service::{PaymentView, Payments};
 use bazaar_core::Money;
-use bazaar_core::ids::{CheckoutId, OrderId, ShopId, UserId};
+use bazaar_core::ids::{OrderId, ShopId};
 use bazaar_db::schema::{in_store_payments, shops};
 use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
@@ -125,10 +125,7 @@ impl Payments {
                         return Err(PaymentError::Expired("in-store payment request"));
                     }
                     if let Some(order_id) = order_id {
-                        let (owner, checkout_id) = bazaar_db::schema::orders::table
-                            .find(order_id)
-                            .select((bazaar_db::schema::orders::user_id, bazaar_db::schema::orders::checkout_id))
-                            .first::<(UserId, CheckoutId)>(conn)?;
+                        let (owner, checkout_id) = bazaar_checkout::order_buyer_and_checkout(conn, order_id)?;
                         if owner != buyer {
                             return Err(taken());
                         }

@@ -8,7 +8,7 @@ use crate::service::{PaymentView, Payments};
 use crate::store;
 use bazaar_core::Money;
 use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, UserId};
-use bazaar_db::schema::{order_items, orders, payment_shares, users};
+use bazaar_db::schema::payment_shares;
 use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -111,15 +111,8 @@ impl Payments {
         let (items, nickname) = self
             .db
             .run(move |conn| {
-                let items: Vec<(OrderId, String, i32, i64)> = order_items::table
-                    .inner_join(orders::table)
-                    .filter(orders::checkout_id.eq(checkout_id))
-                    .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))
-                    .order(order_items::id.asc())
-                    .select((orders::id, order_items::title, order_items::quantity, order_items::unit_price))
-                    .load(conn)?;
-                let nickname: Option<String> =
-                    users::table.find(owner).select(users::nickname).first::<String>(conn).optional()?;
+                let items = bazaar_checkout::payable_lines(conn, checkout_id)?;
+                let nickname = bazaar_identity::nickname_of(conn, owner)?;
                 Ok::<_, PaymentError>((items, nickname))
             })
             .await?;
@@ -133,11 +126,11 @@ impl Payments {
             requested_by: nickname.unwrap_or_else(|| "a Bazaar user".into()),
             items: items
                 .into_iter()
-                .map(|(order_id, title, quantity, price)| SharedItem {
-                    order_id,
-                    title,
-                    quantity,
-                    unit_price: Money::from_minor(price),
+                .map(|line| SharedItem {
+                    order_id: line.order_id,
+                    title: line.title,
+                    quantity: line.quantity,
+                    unit_price: line.unit_price,
                 })
                 .collect(),
             amount: Money::from_minor(crate::error::trade_amount(payable.iter().map(|p| p.amount))?),

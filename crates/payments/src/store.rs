@@ -5,7 +5,7 @@
 use crate::PaymentError;
 use crate::provider::TradeReport;
 use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, PaymentRefundId, RefundRequestId, UserId};
-use bazaar_db::schema::{orders, payment_notifications, payment_orders, payment_refunds, payments};
+use bazaar_db::schema::{payment_notifications, payment_orders, payment_refunds, payments};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -52,23 +52,21 @@ pub struct Payable {
 }
 
 pub fn payable_orders(conn: &mut DbConn, checkout_id: CheckoutId) -> Result<(UserId, Vec<Payable>), PaymentError> {
-    let rows: Vec<(OrderId, UserId, i64, NaiveDateTime)> = orders::table
-        .filter(orders::checkout_id.eq(checkout_id))
-        .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()))
-        .order(orders::id.asc())
-        .select((orders::id, orders::user_id, orders::total, orders::created_at))
-        .load(conn)?;
-    let owner = match rows.first() {
-        Some(row) => row.1,
+    let orders = bazaar_checkout::payable_orders(conn, checkout_id)?;
+    let owner = match orders.first() {
+        Some(order) => order.buyer,
         None => return Err(PaymentError::NothingToPay),
     };
-    let payable = rows.into_iter().map(|(order_id, _, amount, placed_at)| Payable { order_id, amount, placed_at });
+    let payable = orders.into_iter().map(|order| Payable {
+        order_id: order.order_id,
+        amount: order.total.to_minor(),
+        placed_at: order.placed_at,
+    });
     Ok((owner, payable.collect()))
 }
 
 pub fn checkout_owner(conn: &mut DbConn, checkout_id: CheckoutId) -> Result<Option<UserId>, PaymentError> {
-    use bazaar_db::schema::checkouts;
-    Ok(checkouts::table.find(checkout_id).select(checkouts::user_id).get_result(conn).optional()?)
+    Ok(bazaar_checkout::checkout_buyer(conn, checkout_id)?)
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewPayment<'_>) -> Result<PaymentRow, PaymentError> {
@@ -413,21 +411,36 @@ pub fn due_for_query(
 }
 
 /// Pending payments that can no longer be paid: past their deadline, or every order they cover is
-/// no longer waiting for payment (cancelled by timeout or by the buyer).
+/// no longer waiting for payment (cancelled by timeout or by the buyer). Which orders still wait
+/// is checkout's to say, so the unexpired candidates are asked about in one call.
 pub fn due_for_close(conn: &mut DbConn, limit: i64) -> Result<Vec<PaymentRow>, PaymentError> {
     let now = Utc::now().naive_utc();
-    let still_payable = payment_orders::table
-        .inner_join(orders::table)
-        .filter(payment_orders::payment_id.eq(payments::id))
-        .filter(orders::status.eq(bazaar_checkout::OrderStatus::PendingPayment.as_str()));
-    Ok(payments::table
-        .filter(payments::status.eq("pending"))
-        .filter(payments::expires_at.lt(now).or(diesel::dsl::not(diesel::dsl::exists(still_payable))))
-        .order(payments::created_at.asc())
-        .limit(limit)
+    let pending = || payments::table.filter(payments::status.eq("pending")).order(payments::created_at.asc());
+    let mut due: Vec<PaymentRow> =
+        pending().filter(payments::expires_at.lt(now)).limit(limit).select(PaymentRow::as_select()).load(conn)?;
+    // Unexpired trades live minutes, so their number is small; the bound keeps one round cheap.
+    let unexpired: Vec<PaymentRow> = pending()
+        .filter(payments::expires_at.ge(now))
+        .limit(UNEXPIRED_CHECKED_PER_ROUND)
         .select(PaymentRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    let ids: Vec<PaymentId> = unexpired.iter().map(|payment| payment.id).collect();
+    let covered: Vec<(PaymentId, OrderId)> = payment_orders::table
+        .filter(payment_orders::payment_id.eq_any(&ids))
+        .select((payment_orders::payment_id, payment_orders::order_id))
+        .load(conn)?;
+    let order_ids: Vec<OrderId> = covered.iter().map(|(_, order)| *order).collect();
+    let payable: std::collections::HashSet<OrderId> =
+        bazaar_checkout::still_payable(conn, &order_ids)?.into_iter().collect();
+    let alive: std::collections::HashSet<PaymentId> =
+        covered.iter().filter(|(_, order)| payable.contains(order)).map(|(payment, _)| *payment).collect();
+    let room = usize::try_from(limit).unwrap_or(0).saturating_sub(due.len());
+    due.extend(unexpired.into_iter().filter(|payment| !alive.contains(&payment.id)).take(room));
+    Ok(due)
 }
+
+/// How many unexpired pending trades one reconciliation round checks for orders gone unpayable.
+const UNEXPIRED_CHECKED_PER_ROUND: i64 = 1_000;
 
 /// A stored notification, for audit views.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

@@ -60,3 +60,137 @@ fn states_are_named_as_text_only_by_their_owner() {
     }
     assert!(offences.is_empty(), "states named outside their owner: {offences:#?}");
 }
+
+/// Who may write each table: its owner (docs/architecture.md, "Tables"). `shops` has two: identity
+/// creates the row and sets its status, catalog keeps its page columns and follower count.
+/// `outbox_events` is appended by every crate through `bazaar_db::outbox`, and in bulk by the demo
+/// seeder.
+const WRITERS: &[(&str, &[&str])] = &[
+    ("users", &["identity"]),
+    ("sessions", &["identity"]),
+    ("refresh_tokens", &["identity"]),
+    ("addresses", &["identity"]),
+    ("shop_applications", &["identity"]),
+    ("shop_members", &["identity"]),
+    ("shops", &["identity", "catalog"]),
+    ("shop_follows", &["catalog"]),
+    ("categories", &["catalog"]),
+    ("products", &["catalog"]),
+    ("skus", &["catalog"]),
+    ("inventory_ledger", &["catalog"]),
+    ("product_views", &["catalog"]),
+    ("cart_items", &["checkout"]),
+    ("checkouts", &["checkout"]),
+    ("orders", &["checkout"]),
+    ("order_items", &["checkout"]),
+    ("order_events", &["checkout"]),
+    ("refund_requests", &["checkout"]),
+    ("order_adjustments", &["checkout"]),
+    ("coupon_templates", &["promotions"]),
+    ("coupon_claim_counts", &["promotions"]),
+    ("coupons", &["promotions"]),
+    ("shop_promotions", &["promotions"]),
+    ("point_balances", &["promotions"]),
+    ("point_entries", &["promotions"]),
+    ("check_ins", &["promotions"]),
+    ("flash_sales", &["promotions"]),
+    ("flash_buyers", &["promotions"]),
+    ("flash_reservations", &["promotions"]),
+    ("payments", &["payments"]),
+    ("payment_orders", &["payments"]),
+    ("payment_notifications", &["payments"]),
+    ("payment_refunds", &["payments"]),
+    ("payment_shares", &["payments"]),
+    ("in_store_payments", &["payments"]),
+    ("chat_conversations", &["chat"]),
+    ("chat_messages", &["chat"]),
+    ("chat_reports", &["chat"]),
+    ("chat_sensitive_words", &["chat"]),
+    ("chat_shop_settings", &["chat"]),
+    ("search_synonyms", &["search"]),
+    ("sms_messages", &["sms"]),
+    ("outbox_events", &["db", "catalog"]),
+    ("outbox_positions", &["db"]),
+];
+
+/// Crates that only measure (their scratch tables are their own) and are never deployed.
+const NOT_DOMAIN: &[&str] = &["search-bench", "chat-load", "baseline"];
+
+/// The identifier that starts `text` (`[a-z_]+`).
+fn ident(text: &str) -> &str {
+    let end = text.find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())).unwrap_or(text.len());
+    &text[..end]
+}
+
+/// `use …::{orders as o, …}` renames, so a write through an alias is still seen.
+fn aliases(code: &str) -> Vec<(String, String)> {
+    code.match_indices(" as ")
+        .filter_map(|(at, _)| {
+            let before = code[..at].rsplit(|c: char| !(c.is_ascii_lowercase() || c == '_')).next()?;
+            let after = ident(&code[at + 4..]);
+            (!before.is_empty() && !after.is_empty()).then(|| (after.to_string(), before.to_string()))
+        })
+        .collect()
+}
+
+/// Every table a piece of code writes: diesel's `insert_into(x::table`, `update(x::table`,
+/// `delete(x::table`, and SQL text's `INSERT INTO x`, `UPDATE x`, `DELETE FROM x`.
+fn written_tables(code: &str) -> Vec<String> {
+    let renames = aliases(code);
+    let mut written = Vec::new();
+    for call in ["insert_into(", "update(", "delete("] {
+        for (at, _) in code.match_indices(call) {
+            let rest = code[at + call.len()..].trim_start();
+            let name = ident(rest);
+            if !name.is_empty() && rest[name.len()..].starts_with("::table") {
+                let table = renames.iter().find(|(alias, _)| alias == name).map_or(name, |(_, table)| table.as_str());
+                written.push(table.to_string());
+            }
+        }
+    }
+    for statement in ["INSERT INTO ", "UPDATE ", "DELETE FROM "] {
+        for (at, _) in code.match_indices(statement) {
+            let name = ident(&code[at + statement.len()..]);
+            if !name.is_empty() {
+                written.push(name.to_string());
+            }
+        }
+    }
+    written
+}
+
+#[test]
+fn tables_are_written_only_by_their_owner() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut offences = Vec::new();
+    let mut seen = 0;
+    for crate_dir in std::fs::read_dir(&crates).unwrap().flatten() {
+        let name = crate_dir.file_name().to_string_lossy().to_string();
+        if NOT_DOMAIN.contains(&name.as_str()) {
+            continue;
+        }
+        let mut files = Vec::new();
+        sources(&crate_dir.path().join("src"), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for table in written_tables(production_code(&text)) {
+                seen += 1;
+                match WRITERS.iter().find(|(owned, _)| *owned == table) {
+                    Some((_, writers)) if writers.contains(&name.as_str()) => {}
+                    Some((_, writers)) => {
+                        offences.push(format!("{}: writes {table} (owned by {writers:?})", file.display()))
+                    }
+                    None => offences.push(format!("{}: writes {table}, which has no owner in WRITERS", file.display())),
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "the scan found only {seen} writes; it has stopped seeing them");
+    assert!(offences.is_empty(), "tables written outside their owner: {offences:#?}");
+}
+
+#[test]
+fn the_write_scan_sees_aliases_and_sql() {
+    let code = "use schema::{flash_sales as fs};\n diesel::update(fs::table.find(1)); \"INSERT INTO skus (a)\"";
+    assert_eq!(written_tables(code), ["flash_sales", "skus"]);
+}
