@@ -6,6 +6,7 @@
 //!
 //! This crate is an HTTP *client* of the providers; it serves nothing (the gateway does).
 
+mod after_sales;
 pub mod alipay;
 mod audit;
 mod config;
@@ -21,12 +22,13 @@ mod store;
 pub mod unionpay;
 pub mod wechat;
 
+pub use after_sales::RefundView;
 pub use config::PaymentsConfig;
 pub use error::PaymentError;
 pub use in_store::{InStoreRequest, InStoreView};
 pub use provider::{PaymentProvider, ProviderKind};
 pub use reconcile::ReconcileReport;
-pub use service::{PaymentSettings, PaymentView, Payments, RefundView};
+pub use service::{PaymentSettings, PaymentView, Payments};
 pub use share::{ShareView, SharedCheckout};
 pub use store::StoredNotification;
 

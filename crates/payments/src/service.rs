@@ -1,6 +1,7 @@
 //! The payments service: opening trades for checkouts, notifications, refunds. Reconciliation,
 //! pay-for-another and in-store payments extend it in their own files.
 
+use crate::RefundView;
 use crate::provider::{
     Acknowledgement, Channel, NewTrade, PaymentProvider, ProviderKind, RawNotification, RefundOrder, TradeReport,
     TradeState,
@@ -9,7 +10,7 @@ use crate::store::NotificationAudit;
 use crate::store::{self, NewPayment, PaymentRow, RefundRow, Settlement};
 use crate::{PaymentError, crypto::random_token};
 use bazaar_core::Money;
-use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, RefundRequestId, UserId};
+use bazaar_core::ids::{CheckoutId, OrderId, PaymentId, UserId};
 use bazaar_db::Database;
 use bazaar_identity::Principal;
 use bazaar_kv::{Kv, Limit};
@@ -41,30 +42,6 @@ pub struct Payments {
 /// Rejected (forged or broken) notifications one source may send per minute before its
 /// notifications are refused unread: forgery attempts cannot fill the audit table.
 pub const REJECTED_NOTIFICATIONS_PER_SOURCE: Limit = Limit::new(30, std::time::Duration::from_secs(60));
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RefundView {
-    pub out_refund_no: String,
-    pub order_id: Option<OrderId>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub amount: Money,
-    pub reason: String,
-    /// `pending` (sent, or to be resent) or `succeeded`.
-    pub status: String,
-}
-
-impl From<RefundRow> for RefundView {
-    fn from(row: RefundRow) -> Self {
-        RefundView {
-            out_refund_no: row.out_refund_no,
-            order_id: row.order_id,
-            amount: Money::from_minor(row.amount),
-            reason: row.reason,
-            status: row.status,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -417,67 +394,6 @@ impl Payments {
         }
     }
 
-    /// After-sales: the shop approved refund request `request_id` for `order_id`; send `amount`
-    /// of the order's share of its payment back (all of it, or what some of its units came to),
-    /// never more than the order's share less what was refunded of it before.
-    pub async fn refund_order(
-        &self,
-        order_id: OrderId,
-        request_id: RefundRequestId,
-        amount: bazaar_core::Money,
-        reason: String,
-    ) -> Result<RefundView, PaymentError> {
-        let out_refund_no = format!("RR{request_id}");
-        let number = out_refund_no.clone();
-        let (payment, refund) = self
-            .db
-            .run(move |conn| {
-                bazaar_db::write_transaction(conn, |conn| {
-                    let payment = paid_payment_of(conn, order_id)?;
-                    if let Some(existing) = store::refund_by_number(conn, &number)? {
-                        return Ok::<_, PaymentError>((payment, existing));
-                    }
-                    let share = store::covered_orders(conn, payment.id)?
-                        .into_iter()
-                        .find(|(id, _)| *id == order_id)
-                        .map(|(_, amount)| amount)
-                        .ok_or(PaymentError::not_found("payment"))?;
-                    let refunds = store::refunds_of(conn, payment.id)?;
-                    let refunded = refunds
-                        .iter()
-                        .try_fold(0_i64, |sum, refund| sum.checked_add(refund.amount))
-                        .unwrap_or(i64::MAX);
-                    let of_order: i64 =
-                        refunds.iter().filter(|refund| refund.order_id == Some(order_id)).map(|r| r.amount).sum();
-                    let amount = amount.to_minor();
-                    if amount <= 0 || of_order.checked_add(amount).is_none_or(|after| after > share) {
-                        return Err(PaymentError::RefundTooLarge { requested: amount, refundable: share - of_order });
-                    }
-                    if refunded.checked_add(amount).is_none_or(|after| after > payment.amount) {
-                        return Err(PaymentError::RefundTooLarge {
-                            requested: amount,
-                            refundable: payment.amount - refunded,
-                        });
-                    }
-                    let refund = store::insert_refund(
-                        conn,
-                        payment.id,
-                        Some(order_id),
-                        Some(request_id),
-                        &number,
-                        amount,
-                        &reason,
-                    )?;
-                    Ok((payment, refund))
-                })
-            })
-            .await?;
-        self.send_refund(&payment, &refund).await;
-        let number = out_refund_no;
-        let row = self.db.run(move |conn| store::refund_by_number(conn, &number)).await?;
-        Ok(row.map(RefundView::from).unwrap_or_else(|| refund.into()))
-    }
-
     pub(crate) async fn close_at_provider(&self, payment: &PaymentRow) -> Result<(), PaymentError> {
         self.provider_of(payment)?.close(&payment.out_trade_no).await?;
         let id = payment.id;
@@ -509,20 +425,6 @@ impl Payments {
             })
             .await
     }
-}
-
-/// The paid payment that covered `order_id`.
-fn paid_payment_of(conn: &mut bazaar_db::DbConn, order_id: OrderId) -> Result<PaymentRow, PaymentError> {
-    use bazaar_db::schema::{payment_orders, payments};
-    use diesel::prelude::*;
-    payments::table
-        .inner_join(payment_orders::table)
-        .filter(payment_orders::order_id.eq(order_id))
-        .filter(payments::status.eq("paid"))
-        .select(PaymentRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(PaymentError::not_found("payment"))
 }
 
 pub(crate) fn expired(at: NaiveDateTime) -> bool {

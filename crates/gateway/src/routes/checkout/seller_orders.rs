@@ -94,26 +94,9 @@ pub async fn cancel(
     Json(body): Json<ShopCancel>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refund) = state.orders.cancel_by_shop(&principal, id.into_inner(), body.reason).await? {
-        send_refund(&state, refund).await;
+        state.payments.send_approved_refund(refund).await;
     }
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Sends an approved refund's money back through the provider that took it (the order's share of
-/// its payment). A failure to reach the provider is retried by reconciliation, so the decision
-/// stands either way. Returns the request as it is now.
-async fn send_refund(state: &AppState, mut request: RefundRequest) -> RefundRequest {
-    let reason = format!("refund request {} approved", request.id);
-    match state.payments.refund_order(request.order_id, request.id, request.amount, reason).await {
-        Ok(refund) if refund.status == "succeeded" => request.status = "refunded".into(),
-        Ok(_) => {}
-        // Orders paid outside Bazaar's payments (none in production) have nothing to send back.
-        Err(bazaar_payments::PaymentError::Refused(bazaar_core::Refusal::NotFound(_))) => {}
-        Err(err) => {
-            tracing::warn!(request = %request.id, error = %err, "refund not sent yet; reconciliation resends it");
-        }
-    }
-    request
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -144,7 +127,7 @@ pub async fn approve_refund(
     Json(body): Json<ShopCancel>,
 ) -> Result<web::Json<RefundRequest>, ApiError> {
     let request = state.orders.decide_refund(&principal, id.into_inner(), true, body.reason).await?;
-    Ok(web::Json(send_refund(&state, request).await))
+    Ok(web::Json(state.payments.send_approved_refund(request).await))
 }
 
 /// Reject, with a reason; the buyer may ask again.
