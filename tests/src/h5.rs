@@ -128,3 +128,47 @@ impl Visitor<'_> {
         .await
     }
 }
+
+impl Visitor<'_> {
+    /// A link the app hands out (absolute, with the public URL) as a path of this server.
+    pub fn path_of(&self, link: &str) -> String {
+        match link.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/".to_string(), |at| rest[at..].to_string()),
+            None => link.to_string(),
+        }
+    }
+
+    /// Pays at the sandbox cashier a provider's H5 link leads to (following Alipay's signed
+    /// gateway link to it first), as a shopper tapping "pay" would.
+    pub async fn pay_at_cashier(&mut self, link: &str) -> Page {
+        let mut path = self.path_of(link);
+        if !path.starts_with("/sandbox/wallet/cashier") {
+            let hop = self.get(&path).await;
+            assert_eq!(hop.status, 302, "the provider's page leads to the cashier: {}", hop.body);
+            path = self.path_of(hop.location());
+        }
+        let cashier = self.get(&path).await;
+        assert_eq!(cashier.status, 200, "the cashier shows the trade: {}", cashier.body);
+        let query = path.split_once('?').map(|(_, query)| query).unwrap_or_default();
+        let reference = form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "reference")
+            .map(|(_, value)| value.into_owned())
+            .expect("the cashier link names its trade");
+        let paid = self.post("/sandbox/wallet/cashier", &[("reference", &reference), ("action", "pay")]).await;
+        assert_eq!(paid.status, 200, "{}", paid.body);
+        paid
+    }
+
+    /// The order's page once its status is `status` (payment notifications arrive on their own).
+    pub async fn order_page_when(&mut self, order_path: &str, status: &str) -> Page {
+        let wanted = format!("data-status=\"{status}\"");
+        for _ in 0..100 {
+            let page = self.get(order_path).await;
+            if page.body.contains(&wanted) {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{order_path} never showed {status}");
+    }
+}

@@ -158,7 +158,7 @@ impl Payments {
         let Row { id, code, shop_id, shop_name, amount, note, expires_at, order_id } = row;
         InStoreView {
             id,
-            qr_content: format!("{}/in-store/{code}", self.settings.public_url),
+            qr_content: format!("{}/m/in-store/{code}", self.settings.public_url),
             code,
             shop_id,
             shop_name,

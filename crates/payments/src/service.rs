@@ -90,6 +90,13 @@ impl Payments {
         self
     }
 
+    /// The providers this deployment can take money through, in a stable order.
+    pub fn provider_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.providers.keys().map(|kind| kind.as_str().to_string()).collect();
+        names.sort();
+        names
+    }
+
     pub fn provider(&self, name: &str) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
         ProviderKind::parse(name)
             .and_then(|kind| self.providers.get(&kind).cloned())

@@ -80,7 +80,7 @@ impl Payments {
                     .map_err(PaymentError::from)
             })
             .await?;
-        let link = format!("{}/pay-for-another/{code}", self.settings.public_url);
+        let link = format!("{}/m/pay-for-another/{code}", self.settings.public_url);
         Ok(ShareView { code, link, expires_at: expires_at.and_utc() })
     }
 

@@ -85,5 +85,47 @@ async fn a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_th
     browser.goto(&app.url("/m/cart")).await;
     browser.wait_for_text("L / 红").await;
     assert!(browser.text().await.contains("老街茶铺"), "grouped by shop");
+
+    // Checkout: the first address through the form, then an order paid with each provider's H5
+    // page (the sandbox cashier), and the order page showing it paid.
+    browser.find("a[data-checkout]").await.click().await;
+    browser.wait_for_text("请先添加收货地址").await;
+    for (field, value) in [
+        ("recipient", "韩梅梅"),
+        ("phone", "13900139000"),
+        ("province", "上海市"),
+        ("city", "上海市"),
+        ("district", "静安区"),
+        ("detail", "南京西路 2 号"),
+    ] {
+        browser.find(&format!("#address-{field}")).await.type_text(value).await;
+    }
+    browser.find("form[action='/m/checkout/address'] button").await.click().await;
+    browser.wait_for_text("南京西路 2 号").await;
+    for (round, provider) in ["alipay", "wechatpay", "unionpay"].into_iter().enumerate() {
+        if round > 0 {
+            browser.goto(&app.url(&format!("/m/products/{}?颜色=红&尺码=L", product["id"]))).await;
+            browser.wait_for_text("¥89.00").await;
+            browser.find("form.buy button").await.click().await;
+            browser.wait_for_text("已加入购物车").await;
+            browser.goto(&app.url("/m/checkout")).await;
+        }
+        browser.wait_for_text("¥89.00").await;
+        browser.find(&format!("input[name=provider][value={provider}]")).await.click().await;
+        browser.find("form[action='/m/checkout'] button").await.click().await;
+        browser.wait_for_text("沙箱收银台").await;
+        browser.find("button[value=pay]").await.click().await;
+        browser.wait_for_text("完成").await;
+        browser.goto(&app.url("/m/orders")).await;
+        browser.find("[data-order] a").await.click().await;
+        for _ in 0..50 {
+            if browser.try_find("[data-status=paid]").await.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            browser.goto(&browser.url().await).await;
+        }
+        assert!(browser.try_find("[data-status=paid]").await.is_some(), "{provider}: {}", browser.text().await);
+    }
     browser.screenshot(&format!("product-link-{}", tag(backend))).await;
 }

@@ -5,6 +5,8 @@
 
 mod account;
 mod browse;
+mod orders;
+mod paying;
 mod visitor;
 
 use crate::error::ApiError;
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/assets/{name}", web::get().to(asset));
     browse::configure(cfg);
     account::configure(cfg);
+    orders::configure(cfg);
+    paying::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));
 }
 

@@ -132,7 +132,7 @@ impl Visitor {
     }
 }
 
-fn random_token() -> String {
+pub fn random_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);

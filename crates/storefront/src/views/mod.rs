@@ -4,11 +4,15 @@
 mod cart;
 mod catalog;
 mod login;
+mod orders;
+mod paying;
 mod product;
 
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
 pub use login::{LoginPage, MePage, safe_next};
+pub use orders::{AddressDraft, CheckoutPage, OrderPage, OrdersPage, providers, status_label};
+pub use paying::{InStorePage, PayForAnotherPage, china_time};
 pub use product::ProductPage;
 
 use crate::i18n::{Lang, Messages};
