@@ -258,12 +258,13 @@ async fn order(req: HttpRequest, state: State, id: web::Path<OrderId>) -> HttpRe
     order_page(visitor, &state, &principal, id, None).await
 }
 
+/// A pay button's form: the provider chosen.
 #[derive(serde::Deserialize)]
-struct PayForm {
+pub(super) struct PayForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
     #[serde(default)]
-    provider: String,
+    pub provider: String,
 }
 
 async fn pay(req: HttpRequest, state: State, id: web::Path<OrderId>, form: web::Form<PayForm>) -> HttpResponse {

@@ -2,7 +2,7 @@
 //! (`/m/pay-for-another/{code}`) and a buyer paying a shop's counter request (`/m/in-store/{code}`).
 //! Anyone may look; paying needs a sign-in, which comes back here.
 
-use super::orders::pay_link;
+use super::orders::{PayForm, pay_link};
 use super::visitor::{State, Visitor};
 use super::{failure, forged, page, see_other, to_sign_in};
 use crate::error::ApiError;
@@ -17,14 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/pay-for-another/{code}", web::post().to(pay_shared))
         .route("/m/in-store/{code}", web::get().to(in_store))
         .route("/m/in-store/{code}", web::post().to(pay_in_store));
-}
-
-#[derive(serde::Deserialize)]
-struct PayForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    provider: String,
 }
 
 async fn shared_page(visitor: Visitor, state: &State, code: String, error: Option<ApiError>) -> HttpResponse {
