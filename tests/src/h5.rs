@@ -172,3 +172,14 @@ impl Visitor<'_> {
         panic!("{order_path} never showed {status}");
     }
 }
+
+impl Visitor<'_> {
+    /// Signs in through the sign-in page's password form.
+    pub async fn sign_in_with_password(&mut self, phone: &str, password: &str, next: &str) -> Page {
+        let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        let login = self.get(&format!("/m/login?next={encoded}")).await;
+        let csrf = login.field("csrf").expect("a CSRF field");
+        self.post("/m/login/password", &[("csrf", &csrf), ("next", next), ("phone", phone), ("password", password)])
+            .await
+    }
+}

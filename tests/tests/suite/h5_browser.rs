@@ -4,11 +4,12 @@
 
 use bazaar_tests::browser::Browser;
 use bazaar_tests::catalog::tshirt;
-use bazaar_tests::{Backend, TestApp, fresh_phone, on_both_backends};
+use bazaar_tests::{Backend, PASSWORD, TestApp, fresh_phone, on_both_backends};
 
 on_both_backends!(
     a_shopper_searches_in_chinese_and_pinyin_filters_by_a_facet_and_opens_a_result,
     a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_the_cart,
+    a_seller_creates_a_product_with_two_spec_dimensions_in_the_console_and_shoppers_find_it,
 );
 
 fn tag(backend: Backend) -> &'static str {
@@ -128,4 +129,52 @@ async fn a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_th
         assert!(browser.try_find("[data-status=paid]").await.is_some(), "{provider}: {}", browser.text().await);
     }
     browser.screenshot(&format!("product-link-{}", tag(backend))).await;
+}
+
+async fn a_seller_creates_a_product_with_two_spec_dimensions_in_the_console_and_shoppers_find_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(browser) = Browser::open("the seller console journey").await else { return };
+    let admin = app.admin().await;
+    let (seller, _) = app.seller(&admin).await;
+    app.category("Women").await;
+
+    browser.goto(&app.url("/seller/")).await;
+    browser.find("#password-phone").await.type_text(&seller.phone).await;
+    browser.find("#password").await.type_text(PASSWORD).await;
+    browser.find("form[action='/m/login/password'] button").await.click().await;
+    browser.wait_for_text("还没有商品").await;
+    browser.find("a[data-new-product]").await.click().await;
+    browser.wait_for_text("发布新商品").await;
+    for (field, value) in [
+        ("title", "亚麻衬衫 男款"),
+        ("brand", "山茶"),
+        ("spec1_name", "颜色"),
+        ("spec1_values", "白,蓝"),
+        ("spec2_name", "尺码"),
+        ("spec2_values", "M,L,XL"),
+        ("price", "129.90"),
+        ("stock", "7"),
+    ] {
+        browser.find(&format!("#product-{field}")).await.type_text(value).await;
+    }
+    browser.find("form[action$='/products'] button").await.click().await;
+    browser.wait_for_text("草稿").await;
+    browser.find("form[action$='/publish'] button").await.click().await;
+    browser.wait_for_text("在售").await;
+
+    // A shopper's search finds it (the index follows within moments).
+    let mut found = false;
+    for _ in 0..50 {
+        browser.goto(&app.url("/m/search?q=%E4%BA%9A%E9%BA%BB%E8%A1%AC%E8%A1%AB")).await;
+        if browser.text().await.contains("亚麻衬衫 男款") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(found, "search never found the new product: {}", browser.text().await);
+    browser.find("ul.cards a").await.click().await;
+    browser.wait_for_text("请选择规格").await;
+    assert!(browser.try_find("a[data-option='XL']").await.is_some(), "both dimensions are on the page");
+    browser.screenshot(&format!("seller-console-{}", tag(backend))).await;
 }

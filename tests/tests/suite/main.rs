@@ -15,6 +15,7 @@ mod foundation;
 mod h5;
 mod h5_browser;
 mod h5_orders;
+mod h5_seller;
 mod hardening;
 mod identity_access;
 mod identity_auth;

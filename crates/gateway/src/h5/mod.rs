@@ -7,6 +7,7 @@ mod account;
 mod browse;
 mod orders;
 mod paying;
+mod seller;
 mod visitor;
 
 use crate::error::ApiError;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     orders::configure(cfg);
     paying::configure(cfg);
+    seller::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));
 }
 

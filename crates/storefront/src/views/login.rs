@@ -37,7 +37,8 @@ pub struct MePage {
 /// Where to go after signing in: only a path of this storefront, never another site (an open
 /// redirect would let a phishing link borrow our sign-in page).
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with("/m/") && !next.starts_with("//") && !next.contains('\\') && !next.contains("://") {
+    let ours = ["/m/", "/seller/", "/admin/"].iter().any(|prefix| next.starts_with(prefix));
+    if ours && !next.starts_with("//") && !next.contains('\\') && !next.contains("://") {
         next.to_string()
     } else {
         "/m/".to_string()
@@ -51,6 +52,7 @@ mod tests {
     #[test]
     fn sign_in_only_returns_to_our_own_pages() {
         assert_eq!(safe_next("/m/cart"), "/m/cart");
+        assert_eq!(safe_next("/seller/"), "/seller/", "the console signs in through the same page");
         assert_eq!(safe_next("/m/products/3?颜色=红"), "/m/products/3?颜色=红");
         for hostile in ["https://evil.example/", "//evil.example/m/", "/m/\\evil", "/api/v1/me", "", "/m/x?u=http://a"]
         {

@@ -7,6 +7,7 @@ mod login;
 mod orders;
 mod paying;
 mod product;
+mod seller;
 
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
@@ -14,6 +15,7 @@ pub use login::{LoginPage, MePage, safe_next};
 pub use orders::{AddressDraft, CheckoutPage, OrderPage, OrdersPage, providers, status_label};
 pub use paying::{InStorePage, PayForAnotherPage, china_time};
 pub use product::ProductPage;
+pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};
 
 use crate::i18n::{Lang, Messages};
 use askama::Template;
