@@ -13,7 +13,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A common phone: 390 × 844 CSS pixels.
 const PHONE: (u32, u32) = (390, 844);
-const WAIT: Duration = Duration::from_secs(10);
+/// Generous: the journeys run alongside the whole suite on a 2-core machine, where a page under
+/// PostgreSQL has been seen to take over 10 s to settle. Nothing here measures speed.
+const WAIT: Duration = Duration::from_secs(30);
 
 pub struct Browser {
     driver: Child,

@@ -52,6 +52,18 @@ pub enum OrderTab {
 }
 
 impl OrderTab {
+    /// The tab as a query value (`?tab=`), as it is deserialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderTab::PendingPayment => "pending_payment",
+            OrderTab::ToShip => "to_ship",
+            OrderTab::Shipped => "shipped",
+            OrderTab::ToReview => "to_review",
+            OrderTab::Refunded => "refunded",
+            OrderTab::Cancelled => "cancelled",
+        }
+    }
+
     pub fn statuses(self) -> &'static [&'static str] {
         match self {
             OrderTab::PendingPayment => &["pending_payment"],

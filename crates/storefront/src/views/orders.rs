@@ -4,7 +4,7 @@
 use super::{Chrome, yuan};
 use crate::Messages;
 use askama::Template;
-use bazaar_checkout::{OrderDetail, OrderView, Preview};
+use bazaar_checkout::{OrderDetail, OrderStatus, OrderTab, OrderView, Preview};
 use bazaar_identity::AddressView;
 
 /// The payment providers a page offers, as `(value sent, label)`.
@@ -23,16 +23,16 @@ pub fn providers(t: &'static Messages, available: &[String]) -> Vec<(String, &'s
         .collect()
 }
 
-/// How a stored order status reads to a shopper.
+/// How a stored order status reads to a shopper (checkout's enum names the states).
 pub fn status_label(t: &'static Messages, status: &str) -> &'static str {
-    match status {
-        "pending_payment" => t.status_pending_payment,
-        "paid" => t.status_paid,
-        "shipped" => t.status_shipped,
-        "received" => t.status_received,
-        "completed" => t.status_completed,
-        "refunded" => t.status_refunded,
-        _ => t.status_cancelled,
+    match OrderStatus::parse(status) {
+        Some(OrderStatus::PendingPayment) => t.status_pending_payment,
+        Some(OrderStatus::Paid) => t.status_paid,
+        Some(OrderStatus::Shipped) => t.status_shipped,
+        Some(OrderStatus::Received) => t.status_received,
+        Some(OrderStatus::Completed) => t.status_completed,
+        Some(OrderStatus::Refunded) => t.status_refunded,
+        Some(OrderStatus::Cancelled) | None => t.status_cancelled,
     }
 }
 
@@ -178,14 +178,15 @@ impl OrdersPage {
     pub fn new(chrome: Chrome, orders: &[OrderView], tab: &str) -> OrdersPage {
         let t = chrome.t;
         let tabs = [
-            ("", t.tab_all),
-            ("pending_payment", t.status_pending_payment),
-            ("to_ship", t.status_paid),
-            ("shipped", t.status_shipped),
-            ("to_review", t.status_received),
+            (None, t.tab_all),
+            (Some(OrderTab::PendingPayment), t.status_pending_payment),
+            (Some(OrderTab::ToShip), t.status_paid),
+            (Some(OrderTab::Shipped), t.status_shipped),
+            (Some(OrderTab::ToReview), t.status_received),
         ]
         .into_iter()
         .map(|(value, label)| {
+            let value = value.map(OrderTab::as_str).unwrap_or_default();
             let href = if value.is_empty() { "/m/orders".to_string() } else { format!("/m/orders?tab={value}") };
             (href, label, value == tab)
         })
@@ -208,6 +209,10 @@ pub struct OrderPage {
     pub events: Vec<(String, &'static str, String)>,
     pub providers: Vec<(String, &'static str)>,
     pub error: Option<String>,
+    /// What the order's state allows the buyer.
+    pub can_pay: bool,
+    pub can_receive: bool,
+    pub can_refund: bool,
 }
 
 impl OrderPage {
@@ -224,7 +229,11 @@ impl OrderPage {
             text("district"),
             text("detail")
         );
+        let state = OrderStatus::parse(&order.status);
         OrderPage {
+            can_pay: state == Some(OrderStatus::PendingPayment),
+            can_receive: state == Some(OrderStatus::Shipped),
+            can_refund: matches!(state, Some(OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Received)),
             id: order.id.0,
             status_code: order.status.clone(),
             status: status_label(t, &order.status),
