@@ -3,13 +3,14 @@
 //! `target/browser-journeys/`.
 
 use bazaar_tests::browser::Browser;
-use bazaar_tests::catalog::tshirt;
+use bazaar_tests::catalog::{simple, tshirt};
 use bazaar_tests::{Backend, PASSWORD, TestApp, fresh_phone, on_both_backends};
 
 on_both_backends!(
     a_shopper_searches_in_chinese_and_pinyin_filters_by_a_facet_and_opens_a_result,
     a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_the_cart,
     a_seller_creates_a_product_with_two_spec_dimensions_in_the_console_and_shoppers_find_it,
+    a_friend_pays_for_another_from_the_shared_link,
 );
 
 fn tag(backend: Backend) -> &'static str {
@@ -177,4 +178,52 @@ async fn a_seller_creates_a_product_with_two_spec_dimensions_in_the_console_and_
     browser.wait_for_text("请选择规格").await;
     assert!(browser.try_find("a[data-option='XL']").await.is_some(), "both dimensions are on the page");
     browser.screenshot(&format!("seller-console-{}", tag(backend))).await;
+}
+
+async fn a_friend_pays_for_another_from_the_shared_link(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(browser) = Browser::open("the pay-for-another journey").await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "奶茶", "15.00", 10)).await;
+    let owner = app.register().await;
+    let checkout = app.place_checkout(&owner, &[(&product["skus"][0]["id"], 2)]).await;
+    let order_id = checkout["orders"][0]["id"].as_i64().unwrap();
+    let mine = app.create_payment(&owner, checkout["checkout_id"].as_i64().unwrap(), "alipay", "app").await;
+    let shared: serde_json::Value = app
+        .post_as(&owner, &format!("/api/v1/payments/{}/share", mine["id"]), &serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // The friend opens the link the owner sent, signs in by SMS code, and pays at the cashier.
+    browser.goto(shared["link"].as_str().unwrap()).await;
+    browser.wait_for_text("¥40.00").await;
+    browser.find("input[name=provider][value=wechatpay]").await.click().await;
+    browser.find("form[action^='/m/pay-for-another/'] button").await.click().await;
+    browser.wait_for_text("获取验证码").await;
+    let phone = fresh_phone();
+    browser.find("#phone").await.type_text(&phone).await;
+    browser.find("button[value=send]").await.click().await;
+    browser.wait_for_text("验证码已发送").await;
+    browser.find("#code").await.type_text(&app.latest_sms_code(&phone).await).await;
+    browser.find("button[value=login]").await.click().await;
+    browser.wait_for_text("¥40.00").await;
+    browser.find("input[name=provider][value=wechatpay]").await.click().await;
+    browser.find("form[action^='/m/pay-for-another/'] button").await.click().await;
+    browser.wait_for_text("沙箱收银台").await;
+    browser.find("button[value=pay]").await.click().await;
+    browser.wait_for_text("完成").await;
+    let mut order = app.order(&owner, order_id).await;
+    for _ in 0..100 {
+        if order["status"] == "paid" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        order = app.order(&owner, order_id).await;
+    }
+    assert_eq!(order["status"], "paid", "{order}");
+    assert!(order["payer_id"].as_i64().is_some_and(|payer| payer != owner.id), "the friend paid: {order}");
+    browser.screenshot(&format!("pay-for-another-{}", tag(backend))).await;
 }
