@@ -86,6 +86,31 @@ impl TestApp {
         self.get_as(buyer, &format!("/api/v1/orders/{order_id}")).await.json().await.expect("order")
     }
 
+    /// The order once it has left `pending_payment` (a payment's notification arrives on its own).
+    pub async fn order_when_paid(&self, buyer: &User, order_id: i64) -> Value {
+        let mut order = self.order(buyer, order_id).await;
+        for _ in 0..300 {
+            if order["status"] != "pending_payment" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            order = self.order(buyer, order_id).await;
+        }
+        order
+    }
+
+    /// `owner` orders `quantity` of `product`'s first SKU, opens an app payment and shares it:
+    /// (the order's id, the owner's own payment, the share with its `code` and `link`).
+    pub async fn shared_checkout(&self, owner: &User, product: &Value, quantity: i32) -> (i64, Value, Value) {
+        let checkout = self.place_checkout(owner, &[(&product["skus"][0]["id"], quantity)]).await;
+        let order_id = checkout["orders"][0]["id"].as_i64().expect("an order");
+        let checkout_id = checkout["checkout_id"].as_i64().expect("a checkout");
+        let mine = self.create_payment(owner, checkout_id, "alipay", "app").await;
+        let path = format!("/api/v1/payments/{}/share", mine["id"]);
+        let shared = self.post_as(owner, &path, &serde_json::json!({})).await.json().await.expect("share");
+        (order_id, mine, shared)
+    }
+
     /// The sandbox's delivery log for a trade once `acknowledged` deliveries have been acknowledged.
     pub async fn deliveries_when(&self, out_trade_no: &Value, acknowledged: usize) -> Vec<Value> {
         let mut last: Vec<Value> = Vec::new();

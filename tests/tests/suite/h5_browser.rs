@@ -187,15 +187,7 @@ async fn a_friend_pays_for_another_from_the_shared_link(backend: Backend) {
     let (seller, shop) = app.seller(&admin).await;
     let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "奶茶", "15.00", 10)).await;
     let owner = app.register().await;
-    let checkout = app.place_checkout(&owner, &[(&product["skus"][0]["id"], 2)]).await;
-    let order_id = checkout["orders"][0]["id"].as_i64().unwrap();
-    let mine = app.create_payment(&owner, checkout["checkout_id"].as_i64().unwrap(), "alipay", "app").await;
-    let shared: serde_json::Value = app
-        .post_as(&owner, &format!("/api/v1/payments/{}/share", mine["id"]), &serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (order_id, _, shared) = app.shared_checkout(&owner, &product, 2).await;
 
     // The friend opens the link the owner sent, signs in by SMS code, and pays at the cashier.
     browser.goto(shared["link"].as_str().unwrap()).await;
@@ -215,14 +207,7 @@ async fn a_friend_pays_for_another_from_the_shared_link(backend: Backend) {
     browser.wait_for_text("沙箱收银台").await;
     browser.find("button[value=pay]").await.click().await;
     browser.wait_for_text("完成").await;
-    let mut order = app.order(&owner, order_id).await;
-    for _ in 0..100 {
-        if order["status"] == "paid" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        order = app.order(&owner, order_id).await;
-    }
+    let order = app.order_when_paid(&owner, order_id).await;
     assert_eq!(order["status"], "paid", "{order}");
     assert!(order["payer_id"].as_i64().is_some_and(|payer| payer != owner.id), "the friend paid: {order}");
     browser.screenshot(&format!("pay-for-another-{}", tag(backend))).await;

@@ -103,11 +103,7 @@ async fn a_friend_pays_from_the_shared_link_and_a_buyer_at_the_counter(backend: 
     let (seller, shop) = app.seller(&admin).await;
     let product = app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "奶茶", "15.00", 10)).await;
     let owner = app.register().await;
-    let checkout = app.place_checkout(&owner, &[(&product["skus"][0]["id"], 2)]).await;
-    let order_id = checkout["orders"][0]["id"].as_i64().unwrap();
-    let mine = app.create_payment(&owner, checkout["checkout_id"].as_i64().unwrap(), "alipay", "app").await;
-    let shared: Value =
-        app.post_as(&owner, &format!("/api/v1/payments/{}/share", mine["id"]), &json!({})).await.json().await.unwrap();
+    let (order_id, mine, shared) = app.shared_checkout(&owner, &product, 2).await;
 
     // The link the app sends opens a page, even before the friend signs in.
     let mut friend = app.visitor();
@@ -125,14 +121,7 @@ async fn a_friend_pays_from_the_shared_link_and_a_buyer_at_the_counter(backend: 
     assert_eq!(to_cashier.status, 303, "{}", to_cashier.body);
     friend.pay_at_cashier(to_cashier.location()).await;
     app.payment_when(&owner, &mine["id"], "closed").await;
-    let mut order = app.order(&owner, order_id).await;
-    for _ in 0..100 {
-        if order["status"] != "pending_payment" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        order = app.order(&owner, order_id).await;
-    }
+    let order = app.order_when_paid(&owner, order_id).await;
     assert_eq!(order["status"], "paid");
     assert!(order["payer_id"].as_i64().is_some_and(|payer| payer != owner.id), "the friend paid: {order}");
     assert_eq!(friend.get(&link).await.status, 410, "the link ends with the orders");
