@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_ADDRESSES: usize = 20;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddressInput {

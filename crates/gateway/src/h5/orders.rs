@@ -11,7 +11,7 @@ use bazaar_checkout::{OrderTab, PlaceOrder, PreviewRequest};
 use bazaar_core::ids::{AddressId, CheckoutId, OrderId};
 use bazaar_identity::{AddressInput, Principal};
 use bazaar_storefront::render;
-use bazaar_storefront::views::{AddressDraft, CheckoutPage, OrderPage, OrdersPage, providers};
+use bazaar_storefront::views::{CheckoutPage, OrderPage, OrdersPage, providers};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/checkout", web::get().to(checkout))
@@ -32,7 +32,7 @@ async fn checkout_page(
     state: &State,
     principal: &Principal,
     status: StatusCode,
-    refused: Option<((String, String), AddressDraft)>,
+    refused: Option<((String, String), AddressInput)>,
 ) -> HttpResponse {
     let loaded = async {
         let addresses = state.identity.addresses(principal).await?;
@@ -85,14 +85,6 @@ async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm
     }
     let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
     let form = form.into_inner();
-    let draft = AddressDraft {
-        recipient: form.recipient.clone(),
-        phone: form.phone.clone(),
-        province: form.province.clone(),
-        city: form.city.clone(),
-        district: form.district.clone(),
-        detail: form.detail.clone(),
-    };
     let input = AddressInput {
         recipient: form.recipient,
         phone: form.phone,
@@ -103,6 +95,7 @@ async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm
         postal_code: None,
         is_default: false,
     };
+    let draft = input.clone();
     match state.identity.add_address(&principal, input).await {
         Ok(_) => visitor.finish(see_other("/m/checkout")),
         Err(err) => {
@@ -137,7 +130,7 @@ async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> Ht
         return forged(visitor);
     }
     let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
-    let refused = |field: &str, message: String| Some(((field.to_string(), message), AddressDraft::default()));
+    let refused = |field: &str, message: String| Some(((field.to_string(), message), AddressInput::default()));
     let Ok(address) = form.address_id.trim().parse::<i64>() else {
         let message = visitor.lang.messages().no_address.to_string();
         return checkout_page(

@@ -12,7 +12,7 @@ mod seller;
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
 pub use login::{LoginPage, MePage, safe_next};
-pub use orders::{AddressDraft, CheckoutPage, OrderPage, OrdersPage, providers, status_label};
+pub use orders::{CheckoutPage, OrderPage, OrdersPage, providers, status_label};
 pub use paying::{InStorePage, PayForAnotherPage, china_time};
 pub use product::ProductPage;
 pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};

@@ -5,7 +5,7 @@ use super::{Chrome, yuan};
 use crate::Messages;
 use askama::Template;
 use bazaar_checkout::{OrderDetail, OrderStatus, OrderTab, OrderView, Preview};
-use bazaar_identity::AddressView;
+use bazaar_identity::{AddressInput, AddressView};
 
 /// The payment providers a page offers, as `(value sent, label)`.
 pub fn providers(t: &'static Messages, available: &[String]) -> Vec<(String, &'static str)> {
@@ -50,17 +50,6 @@ pub struct ShopTotal {
     pub total: String,
 }
 
-/// What the new-address form was sent with, kept when a field is refused.
-#[derive(Default, Clone)]
-pub struct AddressDraft {
-    pub recipient: String,
-    pub phone: String,
-    pub province: String,
-    pub city: String,
-    pub district: String,
-    pub detail: String,
-}
-
 #[derive(Template)]
 #[template(path = "checkout.html")]
 pub struct CheckoutPage {
@@ -71,7 +60,8 @@ pub struct CheckoutPage {
     pub providers: Vec<(String, &'static str)>,
     /// Sent back with the order so a double tap places it once.
     pub idempotency_key: String,
-    pub draft: AddressDraft,
+    /// What the new-address form was sent with, kept when a field is refused.
+    pub draft: AddressInput,
     /// The field at fault and its message (`address_id` for the order form).
     pub error: Option<(String, String)>,
 }
@@ -122,7 +112,7 @@ impl CheckoutPage {
             total: yuan(preview.total),
             providers,
             idempotency_key,
-            draft: AddressDraft::default(),
+            draft: AddressInput::default(),
             error: None,
         }
     }
