@@ -135,6 +135,19 @@ impl Browser {
         }
     }
 
+    /// Waits until `script` (run in the page) returns `wanted`.
+    pub async fn wait_for_script(&self, script: &str, wanted: Value) {
+        let started = Instant::now();
+        loop {
+            let value = self.script(script).await;
+            if value == wanted {
+                return;
+            }
+            assert!(started.elapsed() < WAIT, "`{script}` was {value}, never {wanted}, on {}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs `script` in the page and returns its value.
     pub async fn script(&self, script: &str) -> Value {
         self.command(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await

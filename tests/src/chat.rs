@@ -43,6 +43,16 @@ pub async fn connect_raw(url: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>
     tokio_tungstenite::connect_async(request).await.expect("the WebSocket handshake succeeds").0
 }
 
+/// A handshake carrying `headers` (a browser's `Cookie` and `Origin`).
+pub async fn connect_with_headers(url: &str, headers: &[(&str, &str)]) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    for (name, value) in headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).expect("header name");
+        request.headers_mut().insert(name, value.parse().expect("header value"));
+    }
+    tokio_tungstenite::connect_async(request).await.expect("the WebSocket handshake succeeds").0
+}
+
 impl ChatClient {
     pub async fn open(url: &str) -> ChatClient {
         let mut client = ChatClient { ws: connect_raw(url).await, hello: Value::Null };

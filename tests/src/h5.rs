@@ -58,7 +58,8 @@ impl TestApp {
 }
 
 impl Visitor<'_> {
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this visitor sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
     }
 

@@ -36,6 +36,13 @@ impl Cursor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageLimit(u32);
 
+impl Default for PageLimit {
+    /// The size of a page nobody chose a size for.
+    fn default() -> PageLimit {
+        PageLimit(Self::DEFAULT)
+    }
+}
+
 impl PageLimit {
     pub const DEFAULT: u32 = 20;
     pub const MAX: u32 = 100;

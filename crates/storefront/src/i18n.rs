@@ -190,6 +190,14 @@ pub struct Messages {
     pub status_banned: &'static str,
     pub no_shop: &'static str,
     pub no_products: &'static str,
+    pub chat: &'static str,
+    pub no_conversations: &'static str,
+    pub as_shop: &'static str,
+    pub earlier_messages: &'static str,
+    pub message_placeholder: &'static str,
+    pub send: &'static str,
+    pub chat_blocked: &'static str,
+    pub image: &'static str,
 }
 
 pub static ZH: Messages = Messages {
@@ -308,6 +316,14 @@ pub static ZH: Messages = Messages {
     status_banned: "已封禁",
     no_shop: "你还没有店铺",
     no_products: "还没有商品",
+    chat: "消息",
+    no_conversations: "还没有会话。在商品页点「联系卖家」开始聊天",
+    as_shop: "店铺",
+    earlier_messages: "更早的消息",
+    message_placeholder: "输入消息",
+    send: "发送",
+    chat_blocked: "店铺已屏蔽此会话，暂时不能发消息",
+    image: "图片",
 };
 
 pub static EN: Messages = Messages {
@@ -426,6 +442,14 @@ pub static EN: Messages = Messages {
     status_banned: "Banned",
     no_shop: "You have no shop yet",
     no_products: "No products yet",
+    chat: "Messages",
+    no_conversations: "No conversations yet. Start one with “Chat with the seller” on a product page",
+    as_shop: "for",
+    earlier_messages: "Earlier messages",
+    message_placeholder: "Type a message",
+    send: "Send",
+    chat_blocked: "The shop has blocked this conversation; messages cannot be sent",
+    image: "Image",
 };
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ on_both_backends!(
     a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_the_cart,
     a_seller_creates_a_product_with_two_spec_dimensions_in_the_console_and_shoppers_find_it,
     a_friend_pays_for_another_from_the_shared_link,
+    a_buyer_and_a_seller_chat_live_in_two_windows,
 );
 
 fn tag(backend: Backend) -> &'static str {
@@ -211,4 +212,66 @@ async fn a_friend_pays_for_another_from_the_shared_link(backend: Backend) {
     assert_eq!(order["status"], "paid", "{order}");
     assert!(order["payer_id"].as_i64().is_some_and(|payer| payer != owner.id), "the friend paid: {order}");
     browser.screenshot(&format!("pay-for-another-{}", tag(backend))).await;
+}
+
+async fn a_buyer_and_a_seller_chat_live_in_two_windows(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(buyer) = Browser::open("the chat journey (buyer)").await else { return };
+    let Some(seller_window) = Browser::open("the chat journey (seller)").await else { return };
+    let admin = app.admin().await;
+    let (seller, shop) = app.seller(&admin).await;
+    let product =
+        app.publish_product(&seller, &simple(shop, app.category("Snacks").await, "桂花糕", "12.00", 30)).await;
+    let live = "return document.documentElement.hasAttribute('data-chat-live')";
+    let badge = "return document.querySelector('[data-chat-unread]').textContent.trim()";
+
+    // The seller waits on the chat list, signed in by password.
+    seller_window.goto(&app.url("/m/chat")).await;
+    seller_window.find("#password-phone").await.type_text(&seller.phone).await;
+    seller_window.find("#password").await.type_text(PASSWORD).await;
+    seller_window.find("form[action='/m/login/password'] button").await.click().await;
+    seller_window.wait_for_text("还没有会话").await;
+    seller_window.wait_for_script(live, true.into()).await;
+
+    // The buyer taps "chat with the seller" on the product, signing in by SMS code on the way.
+    buyer.goto(&app.url(&format!("/m/products/{}", product["id"]))).await;
+    buyer.find("button[data-chat-with-seller]").await.click().await;
+    let phone = fresh_phone();
+    buyer.find("#phone").await.type_text(&phone).await;
+    buyer.find("button[value=send]").await.click().await;
+    buyer.wait_for_text("验证码已发送").await;
+    buyer.find("#code").await.type_text(&app.latest_sms_code(&phone).await).await;
+    buyer.find("button[value=login]").await.click().await;
+    buyer.wait_for_text("桂花糕").await;
+    buyer.find("button[data-chat-with-seller]").await.click().await;
+    buyer.find("[data-card=product]").await;
+    buyer.wait_for_script(live, true.into()).await;
+
+    // The product card reaches the seller's list (a new conversation: the list reloads), then
+    // the buyer's message moves the seller's badge without a reload.
+    seller_window.wait_for_text("桂花糕").await;
+    seller_window.wait_for_script(live, true.into()).await;
+    seller_window.wait_for_script(badge, "1".into()).await;
+    buyer.find("#message-text").await.type_text("明天能送到吗？").await;
+    buyer.find("button.send").await.click().await;
+    buyer.wait_for_script("return document.querySelectorAll('.message.mine').length", 2.into()).await;
+    seller_window.wait_for_script(badge, "2".into()).await;
+    seller_window
+        .wait_for_script(
+            "return document.querySelector('[data-conversation] [data-unread]').textContent.trim()",
+            "2".into(),
+        )
+        .await;
+
+    // The seller opens it (read: the badge clears) and answers; the buyer sees it live.
+    seller_window.find("[data-conversation] a").await.click().await;
+    seller_window.wait_for_text("明天能送到吗？").await;
+    seller_window.wait_for_script(live, true.into()).await;
+    seller_window.wait_for_script(badge, "0".into()).await;
+    seller_window.find("#message-text").await.type_text("可以，顺丰次日达").await;
+    seller_window.find("button.send").await.click().await;
+    buyer.wait_for_text("可以，顺丰次日达").await;
+    assert!(buyer.try_find(".message.theirs").await.is_some(), "the reply is the seller's bubble");
+    seller_window.screenshot(&format!("chat-seller-{}", tag(backend))).await;
+    buyer.screenshot(&format!("chat-buyer-{}", tag(backend))).await;
 }

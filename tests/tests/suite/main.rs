@@ -14,6 +14,7 @@ mod flash_sales;
 mod foundation;
 mod h5;
 mod h5_browser;
+mod h5_chat;
 mod h5_orders;
 mod h5_seller;
 mod hardening;

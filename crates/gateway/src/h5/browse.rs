@@ -20,13 +20,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/shops/{id}/follow", web::post().to(follow));
 }
 
-/// The page frame with the cart badge for a signed-in visitor (no badge if the cart cannot be read).
+/// The page frame with the cart and chat badges for a signed-in visitor (no badge where its
+/// count cannot be read: a badge is not worth failing a page for).
 pub async fn chrome(visitor: &Visitor, state: &State) -> Chrome {
     let mut chrome = visitor.chrome();
-    if let Some(principal) = &visitor.principal
-        && let Ok(cart) = state.cart.view(principal).await
-    {
-        chrome.cart_count = cart.total_quantity;
+    if let Some(principal) = &visitor.principal {
+        let (cart, unread) = tokio::join!(state.cart.view(principal), state.chat.unread_total(principal));
+        chrome.cart_count = cart.map_or(0, |cart| cart.total_quantity);
+        chrome.chat_unread = unread.unwrap_or(0);
     }
     chrome
 }

@@ -5,6 +5,7 @@
 
 mod account;
 mod browse;
+mod chat;
 mod orders;
 mod paying;
 mod seller;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m", web::get().to(|| async { see_other("/m/") }))
         .route("/m/assets/{name}", web::get().to(asset));
     browse::configure(cfg);
+    chat::configure(cfg);
     account::configure(cfg);
     orders::configure(cfg);
     paying::configure(cfg);
@@ -89,6 +91,22 @@ pub fn forged(visitor: Visitor) -> HttpResponse {
 pub fn to_sign_in(visitor: Visitor, back: &str) -> HttpResponse {
     let location = format!("/m/login?next={}", bazaar_storefront::views::encode(back));
     visitor.finish(see_other(&location))
+}
+
+/// The storefront session's access token, for the chat WebSocket a storefront page opens — only
+/// when the handshake comes from this site. A browser sends cookies with a WebSocket handshake
+/// whatever page opened it and always names that page's `Origin`: another site's page must not
+/// ride on a shopper's session (cross-site WebSocket hijacking). Without an `Origin` the client
+/// is not a browser page, and none of those hold our cookie but by choice.
+pub fn session_of_same_origin(req: &actix_web::HttpRequest, config: &crate::config::Config) -> Option<String> {
+    let token = req.cookie(visitor::SESSION)?.value().to_string();
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
+        return Some(token);
+    };
+    let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let same_host = req.headers().get(header::HOST).and_then(|value| value.to_str().ok()) == Some(authority);
+    let public = config.public_url.as_deref().is_some_and(|url| url.trim_end_matches('/') == origin);
+    (same_host || public).then_some(token)
 }
 
 async fn asset(name: web::Path<String>) -> HttpResponse {

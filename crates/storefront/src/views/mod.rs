@@ -3,6 +3,7 @@
 
 mod cart;
 mod catalog;
+mod chat;
 mod login;
 mod orders;
 mod paying;
@@ -11,6 +12,7 @@ mod seller;
 
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
+pub use chat::{ChatPage, ConversationsPage};
 pub use login::{LoginPage, MePage, safe_next};
 pub use orders::{CheckoutPage, OrderPage, OrdersPage, providers, status_label};
 pub use paying::{InStorePage, PayForAnotherPage, china_time};
@@ -29,6 +31,8 @@ pub struct Chrome {
     pub js: String,
     pub signed_in: bool,
     pub cart_count: i64,
+    /// Unread chat messages across the visitor's conversations (the script keeps it live).
+    pub chat_unread: i64,
     /// Sent back by every form that changes something, compared with the cookie's.
     pub csrf: String,
     /// This page's path and query, for the language switch and sign-in to come back to.
@@ -44,6 +48,7 @@ impl Chrome {
             js: crate::assets::js_href(),
             signed_in: false,
             cart_count: 0,
+            chat_unread: 0,
             csrf,
             here,
         }

@@ -44,7 +44,8 @@ pub struct ProductPage {
     pub shop_name: String,
     pub shop_href: String,
     pub shop_followers: i64,
-    pub chat_href: String,
+    /// The shop, for "chat with the seller".
+    pub shop_id: i64,
     pub cart_action: String,
     /// Shown after the add-to-cart form went through (or why it did not).
     pub notice: Option<String>,
@@ -124,7 +125,7 @@ impl ProductPage {
             shop_name: product.shop.name.clone(),
             shop_href: format!("/m/shops/{}", product.shop.id),
             shop_followers: product.shop.followers_count,
-            chat_href: format!("/m/chat?shop_id={}", product.shop.id),
+            shop_id: product.shop.id.get(),
             cart_action: format!("/m/products/{}/cart", product.id),
             notice: None,
             error: None,

@@ -34,7 +34,8 @@ pub fn routes(api: &mut impl Endpoints) {
 }
 
 /// Open the chat WebSocket. Authenticate with `?access_token=<token>` or with the header
-/// `Sec-WebSocket-Protocol: bazaar.chat.v1, <token>` (the server answers `bazaar.chat.v1`).
+/// `Sec-WebSocket-Protocol: bazaar.chat.v1, <token>` (the server answers `bazaar.chat.v1`); a
+/// page of the H5 storefront on this same origin is authenticated by its session cookie.
 #[utoipa::path(get, path = "/api/v1/chat/ws", tag = "chat",
     params(("access_token" = Option<String>, Query, description = "the access token, unless sent as a subprotocol")),
     responses((status = 101, description = "switching to WebSocket; see docs/api.md for the frames"),
@@ -44,7 +45,7 @@ pub async fn connect(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (token, named_protocol) = credentials(&req);
+    let (token, named_protocol) = credentials(&req, &state);
     let (mut response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|err| ApiError::bad_request("websocket_handshake_required", err.to_string()))?;
     if named_protocol {
@@ -57,8 +58,9 @@ pub async fn connect(
     Ok(response)
 }
 
-/// The token from the query or the subprotocol header, and whether the client named our protocol.
-fn credentials(req: &HttpRequest) -> (Option<String>, bool) {
+/// The token from the query, the subprotocol header or the storefront's session cookie, and
+/// whether the client named our protocol.
+fn credentials(req: &HttpRequest, state: &AppState) -> (Option<String>, bool) {
     let offered: Vec<String> = req
         .headers()
         .get_all(SEC_WEBSOCKET_PROTOCOL)
@@ -70,7 +72,8 @@ fn credentials(req: &HttpRequest) -> (Option<String>, bool) {
     let from_protocol = offered.into_iter().find(|p| p != PROTOCOL && named_protocol);
     let from_query =
         web::Query::<TokenQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().access_token);
-    (from_query.or(from_protocol), named_protocol)
+    let token = from_query.or(from_protocol).or_else(|| crate::h5::session_of_same_origin(req, &state.config));
+    (token, named_protocol)
 }
 
 #[derive(Deserialize)]
