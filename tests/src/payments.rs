@@ -99,6 +99,19 @@ impl TestApp {
         order
     }
 
+    /// `buyer` orders `quantity` of `product`'s first SKU and pays it in the sandbox wallet; the
+    /// order's id once it is paid.
+    pub async fn paid_order(&self, buyer: &User, product: &Value, quantity: i32) -> i64 {
+        let checkout = self.place_checkout(buyer, &[(&product["skus"][0]["id"], quantity)]).await;
+        let order_id = checkout["orders"][0]["id"].as_i64().expect("an order");
+        let checkout_id = checkout["checkout_id"].as_i64().expect("a checkout");
+        let payment = self.create_payment(buyer, checkout_id, "alipay", "app").await;
+        let (status, body) = self.wallet(&payment, json!({})).await;
+        assert_eq!(status, 200, "the wallet pays: {body}");
+        assert_eq!(self.order_when_paid(buyer, order_id).await["status"], "paid");
+        order_id
+    }
+
     /// `owner` orders `quantity` of `product`'s first SKU, opens an app payment and shares it:
     /// (the order's id, the owner's own payment, the share with its `code` and `link`).
     pub async fn shared_checkout(&self, owner: &User, product: &Value, quantity: i32) -> (i64, Value, Value) {

@@ -14,6 +14,9 @@ pub enum CatalogError {
     Identity(Box<bazaar_identity::IdentityError>),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The kv store (the visitor counts) did not answer.
+    #[error(transparent)]
+    Kv(#[from] bazaar_kv::KvError),
 }
 
 bazaar_core::refusal_constructors!(CatalogError);
@@ -53,6 +56,7 @@ impl Classify for CatalogError {
             ),
             CatalogError::Identity(identity) => identity.classify(),
             CatalogError::Db(db) => db.classify(),
+            CatalogError::Kv(kv) => kv.classify(),
         }
     }
 }

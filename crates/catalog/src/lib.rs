@@ -20,6 +20,7 @@ mod service;
 mod shops;
 pub mod specs;
 mod text;
+mod visitors;
 
 pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
 pub use categories::{CategoryInput, CategoryNode};
@@ -33,3 +34,4 @@ pub use products::{ProductStatus, ProductText, SellerProduct, SkuView};
 pub use seller_list::SellerListing;
 pub use service::Catalog;
 pub use shops::{ShopPage, ShopPatch};
+pub use visitors::DayVisitors;

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Catalog {
-    db: Database,
-    kv: Kv,
+    pub(crate) db: Database,
+    pub(crate) kv: Kv,
     pages: Arc<PageCache>,
     lists: Arc<PageCache<String>>,
     limits: MoneyLimits,

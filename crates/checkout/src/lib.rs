@@ -13,6 +13,7 @@ mod preview;
 mod pricing;
 mod refund_split;
 mod refunds;
+mod sales;
 mod service;
 mod status;
 
@@ -28,7 +29,8 @@ pub use payable::{
     PayableLine, PayableOrder, checkout_buyer, order_buyer_and_checkout, payable_lines, payable_orders, still_payable,
 };
 pub use preview::{Preview, PreviewRequest};
-pub use refunds::{RefundLine, RefundRequest, mark_refunded};
+pub use refunds::{RefundLine, RefundRequest, RefundState, mark_refunded};
+pub use sales::DaySales;
 pub use service::{OrderDetail, Orders};
 pub use status::{ORDER_STATUSES, OrderStatus};
 

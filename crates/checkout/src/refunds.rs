@@ -51,6 +51,35 @@ pub struct RefundRequest {
     pub whole: bool,
 }
 
+/// Where a refund request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundState {
+    /// Waiting for the shop's decision.
+    Requested,
+    /// Approved; the money is on its way back.
+    Approved,
+    Rejected,
+    /// The money is back.
+    Refunded,
+}
+
+impl RefundRequest {
+    pub fn state(&self) -> Option<RefundState> {
+        match self.status.as_str() {
+            "requested" => Some(RefundState::Requested),
+            "approved" => Some(RefundState::Approved),
+            "rejected" => Some(RefundState::Rejected),
+            "refunded" => Some(RefundState::Refunded),
+            _ => None,
+        }
+    }
+
+    /// Still waiting for the shop's decision.
+    pub fn is_open(&self) -> bool {
+        self.state() == Some(RefundState::Requested)
+    }
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = refund_requests)]
 struct RefundRow {

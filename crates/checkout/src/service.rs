@@ -315,6 +315,19 @@ impl Orders {
         Ok(completed)
     }
 
+    /// The shop's paid orders and GMV for each of the `days` days (China time) ending with
+    /// `last_day`, for its members.
+    pub async fn shop_sales(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+        last_day: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<crate::DaySales>, CheckoutError> {
+        let member = principal.clone();
+        self.db.run(move |conn| crate::sales::by_day(conn, &member, shop_id, last_day, days)).await
+    }
+
     /// A shop's orders for its members, newest first.
     pub async fn shop_orders(
         &self,

@@ -17,6 +17,7 @@ mod h5_browser;
 mod h5_chat;
 mod h5_orders;
 mod h5_seller;
+mod h5_seller_orders;
 mod hardening;
 mod identity_access;
 mod identity_auth;

@@ -99,6 +99,9 @@ async fn results(
     heading: impl FnOnce(&Visitor) -> String,
 ) -> HttpResponse {
     let visitor = Visitor::of(req, state).await;
+    if let Some(shop) = shop {
+        count_visit(state, shop.id, &visitor);
+    }
     let filters = query.filters();
     match state.search.search(params(&filters, query.cursor, shop.map(|shop| shop.id))).await {
         Ok(found) => {
@@ -157,6 +160,12 @@ async fn shop(req: HttpRequest, state: State, id: web::Path<i64>, query: web::Qu
     results(&req, &state, &format!("/m/shops/{id}"), query.into_inner(), Some(&shop), |_| name).await
 }
 
+/// Counts the visitor for the shop's console, off the page's path.
+fn count_visit(state: &State, shop_id: ShopId, visitor: &Visitor) {
+    let (catalog, key) = (state.catalog.clone(), visitor.counting_key());
+    actix_web::rt::spawn(async move { catalog.note_visit(shop_id, &key).await });
+}
+
 async fn follow(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<FollowForm>) -> HttpResponse {
     let visitor = Visitor::of(&req, &state).await;
     let back = format!("/m/shops/{id}");
@@ -204,6 +213,7 @@ async fn product_page(
     };
     match &detail.detail {
         Some(product) => {
+            count_visit(state, product.shop.id, &visitor);
             let mut view = ProductPage::new(chrome(&visitor, state).await, product, picked);
             adjust(&mut view);
             page(visitor, status, render(&view))

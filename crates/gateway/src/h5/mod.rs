@@ -9,6 +9,7 @@ mod chat;
 mod orders;
 mod paying;
 mod seller;
+mod seller_orders;
 mod visitor;
 
 use crate::error::ApiError;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     orders::configure(cfg);
     paying::configure(cfg);
     seller::configure(cfg);
+    seller_orders::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));
 }
 

@@ -10,11 +10,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_catalog::specs::SpecDimension;
 use bazaar_catalog::{ProductInput, SkuInput};
+use bazaar_checkout::OrderStatus;
 use bazaar_core::Money;
 use bazaar_core::ids::{CategoryId, ProductId, ShopId};
 use bazaar_identity::Principal;
 use bazaar_storefront::render;
-use bazaar_storefront::views::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts};
+use bazaar_storefront::views::{NewProductPage, ProductDraft, SellerProductsPage, ShopDashboard, ShopProducts};
 use std::collections::BTreeMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,8 +43,11 @@ async fn products_page(
     let loaded = async {
         let mut shops = Vec::new();
         for member in state.identity.my_shops(principal).await? {
-            let listings = state.catalog.seller_listings(principal, member.shop.id, None, None, 100).await?;
-            shops.push(ShopProducts::new(t, member.shop.id.0, member.shop.name, &listings));
+            let shop = member.shop.id;
+            let listings = state.catalog.seller_listings(principal, shop, None, None, 100).await?;
+            let mut section = ShopProducts::new(t, shop.0, member.shop.name, &listings);
+            section.dashboard = Some(dashboard_of(state, principal, shop).await?);
+            shops.push(section);
         }
         Ok::<_, ApiError>(shops)
     };
@@ -61,6 +65,27 @@ async fn products_page(
     }
 }
 
+/// Days the dashboard's chart and "this week" cover, today included.
+const WEEK: u32 = 7;
+/// A SKU with this many or fewer left is shown as running low.
+const LOW_STOCK: i64 = 5;
+/// Orders waiting to ship counted on the dashboard; more shows as this many (the list has all).
+const COUNTED: i64 = 100;
+
+async fn dashboard_of(state: &State, principal: &Principal, shop: ShopId) -> Result<ShopDashboard, ApiError> {
+    let today = bazaar_core::clock::china_day(chrono::Utc::now().naive_utc());
+    let paid = Some(OrderStatus::Paid.as_str().to_string());
+    let (sales, visitors, low, to_ship, refunds) = tokio::join!(
+        state.orders.shop_sales(principal, shop, today, WEEK),
+        state.catalog.visitors(principal, shop, today, WEEK),
+        state.catalog.low_stock(principal, shop, LOW_STOCK),
+        state.orders.shop_orders(principal, shop, paid, (None, None), None, COUNTED),
+        state.orders.shop_refunds(principal, shop),
+    );
+    let open_refunds = refunds?.iter().filter(|request| request.is_open()).count();
+    Ok(ShopDashboard::new(&sales?, &visitors?, &low?, to_ship?.len(), open_refunds))
+}
+
 /// The new-product form; `refused` keeps what was sent and says which field is at fault.
 async fn form_page(
     visitor: Visitor,
@@ -69,12 +94,8 @@ async fn form_page(
     shop: ShopId,
     refused: Option<(StatusCode, (String, String), ProductDraft)>,
 ) -> HttpResponse {
-    let member = match state.identity.my_shops(principal).await {
-        Ok(shops) => shops.iter().any(|member| member.shop.id == shop),
-        Err(err) => return failure(visitor, err.into()),
-    };
-    if !member {
-        return failure(visitor, ApiError::from(bazaar_core::Refusal::not_found("shop")));
+    if let Err(err) = super::seller_orders::member_shop_name(state, principal, shop).await {
+        return failure(visitor, err);
     }
     match state.catalog.categories().await {
         Ok(tree) => {

@@ -116,6 +116,20 @@ impl Visitor {
         !self.csrf.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes())
     }
 
+    /// Who this is for counting a shop's visitors: the user when signed in, else this browser
+    /// (a digest of its CSRF cookie, which lives 30 days; the token itself is never stored).
+    pub fn counting_key(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        match &self.principal {
+            Some(principal) => format!("u{}", principal.user_id),
+            None => {
+                let mut hasher = std::hash::DefaultHasher::new();
+                self.csrf.hash(&mut hasher);
+                format!("b{:016x}", hasher.finish())
+            }
+        }
+    }
+
     /// The frame of a page for this visitor (the cart badge is filled in by the caller).
     pub fn chrome(&self) -> Chrome {
         let mut chrome = Chrome::new(self.lang, self.csrf.clone(), self.here.clone());

@@ -4,20 +4,24 @@
 mod cart;
 mod catalog;
 mod chat;
+mod dashboard;
 mod login;
 mod orders;
 mod paying;
 mod product;
 mod seller;
+mod seller_orders;
 
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
 pub use chat::{ChatPage, ConversationsPage};
+pub use dashboard::{ShopDashboard, WeekChart};
 pub use login::{LoginPage, MePage, safe_next};
 pub use orders::{CheckoutPage, OrderPage, OrdersPage, providers, status_label};
 pub use paying::{InStorePage, PayForAnotherPage, china_time};
 pub use product::ProductPage;
 pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};
+pub use seller_orders::{SellerOrdersPage, SellerRefundsPage};
 
 use crate::i18n::{Lang, Messages};
 use askama::Template;

@@ -205,20 +205,25 @@ pub struct OrderPage {
     pub can_refund: bool,
 }
 
+/// Where an order goes, on one line: recipient, phone, then the address from province down.
+pub fn address_line(order: &OrderView) -> String {
+    let text = |key: &str| order.address.get(key).and_then(|value| value.as_str()).unwrap_or_default().to_string();
+    format!(
+        "{} {} · {}{}{}{}",
+        text("recipient"),
+        text("phone"),
+        text("province"),
+        text("city"),
+        text("district"),
+        text("detail")
+    )
+}
+
 impl OrderPage {
     pub fn new(chrome: Chrome, detail: &OrderDetail, providers: Vec<(String, &'static str)>) -> OrderPage {
         let t = chrome.t;
         let order = &detail.order;
-        let text = |key: &str| order.address.get(key).and_then(|value| value.as_str()).unwrap_or_default().to_string();
-        let address = format!(
-            "{} {} · {}{}{}{}",
-            text("recipient"),
-            text("phone"),
-            text("province"),
-            text("city"),
-            text("district"),
-            text("detail")
-        );
+        let address = address_line(order);
         let state = OrderStatus::parse(&order.status);
         OrderPage {
             can_pay: state == Some(OrderStatus::PendingPayment),

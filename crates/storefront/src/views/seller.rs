@@ -30,6 +30,8 @@ pub struct ShopProducts {
     pub shop_id: i64,
     pub name: String,
     pub rows: Vec<ListingRow>,
+    /// The shop's figures above its products (set by the caller).
+    pub dashboard: Option<super::dashboard::ShopDashboard>,
 }
 
 impl ShopProducts {
@@ -60,7 +62,7 @@ impl ShopProducts {
                 }
             })
             .collect();
-        ShopProducts { shop_id, name, rows }
+        ShopProducts { shop_id, name, rows, dashboard: None }
     }
 }
 

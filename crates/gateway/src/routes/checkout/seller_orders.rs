@@ -65,14 +65,25 @@ pub async fn ship(
     id: web::Path<OrderId>,
     Json(body): Json<Shipment>,
 ) -> Result<HttpResponse, ApiError> {
-    let order_id = id.into_inner();
-    let notice = format!("订单已发货 Your order has shipped: {} {}", body.carrier.trim(), body.tracking_number.trim());
-    state.orders.ship(&principal, order_id, body.carrier, body.tracking_number).await?;
-    // The buyer hears of it in chat too. The shipment stands either way, so a failure here is logged, not returned.
+    ship_and_tell(&state, &principal, id.into_inner(), body.carrier, body.tracking_number).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ships the order and tells the buyer in chat (the API and the console both ship this way).
+pub async fn ship_and_tell(
+    state: &AppState,
+    principal: &bazaar_identity::Principal,
+    order_id: OrderId,
+    carrier: String,
+    tracking_number: String,
+) -> Result<(), ApiError> {
+    let notice = format!("订单已发货 Your order has shipped: {} {}", carrier.trim(), tracking_number.trim());
+    state.orders.ship(principal, order_id, carrier, tracking_number).await?;
+    // The shipment stands either way, so a failure here is logged, not returned.
     if let Err(err) = state.chat.order_notice(order_id, notice).await {
         tracing::warn!(%order_id, error = %err, "could not post the shipping notice to chat");
     }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
