@@ -22,5 +22,5 @@ pub use conversations::{ConversationKey, ConversationPage, ConversationView, Par
 pub use error::ChatError;
 pub use hub::{CHANNEL, Connection, Hub, Outbound, ShutdownSignal};
 pub use messages::{HistoryQuery, MessagePage, MessageView};
-pub use moderation::{ChatSettings, ReportView};
+pub use moderation::{ChatSettings, ReportStatus, ReportView};
 pub use service::{Chat, ReadPosition, SendMessage, Sent, StartConversation};

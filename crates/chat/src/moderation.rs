@@ -135,6 +135,22 @@ pub(crate) fn replace_words(
     Ok(clean)
 }
 
+/// Where a report stands: `open` until an administrator closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportStatus {
+    Open,
+    Closed,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Open => "open",
+            ReportStatus::Closed => "closed",
+        }
+    }
+}
+
 /// A participant's report of a conversation.
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
 #[diesel(table_name = reports)]

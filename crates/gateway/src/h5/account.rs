@@ -9,14 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_core::ids::CartItemId;
 use bazaar_identity::OtpPurpose;
-use bazaar_storefront::views::{CartPage, LoginPage, MePage, safe_next};
+use bazaar_storefront::views::{CartPage, LoginPage, safe_next};
 use bazaar_storefront::{Lang, render};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/login", web::get().to(login_page))
         .route("/m/login/code", web::post().to(login_by_code))
         .route("/m/login/password", web::post().to(login_by_password))
-        .route("/m/me", web::get().to(me))
         .route("/m/logout", web::post().to(logout))
         .route("/m/lang/{code}", web::get().to(switch_language))
         .route("/m/cart", web::get().to(cart))
@@ -123,18 +122,6 @@ async fn login_by_password(req: HttpRequest, state: State, form: web::Form<Passw
             visitor.finish(see_other(&safe_next(&form.next)))
         }
         Err(err) => login_refused(visitor, &phone, &form.next, &err.into(), "password"),
-    }
-}
-
-async fn me(req: HttpRequest, state: State) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let Some(principal) = &visitor.principal else { return to_sign_in(visitor, "/m/me") };
-    match state.identity.me(principal).await {
-        Ok(user) => {
-            let view = MePage { chrome: chrome(&visitor, &state).await, phone: user.phone, nickname: user.nickname };
-            page(visitor, StatusCode::OK, render(&view))
-        }
-        Err(err) => failure(visitor, err.into()),
     }
 }
 

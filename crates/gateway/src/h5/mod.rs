@@ -4,10 +4,12 @@
 //! codes and shared links depend on, and listed in `docs/api.md`.
 
 mod account;
+mod admin;
 mod browse;
 mod chat;
 mod orders;
 mod paying;
+mod profile;
 mod seller;
 mod seller_orders;
 mod visitor;
@@ -29,11 +31,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(|| async { see_other("/m/") }))
         .route("/m", web::get().to(|| async { see_other("/m/") }))
         .route("/m/assets/{name}", web::get().to(asset));
+    admin::configure(cfg);
     browse::configure(cfg);
     chat::configure(cfg);
     account::configure(cfg);
     orders::configure(cfg);
     paying::configure(cfg);
+    profile::configure(cfg);
     seller::configure(cfg);
     seller_orders::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));

@@ -2,6 +2,7 @@
 //! provider's H5 page, and an order's page with the actions its state allows.
 
 use super::browse::{TokenForm, chrome};
+use super::profile::{AddressForm, refused_field};
 use super::visitor::{State, Visitor, random_token};
 use super::{failure, forged, page, see_other, to_sign_in};
 use crate::error::ApiError;
@@ -60,54 +61,21 @@ async fn checkout(req: HttpRequest, state: State) -> HttpResponse {
     checkout_page(visitor, &state, &principal, StatusCode::OK, None).await
 }
 
-#[derive(serde::Deserialize)]
-struct AddressForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    recipient: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    province: String,
-    #[serde(default)]
-    city: String,
-    #[serde(default)]
-    district: String,
-    #[serde(default)]
-    detail: String,
-}
-
 async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm>) -> HttpResponse {
     let visitor = Visitor::of(&req, &state).await;
     if !visitor.csrf_ok(&form.csrf) {
         return forged(visitor);
     }
     let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
-    let form = form.into_inner();
-    let input = AddressInput {
-        recipient: form.recipient,
-        phone: form.phone,
-        province: form.province,
-        city: form.city,
-        district: form.district,
-        detail: form.detail,
-        postal_code: None,
-        is_default: false,
-    };
+    let input = form.into_inner().into_input();
     let draft = input.clone();
-    match state.identity.add_address(&principal, input).await {
+    match state.identity.add_address(&principal, input).await.map_err(ApiError::from) {
         Ok(_) => visitor.finish(see_other("/m/checkout")),
-        Err(err) => {
-            let err = ApiError::from(err);
-            if err.status().is_server_error() {
-                return failure(visitor, err);
-            }
-            let problem = err.problem();
-            let field = problem.field.clone().unwrap_or_else(|| "recipient".into());
-            let error = (field, problem.detail.clone());
-            checkout_page(visitor, &state, &principal, err.status(), Some((error, draft))).await
+        Err(err) if err.status().is_client_error() => {
+            let status = err.status();
+            checkout_page(visitor, &state, &principal, status, Some((refused_field(&err), draft))).await
         }
+        Err(err) => failure(visitor, err),
     }
 }
 

@@ -219,6 +219,20 @@ pub struct Messages {
     pub placed_at: &'static str,
     pub no_shop_orders: &'static str,
     pub no_refund_requests: &'static str,
+    pub admin_console: &'static str,
+    pub shop_applications: &'static str,
+    pub none_here: &'static str,
+    pub licence: &'static str,
+    pub approve_shop: &'static str,
+    pub open_reports: &'static str,
+    pub conversation: &'static str,
+    pub close_report: &'static str,
+    pub my_addresses: &'static str,
+    pub default_address: &'static str,
+    pub make_default: &'static str,
+    pub delete: &'static str,
+    pub nickname: &'static str,
+    pub save: &'static str,
 }
 
 mod en;

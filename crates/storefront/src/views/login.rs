@@ -32,6 +32,11 @@ pub struct MePage {
     pub chrome: Chrome,
     pub phone: String,
     pub nickname: String,
+    /// Works for a shop: the console is a tap away.
+    pub seller: bool,
+    pub admin: bool,
+    /// A refused nickname and why.
+    pub error: Option<String>,
 }
 
 /// Where to go after signing in: only a path of this storefront, never another site (an open

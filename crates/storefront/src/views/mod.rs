@@ -1,6 +1,8 @@
 //! View models: what each page shows, built from what the domain crates return, with every link
 //! already made. Templates only lay them out.
 
+mod addresses;
+mod admin;
 mod cart;
 mod catalog;
 mod chat;
@@ -12,6 +14,8 @@ mod product;
 mod seller;
 mod seller_orders;
 
+pub use addresses::AddressesPage;
+pub use admin::AdminPage;
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
 pub use chat::{ChatPage, ConversationsPage};

@@ -79,10 +79,7 @@ impl CheckoutPage {
             .iter()
             .map(|address| AddressChoice {
                 id: address.id.0,
-                label: format!(
-                    "{} {} · {}{}{}{}",
-                    address.recipient, address.phone, address.province, address.city, address.district, address.detail
-                ),
+                label: super::addresses::address_label(address),
                 chosen: Some(address.id) == default,
             })
             .collect();
@@ -121,17 +118,9 @@ impl CheckoutPage {
         self.error.as_ref().filter(|(at, _)| at == field).map(|(_, message)| message.as_str())
     }
 
-    /// The new-address form's fields: name, label, what was typed, autocomplete hint.
+    /// The new-address form's fields.
     pub fn address_fields(&self) -> Vec<(&'static str, &'static str, &str, &'static str)> {
-        let (t, draft) = (self.chrome.t, &self.draft);
-        vec![
-            ("recipient", t.recipient, draft.recipient.as_str(), "name"),
-            ("phone", t.phone, draft.phone.as_str(), "tel"),
-            ("province", t.province, draft.province.as_str(), "address-level1"),
-            ("city", t.city, draft.city.as_str(), "address-level2"),
-            ("district", t.district, draft.district.as_str(), "address-level3"),
-            ("detail", t.address_detail, draft.detail.as_str(), "street-address"),
-        ]
+        super::addresses::address_fields(self.chrome.t, &self.draft)
     }
 }
 
