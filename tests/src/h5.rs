@@ -155,7 +155,10 @@ impl Visitor<'_> {
             .find(|(name, _)| name == "reference")
             .map(|(_, value)| value.into_owned())
             .expect("the cashier link names its trade");
-        let paid = self.post("/sandbox/wallet/cashier", &[("reference", &reference), ("action", "pay")]).await;
+        // The form as the page wrote it, its way back (WeChat Pay's `redirect_url`) included.
+        let back = cashier.field("redirect_url").unwrap_or_default();
+        let form = [("reference", reference.as_str()), ("action", "pay"), ("redirect_url", back.as_str())];
+        let paid = self.post("/sandbox/wallet/cashier", &form).await;
         assert_eq!(paid.status, 200, "{}", paid.body);
         paid
     }

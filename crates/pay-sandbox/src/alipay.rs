@@ -72,12 +72,13 @@ impl Sandbox {
         let method = params.iter().find(|(key, _)| key == "method").map(|(_, value)| value.clone()).unwrap_or_default();
         let node_name = format!("{}_response", method.replace('.', "_"));
         let notify_url = params.iter().find(|(key, _)| key == "notify_url").map(|(_, value)| value.clone());
+        let return_url = params.iter().find(|(key, _)| key == "return_url").map(|(_, value)| value.clone());
         let node = match self.alipay_verified(&params) {
             Err(node) => node,
             Ok(biz) => match method.as_str() {
                 "alipay.trade.precreate" => self.alipay_precreate(&biz, notify_url.unwrap_or_default()),
                 "alipay.trade.wap.pay" | "alipay.trade.page.pay" => {
-                    match self.alipay_open(&biz, notify_url.unwrap_or_default(), "h5") {
+                    match self.alipay_open(&biz, notify_url.unwrap_or_default(), "h5", return_url) {
                         Ok(token) => {
                             return GatewayAnswer::Redirect(
                                 self.link(&format!("/sandbox/wallet/cashier?reference={token}")),
@@ -109,6 +110,7 @@ impl Sandbox {
         biz: &Value,
         notify_url: String,
         kind: &str,
+        return_url: Option<String>,
     ) -> Result<String, Map<String, Value>> {
         let out_trade_no = biz["out_trade_no"].as_str().unwrap_or_default();
         let amount = biz["total_amount"].as_str().and_then(yuan_to_fen).filter(|fen| *fen > 0);
@@ -131,6 +133,7 @@ impl Sandbox {
         }
         let mut trade = Trade::new(ProviderKind::Alipay, out_trade_no, amount, &notify_url, kind);
         trade.subject = biz["subject"].as_str().unwrap_or_default().to_string();
+        trade.return_url = return_url;
         trade.expires_at = biz["time_expire"].as_str().and_then(|at| {
             chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
                 .ok()
@@ -143,7 +146,7 @@ impl Sandbox {
     }
 
     fn alipay_precreate(&self, biz: &Value, notify_url: String) -> Map<String, Value> {
-        match self.alipay_open(biz, notify_url, "qr") {
+        match self.alipay_open(biz, notify_url, "qr", None) {
             Ok(token) => success(json!({
                 "out_trade_no": biz["out_trade_no"],
                 "qr_code": self.link(&format!("/sandbox/wallet/scan/{token}")),

@@ -34,6 +34,9 @@ pub struct Trade {
     pub refunded_fen: i64,
     /// UnionPay's original transaction time, echoed in answers.
     pub txn_time: String,
+    /// Where the cashier sends the browser back (Alipay's signed `return_url`, UnionPay's
+    /// `frontUrl`); WeChat Pay's comes on the cashier link itself as `redirect_url`.
+    pub return_url: Option<String>,
 }
 
 impl Trade {
@@ -54,6 +57,7 @@ impl Trade {
             expires_at: None,
             refunded_fen: 0,
             txn_time: String::new(),
+            return_url: None,
         }
     }
 

@@ -83,6 +83,7 @@ impl Sandbox {
         }
         let mut trade = Trade::new(ProviderKind::Unionpay, order_id, amount, back_url, "app");
         trade.subject = field(form, "orderDesc").unwrap_or_default().to_string();
+        trade.return_url = field(form, "frontUrl").map(str::to_string);
         trade.txn_time = field(form, "txnTime").unwrap_or_default().to_string();
         trade.expires_at = field(form, "payTimeout").and_then(|at| {
             chrono::NaiveDateTime::parse_from_str(at, "%Y%m%d%H%M%S").ok().map(|at| at - chrono::Duration::hours(8))

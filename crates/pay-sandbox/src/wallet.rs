@@ -50,7 +50,7 @@ impl Sandbox {
             })?;
             let notify_url = params.iter().find(|(key, _)| key == "notify_url").map(|(_, value)| value.clone());
             let token = self
-                .alipay_open(&biz, notify_url.unwrap_or_default(), "app")
+                .alipay_open(&biz, notify_url.unwrap_or_default(), "app", None)
                 .map_err(|_| WalletError::NotPayable("not payable (already paid or inconsistent)"))?;
             return self.resolve(&token);
         }
@@ -112,7 +112,8 @@ impl Sandbox {
     }
 
     /// The cashier page a phone browser shows for `reference`: what is paid, and two buttons.
-    pub fn cashier_page(&self, reference: &str) -> WireResponse {
+    /// `redirect_url` is WeChat Pay's way back to the merchant, added to its cashier link.
+    pub fn cashier_page(&self, reference: &str, redirect_url: Option<&str>) -> WireResponse {
         let found = self.resolve(reference).ok().and_then(|(provider, number)| {
             self.state().trade(provider, &number).map(|trade| (provider, trade.clone()))
         });
@@ -120,9 +121,11 @@ impl Sandbox {
             return WireResponse::new(404, "text/html; charset=utf-8", page("没有找到这笔交易 (unknown payment)", ""));
         };
         let escaped = html_escape(reference);
+        let back = html_escape(redirect_url.filter(|url| is_web_url(url)).unwrap_or_default());
         let body = format!(
             "<p>{provider} · {subject}</p><p class=amount>¥{amount}</p><p>{state}</p>\
              <form method=post action=\"/sandbox/wallet/cashier\"><input type=hidden name=reference value=\"{escaped}\">\
+             <input type=hidden name=\"redirect_url\" value=\"{back}\">\
              <button name=action value=pay>确认付款 Pay</button> <button name=action value=decline>取消 Decline</button></form>",
             provider = provider.as_str(),
             subject = html_escape(&trade.subject),
@@ -137,11 +140,21 @@ impl Sandbox {
         WireResponse::new(200, "text/html; charset=utf-8", page("Bazaar 沙箱收银台 (sandbox cashier)", &body))
     }
 
-    /// The cashier page's form: pays or declines, then shows the result.
-    pub fn cashier_submit(&self, reference: &str, action: WalletAction) -> WireResponse {
+    /// The cashier page's form: pays or declines, then shows the result and the way back to the
+    /// merchant (the trade's own `return_url`, else the link's `redirect_url`).
+    pub fn cashier_submit(&self, reference: &str, action: WalletAction, redirect_url: Option<&str>) -> WireResponse {
+        let stored = self.resolve(reference).ok().and_then(|(provider, number)| {
+            self.state().trade(provider, &number).and_then(|trade| trade.return_url.clone())
+        });
         match self.wallet(reference, action, &NotifyOptions::default()) {
             Ok(outcome) => {
-                let text = format!("<p class=amount>¥{}</p><p>{}</p>", outcome.amount, outcome.status);
+                let mut text = format!("<p class=amount>¥{}</p><p>{}</p>", outcome.amount, outcome.status);
+                if let Some(back) = stored.as_deref().or(redirect_url).filter(|url| is_web_url(url)) {
+                    text.push_str(&format!(
+                        "<p><a href=\"{}\" data-return>返回商家 (back to the shop)</a></p>",
+                        html_escape(back)
+                    ));
+                }
                 WireResponse::new(200, "text/html; charset=utf-8", page("完成 (done)", &text))
             }
             Err(err) => WireResponse::new(
@@ -160,6 +173,11 @@ fn page(title: &str, body: &str) -> String {
          .amount{{font-size:2em}}button{{font-size:1.2em;padding:.5em 1em}}</style></head>\
          <body><h1>{title}</h1>{body}</body></html>"
     )
+}
+
+/// Only http(s) links are offered as the way back: never `javascript:` or another scheme.
+fn is_web_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
 }
 
 fn html_escape(text: &str) -> String {

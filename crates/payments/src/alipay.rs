@@ -95,6 +95,7 @@ impl Alipay {
         method: &str,
         biz_content: &Value,
         notify: bool,
+        return_url: Option<&str>,
     ) -> Result<Vec<(String, String)>, ProviderError> {
         let mut params = vec![
             ("app_id".to_string(), self.settings.app_id.clone()),
@@ -109,6 +110,10 @@ impl Alipay {
         if notify {
             params.push(("notify_url".into(), self.settings.notify_url.clone()));
         }
+        // Signed with the rest: nobody can point a buyer's return at another page.
+        if let Some(url) = return_url {
+            params.push(("return_url".into(), url.to_string()));
+        }
         let sign = self.settings.app_private_key.sign(signing_string(&params, false).as_bytes())?;
         params.push(("sign".into(), sign));
         Ok(params)
@@ -116,7 +121,7 @@ impl Alipay {
 
     /// Calls a server-side method and returns its verified response node (code 10000 only).
     async fn call(&self, method: &str, biz_content: Value) -> Result<Value, ProviderError> {
-        let params = self.signed_params(method, &biz_content, method == "alipay.trade.precreate")?;
+        let params = self.signed_params(method, &biz_content, method == "alipay.trade.precreate", None)?;
         let raw = self
             .http
             .post(&self.settings.gateway_url)
@@ -167,12 +172,12 @@ impl PaymentProvider for Alipay {
             match trade.channel {
                 Channel::App => {
                     biz["product_code"] = json!("QUICK_MSECURITY_PAY");
-                    let params = self.signed_params("alipay.trade.app.pay", &biz, true)?;
+                    let params = self.signed_params("alipay.trade.app.pay", &biz, true, None)?;
                     answer.insert("order_string".into(), json!(encode_form(&params)));
                 }
                 Channel::H5 => {
                     biz["product_code"] = json!("QUICK_WAP_WAY");
-                    let params = self.signed_params("alipay.trade.wap.pay", &biz, true)?;
+                    let params = self.signed_params("alipay.trade.wap.pay", &biz, true, trade.return_url.as_deref())?;
                     answer
                         .insert("url".into(), json!(format!("{}?{}", self.settings.gateway_url, encode_form(&params))));
                 }

@@ -66,6 +66,9 @@ pub struct NewTrade {
     pub channel: Channel,
     /// Unix seconds after which the provider should refuse to take the money.
     pub expires_at: chrono::NaiveDateTime,
+    /// Where the provider's page sends the browser back once the buyer is done (page channels):
+    /// Alipay's `return_url`, WeChat Pay's `redirect_url`, UnionPay's `frontUrl`.
+    pub return_url: Option<String>,
 }
 
 /// What the phone needs to pay: an Alipay order string, a QR code's content, a page URL, a

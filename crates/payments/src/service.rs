@@ -71,6 +71,18 @@ pub struct PaymentView {
     pub refunds: Vec<RefundView>,
 }
 
+impl PaymentView {
+    /// The money is taken (the provider's notification arrived).
+    pub fn is_paid(&self) -> bool {
+        self.status == "paid"
+    }
+
+    /// Neither paid nor ended yet: the notification may still come.
+    pub fn is_pending(&self) -> bool {
+        self.status == "pending"
+    }
+}
+
 /// Trade numbers start with the China-time `yyyyMMddHHmmss` (UnionPay queries need the original
 /// transaction time), then random letters: unguessable and unique.
 fn new_trade_number() -> String {
@@ -164,8 +176,13 @@ impl Payments {
             return Err(PaymentError::Expired("checkout"));
         }
         let orders: Vec<(OrderId, i64)> = payable.iter().map(|p| (p.order_id, p.amount)).collect();
+        let out_trade_no = new_trade_number();
+        // A page channel comes back to the storefront's page for this trade, which shows how it
+        // ended and leads on to the order (the notification, not this return, makes it paid).
+        let return_url =
+            (channel == Channel::H5).then(|| format!("{}/m/payments/{out_trade_no}", self.settings.public_url));
         let trade = NewTrade {
-            out_trade_no: new_trade_number(),
+            out_trade_no,
             amount_fen: crate::error::trade_amount(orders.iter().map(|(_, amount)| *amount))?,
             subject: format!(
                 "Bazaar 订单 {}",
@@ -173,6 +190,7 @@ impl Payments {
             ),
             channel,
             expires_at,
+            return_url,
         };
         let instructions = provider.create(&trade).await?;
         let instructions = serde_json::Value::Object(instructions).to_string();
@@ -209,6 +227,21 @@ impl Payments {
             if let Err(err) = self.close_at_provider(&payment).await {
                 tracing::warn!(payment = %payment.id, error = %err, "closing a replaced trade failed; reconciliation retries");
             }
+        }
+    }
+
+    /// The payment with this trade number, for its owner or its payer (the page a provider sends a
+    /// browser back to knows only the trade number).
+    pub async fn by_trade_number(
+        &self,
+        principal: &Principal,
+        out_trade_no: String,
+    ) -> Result<PaymentView, PaymentError> {
+        let user = principal.user_id;
+        let row = self.db.run(move |conn| store::by_trade_number(conn, &out_trade_no)).await?;
+        match row {
+            Some(row) if row.user_id == user || row.payer_id == user => self.view(row).await,
+            _ => Err(PaymentError::not_found("payment")),
         }
     }
 

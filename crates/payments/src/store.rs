@@ -111,6 +111,14 @@ pub fn load(conn: &mut DbConn, id: PaymentId) -> Result<PaymentRow, PaymentError
         .ok_or(PaymentError::not_found("payment"))
 }
 
+pub fn by_trade_number(conn: &mut DbConn, out_trade_no: &str) -> Result<Option<PaymentRow>, PaymentError> {
+    Ok(payments::table
+        .filter(payments::out_trade_no.eq(out_trade_no))
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn by_trade(conn: &mut DbConn, provider: &str, out_trade_no: &str) -> Result<Option<PaymentRow>, PaymentError> {
     Ok(payments::table
         .filter(payments::out_trade_no.eq(out_trade_no))

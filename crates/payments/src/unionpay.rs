@@ -117,7 +117,7 @@ impl PaymentProvider for UnionPay {
             let amount = trade.amount_fen.to_string();
             let timeout = (trade.expires_at + chrono::Duration::hours(8)).format("%Y%m%d%H%M%S").to_string();
             let channel_type = if trade.channel == Channel::App { "08" } else { "07" };
-            let fields = owned(&[
+            let mut fields = owned(&[
                 ("txnType", "01"),
                 ("txnSubType", "01"),
                 ("bizType", "000201"),
@@ -130,6 +130,9 @@ impl PaymentProvider for UnionPay {
                 ("payTimeout", &timeout),
                 ("backUrl", &self.settings.back_url),
             ]);
+            if let Some(back) = &trade.return_url {
+                fields.push(("frontUrl".into(), back.clone()));
+            }
             let answer = self.call("/gateway/api/appTransReq.do", fields).await?;
             let tn = field(&answer, "tn").ok_or_else(|| ProviderError::Malformed("no tn".into()))?;
             let mut instructions = PayInstructions::new();

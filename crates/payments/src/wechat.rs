@@ -191,7 +191,14 @@ impl PaymentProvider for WechatPay {
                     instructions.insert("code_url".into(), json!(text("code_url")?));
                 }
                 Channel::H5 => {
-                    instructions.insert("h5_url".into(), json!(text("h5_url")?));
+                    let mut h5_url = text("h5_url")?;
+                    // WeChat Pay's way back to the merchant's page is appended to its link.
+                    if let Some(back) = &trade.return_url {
+                        let joiner = if h5_url.contains('?') { '&' } else { '?' };
+                        let encoded: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+                        h5_url = format!("{h5_url}{joiner}redirect_url={encoded}");
+                    }
+                    instructions.insert("h5_url".into(), json!(h5_url));
                 }
             }
             Ok(instructions)

@@ -119,8 +119,10 @@ async fn a_shopper_from_a_product_link_picks_options_signs_in_by_sms_and_sees_th
         browser.wait_for_text("沙箱收银台").await;
         browser.find("button[value=pay]").await.click().await;
         browser.wait_for_text("完成").await;
-        browser.goto(&app.url("/m/orders")).await;
-        browser.find("[data-order] a").await.click().await;
+        // Back from the provider's page to the order, which shows the outcome.
+        browser.find("a[data-return]").await.click().await;
+        browser.find("[data-status]").await;
+        assert!(browser.url().await.contains("/m/orders/"), "{provider}: back at {}", browser.url().await);
         for _ in 0..50 {
             if browser.try_find("[data-status=paid]").await.is_some() {
                 break;

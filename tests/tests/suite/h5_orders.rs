@@ -84,7 +84,13 @@ async fn a_shopper_checks_out_and_pays_with_each_providers_h5_page(backend: Back
         let order = orders[0].clone();
         assert!(visitor.get(&order).await.body.contains("data-status=\"pending_payment\""));
 
-        visitor.pay_at_cashier(placed.location()).await;
+        let done = visitor.pay_at_cashier(placed.location()).await;
+        // The provider's page leads back to the order (the trade's return URL, signed by Alipay,
+        // on WeChat Pay's link, UnionPay's frontUrl).
+        let back = done.links().into_iter().find(|href| href.contains("/m/payments/"));
+        let back = back.unwrap_or_else(|| panic!("{provider}: no way back: {}", done.body));
+        let returned = visitor.get(&visitor.path_of(&back)).await;
+        assert_eq!((returned.status, returned.location()), (303, order.as_str()), "{provider}: {}", done.body);
         let paid = visitor.order_page_when(&order, "paid").await;
         assert!(paid.body.contains("桂花糕") && paid.body.contains("黄浦区"), "{}", paid.body);
         assert!(!paid.body.contains("/pay\""), "a paid order offers no payment");
@@ -119,7 +125,11 @@ async fn a_friend_pays_from_the_shared_link_and_a_buyer_at_the_counter(backend: 
     let csrf = friend.get(&link).await.field("csrf").unwrap();
     let to_cashier = friend.post(&link, &[("csrf", &csrf), ("provider", "wechatpay")]).await;
     assert_eq!(to_cashier.status, 303, "{}", to_cashier.body);
-    friend.pay_at_cashier(to_cashier.location()).await;
+    let done = friend.pay_at_cashier(to_cashier.location()).await;
+    let back = done.links().into_iter().find(|href| href.contains("/m/payments/")).expect("a way back");
+    let result = friend.get(&friend.path_of(&back)).await;
+    assert_eq!(result.status, 200, "a friend sees how the payment stands: {}", result.body);
+    assert!(result.body.contains("data-outcome=\"paid\"") || result.body.contains("data-outcome=\"pending\""));
     app.payment_when(&owner, &mine["id"], "closed").await;
     let order = app.order_when_paid(&owner, order_id).await;
     assert_eq!(order["status"], "paid");

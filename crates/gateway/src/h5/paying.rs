@@ -10,13 +10,43 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_payments::PaymentView;
 use bazaar_storefront::render;
-use bazaar_storefront::views::{InStorePage, PayForAnotherPage, china_time, providers, yuan};
+use bazaar_storefront::views::{InStorePage, PayForAnotherPage, PaymentResultPage, china_time, providers, yuan};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/pay-for-another/{code}", web::get().to(shared))
         .route("/m/pay-for-another/{code}", web::post().to(pay_shared))
         .route("/m/in-store/{code}", web::get().to(in_store))
-        .route("/m/in-store/{code}", web::post().to(pay_in_store));
+        .route("/m/in-store/{code}", web::post().to(pay_in_store))
+        .route("/m/payments/{out_trade_no}", web::get().to(returned));
+}
+
+/// Where a provider's H5 page sends the browser back (the trade's `return_url`). The owner goes on
+/// to the order, which shows the outcome; a friend who paid sees how the payment stands. The
+/// provider's notification, not this visit, is what marks anything paid.
+async fn returned(req: HttpRequest, state: State, out_trade_no: web::Path<String>) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    let here = visitor.here.clone();
+    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let payment = match state.payments.by_trade_number(&principal, out_trade_no.into_inner()).await {
+        Ok(payment) => payment,
+        Err(err) => return failure(visitor, err.into()),
+    };
+    if payment.owner_id == principal.user_id {
+        let to = match payment.order_ids.as_slice() {
+            [one] => format!("/m/orders/{one}"),
+            _ => "/m/orders".to_string(),
+        };
+        return visitor.finish(see_other(&to));
+    }
+    let outcome = if payment.is_paid() {
+        "paid"
+    } else if payment.is_pending() {
+        "pending"
+    } else {
+        "ended"
+    };
+    let view = PaymentResultPage { chrome: visitor.chrome(), amount: yuan(payment.amount), outcome, here };
+    page(visitor, StatusCode::OK, render(&view))
 }
 
 async fn shared_page(visitor: Visitor, state: &State, code: String, error: Option<ApiError>) -> HttpResponse {

@@ -161,4 +161,9 @@ pub static EN: Messages = Messages {
     delete: "Delete",
     nickname: "Nickname",
     save: "Save",
+    payment_result: "Payment",
+    payment_done: "Paid. Thank you!",
+    payment_confirming: "Confirming the payment…",
+    look_again: "Look again",
+    payment_not_taken: "This payment did not go through; nothing was taken",
 };

@@ -233,6 +233,11 @@ pub struct Messages {
     pub delete: &'static str,
     pub nickname: &'static str,
     pub save: &'static str,
+    pub payment_result: &'static str,
+    pub payment_done: &'static str,
+    pub payment_confirming: &'static str,
+    pub look_again: &'static str,
+    pub payment_not_taken: &'static str,
 }
 
 mod en;

@@ -161,4 +161,9 @@ pub static ZH: Messages = Messages {
     delete: "删除",
     nickname: "昵称",
     save: "保存",
+    payment_result: "支付结果",
+    payment_done: "支付成功，谢谢！",
+    payment_confirming: "正在确认支付结果…",
+    look_again: "刷新",
+    payment_not_taken: "这笔支付未完成，未扣款",
 };

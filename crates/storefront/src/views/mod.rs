@@ -22,7 +22,7 @@ pub use chat::{ChatPage, ConversationsPage};
 pub use dashboard::{ShopDashboard, WeekChart};
 pub use login::{LoginPage, MePage, safe_next};
 pub use orders::{CheckoutPage, OrderPage, OrdersPage, providers, status_label};
-pub use paying::{InStorePage, PayForAnotherPage, china_time};
+pub use paying::{InStorePage, PayForAnotherPage, PaymentResultPage, china_time};
 pub use product::ProductPage;
 pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};
 pub use seller_orders::{SellerOrdersPage, SellerRefundsPage};

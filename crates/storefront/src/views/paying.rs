@@ -41,3 +41,16 @@ pub struct InStorePage {
 pub fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
     (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }
+
+/// Where a provider's page sends a payer back who is not the orders' owner (a friend paying for
+/// another): how the payment stands, and a way on.
+#[derive(askama::Template)]
+#[template(path = "payment_result.html")]
+pub struct PaymentResultPage {
+    pub chrome: super::Chrome,
+    pub amount: String,
+    /// `paid`, `pending` or `ended`: what the page says, and what a test looks for.
+    pub outcome: &'static str,
+    /// This page again, to look once more while the notification is on its way.
+    pub here: String,
+}

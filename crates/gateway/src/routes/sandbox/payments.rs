@@ -143,26 +143,30 @@ pub async fn notifications(
 #[derive(Deserialize)]
 pub struct CashierQuery {
     reference: String,
+    redirect_url: Option<String>,
 }
 
 /// The cashier page a phone browser opens (wap/h5 links, scanned QR codes).
 pub async fn cashier(state: web::Data<AppState>, query: Query<CashierQuery>) -> Result<HttpResponse, ApiError> {
-    Ok(reply(sandbox(&state)?.cashier_page(&query.reference)))
+    Ok(reply(sandbox(&state)?.cashier_page(&query.reference, query.redirect_url.as_deref())))
 }
 
 pub async fn scan(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(reply(sandbox(&state)?.cashier_page(&token)))
+    Ok(reply(sandbox(&state)?.cashier_page(&token, None)))
 }
 
 #[derive(Deserialize)]
 pub struct CashierForm {
     reference: String,
     action: WalletAction,
+    #[serde(default)]
+    redirect_url: String,
 }
 
 pub async fn cashier_submit(
     state: web::Data<AppState>,
     body: web::Form<CashierForm>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(reply(sandbox(&state)?.cashier_submit(&body.reference, body.action)))
+    let back = Some(body.redirect_url.as_str()).filter(|url| !url.is_empty());
+    Ok(reply(sandbox(&state)?.cashier_submit(&body.reference, body.action, back)))
 }
