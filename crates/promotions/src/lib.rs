@@ -17,6 +17,7 @@ mod error;
 mod flash;
 mod flash_service;
 mod gate;
+mod offers_cache;
 mod platform;
 mod points;
 mod service;
@@ -39,6 +40,7 @@ pub use flash::{
     reserve, terms_of,
 };
 pub use gate::{Admission, FlashGate};
+pub use offers_cache::ProductOffers;
 pub use platform::{ShopOrder, checkout_discounts};
 pub use points::{
     CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_spent_on, return_points,

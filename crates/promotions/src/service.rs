@@ -13,6 +13,7 @@ pub struct Promotions {
     points: crate::PointsRules,
     pub(crate) flash: crate::FlashSettings,
     pub(crate) gate: crate::FlashGate,
+    offers: std::sync::Arc<crate::offers_cache::OffersCache>,
 }
 
 /// The shop of a template, for the membership check (platform templates have none).
@@ -52,7 +53,13 @@ pub fn platform_templates(conn: &mut DbConn, principal: &Principal) -> Result<Ve
 impl Promotions {
     pub fn new(db: Database, kv: bazaar_kv::Kv, config: &crate::PromotionsConfig) -> Promotions {
         let gate = crate::FlashGate::new(db.clone(), kv);
-        Promotions { db, points: config.points_rules(), flash: config.flash_settings(), gate }
+        Promotions {
+            db,
+            points: config.points_rules(),
+            flash: config.flash_settings(),
+            gate,
+            offers: std::sync::Arc::default(),
+        }
     }
 
     /// The flash sales' front gate, which buy-now orders pass first.
@@ -273,6 +280,22 @@ impl Promotions {
 
     /// A product's limited-time prices (live and upcoming, with countdowns) and its shop's live
     /// order promotions.
+    /// The coupons claimable on a product and the deals that apply to it, as its page shows
+    /// them: from memory when asked within the last few seconds (`offers_cache`).
+    pub async fn product_offers(
+        &self,
+        product: ProductId,
+    ) -> Result<std::sync::Arc<crate::ProductOffers>, PromotionError> {
+        if let Some(offers) = self.offers.get(product) {
+            return Ok(offers);
+        }
+        let coupons = self.claimable_for_product(product).await?;
+        let deals = self.product_promotions(product).await?;
+        let offers = std::sync::Arc::new(crate::ProductOffers { coupons, deals });
+        self.offers.put(product, offers.clone());
+        Ok(offers)
+    }
+
     pub async fn product_promotions(&self, product: ProductId) -> Result<crate::ProductPromotions, PromotionError> {
         self.db.run_short_read(move |conn| crate::automatic::for_product(conn, product)).await
     }

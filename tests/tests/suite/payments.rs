@@ -140,7 +140,12 @@ async fn the_cashier_page_pays_in_a_phone_browser(backend: Backend) {
         assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let html = page.text().await.unwrap();
         assert!(html.contains("¥29.80") && html.contains("<form"), "{provider}: {html}");
-        let reference = page_url.split("reference=").nth(1).unwrap().to_string();
+        // The link's query also carries the way back (WeChat Pay's `redirect_url`).
+        let query = page_url.split_once('?').map(|(_, query)| query).unwrap_or_default();
+        let reference = form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "reference")
+            .map(|(_, value)| value.into_owned())
+            .expect("the cashier link names its trade");
         let submitted = app
             .client
             .post(app.url("/sandbox/wallet/cashier"))

@@ -17,7 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/products/{id}", web::get().to(product))
         .route("/m/products/{id}/cart", web::post().to(add_to_cart))
         .route("/m/shops/{id}", web::get().to(shop))
-        .route("/m/shops/{id}/follow", web::post().to(follow));
+        .route("/m/shops/{id}/follow", web::post().to(follow))
+        .route("/m/coupons/{id}/claim", web::post().to(claim_coupon));
 }
 
 /// The page frame with the cart and chat badges for a signed-in visitor (no badge where its
@@ -190,16 +191,19 @@ struct FollowForm {
 async fn product(req: HttpRequest, state: State, id: web::Path<i64>) -> HttpResponse {
     let visitor = Visitor::of(&req, &state).await;
     let picked: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
-    let added = picked.iter().any(|(key, value)| key == "added" && value == "1");
+    let flag = |name: &str| picked.iter().any(|(key, value)| key == name && value == "1");
+    let (added, claimed) = (flag("added"), flag("claimed"));
     product_page(visitor, &state, ProductId::from(id.into_inner()), &picked, StatusCode::OK, |view| {
         if added {
             view.notice = Some(view.chrome.t.added_to_cart.to_string());
+        } else if claimed {
+            view.notice = Some(view.chrome.t.claimed.to_string());
         }
     })
     .await
 }
 
-async fn product_page(
+pub(super) async fn product_page(
     visitor: Visitor,
     state: &State,
     id: ProductId,
@@ -215,6 +219,11 @@ async fn product_page(
         Some(product) => {
             count_visit(state, product.shop.id, &visitor);
             let mut view = ProductPage::new(chrome(&visitor, state).await, product, picked);
+            // Offers are a bonus on the page: an outage of them leaves the product shown.
+            match state.promotions.product_offers(id).await {
+                Ok(offers) => view = view.with_offers(&offers),
+                Err(err) => tracing::debug!(error = %err, %id, "a product page without its offers"),
+            }
             adjust(&mut view);
             page(visitor, status, render(&view))
         }
@@ -268,6 +277,38 @@ async fn add_to_cart(req: HttpRequest, state: State, id: web::Path<i64>, form: w
             let (status, message) = (err.status(), err.problem().detail.clone());
             product_page(visitor, &state, id, &picked, status, |view| view.error = Some(message)).await
         }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ClaimForm {
+    #[serde(default)]
+    csrf: String,
+    product_id: ProductId,
+}
+
+/// Claims a coupon offered on a product page and comes back to it, saying so (or, on the page
+/// itself, why not).
+async fn claim_coupon(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<bazaar_core::ids::CouponTemplateId>,
+    form: web::Form<ClaimForm>,
+) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    if !visitor.csrf_ok(&form.csrf) {
+        return forged(visitor);
+    }
+    let product = form.product_id;
+    let back = format!("/m/products/{product}");
+    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    match state.promotions.claim(&principal, id.into_inner()).await.map_err(ApiError::from) {
+        Ok(_) => visitor.finish(see_other(&format!("{back}?claimed=1"))),
+        Err(err) if err.status().is_client_error() => {
+            let (status, message) = (err.status(), err.problem().detail.clone());
+            product_page(visitor, &state, product, &[], status, |view| view.error = Some(message)).await
+        }
+        Err(err) => failure(visitor, err),
     }
 }
 

@@ -26,25 +26,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/orders/{id}/refund", web::post().to(refund));
 }
 
-/// The checkout page, with `error` (field, message) and the address form's `draft` when a form
-/// was refused.
+/// The checkout page paying `points` (none when `0`), with `error` (field, message) and the
+/// address form's `draft` when a form was refused. Points the preview refuses are shown refused
+/// at their field, and the page priced without them.
 async fn checkout_page(
     visitor: Visitor,
     state: &State,
     principal: &Principal,
     status: StatusCode,
+    points: i64,
     refused: Option<((String, String), AddressInput)>,
 ) -> HttpResponse {
+    let preview_with = |points: i64| {
+        let points = Some(points).filter(|points| *points > 0);
+        state.orders.preview(principal, PreviewRequest { items: None, coupon_ids: None, points })
+    };
     let loaded = async {
         let addresses = state.identity.addresses(principal).await?;
-        let preview = state.orders.preview(principal, PreviewRequest { items: None, coupon_ids: None, points: None });
-        Ok::<_, ApiError>((addresses, preview.await?))
+        let balance = state.promotions.points(principal).await.map(|points| points.balance).unwrap_or(0);
+        let (preview, points_refused) = match preview_with(points).await.map_err(ApiError::from) {
+            Ok(preview) => (preview, None),
+            Err(err) if points > 0 && err.status().is_client_error() => {
+                (preview_with(0).await?, Some(("points".to_string(), err.problem().detail.clone())))
+            }
+            Err(err) => return Err(err),
+        };
+        Ok::<_, ApiError>((addresses, balance, preview, points_refused))
     };
     match loaded.await {
-        Ok((addresses, preview)) => {
+        Ok((addresses, balance, preview, points_refused)) => {
             let chrome = chrome(&visitor, state).await;
             let offered = providers(chrome.t, &state.payments.provider_names());
             let mut view = CheckoutPage::new(chrome, &addresses, &preview, offered, random_token());
+            view.points_balance = balance;
+            view.points_used = if points_refused.is_some() { 0 } else { points };
+            let mut status = status;
+            if let Some(error) = points_refused {
+                (view.error, status) = (Some(error), StatusCode::UNPROCESSABLE_ENTITY);
+            }
             if let Some((error, draft)) = refused {
                 view.error = Some(error);
                 view.draft = draft;
@@ -55,10 +74,20 @@ async fn checkout_page(
     }
 }
 
-async fn checkout(req: HttpRequest, state: State) -> HttpResponse {
+#[derive(serde::Deserialize)]
+struct CheckoutQuery {
+    points: Option<String>,
+}
+
+/// Points a form or link asks to pay with: a whole number, else none.
+fn points_of(raw: Option<&str>) -> i64 {
+    raw.and_then(|raw| raw.trim().parse::<i64>().ok()).filter(|points| *points > 0).unwrap_or(0)
+}
+
+async fn checkout(req: HttpRequest, state: State, query: web::Query<CheckoutQuery>) -> HttpResponse {
     let visitor = Visitor::of(&req, &state).await;
     let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
-    checkout_page(visitor, &state, &principal, StatusCode::OK, None).await
+    checkout_page(visitor, &state, &principal, StatusCode::OK, points_of(query.points.as_deref()), None).await
 }
 
 async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm>) -> HttpResponse {
@@ -73,7 +102,7 @@ async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm
         Ok(_) => visitor.finish(see_other("/m/checkout")),
         Err(err) if err.status().is_client_error() => {
             let status = err.status();
-            checkout_page(visitor, &state, &principal, status, Some((refused_field(&err), draft))).await
+            checkout_page(visitor, &state, &principal, status, 0, Some((refused_field(&err), draft))).await
         }
         Err(err) => failure(visitor, err),
     }
@@ -90,6 +119,9 @@ struct PlaceForm {
     address_id: String,
     #[serde(default)]
     provider: String,
+    /// Points to pay with, as the page priced them.
+    #[serde(default)]
+    points: String,
 }
 
 async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> HttpResponse {
@@ -99,19 +131,19 @@ async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> Ht
     }
     let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
     let refused = |field: &str, message: String| Some(((field.to_string(), message), AddressInput::default()));
+    let points = points_of(Some(form.points.as_str()));
     let Ok(address) = form.address_id.trim().parse::<i64>() else {
         let message = visitor.lang.messages().no_address.to_string();
-        return checkout_page(
-            visitor,
-            &state,
-            &principal,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refused("address_id", message),
-        )
-        .await;
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return checkout_page(visitor, &state, &principal, status, points, refused("address_id", message)).await;
     };
     let key = if form.key.is_empty() || form.key.len() > 128 { random_token() } else { form.key.clone() };
-    let request = PlaceOrder { address_id: AddressId::from(address), items: None, coupon_ids: None, points: None };
+    let request = PlaceOrder {
+        address_id: AddressId::from(address),
+        items: None,
+        coupon_ids: None,
+        points: Some(points).filter(|points| *points > 0),
+    };
     let placed = match state.orders.place(&principal, key, request).await {
         Ok((placed, _)) => placed,
         Err(err) => {
@@ -121,7 +153,7 @@ async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> Ht
             }
             let field = if err.problem().field.as_deref() == Some("address_id") { "address_id" } else { "order" };
             let message = err.problem().detail.clone();
-            return checkout_page(visitor, &state, &principal, err.status(), refused(field, message)).await;
+            return checkout_page(visitor, &state, &principal, err.status(), points, refused(field, message)).await;
         }
     };
     let first = placed.orders.first().map(|order| order.id);

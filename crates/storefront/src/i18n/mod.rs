@@ -238,6 +238,17 @@ pub struct Messages {
     pub payment_confirming: &'static str,
     pub look_again: &'static str,
     pub payment_not_taken: &'static str,
+    pub coupons: &'static str,
+    pub claim: &'static str,
+    pub coupon_over: &'static str,
+    pub coupon_off: &'static str,
+    pub coupon_percent: &'static str,
+    pub coupon_cap: &'static str,
+    pub claimed: &'static str,
+    pub deals: &'static str,
+    pub use_points: &'static str,
+    pub points_balance: &'static str,
+    pub apply: &'static str,
 }
 
 mod en;

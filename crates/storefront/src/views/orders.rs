@@ -62,8 +62,11 @@ pub struct CheckoutPage {
     pub idempotency_key: String,
     /// What the new-address form was sent with, kept when a field is refused.
     pub draft: AddressInput,
-    /// The field at fault and its message (`address_id` for the order form).
+    /// The field at fault and its message (`address_id` for the order form, `points`).
     pub error: Option<(String, String)>,
+    /// The shopper's points, and how many this page's prices pay with.
+    pub points_balance: i64,
+    pub points_used: i64,
 }
 
 impl CheckoutPage {
@@ -111,6 +114,8 @@ impl CheckoutPage {
             idempotency_key,
             draft: AddressInput::default(),
             error: None,
+            points_balance: 0,
+            points_used: 0,
         }
     }
 

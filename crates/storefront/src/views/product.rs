@@ -3,8 +3,10 @@
 //! add-to-cart form.
 
 use super::{Chrome, encode, yuan};
+use crate::Messages;
 use askama::Template;
 use bazaar_catalog::{ProductDetail, SkuView};
+use bazaar_promotions::{CouponKind, ProductOffers, TemplateView};
 use std::collections::BTreeMap;
 
 pub struct SpecOption {
@@ -50,6 +52,10 @@ pub struct ProductPage {
     /// Shown after the add-to-cart form went through (or why it did not).
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// Coupons one may claim here: (template id, what it gives, its name).
+    pub coupons: Vec<(i64, String, String)>,
+    /// The automatic deals that apply (满减, 限时折扣…), as their labels.
+    pub deals: Vec<String>,
 }
 
 /// Whether `sku` has every option in `chosen` (ignoring the dimension `except`).
@@ -129,7 +135,41 @@ impl ProductPage {
             cart_action: format!("/m/products/{}/cart", product.id),
             notice: None,
             error: None,
+            coupons: Vec::new(),
+            deals: Vec::new(),
             chrome,
         }
+    }
+}
+
+/// What a coupon gives, as shoppers read it: "满 99 减 10", "9 折（最多减 ¥20.00）".
+pub fn coupon_label(t: &'static Messages, coupon: &TemplateView) -> String {
+    let min = coupon.min_spend;
+    let threshold =
+        if min > bazaar_core::Money::ZERO { t.coupon_over.replace("{min}", &yuan(min)) } else { String::new() };
+    match (coupon.kind, coupon.amount_off, coupon.percent_off) {
+        (CouponKind::Fixed, Some(off), _) => format!("{threshold}{}", t.coupon_off.replace("{off}", &yuan(off))),
+        (CouponKind::Percent, _, Some(percent)) => {
+            let cap = coupon.max_discount.map(|cap| t.coupon_cap.replace("{cap}", &yuan(cap))).unwrap_or_default();
+            format!("{threshold}{}{cap}", t.coupon_percent.replace("{percent}", &percent.to_string()))
+        }
+        _ => coupon.name.clone(),
+    }
+}
+
+impl ProductPage {
+    /// Adds the product's claimable coupons and the deals that apply.
+    pub fn with_offers(mut self, offers: &ProductOffers) -> ProductPage {
+        let t = self.chrome.t;
+        self.coupons =
+            offers.coupons.iter().map(|coupon| (coupon.id.0, coupon_label(t, coupon), coupon.name.clone())).collect();
+        self.deals = offers
+            .deals
+            .order_promotions
+            .iter()
+            .chain(&offers.deals.timed_prices)
+            .map(|deal| deal.label.clone())
+            .collect();
+        self
     }
 }
