@@ -179,3 +179,19 @@
   }
   connect();
 })();
+// Flash-sale countdowns: the server wrote the time left when it made the page; this ticks it.
+(function () {
+  var counters = document.querySelectorAll("[data-countdown]");
+  if (!counters.length) return;
+  var started = Date.now();
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    var gone = Math.floor((Date.now() - started) / 1000);
+    Array.prototype.forEach.call(counters, function (counter) {
+      var left = Math.max(0, Number(counter.getAttribute("data-countdown")) - gone);
+      var clock = counter.querySelector("[data-clock]");
+      if (clock) clock.textContent = pad(Math.floor(left / 3600)) + ":" + pad(Math.floor(left / 60) % 60) + ":" + pad(left % 60);
+    });
+  }
+  setInterval(tick, 1000);
+})();

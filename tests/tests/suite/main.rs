@@ -16,6 +16,7 @@ mod h5;
 mod h5_admin;
 mod h5_browser;
 mod h5_chat;
+mod h5_flash;
 mod h5_offers;
 mod h5_orders;
 mod h5_profile;

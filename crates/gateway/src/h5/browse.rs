@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
 use bazaar_search::SearchParams;
-use bazaar_storefront::views::{HomePage, ProductPage, ResultsPage, SearchFilters, ShopView};
+use bazaar_storefront::views::{FlashCard, HomePage, ProductPage, ResultsPage, SearchFilters, ShopView};
 use bazaar_storefront::{Chrome, render};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,11 +38,14 @@ async fn home(req: HttpRequest, state: State) -> HttpResponse {
     let loaded = async {
         let categories = state.catalog.categories().await?;
         let hot = state.search.hot(10).await.unwrap_or_default();
-        Ok::<_, ApiError>((categories, hot))
+        // Flash sales are a bonus on the page: an outage of them leaves the rest shown.
+        let flash = state.promotions.flash_sales().await.unwrap_or_default();
+        Ok::<_, ApiError>((categories, hot, flash))
     };
     match loaded.await {
-        Ok((categories, hot)) => {
-            let view = HomePage::new(chrome(&visitor, &state).await, &categories, &hot);
+        Ok((categories, hot, flash)) => {
+            let mut view = HomePage::new(chrome(&visitor, &state).await, &categories, &hot);
+            view.flash = flash.iter().map(|sale| FlashCard::new(view.chrome.t, sale)).collect();
             page(visitor, StatusCode::OK, render(&view))
         }
         Err(err) => failure(visitor, err),

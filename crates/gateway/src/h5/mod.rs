@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod browse;
 mod chat;
+mod flash;
 mod orders;
 mod paying;
 mod profile;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     browse::configure(cfg);
     chat::configure(cfg);
+    flash::configure(cfg);
     account::configure(cfg);
     orders::configure(cfg);
     paying::configure(cfg);

@@ -249,6 +249,17 @@ pub struct Messages {
     pub use_points: &'static str,
     pub points_balance: &'static str,
     pub apply: &'static str,
+    pub flash_sales: &'static str,
+    pub flash_live: &'static str,
+    pub flash_upcoming: &'static str,
+    pub flash_sold_out: &'static str,
+    pub flash_ended: &'static str,
+    pub flash_ends_in: &'static str,
+    pub flash_starts_in: &'static str,
+    pub flash_left: &'static str,
+    pub flash_limit: &'static str,
+    pub buy_now: &'static str,
+    pub view_product: &'static str,
 }
 
 mod en;

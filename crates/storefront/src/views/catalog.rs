@@ -34,13 +34,15 @@ pub struct HomePage {
     pub chrome: Chrome,
     pub categories: Vec<CategoryLink>,
     pub hot: Vec<(String, String)>,
+    /// Live and upcoming flash sales (set by the caller).
+    pub flash: Vec<super::flash::FlashCard>,
 }
 
 impl HomePage {
     pub fn new(chrome: Chrome, categories: &[CategoryNode], hot: &[QueryCount]) -> HomePage {
         let hot =
             hot.iter().map(|entry| (entry.query.clone(), format!("/m/search?q={}", encode(&entry.query)))).collect();
-        HomePage { categories: CategoryLink::tree(categories, &chrome), hot, chrome }
+        HomePage { categories: CategoryLink::tree(categories, &chrome), hot, flash: Vec::new(), chrome }
     }
 }
 

@@ -42,6 +42,21 @@ pub struct AddressChoice {
     pub chosen: bool,
 }
 
+impl AddressChoice {
+    /// The shopper's addresses to pick from, the default (else the first) chosen.
+    pub fn list(addresses: &[AddressView]) -> Vec<AddressChoice> {
+        let default = addresses.iter().find(|address| address.is_default).or(addresses.first()).map(|a| a.id);
+        addresses
+            .iter()
+            .map(|address| AddressChoice {
+                id: address.id.0,
+                label: super::addresses::address_label(address),
+                chosen: Some(address.id) == default,
+            })
+            .collect()
+    }
+}
+
 pub struct ShopTotal {
     pub lines: Vec<(String, i32, String)>,
     pub subtotal: String,
@@ -77,15 +92,7 @@ impl CheckoutPage {
         providers: Vec<(String, &'static str)>,
         idempotency_key: String,
     ) -> CheckoutPage {
-        let default = addresses.iter().find(|address| address.is_default).or(addresses.first()).map(|a| a.id);
-        let addresses = addresses
-            .iter()
-            .map(|address| AddressChoice {
-                id: address.id.0,
-                label: super::addresses::address_label(address),
-                chosen: Some(address.id) == default,
-            })
-            .collect();
+        let addresses = AddressChoice::list(addresses);
         let shops = preview
             .shops
             .iter()
