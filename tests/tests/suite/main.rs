@@ -22,6 +22,7 @@ mod h5_orders;
 mod h5_profile;
 mod h5_seller;
 mod h5_seller_orders;
+mod h5_seller_shop;
 mod hardening;
 mod identity_access;
 mod identity_auth;

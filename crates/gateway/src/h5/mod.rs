@@ -13,6 +13,7 @@ mod paying;
 mod profile;
 mod seller;
 mod seller_orders;
+mod seller_shop;
 mod visitor;
 
 use crate::error::ApiError;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     profile::configure(cfg);
     seller::configure(cfg);
     seller_orders::configure(cfg);
+    seller_shop::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));
 }
 

@@ -260,6 +260,20 @@ pub struct Messages {
     pub flash_limit: &'static str,
     pub buy_now: &'static str,
     pub view_product: &'static str,
+    pub shop_settings: &'static str,
+    pub saved: &'static str,
+    pub free_shipping_from: &'static str,
+    pub service_hours: &'static str,
+    pub greeting: &'static str,
+    pub away_message: &'static str,
+    pub service_hours_hint: &'static str,
+    pub staff: &'static str,
+    pub owner: &'static str,
+    pub add_staff: &'static str,
+    pub add: &'static str,
+    pub stock_change: &'static str,
+    pub when: &'static str,
+    pub stock_change_hint: &'static str,
 }
 
 mod en;

@@ -14,6 +14,7 @@ mod paying;
 mod product;
 mod seller;
 mod seller_orders;
+mod seller_shop;
 
 pub use addresses::AddressesPage;
 pub use admin::AdminPage;
@@ -28,6 +29,7 @@ pub use paying::{InStorePage, PayForAnotherPage, PaymentResultPage, china_time};
 pub use product::ProductPage;
 pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};
 pub use seller_orders::{SellerOrdersPage, SellerRefundsPage};
+pub use seller_shop::{SettingsDraft, ShopSettingsPage, StaffPage, StockPage};
 
 use crate::i18n::{Lang, Messages};
 use askama::Template;
