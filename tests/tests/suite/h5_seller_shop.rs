@@ -63,8 +63,9 @@ async fn an_owner_sets_up_the_shop_its_staff_and_its_stock_in_the_console(backen
     let sku = product["skus"][0]["id"].to_string();
     let product_id = product["id"].to_string();
     let change = format!("/seller/skus/{sku}/stock");
-    let below =
-        console.post(&change, &[("csrf", &csrf), ("product_id", &product_id), ("adjust", "-9"), ("note", "盘点")]).await;
+    let below = console
+        .post(&change, &[("csrf", &csrf), ("product_id", &product_id), ("adjust", "-9"), ("note", "盘点")])
+        .await;
     assert_eq!(below.status, 422, "8 - 9 < 0: {}", below.body);
     assert!(below.body.contains("field-error"), "refused at the SKU");
     let added = console

@@ -21,6 +21,7 @@ mod h5_offers;
 mod h5_orders;
 mod h5_profile;
 mod h5_seller;
+mod h5_seller_edit;
 mod h5_seller_orders;
 mod h5_seller_shop;
 mod hardening;

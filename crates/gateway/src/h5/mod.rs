@@ -12,6 +12,7 @@ mod orders;
 mod paying;
 mod profile;
 mod seller;
+mod seller_edit;
 mod seller_orders;
 mod seller_shop;
 mod visitor;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paying::configure(cfg);
     profile::configure(cfg);
     seller::configure(cfg);
+    seller_edit::configure(cfg);
     seller_orders::configure(cfg);
     seller_shop::configure(cfg);
     cfg.route("/m/{rest:.*}", web::route().to(browse::not_found));

@@ -274,6 +274,16 @@ pub struct Messages {
     pub stock_change: &'static str,
     pub when: &'static str,
     pub stock_change_hint: &'static str,
+    pub subtitle: &'static str,
+    pub original_price: &'static str,
+    pub edit_product: &'static str,
+    pub bulk_import: &'static str,
+    pub import_created: &'static str,
+    pub import_rejected: &'static str,
+    pub row: &'static str,
+    pub import_csv: &'static str,
+    pub import_hint: &'static str,
+    pub edit: &'static str,
 }
 
 mod en;

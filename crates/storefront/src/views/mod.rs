@@ -13,6 +13,7 @@ mod orders;
 mod paying;
 mod product;
 mod seller;
+mod seller_edit;
 mod seller_orders;
 mod seller_shop;
 
@@ -28,6 +29,7 @@ pub use orders::{CheckoutPage, OrderPage, OrdersPage, providers, status_label};
 pub use paying::{InStorePage, PayForAnotherPage, PaymentResultPage, china_time};
 pub use product::ProductPage;
 pub use seller::{NewProductPage, ProductDraft, SellerProductsPage, ShopProducts, product_status_label};
+pub use seller_edit::{EditProductPage, ImportPage};
 pub use seller_orders::{SellerOrdersPage, SellerRefundsPage};
 pub use seller_shop::{SettingsDraft, ShopSettingsPage, StaffPage, StockPage};
 
