@@ -1,4 +1,5 @@
-//! Promotions on the H5 pages without JavaScript: a product page offers its shop's coupon (with
+//! Promotions on the H5 pages without JavaScript (and the home page's "recently viewed"): a
+//! product page offers its shop's coupon (with
 //! what it gives), claiming it there puts it in the wallet once (a second claim is refused on the
 //! page), checkout applies it and pays part with points (too many points are refused at their
 //! field, the page priced without them), and the placed order carries both.
@@ -31,6 +32,17 @@ async fn a_shopper_claims_a_coupon_on_the_product_page_and_pays_with_it_and_poin
     assert!(page.body.contains("满¥50.00减¥10.00") && page.body.contains("开业券"), "what it gives: {}", page.body);
     let csrf = shopper.cookies.get("bz_csrf").cloned().unwrap();
     let product_id = product["id"].to_string();
+    // The page was seen signed in: home lists it under "recently viewed" (recorded off the path).
+    let mut home = shopper.get("/m/").await;
+    for _ in 0..50 {
+        if home.body.contains("data-recent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        home = shopper.get("/m/").await;
+    }
+    let recent = home.body.split("data-recent").nth(1).unwrap_or_default();
+    assert!(recent.contains(&format!("/m/products/{product_id}")) && recent.contains("蛋黄酥"), "{}", home.body);
     let claim = format!("/m/coupons/{}/claim", template["id"]);
     let claimed = shopper.post(&claim, &[("csrf", &csrf), ("product_id", &product_id)]).await;
     assert_eq!((claimed.status, claimed.location()), (303, format!("{page_path}?claimed=1").as_str()));

@@ -46,6 +46,11 @@ async fn home(req: HttpRequest, state: State) -> HttpResponse {
         Ok((categories, hot, flash)) => {
             let mut view = HomePage::new(chrome(&visitor, &state).await, &categories, &hot);
             view.flash = flash.iter().map(|sale| FlashCard::new(view.chrome.t, sale)).collect();
+            if let Some(principal) = &visitor.principal
+                && let Ok(recent) = state.catalog.recently_viewed(principal).await
+            {
+                view = view.with_recent(&recent);
+            }
             page(visitor, StatusCode::OK, render(&view))
         }
         Err(err) => failure(visitor, err),
@@ -164,6 +169,17 @@ async fn shop(req: HttpRequest, state: State, id: web::Path<i64>, query: web::Qu
     results(&req, &state, &format!("/m/shops/{id}"), query.into_inner(), Some(&shop), |_| name).await
 }
 
+/// Records a signed-in shopper's view for "recently viewed", off the page's path.
+fn remember_view(state: &State, product: ProductId, visitor: &Visitor) {
+    let Some(principal) = visitor.principal.clone() else { return };
+    let catalog = state.catalog.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(err) = catalog.record_view(&principal, product).await {
+            tracing::debug!(%product, error = %err, "view not recorded");
+        }
+    });
+}
+
 /// Counts the visitor for the shop's console, off the page's path.
 fn count_visit(state: &State, shop_id: ShopId, visitor: &Visitor) {
     let (catalog, key) = (state.catalog.clone(), visitor.counting_key());
@@ -221,6 +237,7 @@ pub(super) async fn product_page(
     match &detail.detail {
         Some(product) => {
             count_visit(state, product.shop.id, &visitor);
+            remember_view(state, id, &visitor);
             let mut view = ProductPage::new(chrome(&visitor, state).await, product, picked);
             // Offers are a bonus on the page: an outage of them leaves the product shown.
             match state.promotions.product_offers(id).await {

@@ -284,6 +284,7 @@ pub struct Messages {
     pub import_csv: &'static str,
     pub import_hint: &'static str,
     pub edit: &'static str,
+    pub recently_viewed: &'static str,
 }
 
 mod en;

@@ -212,4 +212,5 @@ pub static ZH: Messages = Messages {
     import_csv: "粘贴 CSV（每行一个 SKU）",
     import_hint: "必填列：product_ref,title,category_id,price,stock；可选：subtitle,brand,description,tags,images,spec_names,spec_values,original_price,sku_code；列表用 | 分隔（spec_names = 颜色|尺码，每行 spec_values = 红|M）。同一 product_ref 的连续行是同一商品的不同规格。",
     edit: "编辑",
+    recently_viewed: "最近浏览",
 };

@@ -36,13 +36,33 @@ pub struct HomePage {
     pub hot: Vec<(String, String)>,
     /// Live and upcoming flash sales (set by the caller).
     pub flash: Vec<super::flash::FlashCard>,
+    /// What a signed-in shopper looked at lately, still on sale: (title, href, image, price).
+    pub recent: Vec<(String, String, Option<String>, String)>,
 }
 
 impl HomePage {
     pub fn new(chrome: Chrome, categories: &[CategoryNode], hot: &[QueryCount]) -> HomePage {
         let hot =
             hot.iter().map(|entry| (entry.query.clone(), format!("/m/search?q={}", encode(&entry.query)))).collect();
-        HomePage { categories: CategoryLink::tree(categories, &chrome), hot, flash: Vec::new(), chrome }
+        HomePage {
+            categories: CategoryLink::tree(categories, &chrome),
+            hot,
+            flash: Vec::new(),
+            recent: Vec::new(),
+            chrome,
+        }
+    }
+
+    /// Adds the shopper's recently viewed products (the first six).
+    pub fn with_recent(mut self, cards: &[bazaar_catalog::ProductCard]) -> HomePage {
+        self.recent = cards
+            .iter()
+            .take(6)
+            .map(|card| {
+                (card.title.clone(), format!("/m/products/{}", card.id), card.image.clone(), yuan(card.price_min))
+            })
+            .collect();
+        self
     }
 }
 
