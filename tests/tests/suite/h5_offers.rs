@@ -1,8 +1,8 @@
-//! Promotions on the H5 pages without JavaScript (and the home page's "recently viewed"): a
-//! product page offers its shop's coupon (with
-//! what it gives), claiming it there puts it in the wallet once (a second claim is refused on the
-//! page), checkout applies it and pays part with points (too many points are refused at their
-//! field, the page priced without them), and the placed order carries both.
+//! Promotions on the H5 pages without JavaScript, and the home page's "recently viewed": a product
+//! page offers its shop's coupon (with what it gives), claiming it there puts it in the wallet once
+//! (a second claim is refused on the page), checkout applies it and pays part with points (too
+//! many points are refused at their field, the page priced without them), and the placed order
+//! carries both.
 
 use bazaar_tests::catalog::simple;
 use bazaar_tests::{Backend, TestApp, fresh_phone, on_both_backends};
