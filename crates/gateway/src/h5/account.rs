@@ -2,7 +2,7 @@
 
 use super::browse::{TokenForm, chrome};
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, forged, page, see_other, signed_in_form, to_sign_in};
 use crate::auth::{client_ip, device};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
@@ -178,11 +178,10 @@ async fn update_line(
     id: web::Path<i64>,
     form: web::Form<QuantityForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/cart") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/cart").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let changed = match form.quantity.trim().parse::<i32>() {
         Ok(quantity) => state.cart.set_quantity(&principal, CartItemId::from(id.into_inner()), quantity).await,
         Err(_) => Err(bazaar_checkout::CheckoutError::invalid("quantity", "must be a whole number")),
@@ -191,11 +190,10 @@ async fn update_line(
 }
 
 async fn remove_line(req: HttpRequest, state: State, id: web::Path<i64>, form: TokenForm) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/cart") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/cart").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let changed = state.cart.remove(&principal, CartItemId::from(id.into_inner())).await;
     cart_after(visitor, &state, changed).await
 }

@@ -3,7 +3,7 @@
 //! storefront's "not allowed" page.
 
 use super::visitor::{CsrfOnly, State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, page, see_other, shown_on_form, signed_in_form, signed_in_page};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -62,9 +62,10 @@ async fn admin_page(
 }
 
 async fn home(req: HttpRequest, state: State, query: web::Query<HomeQuery>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     admin_page(visitor, &state, &principal, chosen(query.status.as_deref()), None).await
 }
 
@@ -79,11 +80,10 @@ struct DecideForm {
 }
 
 async fn decide(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<DecideForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/admin/") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/admin/").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let (id, form) = (id.into_inner(), form.into_inner());
     let reason = form.reason.trim().to_string();
     let decided = if form.decision == "approve" {
@@ -93,7 +93,7 @@ async fn decide(req: HttpRequest, state: State, id: web::Path<i64>, form: web::F
     };
     match decided.map_err(ApiError::from) {
         Ok(_) => visitor.finish(see_other("/admin/")),
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::FORBIDDEN => {
+        Err(err) if shown_on_form(&err) => {
             let refused = Some((err.status(), id, err.problem().detail.clone()));
             admin_page(visitor, &state, &principal, ApplicationStatus::Pending, refused).await
         }
@@ -107,11 +107,10 @@ async fn close_report(
     id: web::Path<ReportId>,
     form: web::Form<CsrfOnly>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/admin/") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/admin/").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     match state.chat.close_report(&principal, id.into_inner()).await {
         Ok(_) => visitor.finish(see_other("/admin/")),
         Err(err) => failure(visitor, err.into()),

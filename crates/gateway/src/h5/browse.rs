@@ -1,7 +1,7 @@
 //! Browsing: home, search, a category, a product (and adding it to the cart), a shop.
 
 use super::visitor::{CsrfOnly, State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, forged, page, see_other, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -315,13 +315,12 @@ async fn claim_coupon(
     id: web::Path<bazaar_core::ids::CouponTemplateId>,
     form: web::Form<ClaimForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let product = form.product_id;
     let back = format!("/m/products/{product}");
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     match state.promotions.claim(&principal, id.into_inner()).await.map_err(ApiError::from) {
         Ok(_) => visitor.finish(see_other(&format!("{back}?claimed=1"))),
         Err(err) if err.status().is_client_error() => {

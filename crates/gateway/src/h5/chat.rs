@@ -5,7 +5,7 @@
 
 use super::browse::chrome;
 use super::visitor::{State, Visitor, random_token};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, page, see_other, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -115,13 +115,12 @@ struct SendForm {
 }
 
 async fn send(req: HttpRequest, state: State, id: web::Path<i64>, form: web::Form<SendForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let id = ConversationId::from(id.into_inner());
     let back = format!("/m/chat/{}", id.0);
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let form = form.into_inner();
     let message =
         SendMessage { client_msg_id: form.client_msg_id, content: NewContent::Text { text: form.text.clone() } };
@@ -149,15 +148,14 @@ struct StartForm {
 /// "Chat with the seller": opens (or reopens) the conversation with the shop, with a card of the
 /// product the shopper was looking at, and goes to it.
 async fn start(req: HttpRequest, state: State, form: web::Form<StartForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let back = match form.product_id {
         Some(product) => format!("/m/products/{product}"),
         None => format!("/m/shops/{}", form.shop_id),
     };
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let request = StartConversation {
         shop_id: ShopId::from(form.shop_id),
         product_id: form.product_id.map(ProductId::from),

@@ -19,7 +19,8 @@ mod visitor;
 
 use crate::error::ApiError;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_identity::Principal;
 use bazaar_storefront::RenderError;
 use bazaar_storefront::views::ErrorPage;
 use visitor::Visitor;
@@ -97,6 +98,43 @@ pub fn failure(visitor: Visitor, err: ApiError) -> HttpResponse {
 pub fn forged(visitor: Visitor) -> HttpResponse {
     let view = ErrorPage::form_expired(visitor.chrome());
     page(visitor, StatusCode::FORBIDDEN, bazaar_storefront::render(&view))
+}
+
+/// A form post's visitor, signed in and sending this browser's CSRF token — or the answer to give
+/// instead: the "form expired" page, or sign-in and then back to `back`.
+pub async fn signed_in_form(
+    req: &HttpRequest,
+    state: &visitor::State,
+    csrf: &str,
+    back: &str,
+) -> Result<(Visitor, Principal), HttpResponse> {
+    let visitor = Visitor::of(req, state).await;
+    if !visitor.csrf_ok(csrf) {
+        return Err(forged(visitor));
+    }
+    match visitor.principal.clone() {
+        Some(principal) => Ok((visitor, principal)),
+        None => Err(to_sign_in(visitor, back)),
+    }
+}
+
+/// A page's visitor, signed in — or sign-in and then back to this page.
+pub async fn signed_in_page(req: &HttpRequest, state: &visitor::State) -> Result<(Visitor, Principal), HttpResponse> {
+    let visitor = Visitor::of(req, state).await;
+    match visitor.principal.clone() {
+        Some(principal) => Ok((visitor, principal)),
+        None => {
+            let here = visitor.here.clone();
+            Err(to_sign_in(visitor, &here))
+        }
+    }
+}
+
+/// Whether a refusal is shown on the form's own page, next to what it is about, rather than as
+/// the friendly error page: any client error but "not found" and "not allowed", which have pages
+/// of their own.
+pub fn shown_on_form(err: &ApiError) -> bool {
+    err.status().is_client_error() && !matches!(err.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN)
 }
 
 /// Signed out: to sign-in, and back here afterwards.

@@ -4,7 +4,7 @@
 use super::browse::{TokenForm, chrome};
 use super::profile::{AddressForm, refused_field};
 use super::visitor::{State, Visitor, random_token};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, forged, page, see_other, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -91,11 +91,10 @@ async fn checkout(req: HttpRequest, state: State, query: web::Query<CheckoutQuer
 }
 
 async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/checkout").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let input = form.into_inner().into_input();
     let draft = input.clone();
     match state.identity.add_address(&principal, input).await.map_err(ApiError::from) {
@@ -125,11 +124,10 @@ struct PlaceForm {
 }
 
 async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/checkout") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/checkout").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let refused = |field: &str, message: String| Some(((field.to_string(), message), AddressInput::default()));
     let points = points_of(Some(form.points.as_str()));
     let Ok(address) = form.address_id.trim().parse::<i64>() else {

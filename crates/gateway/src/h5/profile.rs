@@ -4,7 +4,7 @@
 
 use super::browse::{TokenForm, chrome};
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, page, see_other, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -63,11 +63,10 @@ struct ProfileForm {
 }
 
 async fn update_profile(req: HttpRequest, state: State, form: web::Form<ProfileForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/me") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/me").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let nickname = form.into_inner().nickname;
     let patch = ProfilePatch { nickname: Some(nickname.clone()), avatar_url: None };
     match state.identity.update_me(&principal, patch).await.map_err(ApiError::from) {
@@ -147,11 +146,10 @@ pub fn refused_field(err: &ApiError) -> (String, String) {
 }
 
 async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/me/addresses") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/me/addresses").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let input = form.into_inner().into_input();
     let draft = input.clone();
     match state.identity.add_address(&principal, input).await.map_err(ApiError::from) {
@@ -165,11 +163,10 @@ async fn add_address(req: HttpRequest, state: State, form: web::Form<AddressForm
 }
 
 async fn make_default(req: HttpRequest, state: State, id: web::Path<AddressId>, form: TokenForm) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/me/addresses") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/me/addresses").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let patch = AddressPatch { is_default: Some(true), ..AddressPatch::default() };
     match state.identity.update_address(&principal, id.into_inner(), patch).await {
         Ok(_) => visitor.finish(see_other("/m/me/addresses")),
@@ -178,11 +175,10 @@ async fn make_default(req: HttpRequest, state: State, id: web::Path<AddressId>, 
 }
 
 async fn delete_address(req: HttpRequest, state: State, id: web::Path<AddressId>, form: TokenForm) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/m/me/addresses") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/m/me/addresses").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     match state.identity.delete_address(&principal, id.into_inner()).await {
         Ok(()) => visitor.finish(see_other("/m/me/addresses")),
         Err(err) => failure(visitor, err.into()),

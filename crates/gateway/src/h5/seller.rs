@@ -4,7 +4,7 @@
 
 use super::browse::TokenForm;
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, forged, page, see_other, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -283,11 +283,10 @@ async fn unpublish(req: HttpRequest, state: State, id: web::Path<ProductId>, for
 }
 
 async fn change_listing(req: HttpRequest, state: State, id: ProductId, form: TokenForm, on: bool) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, "/seller/") };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, "/seller/").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let changed =
         if on { state.catalog.publish(&principal, id).await } else { state.catalog.unpublish(&principal, id).await };
     match changed {

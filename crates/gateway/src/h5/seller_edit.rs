@@ -3,7 +3,7 @@
 
 use super::seller_orders::member_shop_name;
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, forged, page, see_other, shown_on_form, signed_in_page, to_sign_in};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,9 +28,10 @@ struct SavedQuery {
 }
 
 async fn edit(req: HttpRequest, state: State, id: web::Path<ProductId>, query: web::Query<SavedQuery>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     match state.catalog.seller_product(&principal, id.into_inner()).await {
         Ok(product) => {
             let mut view = EditProductPage::new(visitor.chrome(), &product);
@@ -137,9 +138,10 @@ async fn import_page(
 }
 
 async fn import_form(req: HttpRequest, state: State, shop: web::Path<ShopId>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     import_page(visitor, &state, &principal, shop.into_inner(), |view| view, StatusCode::OK).await
 }
 
@@ -169,7 +171,7 @@ async fn import(req: HttpRequest, state: State, shop: web::Path<ShopId>, form: w
             let fill = move |view: ImportPage| ImportPage { csv: kept, ..view.with_report(&report) };
             import_page(visitor, &state, &principal, shop, fill, status).await
         }
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::FORBIDDEN => {
+        Err(err) if shown_on_form(&err) => {
             let (status, message) = (err.status(), err.problem().detail.clone());
             let fill = move |view: ImportPage| ImportPage { csv, error: Some(message), ..view };
             import_page(visitor, &state, &principal, shop, fill, status).await

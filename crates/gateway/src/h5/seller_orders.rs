@@ -3,7 +3,7 @@
 //! refused form comes back with the reason next to the order it was for.
 
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, page, see_other, shown_on_form, signed_in_form, to_sign_in};
 use crate::error::ApiError;
 use crate::routes::checkout::seller_orders::ship_and_tell;
 use actix_web::http::StatusCode;
@@ -100,17 +100,16 @@ struct ShipForm {
 }
 
 async fn ship(req: HttpRequest, state: State, id: web::Path<OrderId>, form: web::Form<ShipForm>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let form = form.into_inner();
     let back = format!("/seller/shops/{}/orders", form.shop_id);
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let order = id.into_inner();
     match ship_and_tell(&state, &principal, order, form.carrier, form.tracking_number).await {
         Ok(()) => visitor.finish(see_other(&back)),
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::NOT_FOUND => {
+        Err(err) if shown_on_form(&err) => {
             let refused = Some((err.status(), order.0, err.problem().detail.clone()));
             orders_page(visitor, &state, &principal, form.shop_id, Some(OrderStatus::Paid), refused).await
         }
@@ -167,13 +166,12 @@ async fn decide(
     id: web::Path<RefundRequestId>,
     form: web::Form<DecideForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let form = form.into_inner();
     let back = format!("/seller/shops/{}/refunds", form.shop_id);
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let request = id.into_inner();
     let approve = form.decision == "approve";
     let reason = Some(form.reason.trim().to_string()).filter(|reason| !reason.is_empty());
@@ -186,7 +184,7 @@ async fn decide(
     };
     match decided.await {
         Ok(()) => visitor.finish(see_other(&back)),
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::NOT_FOUND => {
+        Err(err) if shown_on_form(&err) => {
             let refused = Some((err.status(), request.0, err.problem().detail.clone()));
             refunds_page(visitor, &state, &principal, form.shop_id, refused).await
         }

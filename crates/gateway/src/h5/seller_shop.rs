@@ -5,7 +5,7 @@
 use super::browse::TokenForm;
 use super::seller_orders::member_shop_name;
 use super::visitor::{State, Visitor};
-use super::{failure, forged, page, see_other, to_sign_in};
+use super::{failure, page, see_other, shown_on_form, signed_in_form, signed_in_page};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -77,9 +77,10 @@ async fn settings(
     shop: web::Path<ShopId>,
     query: web::Query<SavedQuery>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     settings_page(visitor, &state, &principal, shop.into_inner(), Ok(query.saved.is_some())).await
 }
 
@@ -120,13 +121,12 @@ async fn save_settings(
     shop: web::Path<ShopId>,
     form: web::Form<SettingsForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let shop = shop.into_inner();
     let back = format!("/seller/shops/{shop}/settings");
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let form = form.into_inner();
     let draft = SettingsDraft {
         shipping_fee: form.shipping_fee.clone(),
@@ -167,7 +167,7 @@ async fn save_settings(
     };
     match saved.await {
         Ok(()) => visitor.finish(see_other(&format!("{back}?saved=1"))),
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::NOT_FOUND => {
+        Err(err) if shown_on_form(&err) => {
             let field = err.problem().field.clone().unwrap_or_else(|| "greeting".into());
             let refused = Err((err.status(), (field, err.problem().detail.clone()), draft));
             settings_page(visitor, &state, &principal, shop, refused).await
@@ -201,9 +201,10 @@ async fn staff_page(
 }
 
 async fn staff(req: HttpRequest, state: State, shop: web::Path<ShopId>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     staff_page(visitor, &state, &principal, shop.into_inner(), None).await
 }
 
@@ -221,14 +222,14 @@ async fn add_staff(
     shop: web::Path<ShopId>,
     form: web::Form<StaffForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let shop = shop.into_inner();
     let back = format!("/seller/shops/{shop}/staff");
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let phone = form.into_inner().phone;
+    // "No such user" belongs at the phone field, not on a page of its own.
     match state.identity.add_shop_staff(&principal, shop, phone.clone()).await.map_err(ApiError::from) {
         Ok(_) => visitor.finish(see_other(&back)),
         Err(err) if err.status().is_client_error() && err.status() != StatusCode::FORBIDDEN => {
@@ -245,13 +246,12 @@ async fn remove_staff(
     path: web::Path<(ShopId, UserId)>,
     form: TokenForm,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let (shop, user) = path.into_inner();
     let back = format!("/seller/shops/{shop}/staff");
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     match state.identity.remove_shop_staff(&principal, shop, user).await {
         Ok(()) => visitor.finish(see_other(&back)),
         Err(err) => failure(visitor, err.into()),
@@ -287,9 +287,10 @@ async fn stock_page(
 }
 
 async fn stock(req: HttpRequest, state: State, id: web::Path<ProductId>) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    let here = visitor.here.clone();
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &here) };
+    let (visitor, principal) = match signed_in_page(&req, &state).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     stock_page(visitor, &state, &principal, id.into_inner(), None).await
 }
 
@@ -310,13 +311,12 @@ async fn change_stock(
     id: web::Path<SkuId>,
     form: web::Form<StockForm>,
 ) -> HttpResponse {
-    let visitor = Visitor::of(&req, &state).await;
-    if !visitor.csrf_ok(&form.csrf) {
-        return forged(visitor);
-    }
     let form = form.into_inner();
     let back = format!("/seller/products/{}/stock", form.product_id);
-    let Some(principal) = visitor.principal.clone() else { return to_sign_in(visitor, &back) };
+    let (visitor, principal) = match signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
     let sku = id.into_inner();
     let Ok(adjust) = form.adjust.trim().trim_start_matches('+').parse::<i64>() else {
         let refused =
@@ -326,7 +326,7 @@ async fn change_stock(
     let change = StockChange { set: None, adjust: Some(adjust), note: form.note.trim().to_string() };
     match state.catalog.change_stock(&principal, sku, change).await.map_err(ApiError::from) {
         Ok(_) => visitor.finish(see_other(&back)),
-        Err(err) if err.status().is_client_error() && err.status() != StatusCode::NOT_FOUND => {
+        Err(err) if shown_on_form(&err) => {
             let refused = Some((err.status(), sku.0, err.problem().detail.clone()));
             stock_page(visitor, &state, &principal, form.product_id, refused).await
         }

@@ -62,6 +62,6 @@ impl AddressesPage {
     }
 
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == field).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, field)
     }
 }

@@ -78,6 +78,6 @@ impl AdminPage {
     }
 
     pub fn error_for(&self, application: &i64) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == application).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, application)
     }
 }

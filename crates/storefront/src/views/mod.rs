@@ -78,6 +78,16 @@ impl Chrome {
     }
 }
 
+/// A refusal's message when it is at `at`: a field's name, or the id of the row (an order, a
+/// request, a SKU) its form was for. Every page shows a refused form's reason next to it this way.
+pub fn message_at<'a, K, Q>(error: &'a Option<(K, String)>, at: &Q) -> Option<&'a str>
+where
+    K: PartialEq<Q>,
+    Q: ?Sized,
+{
+    error.as_ref().filter(|(place, _)| place == at).map(|(_, message)| message.as_str())
+}
+
 /// A query-string component, percent-encoded.
 pub fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()

@@ -109,7 +109,7 @@ impl NewProductPage {
     }
 
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == field).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, field)
     }
 
     /// The form's text fields: name, label, what was typed.

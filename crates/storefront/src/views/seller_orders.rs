@@ -89,7 +89,7 @@ impl SellerOrdersPage {
     }
 
     pub fn error_for(&self, order: &i64) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == order).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, order)
     }
 }
 
@@ -137,6 +137,6 @@ impl SellerRefundsPage {
     }
 
     pub fn error_for(&self, request: &i64) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == request).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, request)
     }
 }

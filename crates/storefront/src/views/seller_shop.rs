@@ -62,7 +62,7 @@ impl ShopSettingsPage {
     }
 
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == field).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, field)
     }
 }
 
@@ -151,6 +151,6 @@ impl StockPage {
     }
 
     pub fn error_for(&self, sku: &i64) -> Option<&str> {
-        self.error.as_ref().filter(|(at, _)| at == sku).map(|(_, message)| message.as_str())
+        super::message_at(&self.error, sku)
     }
 }
