@@ -1,7 +1,8 @@
-//! Editing and bulk import in the console without JavaScript: a product's words and one SKU's
-//! price changed (its stock kept; a bad price refused with what was typed kept and nothing
-//! changed), and CSV pasted into the import form creating the good products and reporting the bad
-//! row by row (kept in the form for fixing). Another shop's people can do neither.
+//! Editing and bulk import in the console without JavaScript: a product's words, its options (a
+//! size added, whose SKUs take the price and stock given for new combinations) and one SKU's price
+//! changed, the kept SKUs' stock untouched (a bad price is refused with what was typed kept and
+//! nothing changed); and CSV pasted into the import form creating the good products and reporting
+//! the bad row by row (kept in the form for fixing). Another shop's people can do neither.
 
 use bazaar_tests::catalog::tshirt;
 use bazaar_tests::{Backend, PASSWORD, TestApp, on_both_backends};
@@ -32,6 +33,16 @@ async fn a_seller_edits_a_product_and_imports_a_catalogue_in_the_console(backend
         ("brand".into(), "老街".into()),
         ("description".into(), "100% 棉".into()),
     ];
+    // The options as the page shows them, one size added.
+    assert_eq!(page.field("spec1_name").as_deref(), Some("颜色"), "{}", page.body);
+    assert_eq!(page.field("spec2_values").as_deref(), Some("S, M, L"));
+    for (name, value) in
+        [("spec1_name", "颜色"), ("spec1_values", "红, 黑"), ("spec2_name", "尺码"), ("spec2_values", "S, M, L, XL")]
+    {
+        form.push((name.into(), value.into()));
+    }
+    form.push(("new_price".into(), "99.00".into()));
+    form.push(("new_stock".into(), "4".into()));
     for sku in skus {
         let sku_id = sku["id"].as_i64().unwrap();
         let price = if sku_id == first { "9.9.9".to_string() } else { page.field(&format!("price_{sku_id}")).unwrap() };
@@ -59,6 +70,10 @@ async fn a_seller_edits_a_product_and_imports_a_catalogue_in_the_console(backend
     assert_eq!(changed["title"], "纯棉T恤 新款", "{changed}");
     let sku = changed["skus"].as_array().unwrap().iter().find(|sku| sku["id"] == first).unwrap().clone();
     assert_eq!((sku["price"].as_str(), &sku["stock"]), (Some("66.00"), &stock), "new price, same stock: {sku}");
+    let skus = changed["skus"].as_array().unwrap();
+    assert_eq!(skus.len(), 8, "two colours × four sizes: {changed}");
+    let xl: Vec<&Value> = skus.iter().filter(|sku| sku["specs"]["尺码"] == "XL").collect();
+    assert!(xl.iter().all(|sku| sku["price"] == "99.00" && sku["stock"] == 4), "the new size: {xl:?}");
 
     // Bulk import from pasted CSV: the good one created, the bad one reported at its row.
     let snacks = app.category("Snacks").await;

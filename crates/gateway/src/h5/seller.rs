@@ -65,6 +65,38 @@ async fn products_page(
     }
 }
 
+/// The spec dimensions a form names as (name, values) pairs, values separated by commas (ASCII or
+/// Chinese) or 、. A name without values, or values without a name, is left to the catalog to refuse.
+pub fn dimensions(named: &[(&String, &String)]) -> Vec<SpecDimension> {
+    let split = |values: &str| -> Vec<String> {
+        values.split([',', '，', '、']).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
+    };
+    named
+        .iter()
+        .filter(|(name, values)| !name.trim().is_empty() || !values.trim().is_empty())
+        .map(|(name, values)| SpecDimension { name: name.trim().to_string(), values: split(values) })
+        .collect()
+}
+
+/// Every combination of the dimensions' values, one option of each (one empty combination when
+/// there are no dimensions: a product with a single SKU).
+pub fn combinations(specs: &[SpecDimension]) -> Vec<BTreeMap<String, String>> {
+    let mut combinations: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    for dimension in specs {
+        combinations = combinations
+            .into_iter()
+            .flat_map(|partial| {
+                dimension.values.iter().map(move |value| {
+                    let mut next = partial.clone();
+                    next.insert(dimension.name.clone(), value.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    combinations
+}
+
 /// Days the dashboard's chart and "this week" cover, today included.
 const WEEK: u32 = 7;
 /// A SKU with this many or fewer left is shown as running low.
@@ -160,17 +192,8 @@ impl ProductForm {
         }
     }
 
-    /// The spec dimensions named on the form (a name without values, or values without a name,
-    /// is left to the catalog to refuse).
     fn dimensions(&self) -> Vec<SpecDimension> {
-        let split = |values: &str| -> Vec<String> {
-            values.split([',', '，', '、']).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
-        };
-        [(&self.spec1_name, &self.spec1_values), (&self.spec2_name, &self.spec2_values)]
-            .into_iter()
-            .filter(|(name, values)| !name.trim().is_empty() || !values.trim().is_empty())
-            .map(|(name, values)| SpecDimension { name: name.trim().to_string(), values: split(values) })
-            .collect()
+        dimensions(&[(&self.spec1_name, &self.spec1_values), (&self.spec2_name, &self.spec2_values)])
     }
 
     /// The product as the catalog takes it: one SKU per combination of the dimensions' values,
@@ -181,20 +204,7 @@ impl ProductForm {
             Money::parse_str(self.price.trim()).map_err(|_| field("price", "a price in yuan, such as 59.90"))?;
         let stock = self.stock.trim().parse::<i64>().map_err(|_| field("stock", "a whole number of units"))?;
         let specs = self.dimensions();
-        let mut combinations: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
-        for dimension in &specs {
-            combinations = combinations
-                .into_iter()
-                .flat_map(|partial| {
-                    dimension.values.iter().map(move |value| {
-                        let mut next = partial.clone();
-                        next.insert(dimension.name.clone(), value.clone());
-                        next
-                    })
-                })
-                .collect();
-        }
-        let skus = combinations
+        let skus = combinations(&specs)
             .into_iter()
             .map(|specs| SkuInput {
                 specs,

@@ -1,4 +1,5 @@
-//! The console's product editing (words and each SKU's price; specs, stock and history stay) and
+//! The console's product editing (words, options, each SKU's price; a kept SKU keeps its stock and
+//! history) and
 //! bulk import (CSV pasted into the form; catalog checks every product and reports each).
 
 use super::seller_orders::member_shop_name;
@@ -66,20 +67,36 @@ async fn save(
         Ok(product) => product,
         Err(err) => return failure(visitor, err.into()),
     };
-    // Every SKU again with its options, so catalog keeps each one's stock and history.
-    let skus: Result<Vec<SkuInput>, String> = product
-        .skus
-        .iter()
-        .map(|sku| {
-            let original = field(&format!("original_{}", sku.id));
-            Ok(SkuInput {
-                specs: sku.specs.clone(),
-                price: price(&format!("price_{}", sku.id), &field(&format!("price_{}", sku.id)))?,
-                original_price: if original.is_empty() { None } else { Some(price("original_price", &original)?) },
-                stock: None,
-                code: sku.code.clone(),
-                image_url: sku.image_url.clone(),
-            })
+    // The options as edited; every combination a SKU. One that stays is sent with its own options
+    // and its price from the form, so catalog keeps its stock and history; a new one takes the
+    // form's price and stock for new combinations.
+    let named = [1, 2].map(|at| (field(&format!("spec{at}_name")), field(&format!("spec{at}_values"))));
+    let specs = super::seller::dimensions(&[(&named[0].0, &named[0].1), (&named[1].0, &named[1].1)]);
+    let skus: Result<Vec<SkuInput>, String> = super::seller::combinations(&specs)
+        .into_iter()
+        .map(|options| match product.skus.iter().find(|sku| sku.specs == options) {
+            Some(sku) => {
+                let original = field(&format!("original_{}", sku.id));
+                Ok(SkuInput {
+                    specs: options,
+                    price: price(&format!("price_{}", sku.id), &field(&format!("price_{}", sku.id)))?,
+                    original_price: if original.is_empty() { None } else { Some(price("original_price", &original)?) },
+                    stock: None,
+                    code: sku.code.clone(),
+                    image_url: sku.image_url.clone(),
+                })
+            }
+            None => {
+                let stock = field("new_stock");
+                Ok(SkuInput {
+                    specs: options,
+                    price: price("new_price", &field("new_price"))?,
+                    original_price: None,
+                    stock: Some(stock.parse().map_err(|_| format!("new_stock: {stock:?} is not a whole number"))?),
+                    code: None,
+                    image_url: None,
+                })
+            }
         })
         .collect();
     let typed = |view: &mut EditProductPage| {
@@ -88,6 +105,8 @@ async fn save(
         for (sku_id, _, price, original) in &mut view.skus {
             (*price, *original) = (field(&format!("price_{sku_id}")), field(&format!("original_{sku_id}")));
         }
+        view.specs = named.clone();
+        (view.new_price, view.new_stock) = (field("new_price"), field("new_stock"));
     };
     let (status, message) = match skus {
         Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message),
@@ -97,6 +116,7 @@ async fn save(
                 subtitle: Some(field("subtitle")),
                 brand: Some(field("brand")),
                 description: form.get("description").cloned(),
+                specs: Some(specs),
                 skus: Some(skus),
                 ..ProductPatch::default()
             };

@@ -213,4 +213,7 @@ pub static EN: Messages = Messages {
     import_hint: "Required columns: product_ref,title,category_id,price,stock; optional: subtitle,brand,description,tags,images,spec_names,spec_values,original_price,sku_code; lists use | (spec_names = 颜色|尺码, and spec_values = 红|M on each line). Consecutive lines with the same product_ref are one product's SKUs.",
     edit: "Edit",
     recently_viewed: "Recently viewed",
+    new_combinations_hint: "After changing the options: combinations that stay keep their price and stock, removed ones are retired, new ones get the price and stock below",
+    new_combinations_price: "Price of new combinations",
+    new_combinations_stock: "Stock of new combinations",
 };

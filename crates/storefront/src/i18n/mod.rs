@@ -285,6 +285,9 @@ pub struct Messages {
     pub import_hint: &'static str,
     pub edit: &'static str,
     pub recently_viewed: &'static str,
+    pub new_combinations_hint: &'static str,
+    pub new_combinations_price: &'static str,
+    pub new_combinations_stock: &'static str,
 }
 
 mod en;

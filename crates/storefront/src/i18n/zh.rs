@@ -213,4 +213,7 @@ pub static ZH: Messages = Messages {
     import_hint: "必填列：product_ref,title,category_id,price,stock；可选：subtitle,brand,description,tags,images,spec_names,spec_values,original_price,sku_code；列表用 | 分隔（spec_names = 颜色|尺码，每行 spec_values = 红|M）。同一 product_ref 的连续行是同一商品的不同规格。",
     edit: "编辑",
     recently_viewed: "最近浏览",
+    new_combinations_hint: "改动规格后：保留的组合沿用原价与库存，去掉的组合下架，新增的组合用下面的价格和库存",
+    new_combinations_price: "新组合的价格",
+    new_combinations_stock: "新组合的库存",
 };

@@ -18,6 +18,11 @@ pub struct EditProductPage {
     pub brand: String,
     pub description: String,
     pub skus: Vec<SkuPrices>,
+    /// Up to two spec dimensions as (name, values separated by commas), as stored or typed.
+    pub specs: [(String, String); 2],
+    /// Price and stock for combinations the edited specs add, as typed.
+    pub new_price: String,
+    pub new_stock: String,
     pub saved: bool,
     /// What is wrong (the catalog's message names the field).
     pub error: Option<String>,
@@ -41,6 +46,15 @@ impl EditProductPage {
             brand: product.text.brand.clone(),
             description: product.text.description.clone(),
             skus,
+            specs: [0, 1].map(|at| {
+                product
+                    .text
+                    .specs
+                    .get(at)
+                    .map_or_else(Default::default, |dimension| (dimension.name.clone(), dimension.values.join(", ")))
+            }),
+            new_price: String::new(),
+            new_stock: String::new(),
             saved: false,
             error: None,
             chrome,
