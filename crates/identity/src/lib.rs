@@ -31,7 +31,7 @@ pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, To
 pub use sessions::SessionView;
 pub use shops::{
     ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
-    set_shop_status, shop_role, shop_status,
+    set_shop_status, shop_name, shop_role, shop_status,
 };
 pub use users::{ProfilePatch, UserView, nickname_of, user_id_by_phone};
 

@@ -81,6 +81,11 @@ pub fn shop_status(conn: &mut DbConn, shop_id: ShopId) -> Result<Option<ShopStat
     ))
 }
 
+/// A shop's name (`None`: no such shop), for other crates to show it without reading the table.
+pub fn shop_name(conn: &mut DbConn, shop_id: ShopId) -> Result<Option<String>, IdentityError> {
+    Ok(shops::table.find(shop_id).select(shops::name).get_result(conn).optional()?)
+}
+
 /// Sets a shop's status inside the caller's transaction; false when there is no such shop.
 pub fn set_shop_status(conn: &mut DbConn, shop_id: ShopId, status: ShopStatus) -> Result<bool, IdentityError> {
     let changed = diesel::update(shops::table.find(shop_id))

@@ -6,7 +6,7 @@ use crate::crypto::random_token;
 use crate::service::{PaymentView, Payments};
 use bazaar_core::Money;
 use bazaar_core::ids::{OrderId, ShopId};
-use bazaar_db::schema::{in_store_payments, shops};
+use bazaar_db::schema::in_store_payments;
 use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, Utc};
@@ -41,14 +41,11 @@ pub struct InStoreView {
     pub order_id: Option<OrderId>,
 }
 
-/// A counter request with its shop's name.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = in_store_payments)]
+/// A counter request with its shop's name (identity's, read through its function).
 struct Row {
     id: i64,
     code: String,
     shop_id: ShopId,
-    #[diesel(select_expression = shops::name)]
     shop_name: String,
     amount: i64,
     note: String,
@@ -171,13 +168,24 @@ impl Payments {
 }
 
 fn by_code(conn: &mut bazaar_db::DbConn, code: &str) -> Result<Row, PaymentError> {
-    in_store_payments::table
-        .inner_join(shops::table)
+    type Stored = (i64, String, ShopId, i64, String, NaiveDateTime, Option<OrderId>);
+    let stored: Option<Stored> = in_store_payments::table
         .filter(in_store_payments::code.eq(code))
-        .select(Row::as_select())
+        .select((
+            in_store_payments::id,
+            in_store_payments::code,
+            in_store_payments::shop_id,
+            in_store_payments::amount,
+            in_store_payments::note,
+            in_store_payments::expires_at,
+            in_store_payments::order_id,
+        ))
         .first(conn)
-        .optional()?
-        .ok_or(PaymentError::not_found("in-store payment request"))
+        .optional()?;
+    let (id, code, shop_id, amount, note, expires_at, order_id) =
+        stored.ok_or(PaymentError::not_found("in-store payment request"))?;
+    let shop_name = bazaar_identity::shop_name(conn, shop_id)?.unwrap_or_default();
+    Ok(Row { id, code, shop_id, shop_name, amount, note, expires_at, order_id })
 }
 
 /// Another buyer is already paying this counter request.
