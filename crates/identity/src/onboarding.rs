@@ -53,6 +53,17 @@ impl Identity {
         self.in_transaction(move |conn| shops::apply(conn, user_id, input)).await
     }
 
+    /// The shop `shop_id` as the caller works for it, with their role; "not found" for a shop they
+    /// do not work for (whether it exists is not theirs to learn).
+    pub async fn member_shop(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+    ) -> Result<crate::MemberShop, IdentityError> {
+        let shops = self.my_shops(principal).await?;
+        shops.into_iter().find(|member| member.shop.id == shop_id).ok_or_else(|| IdentityError::not_found("shop"))
+    }
+
     /// The shops the caller owns or staffs, with their role in each.
     pub async fn my_shops(&self, principal: &Principal) -> Result<Vec<crate::MemberShop>, IdentityError> {
         let user_id = principal.user_id;

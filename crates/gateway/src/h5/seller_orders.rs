@@ -24,15 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/seller/refund-requests/{id}/decide", web::post().to(decide));
 }
 
-/// The name of a shop the visitor works for; "not found" for any other (whether it exists is
-/// not theirs to learn).
+/// The name of a shop the visitor works for, as identity answers it ("not found" for any other).
 pub async fn member_shop_name(state: &State, principal: &Principal, shop: ShopId) -> Result<String, ApiError> {
-    let shops = state.identity.my_shops(principal).await?;
-    shops
-        .into_iter()
-        .find(|member| member.shop.id == shop)
-        .map(|member| member.shop.name)
-        .ok_or_else(|| ApiError::from(bazaar_core::Refusal::not_found("shop")))
+    Ok(state.identity.member_shop(principal, shop).await?.shop.name)
 }
 
 #[derive(serde::Deserialize)]
