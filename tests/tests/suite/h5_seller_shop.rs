@@ -1,6 +1,7 @@
 //! The console's shop pages without JavaScript: settings saved from one form into catalog (the
 //! shipping rule a buyer then pays) and chat (the greeting a new conversation gets), a bad amount
-//! refused at its field with nothing saved; staff added by phone (an unknown number refused at the
+//! refused at its field with nothing saved, and hours
+//! catalog refuses after chat took its half leave nothing saved either (chat's half is put back); staff added by phone (an unknown number refused at the
 //! field) and removed; stock changed by SKU with the ledger showing it, a change below zero refused
 //! at its SKU. Staff and strangers reach only what their role allows.
 
@@ -39,6 +40,17 @@ async fn an_owner_sets_up_the_shop_its_staff_and_its_stock_in_the_console(backen
     assert_eq!((saved.status, saved.location()), (303, format!("{settings}?saved=1").as_str()), "{}", saved.body);
     let shop_page: Value = app.get(&format!("/api/v1/shops/{shop}")).await.json().await.unwrap();
     assert_eq!(shop_page["service_hours"], "09:00-21:00", "{shop_page}");
+    // Catalog refuses the hours after chat took its half: chat's is put back, so nothing of the
+    // form is saved.
+    let mut bad_hours = form.clone();
+    bad_hours[3] = ("service_hours", "25:00-99:00");
+    bad_hours[4] = ("greeting", "不该留下的欢迎语");
+    let refused = console.post(&settings, &bad_hours).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("id=\"service_hours-error\""), "at the hours: {}", refused.body);
+    let chat: Value =
+        app.get_as(&seller, &format!("/api/v1/seller/shops/{shop}/chat-settings")).await.json().await.unwrap();
+    assert_eq!(chat["greeting"], "您好，欢迎光临凤梨酥小铺", "chat's half put back: {chat}");
     let buyer = app.register().await;
     let conversation = app.open_conversation(&buyer, shop).await;
     let history = app.items_as(&buyer, &format!("/api/v1/chat/conversations/{conversation}/messages")).await;
