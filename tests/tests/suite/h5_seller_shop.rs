@@ -1,9 +1,9 @@
 //! The console's shop pages without JavaScript: settings saved from one form into catalog (the
-//! shipping rule a buyer then pays) and chat (the greeting a new conversation gets), a bad amount
-//! refused at its field with nothing saved, and hours
-//! catalog refuses after chat took its half leave nothing saved either (chat's half is put back); staff added by phone (an unknown number refused at the
-//! field) and removed; stock changed by SKU with the ledger showing it, a change below zero refused
-//! at its SKU. Staff and strangers reach only what their role allows.
+//! shipping rule a buyer then pays) and chat (the greeting a new conversation gets); a bad amount
+//! refused at its field with nothing saved, and hours catalog refuses after chat took its half
+//! leaving nothing saved either (chat's half is put back); staff added by phone (an unknown number
+//! refused at the field) and removed; stock changed by SKU with the ledger showing it, a change
+//! below zero refused at its SKU. Staff and strangers reach only what their role allows.
 
 use bazaar_tests::catalog::simple;
 use bazaar_tests::{Backend, PASSWORD, TestApp, fresh_phone, on_both_backends};
