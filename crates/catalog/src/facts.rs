@@ -76,3 +76,30 @@ pub fn sku_facts(conn: &mut DbConn, sku: SkuId) -> Result<Option<SkuFacts>, Cata
         on_sale: active && status == crate::ProductStatus::Active.as_str(),
     }))
 }
+
+/// A product as another crate shows it (a chat card): its shop, title, first image, lowest price,
+/// and whether it is on sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSummary {
+    pub shop_id: ShopId,
+    pub title: String,
+    pub image: Option<String>,
+    pub price_min: bazaar_core::Money,
+    pub on_sale: bool,
+}
+
+/// The product's summary (`None`: no such product), inside the caller's transaction.
+pub fn product_summary(conn: &mut DbConn, product_id: ProductId) -> Result<Option<ProductSummary>, CatalogError> {
+    let found: Option<(ShopId, String, String, i64, String)> = products::table
+        .find(product_id)
+        .select((products::shop_id, products::title, products::images, products::price_min, products::status))
+        .get_result(conn)
+        .optional()?;
+    Ok(found.map(|(shop_id, title, images, price_min, status)| ProductSummary {
+        shop_id,
+        title,
+        image: serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next()),
+        price_min: bazaar_core::Money::from_minor(price_min),
+        on_sale: status == crate::ProductStatus::Active.as_str(),
+    }))
+}

@@ -26,7 +26,9 @@ pub use browse::{ListQuery, ProductCard, ProductDetail, Sort};
 pub use categories::{CategoryInput, CategoryNode};
 pub use config::CatalogConfig;
 pub use error::CatalogError;
-pub use facts::{ProductFacts, SkuFacts, existing_categories, product_facts, sku_facts};
+pub use facts::{
+    ProductFacts, ProductSummary, SkuFacts, existing_categories, product_facts, product_summary, sku_facts,
+};
 pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange, release as release_stock, reserve as reserve_stock};
 pub use product_input::{Attribute, ProductInput, ProductPatch, SkuInput};

@@ -3,11 +3,8 @@
 //! records — a product of the conversation's shop, or an order between its buyer and shop.
 
 use crate::ChatError;
-use bazaar_core::Money;
 use bazaar_core::ids::{OrderId, ProductId, ShopId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{order_items, orders, products};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -110,18 +107,11 @@ pub(crate) fn checked_text(field: &'static str, raw: &str, sensitive_words: &[St
 }
 
 fn product_card(conn: &mut DbConn, product_id: ProductId, shop_id: ShopId) -> Result<serde_json::Value, ChatError> {
-    let found: Option<(ShopId, String, String, i64, String)> = products::table
-        .find(product_id)
-        .select((products::shop_id, products::title, products::images, products::price_min, products::status))
-        .get_result(conn)
-        .optional()?;
-    let Some((_, title, images, price_min, _)) =
-        found.filter(|p| p.0 == shop_id && p.4 == bazaar_catalog::ProductStatus::Active.as_str())
-    else {
+    let summary = bazaar_catalog::product_summary(conn, product_id)?;
+    let Some(product) = summary.filter(|product| product.shop_id == shop_id && product.on_sale) else {
         return Err(ChatError::invalid("content.product_id", "no product of this shop on sale has that id"));
     };
-    let image = serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next());
-    Ok(json!({ "product_id": product_id, "title": title, "image": image, "price": Money::from_minor(price_min) }))
+    Ok(json!({ "product_id": product_id, "title": product.title, "image": product.image, "price": product.price_min }))
 }
 
 /// An order card. Built on behalf of either side, so it proves the order is between this
@@ -132,25 +122,16 @@ pub(crate) fn order_card(
     buyer_id: UserId,
     shop_id: ShopId,
 ) -> Result<serde_json::Value, ChatError> {
-    let found: Option<(UserId, ShopId, String, i64)> = orders::table
-        .find(order_id)
-        .select((orders::user_id, orders::shop_id, orders::status, orders::total))
-        .get_result(conn)
-        .optional()?;
-    let Some((_, _, status, total)) = found.filter(|o| o.0 == buyer_id && o.1 == shop_id) else {
+    let summary = bazaar_checkout::order_summary(conn, order_id)?;
+    let Some(order) = summary.filter(|order| order.buyer_id == buyer_id && order.shop_id == shop_id) else {
         return Err(ChatError::invalid("content.order_id", "no order between this buyer and shop has that id"));
     };
-    let titles: Vec<String> = order_items::table
-        .filter(order_items::order_id.eq(order_id))
-        .order(order_items::id)
-        .select(order_items::title)
-        .load(conn)?;
     Ok(json!({
         "order_id": order_id,
-        "status": status,
-        "total": Money::from_minor(total),
-        "items": titles.len(),
-        "title": titles.first().cloned().unwrap_or_default(),
+        "status": order.status,
+        "total": order.total,
+        "items": order.titles.len(),
+        "title": order.titles.first().cloned().unwrap_or_default(),
     }))
 }
 

@@ -17,6 +17,11 @@ pub enum ChatError {
     /// Identity refused: it keeps its own kind and code.
     #[error(transparent)]
     Identity(Box<bazaar_identity::IdentityError>),
+    /// Catalog or checkout refused (reading a card's product or order): each keeps its kind.
+    #[error(transparent)]
+    Catalog(Box<bazaar_catalog::CatalogError>),
+    #[error(transparent)]
+    Checkout(Box<bazaar_checkout::CheckoutError>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -52,6 +57,21 @@ impl From<bazaar_identity::IdentityError> for ChatError {
     }
 }
 
+impl From<bazaar_catalog::CatalogError> for ChatError {
+    fn from(err: bazaar_catalog::CatalogError) -> Self {
+        match err {
+            bazaar_catalog::CatalogError::Db(db) => ChatError::Db(db),
+            other => ChatError::Catalog(Box::new(other)),
+        }
+    }
+}
+
+impl From<bazaar_checkout::CheckoutError> for ChatError {
+    fn from(err: bazaar_checkout::CheckoutError) -> Self {
+        ChatError::Checkout(Box::new(err))
+    }
+}
+
 bazaar_core::refusal_constructors!(ChatError);
 
 impl Classify for ChatError {
@@ -65,6 +85,8 @@ impl Classify for ChatError {
                 Failure::Refused(Refusal::rate_limited(self.to_string(), *retry_after))
             }
             ChatError::Identity(identity) => identity.classify(),
+            ChatError::Catalog(catalog) => catalog.classify(),
+            ChatError::Checkout(checkout) => checkout.classify(),
             ChatError::Db(db) => db.classify(),
             ChatError::Kv(kv) => kv.classify(),
         }

@@ -9,7 +9,7 @@ use crate::messages::{self, Author, HistoryQuery, MessagePage, MessageView};
 use crate::moderation;
 use bazaar_core::PageLimit;
 use bazaar_core::ids::{ConversationId, OrderId, ProductId, ShopId, UserId};
-use bazaar_db::schema::{chat_conversations, orders};
+use bazaar_db::schema::chat_conversations;
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 use bazaar_kv::{Kv, KvError, Limit};
@@ -489,12 +489,8 @@ fn order_notice(
     text: &str,
     now: NaiveDateTime,
 ) -> Result<(MessageView, Vec<UserId>), ChatError> {
-    let (buyer, shop_id): (UserId, ShopId) = orders::table
-        .find(order_id)
-        .select((orders::user_id, orders::shop_id))
-        .get_result(conn)
-        .optional()?
-        .ok_or(ChatError::not_found("order"))?;
+    let order = bazaar_checkout::order_summary(conn, order_id)?.ok_or(ChatError::not_found("order"))?;
+    let (buyer, shop_id) = (order.buyer_id, order.shop_id);
     let (row, _) = conversations::get_or_create(conn, buyer, shop_id, now)?;
     let card = content::order_card(conn, order_id, buyer, shop_id)?;
     let notice = Stored { kind: "notice", body: content::checked_text("text", text, &[])?, card: Some(card) };

@@ -16,6 +16,7 @@ mod refunds;
 mod sales;
 mod service;
 mod status;
+mod summary;
 
 pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
 pub use config::CheckoutConfig;
@@ -33,6 +34,7 @@ pub use refunds::{RefundLine, RefundRequest, RefundState, mark_refunded};
 pub use sales::DaySales;
 pub use service::{OrderDetail, Orders};
 pub use status::{ORDER_STATUSES, OrderStatus};
+pub use summary::{OrderSummary, order_summary};
 
 /// The tabs of a buyer's order list, as shopping apps show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
