@@ -328,6 +328,23 @@ impl Orders {
         self.db.run(move |conn| crate::sales::by_day(conn, &member, shop_id, last_day, days)).await
     }
 
+    /// How many of the shop's orders are in `status`, counting at most `up_to` (a dashboard's
+    /// badge: the ids alone, not the orders).
+    pub async fn count_shop_orders(
+        &self,
+        principal: &Principal,
+        shop_id: ShopId,
+        status: crate::OrderStatus,
+        up_to: i64,
+    ) -> Result<usize, CheckoutError> {
+        let member = principal.clone();
+        let wanted = Some(status.as_str().to_string());
+        self.db
+            .run(move |conn| lifecycle::shop_orders(conn, &member, shop_id, wanted, (None, None), None, up_to))
+            .await
+            .map(|ids| ids.len())
+    }
+
     /// A shop's orders for its members, newest first.
     pub async fn shop_orders(
         &self,

@@ -106,16 +106,15 @@ const COUNTED: i64 = 100;
 
 async fn dashboard_of(state: &State, principal: &Principal, shop: ShopId) -> Result<ShopDashboard, ApiError> {
     let today = bazaar_core::clock::china_day(chrono::Utc::now().naive_utc());
-    let paid = Some(OrderStatus::Paid.as_str().to_string());
     let (sales, visitors, low, to_ship, refunds) = tokio::join!(
         state.orders.shop_sales(principal, shop, today, WEEK),
         state.catalog.visitors(principal, shop, today, WEEK),
         state.catalog.low_stock(principal, shop, LOW_STOCK),
-        state.orders.shop_orders(principal, shop, paid, (None, None), None, COUNTED),
+        state.orders.count_shop_orders(principal, shop, OrderStatus::Paid, COUNTED),
         state.orders.shop_refunds(principal, shop),
     );
     let open_refunds = refunds?.iter().filter(|request| request.is_open()).count();
-    Ok(ShopDashboard::new(&sales?, &visitors?, &low?, to_ship?.len(), open_refunds))
+    Ok(ShopDashboard::new(&sales?, &visitors?, &low?, to_ship?, open_refunds))
 }
 
 /// The new-product form; `refused` keeps what was sent and says which field is at fault.

@@ -72,7 +72,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(t: &'static Messages, message: &MessageView, my_side: Side, buyer_view: bool) -> Line {
+    fn new(t: &'static Messages, message: &MessageView, my_side: Side) -> Line {
         let from = match message.side {
             Side::System => "system",
             side if side == my_side => "mine",
@@ -94,7 +94,7 @@ impl Line {
         } else if let Some(order) = field("order_id").and_then(|id| id.as_i64()) {
             Body::Order {
                 // The shop's people see the order in their console, not on the buyer's page.
-                href: buyer_view.then(|| format!("/m/orders/{order}")),
+                href: (my_side == Side::Buyer).then(|| format!("/m/orders/{order}")),
                 title: text_of("title"),
                 status: status_label(t, &text_of("status")),
                 total: money(&text_of("total")),
@@ -140,9 +140,7 @@ impl ChatPage {
         earlier_before: Option<i64>,
         client_msg_id: String,
     ) -> ChatPage {
-        let buyer_view = conversation.side == Side::Buyer;
-        let lines =
-            messages.iter().map(|message| Line::new(chrome.t, message, conversation.side, buyer_view)).collect();
+        let lines = messages.iter().map(|message| Line::new(chrome.t, message, conversation.side)).collect();
         ChatPage {
             id: conversation.id.0,
             title: other_party(conversation).to_string(),
