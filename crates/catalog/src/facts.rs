@@ -2,7 +2,7 @@
 //! sells a product and where it sits in the category tree (promotions scope coupons by both).
 
 use crate::CatalogError;
-use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId};
+use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{categories, products, skus};
 use diesel::prelude::*;
@@ -102,4 +102,10 @@ pub fn product_summary(conn: &mut DbConn, product_id: ProductId) -> Result<Optio
         price_min: bazaar_core::Money::from_minor(price_min),
         on_sale: status == crate::ProductStatus::Active.as_str(),
     }))
+}
+
+/// Whether `user` follows `shop`, inside the caller's transaction (a draw open to followers asks).
+pub fn follows(conn: &mut DbConn, user: UserId, shop: ShopId) -> Result<bool, CatalogError> {
+    use bazaar_db::schema::shop_follows;
+    Ok(diesel::select(diesel::dsl::exists(shop_follows::table.find((user, shop)))).get_result(conn)?)
 }

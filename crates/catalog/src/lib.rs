@@ -27,7 +27,7 @@ pub use categories::{CategoryInput, CategoryNode};
 pub use config::CatalogConfig;
 pub use error::CatalogError;
 pub use facts::{
-    ProductFacts, ProductSummary, SkuFacts, existing_categories, product_facts, product_summary, sku_facts,
+    ProductFacts, ProductSummary, SkuFacts, existing_categories, follows, product_facts, product_summary, sku_facts,
 };
 pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange, release as release_stock, reserve as reserve_stock};

@@ -34,7 +34,7 @@ pub use refunds::{RefundLine, RefundRequest, RefundState, mark_refunded};
 pub use sales::DaySales;
 pub use service::{OrderDetail, Orders};
 pub use status::{ORDER_STATUSES, OrderStatus};
-pub use summary::{OrderSummary, order_summary};
+pub use summary::{OrderSummary, PaidOrder, order_states, order_summary, paid_orders};
 
 /// The tabs of a buyer's order list, as shopping apps show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

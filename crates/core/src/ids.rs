@@ -178,6 +178,35 @@ id_type!(
     PromotionId
 );
 
+id_type!(
+    /// A QR-code or link campaign of a shop or the platform.
+    CampaignId
+);
+id_type!(
+    /// Where a campaign's code is put (a poster, a flyer, a shelf tag), with its own short link.
+    PlacementId
+);
+id_type!(
+    /// A short link (`/s/{code}`).
+    ShortLinkId
+);
+id_type!(
+    /// A lucky draw (抽奖).
+    DrawId
+);
+id_type!(
+    /// One prize of a lucky draw.
+    PrizeId
+);
+id_type!(
+    /// One chance to play a draw, earned once and used once.
+    ChanceId
+);
+id_type!(
+    /// One play of a draw and its outcome.
+    PlayId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

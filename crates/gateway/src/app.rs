@@ -149,6 +149,7 @@ impl Application {
             payments.clone(),
             Duration::from_secs(config.crates.payments.payment_reconcile_interval_secs),
         ));
+        let campaigns = bazaar_campaigns::Campaigns::new(db.clone(), &config.crates.campaigns, &public_url);
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -161,6 +162,7 @@ impl Application {
             search,
             payments,
             promotions,
+            campaigns,
             pay_sandbox,
         };
         let server = serve(state.clone(), listener)?;

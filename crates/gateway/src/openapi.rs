@@ -121,6 +121,7 @@ fn problems_as_served(path: &str, operation: &mut utoipa::openapi::path::Operati
         (name = "payments", description = "Paying with Alipay, WeChat Pay or UnionPay; pay for another; in-store QR payments; provider notifications"),
         (name = "chat", description = "Buyer–shop conversations over REST and WebSocket"),
         (name = "promotions", description = "Coupons: shops offer them, buyers claim them into a wallet, checkout applies the best one"),
+        (name = "campaigns", description = "QR-code campaigns with placements and their short links, the campaign funnel, lucky draws (抽奖) with public odds and an auditable seed, prizes"),
         (name = "admin", description = "Review of shop applications, categories, bans and suspensions"),
         (name = "sandbox", description = "Stand-ins for outside services (development and tests only)"),
         (name = "operations", description = "Health, readiness, metrics and this description"),

@@ -25,6 +25,7 @@ pub struct AppState {
     pub search: Search,
     pub payments: Payments,
     pub promotions: bazaar_promotions::Promotions,
+    pub campaigns: bazaar_campaigns::Campaigns,
     /// The payment sandboxes and wallet, when any provider is the sandbox.
     pub pay_sandbox: Option<Sandbox>,
 }

@@ -191,3 +191,17 @@ pub(crate) fn delete(conn: &mut DbConn, user_id: UserId, address_id: AddressId) 
     }
     Ok(())
 }
+
+/// One of `user_id`'s addresses as one line a parcel label can carry (`None`: not theirs), for a
+/// prize to be shipped.
+pub fn address_line(
+    conn: &mut DbConn,
+    user_id: UserId,
+    address_id: AddressId,
+) -> Result<Option<String>, IdentityError> {
+    match load(conn, user_id, address_id) {
+        Ok(a) => Ok(Some(format!("{} {} {}{}{}{}", a.recipient, a.phone, a.province, a.city, a.district, a.detail))),
+        Err(IdentityError::Refused(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}

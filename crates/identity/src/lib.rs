@@ -20,7 +20,7 @@ mod shops;
 pub mod tokens;
 mod users;
 
-pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES};
+pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES, address_line};
 pub use config::IdentityConfig;
 pub use demo::{DemoShop, open_demo_shop};
 pub use error::IdentityError;
@@ -33,7 +33,7 @@ pub use shops::{
     ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
     set_shop_status, shop_name, shop_role, shop_status,
 };
-pub use users::{ProfilePatch, UserView, nickname_of, user_id_by_phone};
+pub use users::{ProfilePatch, UserView, masked_phone, nickname_of, user_id_by_phone};
 
 use serde::{Deserialize, Serialize};
 

@@ -204,3 +204,9 @@ pub(crate) fn make_admin(
     }
     Ok((get(conn, user.id)?, created))
 }
+
+/// A user's phone as others may see it (`138****8000`), for a shop's list of prize winners.
+pub fn masked_phone(conn: &mut DbConn, user_id: UserId) -> Result<Option<String>, IdentityError> {
+    let stored: Option<String> = users::table.find(user_id).select(users::phone).first(conn).optional()?;
+    Ok(stored.map(|phone| crate::Phone::from_stored(phone).masked()))
+}

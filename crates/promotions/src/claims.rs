@@ -303,3 +303,21 @@ pub(crate) fn wallet_with_templates(
         })
         .collect())
 }
+
+/// Gives one coupon of `template` to `buyer` from its issuer (a campaign's landing page, a
+/// draw's prize), inside the caller's transaction, within the template's window, quantity and
+/// per-buyer limits like any claim.
+pub fn issue_coupon(
+    conn: &mut DbConn,
+    buyer: UserId,
+    template: CouponTemplateId,
+) -> Result<WalletCoupon, PromotionError> {
+    let template = templates::load(conn, template)?;
+    claim(conn, buyer, &template, ClaimedBy::Issuer)
+}
+
+/// The shop a coupon template belongs to (`Some(None)`: the platform's; `None`: no such
+/// template), for an issuer checking it may hand the coupon out.
+pub fn coupon_issuer(conn: &mut DbConn, template: CouponTemplateId) -> Result<Option<Option<ShopId>>, PromotionError> {
+    Ok(t::table.find(template).select(t::shop_id).get_result(conn).optional()?)
+}

@@ -32,7 +32,7 @@ pub use automatic::{
     ProductPromotions, PromotionInput, PromotionKind, PromotionState, PromotionView, Tier, TimedPrice, timed_prices,
 };
 pub use choice::{CouponChoice, Offers};
-pub use claims::{CouponStatus, Issued, WalletCoupon, WalletFilter};
+pub use claims::{CouponStatus, Issued, WalletCoupon, WalletFilter, coupon_issuer, issue_coupon};
 pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;
 pub use flash::{
@@ -43,8 +43,8 @@ pub use gate::{Admission, FlashGate};
 pub use offers_cache::ProductOffers;
 pub use platform::{ShopOrder, checkout_discounts};
 pub use points::{
-    CheckIn, PointsEntry, PointsRules, PointsView, earn_points, ensure_balance, points_spent_on, return_points,
-    return_refunded_points, spend_points,
+    CheckIn, PointsEntry, PointsRules, PointsView, award_prize_points, earn_points, ensure_balance, points_spent_on,
+    return_points, return_refunded_points, spend_points, spend_points_for_chance,
 };
 pub use service::{Promotions, platform_templates, shop_promotions, shop_templates};
 pub use templates::{CouponKind, CouponScope, TemplateInput, TemplatePatch, TemplateStatus, TemplateView, Visibility};

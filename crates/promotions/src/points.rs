@@ -47,6 +47,8 @@ enum Reason {
     OrderReturned,
     OrderEarned,
     RefundReturned,
+    DrawPrize,
+    DrawChance,
 }
 
 impl Reason {
@@ -57,6 +59,8 @@ impl Reason {
             Reason::OrderReturned => "order_returned",
             Reason::OrderEarned => "order_earned",
             Reason::RefundReturned => "refund_returned",
+            Reason::DrawPrize => "draw_prize",
+            Reason::DrawChance => "draw_chance",
         }
     }
 }
@@ -268,4 +272,27 @@ pub fn earn_points(
         record(conn, user, earned, Reason::OrderEarned, &order.to_string())?;
     }
     Ok(())
+}
+
+/// Gives `points` won in a lucky draw, once per play (`reference`), inside the play's transaction.
+pub fn award_prize_points(conn: &mut DbConn, user: UserId, points: i64, reference: &str) -> Result<(), PromotionError> {
+    if points > 0 {
+        record(conn, user, points, Reason::DrawPrize, reference)?;
+    }
+    Ok(())
+}
+
+/// Takes `points` for a chance to play a draw, once per `reference`, inside the caller's
+/// transaction; refused (nothing taken) when the balance does not cover them. False when that
+/// reference was paid already.
+pub fn spend_points_for_chance(
+    conn: &mut DbConn,
+    user: UserId,
+    points: i64,
+    reference: &str,
+) -> Result<bool, PromotionError> {
+    if points <= 0 {
+        return Err(PromotionError::invalid("points", "must be more than 0"));
+    }
+    record(conn, user, -points, Reason::DrawChance, reference)
 }

@@ -10,6 +10,7 @@ mod catalog_listing;
 mod chat;
 mod chat_tools;
 mod contract;
+mod draws;
 mod flash_sales;
 mod foundation;
 mod h5;

@@ -465,7 +465,9 @@ diesel::joinable!(payment_orders -> orders (order_id));
 diesel::joinable!(payment_refunds -> payments (payment_id));
 diesel::joinable!(in_store_payments -> shops (shop_id));
 
+mod campaign_tables;
 mod chat;
 mod promotions;
+pub use campaign_tables::*;
 pub use chat::*;
 pub use promotions::*;

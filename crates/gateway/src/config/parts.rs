@@ -54,4 +54,5 @@ crate_settings! {
     payments: bazaar_payments::PaymentsConfig,
     sandbox_payments: bazaar_pay_sandbox::SandboxConfig,
     promotions: bazaar_promotions::PromotionsConfig,
+    campaigns: bazaar_campaigns::CampaignsConfig,
 }

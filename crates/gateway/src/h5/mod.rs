@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod browse;
+pub mod campaigns;
 mod chat;
 mod flash;
 mod orders;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/assets/{name}", web::get().to(asset));
     admin::configure(cfg);
     browse::configure(cfg);
+    campaigns::configure(cfg);
     chat::configure(cfg);
     flash::configure(cfg);
     account::configure(cfg);

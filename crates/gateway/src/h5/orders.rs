@@ -143,7 +143,10 @@ async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> Ht
         points: Some(points).filter(|points| *points > 0),
     };
     let placed = match state.orders.place(&principal, key, request).await {
-        Ok((placed, _)) => placed,
+        Ok((placed, placed_now)) => {
+            crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed, placed_now);
+            placed
+        }
         Err(err) => {
             let err = ApiError::from(err);
             if err.status().is_server_error() {

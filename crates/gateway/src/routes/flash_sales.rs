@@ -47,7 +47,9 @@ pub async fn buy_now(
     Json(request): Json<BuyNow>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    Ok(checkout_answer(state.orders.buy_now(&principal, key, id.into_inner(), request).await?))
+    let placed = state.orders.buy_now(&principal, key, id.into_inner(), request).await?;
+    crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed.0, placed.1);
+    Ok(checkout_answer(placed))
 }
 
 /// Offer a flash sale of one of the shop's SKUs (owner or staff). At most one flash price per SKU

@@ -2,6 +2,7 @@
 //! call a domain crate, and map its result. Grouped by domain: `identity/`, `catalog/`, `checkout/`,
 //! `payments/`, `chat/`, `search`, `promotions`; `ops/` (health, metrics, documents) and `sandbox/`.
 
+pub mod campaigns;
 pub mod catalog;
 pub mod chat;
 pub mod checkout;
@@ -61,6 +62,8 @@ pub fn documented(api: &mut impl Endpoints, sandbox: bool) {
     promotions::routes(api);
     flash_sales::routes(api);
     shop_promotions::routes(api);
+    campaigns::seller::routes(api);
+    campaigns::draws::routes(api);
     if sandbox {
         sandbox::sms::routes(api);
         sandbox::payments::routes(api);

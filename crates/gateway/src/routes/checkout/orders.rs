@@ -45,7 +45,9 @@ pub async fn place(
     Json(request): Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    Ok(checkout_answer(state.orders.place(&principal, key, request).await?))
+    let placed = state.orders.place(&principal, key, request).await?;
+    crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed.0, placed.1);
+    Ok(checkout_answer(placed))
 }
 
 /// A checkout as placed now (201) or replayed for a repeated key (200).

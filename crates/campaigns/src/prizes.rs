@@ -1,0 +1,237 @@
+//! After the plays: the audit anyone can recompute once a draw has ended, the winner's prize list
+//! (and an item's address), and the shop's winners with masked phones and shipping.
+
+use crate::draws::{self, DrawState, PrizeKind};
+use crate::play::{Fulfilment, Outcome, PlayRow};
+use crate::{CampaignError, outcome};
+use bazaar_core::ids::{DrawId, PlayId, PrizeId, UserId};
+use bazaar_db::DbConn;
+use bazaar_db::schema::{draw_plays as pl, draw_prizes as dp, draws as d};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditedPlay {
+    pub play_id: PlayId,
+    pub user_id: UserId,
+    /// The prize the roll drew, and what was given (None: the consolation).
+    pub drawn_prize_id: Option<PrizeId>,
+    pub prize_id: Option<PrizeId>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DrawAudit {
+    pub draw: draws::DrawView,
+    /// How each outcome follows from the seed (crate `bazaar-campaigns`, `outcome.rs`).
+    pub rule: String,
+    pub plays: Vec<AuditedPlay>,
+}
+
+pub const RULE: &str = "mac = HMAC-SHA256(key = hex-decoded seed, message = \"{draw_id}:{play_id}:{user_id}\"); \
+roll = first 8 bytes of mac, big-endian; slot = roll mod total_weight; the prize drawn is the first, in listed \
+order, whose running sum of weights exceeds slot. A drawn prize with no stock left (sold_out) gives the \
+consolation. The commitment is SHA-256 of the seed's bytes.";
+
+/// Every play of an ended draw with the seed, so anyone can recompute each outcome.
+pub(crate) fn audit(conn: &mut DbConn, id: DrawId) -> Result<DrawAudit, CampaignError> {
+    let row = draws::load(conn, id)?;
+    let now = Utc::now().naive_utc();
+    if row.state(now) != DrawState::Ended {
+        return Err(CampaignError::conflict(
+            "draw_not_ended",
+            "the seed is revealed, and the plays can be audited, once the draw has ended",
+        ));
+    }
+    let prizes = draws::prizes(conn, id)?;
+    let plays: Vec<PlayRow> =
+        pl::table.filter(pl::draw_id.eq(id)).order(pl::id).select(PlayRow::as_select()).load(conn)?;
+    Ok(DrawAudit {
+        draw: draws::view(&row, &prizes, now),
+        rule: RULE.to_string(),
+        plays: plays
+            .into_iter()
+            .map(|play| AuditedPlay {
+                play_id: play.id,
+                user_id: play.user_id,
+                drawn_prize_id: play.drawn_prize_id,
+                prize_id: play.prize_id,
+                outcome: Outcome::parse(&play.outcome).unwrap_or(Outcome::NoPrize),
+            })
+            .collect(),
+    })
+}
+
+/// Recomputes the prize a play drew from a revealed seed (what an auditor does).
+pub fn recompute(seed: &str, draw: DrawId, play: PlayId, user: UserId, weights: &[i64]) -> Option<usize> {
+    outcome::pick(outcome::roll(seed, draw, play, user)?, weights)
+}
+
+/// A prize won, as its winner sees it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WonPrize {
+    pub play_id: PlayId,
+    pub draw_id: DrawId,
+    pub draw_name: String,
+    pub prize_id: PrizeId,
+    pub prize_name: String,
+    pub kind: PrizeKind,
+    pub fulfilment: Fulfilment,
+    pub ship_to: Option<String>,
+    pub tracking_number: Option<String>,
+    pub won_at: DateTime<Utc>,
+}
+
+type WonRow = (
+    PlayId,
+    DrawId,
+    String,
+    PrizeId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    chrono::NaiveDateTime,
+    UserId,
+);
+
+fn won(rows: Vec<WonRow>) -> Vec<(WonPrize, UserId)> {
+    rows.into_iter()
+        .map(
+            |(
+                play_id,
+                draw_id,
+                draw_name,
+                prize_id,
+                prize_name,
+                kind,
+                fulfilment,
+                ship_to,
+                tracking_number,
+                at,
+                user,
+            )| {
+                (
+                    WonPrize {
+                        play_id,
+                        draw_id,
+                        draw_name,
+                        prize_id,
+                        prize_name,
+                        kind: PrizeKind::parse(&kind).unwrap_or(PrizeKind::None),
+                        fulfilment: Fulfilment::parse(&fulfilment).unwrap_or(Fulfilment::None),
+                        ship_to,
+                        tracking_number,
+                        won_at: at.and_utc(),
+                    },
+                    user,
+                )
+            },
+        )
+        .collect()
+}
+
+macro_rules! won_query {
+    () => {
+        pl::table
+            .inner_join(dp::table.on(pl::prize_id.eq(dp::id.nullable())))
+            .inner_join(d::table.on(pl::draw_id.eq(d::id)))
+            .filter(pl::outcome.eq(Outcome::Won.as_str()))
+            .select((
+                pl::id,
+                pl::draw_id,
+                d::name,
+                dp::id,
+                dp::name,
+                dp::kind,
+                pl::fulfilment,
+                pl::ship_to,
+                pl::tracking_number,
+                pl::created_at,
+                pl::user_id,
+            ))
+    };
+}
+
+/// The prizes `user` has won, newest first.
+pub(crate) fn of_user(conn: &mut DbConn, user: UserId) -> Result<Vec<WonPrize>, CampaignError> {
+    let rows: Vec<WonRow> = won_query!().filter(pl::user_id.eq(user)).order(pl::id.desc()).limit(200).load(conn)?;
+    Ok(won(rows).into_iter().map(|(prize, _)| prize).collect())
+}
+
+/// A winner as the shop sees it: the phone masked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Winner {
+    #[serde(flatten)]
+    pub prize: WonPrize,
+    /// 138****0000
+    pub phone: String,
+}
+
+/// The winners of a draw, newest first.
+pub(crate) fn winners(conn: &mut DbConn, id: DrawId) -> Result<Vec<Winner>, CampaignError> {
+    let rows: Vec<WonRow> = won_query!().filter(pl::draw_id.eq(id)).order(pl::id.desc()).limit(1000).load(conn)?;
+    let mut winners = Vec::with_capacity(rows.len());
+    for (prize, user) in won(rows) {
+        let phone = bazaar_identity::masked_phone(conn, user)?.unwrap_or_default();
+        winners.push(Winner { prize, phone });
+    }
+    Ok(winners)
+}
+
+/// Where to send an item prize.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClaimItem {
+    /// One of the caller's addresses.
+    pub address_id: bazaar_core::ids::AddressId,
+}
+
+/// The winner gives an address for an item prize: `to_claim` → `to_ship`, once.
+pub(crate) fn claim_item(
+    conn: &mut DbConn,
+    user: UserId,
+    play: PlayId,
+    claim: &ClaimItem,
+) -> Result<(), CampaignError> {
+    let owner: Option<UserId> = pl::table.find(play).select(pl::user_id).get_result(conn).optional()?;
+    if owner != Some(user) {
+        return Err(CampaignError::not_found("prize"));
+    }
+    let address = bazaar_identity::address_line(conn, user, claim.address_id)?
+        .ok_or_else(|| CampaignError::invalid("address_id", "is not one of your addresses"))?;
+    let moved = diesel::update(pl::table.find(play))
+        .filter(pl::fulfilment.eq(Fulfilment::ToClaim.as_str()))
+        .set((pl::fulfilment.eq(Fulfilment::ToShip.as_str()), pl::ship_to.eq(address)))
+        .execute(conn)?;
+    if moved == 0 {
+        return Err(CampaignError::conflict("prize_not_claimable", "this prize is not waiting for an address"));
+    }
+    Ok(())
+}
+
+/// The shop ships an item prize: `to_ship` → `shipped`, once.
+pub(crate) fn ship(conn: &mut DbConn, play: PlayId, tracking: &str) -> Result<(), CampaignError> {
+    let tracking = bazaar_core::user_text(tracking, 1, 40, false)
+        .map_err(|_| CampaignError::invalid("tracking_number", "must be 1 to 40 characters"))?;
+    let moved = diesel::update(pl::table.find(play))
+        .filter(pl::fulfilment.eq(Fulfilment::ToShip.as_str()))
+        .set((pl::fulfilment.eq(Fulfilment::Shipped.as_str()), pl::tracking_number.eq(tracking)))
+        .execute(conn)?;
+    if moved == 0 {
+        return Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped"));
+    }
+    Ok(())
+}
+
+/// The draw a play belongs to.
+pub(crate) fn draw_of_play(conn: &mut DbConn, play: PlayId) -> Result<DrawId, CampaignError> {
+    pl::table.find(play).select(pl::draw_id).get_result(conn).optional()?.ok_or(CampaignError::not_found("prize"))
+}

@@ -1,0 +1,10 @@
+DROP TABLE draw_plays;
+DROP TABLE draw_chances;
+DROP TABLE draw_prizes;
+DROP TABLE draws;
+DROP TABLE order_attributions;
+DROP TABLE campaign_events;
+DROP TABLE link_visits;
+DROP TABLE campaign_placements;
+DROP TABLE short_links;
+DROP TABLE campaigns;
