@@ -3,6 +3,7 @@
 //! drives them over HTTP and WebSocket like a phone. One binary links tantivy, diesel, aws-lc-rs and
 //! actix once instead of once per file.
 
+mod campaigns;
 mod cart;
 mod catalog_browse;
 mod catalog_import;
