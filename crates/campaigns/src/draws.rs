@@ -367,7 +367,20 @@ pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Resul
     }
     match input.campaign_id {
         Some(campaign) => match crate::campaigns::load(conn, campaign) {
-            Ok(row) if row.shop_id == Some(shop) => {}
+            Ok(row) if row.shop_id == Some(shop) => {
+                // Points prizes come out of the campaign's points budget: one it cannot pay once
+                // is refused now rather than falling back to the consolation at every play.
+                for (at, prize) in input.prizes.iter().enumerate() {
+                    if prize.kind == PrizeKind::Points && prize.points.is_some_and(|points| points > row.points_budget)
+                    {
+                        let field = format!("prizes[{at}].points");
+                        checks.check::<()>(Err(CampaignError::invalid(
+                            field,
+                            "is more than the campaign's points_budget",
+                        )));
+                    }
+                }
+            }
             Ok(_) | Err(CampaignError::Refused(_)) => {
                 checks.check(refuse("campaign_id", "is not a campaign of this shop"))
             }

@@ -53,7 +53,8 @@ pub enum Fulfilment {
     ToClaim,
     /// An item the shop is to ship.
     ToShip,
-    Shipped,
+    /// An item the shop has sent (with its tracking number).
+    Sent,
 }
 
 impl Fulfilment {
@@ -63,12 +64,12 @@ impl Fulfilment {
             Fulfilment::Given => "given",
             Fulfilment::ToClaim => "to_claim",
             Fulfilment::ToShip => "to_ship",
-            Fulfilment::Shipped => "shipped",
+            Fulfilment::Sent => "sent",
         }
     }
 
     pub fn parse(stored: &str) -> Option<Fulfilment> {
-        [Fulfilment::None, Fulfilment::Given, Fulfilment::ToClaim, Fulfilment::ToShip, Fulfilment::Shipped]
+        [Fulfilment::None, Fulfilment::Given, Fulfilment::ToClaim, Fulfilment::ToShip, Fulfilment::Sent]
             .into_iter()
             .find(|f| f.as_str() == stored)
     }

@@ -217,13 +217,13 @@ pub(crate) fn claim_item(
     Ok(())
 }
 
-/// The shop ships an item prize: `to_ship` → `shipped`, once.
+/// The shop ships an item prize: `to_ship` → `sent`, once.
 pub(crate) fn ship(conn: &mut DbConn, play: PlayId, tracking: &str) -> Result<(), CampaignError> {
     let tracking = bazaar_core::user_text(tracking, 1, 40, false)
         .map_err(|_| CampaignError::invalid("tracking_number", "must be 1 to 40 characters"))?;
     let moved = diesel::update(pl::table.find(play))
         .filter(pl::fulfilment.eq(Fulfilment::ToShip.as_str()))
-        .set((pl::fulfilment.eq(Fulfilment::Shipped.as_str()), pl::tracking_number.eq(tracking)))
+        .set((pl::fulfilment.eq(Fulfilment::Sent.as_str()), pl::tracking_number.eq(tracking)))
         .execute(conn)?;
     if moved == 0 {
         return Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped"));

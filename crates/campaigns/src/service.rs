@@ -316,6 +316,15 @@ impl Campaigns {
         .await
     }
 
+    /// The placement of `campaign` whose short link has `code`.
+    pub async fn placement_of_code(
+        &self,
+        campaign: CampaignId,
+        code: String,
+    ) -> Result<Option<PlacementId>, CampaignError> {
+        self.db.run(move |conn| placement_by_code(conn, campaign, &code)).await
+    }
+
     /// Credits orders just placed to the buyer's last campaign touch.
     pub async fn attribute(
         &self,

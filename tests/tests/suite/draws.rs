@@ -261,10 +261,7 @@ async fn prizes_reach_the_wallet_the_ledger_and_the_winners_list(backend: Backen
     assert_eq!(response.status(), 200);
     let mine = app.items_as(&winner, "/api/v1/me/prizes").await;
     let item = mine.as_array().unwrap().iter().find(|p| p["play_id"] == won["id"]).cloned().expect("the item prize");
-    assert_eq!(
-        (item["fulfilment"].as_str(), item["tracking_number"].as_str()),
-        (Some("shipped"), Some("SF1234567890"))
-    );
+    assert_eq!((item["fulfilment"].as_str(), item["tracking_number"].as_str()), (Some("sent"), Some("SF1234567890")));
     assert_eq!(mine.as_array().unwrap().len(), 3, "three prizes won: {mine}");
 }
 

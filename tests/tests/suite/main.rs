@@ -17,6 +17,7 @@ mod foundation;
 mod h5;
 mod h5_admin;
 mod h5_browser;
+mod h5_campaigns;
 mod h5_chat;
 mod h5_flash;
 mod h5_offers;

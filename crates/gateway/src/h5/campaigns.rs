@@ -1,20 +1,32 @@
 //! Short links (`/s/{code}`): the redirect every QR code and SMS link starts with. It answers from
 //! memory (the link cache) and queues the visit; a signed-in visitor is known from the session
 //! cookie, and every browser gets the first-party attribution cookie that later credits its orders.
+//! Then the pages they lead to: a campaign's landing page (its offer, its coupon to claim, its
+//! draws; a scan by a signed-in visitor earns the draws' scan chance) and a lucky draw's page.
 
+use super::browse::chrome;
 use super::visitor::{SESSION, Visitor, random_token};
+use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use bazaar_campaigns::PlayView;
 use bazaar_campaigns::{DeadLink, Followed, Follower};
+use bazaar_core::ids::{CampaignId, DrawId};
 use bazaar_storefront::views::ErrorPage;
+use bazaar_storefront::views::{DrawPage, LandingPage};
 
 /// The attribution cookie: a random id this site sets when a campaign link is followed.
 pub const ATTRIBUTION: &str = "bz_v";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{code}", web::get().to(follow)).route("/s/{code}", web::head().to(follow));
+    cfg.route("/s/{code}", web::get().to(follow))
+        .route("/s/{code}", web::head().to(follow))
+        .route("/m/campaigns/{id}", web::get().to(landing))
+        .route("/m/campaigns/{id}/coupon", web::post().to(claim))
+        .route("/m/draws/{id}", web::get().to(draw))
+        .route("/m/draws/{id}/play", web::post().to(play));
 }
 
 /// The attribution cookie's id on this request, if it carries one we issued.
@@ -89,5 +101,155 @@ async fn follow(req: HttpRequest, state: web::Data<AppState>, code: web::Path<St
             };
             super::page(visitor, status, bazaar_storefront::render(&view))
         }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ViaQuery {
+    via: Option<String>,
+}
+
+async fn landing_page(
+    visitor: Visitor,
+    state: &web::Data<AppState>,
+    id: CampaignId,
+    via: Option<String>,
+    outcome: Option<Result<String, ApiError>>,
+) -> HttpResponse {
+    let user = visitor.principal.as_ref().map(|p| p.user_id);
+    match state.campaigns.landing(id, via.clone(), user).await {
+        Ok(landing) => {
+            let chrome = chrome(&visitor, state).await;
+            let mut view = LandingPage::new(chrome, &landing.campaign, &landing.draws, via.unwrap_or_default());
+            let status = match outcome {
+                Some(Ok(notice)) => {
+                    view.notice = Some(notice);
+                    StatusCode::OK
+                }
+                Some(Err(err)) => {
+                    view.error = Some(err.problem().detail.clone());
+                    err.status()
+                }
+                None => StatusCode::OK,
+            };
+            super::page(visitor, status, bazaar_storefront::render(&view))
+        }
+        Err(err) => super::failure(visitor, err.into()),
+    }
+}
+
+async fn landing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<CampaignId>,
+    query: web::Query<ViaQuery>,
+) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    landing_page(visitor, &state, id.into_inner(), query.into_inner().via, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct ClaimForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    via: String,
+}
+
+async fn claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<CampaignId>,
+    form: web::Form<ClaimForm>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let back = format!("/m/campaigns/{id}");
+    let (visitor, principal) = match super::signed_in_form(&req, &state, &form.csrf, &back).await {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
+    };
+    let via = Some(form.via).filter(|via| !via.is_empty());
+    let placement = match &via {
+        Some(code) => state.campaigns.placement_of_code(id, code.clone()).await.ok().flatten(),
+        None => None,
+    };
+    let outcome = match state.campaigns.claim_coupon(&principal, id, placement).await {
+        Ok(_) => Ok(visitor.lang.messages().coupon_claimed.to_string()),
+        Err(err) => Err(ApiError::from(err)),
+    };
+    match outcome {
+        Err(err) if !super::shown_on_form(&err) => super::failure(visitor, err),
+        outcome => landing_page(visitor, &state, id, via, Some(outcome)).await,
+    }
+}
+
+async fn draw_page(
+    visitor: Visitor,
+    state: &web::Data<AppState>,
+    id: DrawId,
+    played: Option<Result<PlayView, ApiError>>,
+) -> HttpResponse {
+    let loaded = async {
+        let draw = state.campaigns.draw(id).await?;
+        let chances = match &visitor.principal {
+            Some(principal) if draw.state == bazaar_campaigns::DrawState::Running => {
+                Some(state.campaigns.chances(principal, id).await?)
+            }
+            _ => None,
+        };
+        Ok::<_, ApiError>((draw, chances))
+    };
+    match loaded.await {
+        Ok((draw, chances)) => {
+            let chrome = chrome(&visitor, state).await;
+            let mut view = DrawPage::new(chrome, &draw, chances, random_token());
+            let status = match played {
+                Some(Ok(play)) => {
+                    view.played(&play);
+                    StatusCode::OK
+                }
+                Some(Err(err)) => {
+                    view.error = Some(err.problem().detail.clone());
+                    err.status()
+                }
+                None => StatusCode::OK,
+            };
+            super::page(visitor, status, bazaar_storefront::render(&view))
+        }
+        Err(err) => super::failure(visitor, err),
+    }
+}
+
+async fn draw(req: HttpRequest, state: web::Data<AppState>, id: web::Path<DrawId>) -> HttpResponse {
+    let visitor = Visitor::of(&req, &state).await;
+    draw_page(visitor, &state, id.into_inner(), None).await
+}
+
+#[derive(serde::Deserialize)]
+struct PlayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+async fn play(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<DrawId>,
+    form: web::Form<PlayForm>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let (visitor, principal) = match super::signed_in_form(&req, &state, &form.csrf, &format!("/m/draws/{id}")).await {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
+    };
+    // The page's key makes a double tap play once; a missing one is the form's own.
+    let key = if form.key.is_empty() || form.key.len() > 128 { random_token() } else { form.key };
+    match state.campaigns.play(&principal, id, key).await.map_err(ApiError::from) {
+        Err(err) if !super::shown_on_form(&err) => super::failure(visitor, err),
+        played => draw_page(visitor, &state, id, Some(played)).await,
     }
 }

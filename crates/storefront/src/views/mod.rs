@@ -3,6 +3,7 @@
 
 mod addresses;
 mod admin;
+mod campaigns;
 mod cart;
 mod catalog;
 mod chat;
@@ -19,6 +20,7 @@ mod seller_shop;
 
 pub use addresses::AddressesPage;
 pub use admin::AdminPage;
+pub use campaigns::{DrawPage, LandingPage};
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
 pub use chat::{ChatPage, ConversationsPage};

@@ -84,7 +84,7 @@ pub struct Done {
     pub ok: bool,
 }
 
-/// Ship an item prize (to_ship → shipped).
+/// Ship an item prize (to_ship → sent).
 #[utoipa::path(post, path = "/api/v1/seller/prizes/{play_id}/ship", tag = "campaigns", security(("bearer" = [])),
     params(("play_id" = i64, Path)), request_body = ShipPrize,
     responses((status = 200, body = Done), (status = 404, body = Problem),

@@ -156,7 +156,7 @@ pub async fn qr_svg(
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FunnelFormat {
     Json,
@@ -168,7 +168,7 @@ pub enum FunnelFormat {
 #[serde(deny_unknown_fields)]
 pub struct FunnelQuery {
     /// `json` (default) or `csv`.
-    #[param(value_type = Option<FunnelFormat>)]
+    #[param(value_type = Option<String>)]
     format: Option<FunnelFormat>,
 }
 
