@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 on_both_backends!(
+    an_order_after_the_attribution_window_is_not_credited,
     a_placement_link_counts_real_visits_and_never_leaves_the_allow_list,
     a_placements_qr_code_reads_back_as_its_short_link,
     orders_after_a_scan_are_credited_once_and_a_refund_leaves_the_orders,
@@ -311,4 +312,38 @@ async fn bad_campaigns_are_refused_field_by_field_with_nothing_written(backend: 
         )
         .await;
     assert_eq!(response.status(), 403, "another shop's seller");
+}
+
+async fn an_order_after_the_attribution_window_is_not_credited(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = app.admin().await;
+    let shop = shop(&app, &admin).await;
+    let campaign = start(&app, &shop, &campaign_body(&shop.product, json!({ "attribution_days": 1 }))).await;
+    let buyer = app.register().await;
+    let first = scan(&app, &campaign["placements"][0]["code"], PHONE, "").await;
+    let cookie = first.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    funnel_when(&app, &shop, &campaign, |t| t["visits"] == 1).await;
+    // The scan was two days ago: outside the campaign's one-day window.
+    let two_days_ago =
+        (chrono::Utc::now() - chrono::Duration::days(2)).naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+    app.app_state
+        .db
+        .run(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("UPDATE link_visits SET visited_at = '{two_days_ago}'"))
+                .execute(conn)
+                .map_err(bazaar_db::DbError::from)
+        })
+        .await
+        .expect("backdate the scan");
+    let to = address(&app, &buyer).await;
+    order_with_cookie(&app, &buyer, &to, &shop.product["skus"][0]["id"], &cookie, "late").await;
+    // Crediting runs off the order's path: give it time to (wrongly) credit before judging.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(funnel(&app, &shop, &campaign).await["totals"]["orders"], 0);
+    // Within the window the same shopper's next scan credits the next order.
+    scan(&app, &campaign["placements"][0]["code"], PHONE, &cookie).await;
+    funnel_when(&app, &shop, &campaign, |t| t["visits"] == 2).await;
+    order_with_cookie(&app, &buyer, &to, &shop.product["skus"][0]["id"], &cookie, "in-time").await;
+    funnel_when(&app, &shop, &campaign, |t| t["orders"] == 1).await;
 }

@@ -4,7 +4,7 @@
 //! plays once per form; an ended campaign says so and points to the shop.
 
 use bazaar_tests::catalog::simple;
-use bazaar_tests::{Backend, TestApp, User, fresh_phone, on_both_backends};
+use bazaar_tests::{Backend, PASSWORD, TestApp, User, fresh_phone, on_both_backends};
 use serde_json::{Value, json};
 
 on_both_backends!(a_scanned_poster_leads_to_the_coupon_and_the_draw, an_ended_campaign_says_so_and_points_to_the_shop);
@@ -110,6 +110,21 @@ async fn a_scanned_poster_leads_to_the_coupon_and_the_draw(backend: Backend) {
         (Some(1), Some(1))
     );
     assert!(funnel["totals"]["landing_views"].as_i64().unwrap() >= 2);
+
+    // The console: the shop's campaigns, the funnel chart with its conversions, the QR codes, the CSV.
+    let mut console = app.visitor();
+    console.sign_in_with_password(&seller.phone, PASSWORD, "/seller/").await;
+    let list = console.get(&format!("/seller/shops/{shop}/campaigns")).await;
+    assert!(list.body.contains(&format!("/seller/campaigns/{}", campaign["id"])), "{}", list.body);
+    let page = console.get(&format!("/seller/campaigns/{}", campaign["id"])).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-funnel-chart") && page.body.contains("data-step=\"1\""), "{}", page.body);
+    assert!(page.body.contains("data-placement-qr") && page.body.contains("<svg") && page.body.contains("门口海报"));
+    let csv = console.get(&format!("/seller/campaigns/{}/funnel.csv", campaign["id"])).await;
+    assert!(csv.header("content-type").starts_with("text/csv") && csv.body.contains("门口海报"), "{}", csv.body);
+    let mut stranger = app.visitor();
+    stranger.sign_in_by_sms(&fresh_phone(), "/m/").await;
+    assert_eq!(stranger.get(&format!("/seller/campaigns/{}", campaign["id"])).await.status, 404);
 }
 
 async fn an_ended_campaign_says_so_and_points_to_the_shop(backend: Backend) {

@@ -97,6 +97,11 @@ const KEYS_ADDED: &[&str] = &[
     "check_in_weekly_bonus",
     "flash_session_hours",
     "flash_gate",
+    "short_link_allowed_hosts",
+    "short_link_cache_secs",
+    "link_visit_flush_ms",
+    "attribution_days",
+    "link_visit_salt",
 ];
 
 #[test]
@@ -123,6 +128,7 @@ const ONE_KEY_PER_PART: &[(&str, &str)] = &[
     ("chat_heartbeat_secs", "10"),
     ("alipay_app_id", "2021000000000000"),
     ("sandbox_notify_retry_ms", "10,20"),
+    ("short_link_allowed_hosts", "partner.example.com,shop.example.com"),
 ];
 
 fn assert_each_part_read(config: &Config) {
@@ -136,6 +142,7 @@ fn assert_each_part_read(config: &Config) {
     assert_eq!(config.crates.chat.chat_heartbeat_secs, 10);
     assert_eq!(config.crates.payments.alipay_app_id.as_deref(), Some("2021000000000000"));
     assert_eq!(config.crates.sandbox_payments.sandbox_notify_retry_ms, "10,20");
+    assert_eq!(config.crates.campaigns.short_link_allowed_hosts, ["partner.example.com", "shop.example.com"]);
 }
 
 #[test]
@@ -231,6 +238,7 @@ fn the_printed_configuration_hides_every_secret() {
         ("BAZAAR_SMS_HTTP_TOKEN", "sms-token-that-must-not-print"),
         ("BAZAAR_WECHATPAY_APIV3_KEY", "apiv3-key-that-must-not-print-00"),
         ("BAZAAR_METRICS_TOKEN", "metrics-token-that-must-not-print"),
+        ("BAZAAR_LINK_VISIT_SALT", "visit-salt-that-must-not-print"),
         ("BAZAAR_DATABASE_URL", "postgres://bazaar:db-password-not-printed@db.internal/bazaar"),
     ];
     Jail::expect_with(|jail| {
@@ -244,7 +252,14 @@ fn the_printed_configuration_hides_every_secret() {
             let secret = value.rsplit(['/', ':', '@']).find(|part| part.contains("not")).unwrap_or(value);
             assert!(!printed.contains(secret), "{name} printed: {printed}");
         }
-        for key in ["jwt_secret", "sms_http_token", "wechatpay_apiv3_key", "metrics_token", "chat_heartbeat_secs"] {
+        for key in [
+            "jwt_secret",
+            "sms_http_token",
+            "wechatpay_apiv3_key",
+            "metrics_token",
+            "link_visit_salt",
+            "chat_heartbeat_secs",
+        ] {
             assert!(printed.contains(key), "{key} is missing from the printed configuration: {printed}");
         }
         Ok(())

@@ -13,6 +13,7 @@ mod orders;
 mod paying;
 mod profile;
 mod seller;
+mod seller_campaigns;
 mod seller_edit;
 mod seller_orders;
 mod seller_shop;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     paying::configure(cfg);
     profile::configure(cfg);
     seller::configure(cfg);
+    seller_campaigns::configure(cfg);
     seller_edit::configure(cfg);
     seller_orders::configure(cfg);
     seller_shop::configure(cfg);

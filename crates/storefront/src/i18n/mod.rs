@@ -308,6 +308,18 @@ pub struct Messages {
     pub draw_upcoming: &'static str,
     pub draw_over: &'static str,
     pub my_prizes: &'static str,
+    pub campaigns: &'static str,
+    pub no_campaigns: &'static str,
+    pub campaign_live: &'static str,
+    pub funnel_visits: &'static str,
+    pub funnel_landing_views: &'static str,
+    pub funnel_coupons: &'static str,
+    pub funnel_draws: &'static str,
+    pub funnel_orders: &'static str,
+    pub funnel_paid: &'static str,
+    pub funnel_caption: &'static str,
+    pub day: &'static str,
+    pub placement: &'static str,
 }
 
 mod en;

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod admin;
+mod campaign_console;
 mod campaigns;
 mod cart;
 mod catalog;
@@ -20,6 +21,7 @@ mod seller_shop;
 
 pub use addresses::AddressesPage;
 pub use admin::AdminPage;
+pub use campaign_console::{PlacementQr, SellerCampaignPage, SellerCampaignsPage};
 pub use campaigns::{DrawPage, LandingPage};
 pub use cart::CartPage;
 pub use catalog::{CategoryLink, HomePage, ResultsPage, SearchFilters, ShopView};
