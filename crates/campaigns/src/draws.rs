@@ -400,6 +400,24 @@ pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Resul
     checks.finish()
 }
 
+/// The columns a draw's input sets, written alike when it is created and when it is replaced.
+macro_rules! draw_rules {
+    ($input:expr) => {
+        (
+            d::campaign_id.eq($input.campaign_id),
+            d::name.eq($input.name.trim()),
+            d::starts_at.eq($input.starts_at.naive_utc()),
+            d::ends_at.eq($input.ends_at.naive_utc()),
+            d::audience.eq($input.audience.as_str()),
+            d::daily_free_chances.eq($input.daily_free_chances),
+            d::scan_chances.eq($input.scan_chances),
+            d::order_min_amount.eq($input.order_min_amount.map(Money::to_minor)),
+            d::points_per_chance.eq($input.points_per_chance),
+            d::consolation.eq($input.consolation.trim()),
+        )
+    };
+}
+
 /// A fresh secret seed (32 bytes from the thread's CSPRNG, hex) and its commitment.
 fn new_seed() -> (String, String) {
     use rand::RngCore;
@@ -437,16 +455,7 @@ pub(crate) fn create(conn: &mut DbConn, shop: ShopId, by: UserId, input: &DrawIn
     let id: DrawId = diesel::insert_into(d::table)
         .values((
             d::shop_id.eq(Some(shop)),
-            d::campaign_id.eq(input.campaign_id),
-            d::name.eq(input.name.trim()),
-            d::starts_at.eq(input.starts_at.naive_utc()),
-            d::ends_at.eq(input.ends_at.naive_utc()),
-            d::audience.eq(input.audience.as_str()),
-            d::daily_free_chances.eq(input.daily_free_chances),
-            d::scan_chances.eq(input.scan_chances),
-            d::order_min_amount.eq(input.order_min_amount.map(Money::to_minor)),
-            d::points_per_chance.eq(input.points_per_chance),
-            d::consolation.eq(input.consolation.trim()),
+            draw_rules!(input),
             d::seed.eq(seed),
             d::commitment.eq(commitment),
             d::created_by.eq(by),
@@ -464,21 +473,8 @@ pub(crate) fn replace(conn: &mut DbConn, id: DrawId, shop: ShopId, input: &DrawI
     check(conn, shop, input)?;
     let now = Utc::now().naive_utc();
     // The start is checked in the update itself, so a draw starting meanwhile is not edited.
-    let updated = diesel::update(d::table.find(id))
-        .filter(d::starts_at.gt(now))
-        .set((
-            d::campaign_id.eq(input.campaign_id),
-            d::name.eq(input.name.trim()),
-            d::starts_at.eq(input.starts_at.naive_utc()),
-            d::ends_at.eq(input.ends_at.naive_utc()),
-            d::audience.eq(input.audience.as_str()),
-            d::daily_free_chances.eq(input.daily_free_chances),
-            d::scan_chances.eq(input.scan_chances),
-            d::order_min_amount.eq(input.order_min_amount.map(Money::to_minor)),
-            d::points_per_chance.eq(input.points_per_chance),
-            d::consolation.eq(input.consolation.trim()),
-        ))
-        .execute(conn)?;
+    let updated =
+        diesel::update(d::table.find(id)).filter(d::starts_at.gt(now)).set(draw_rules!(input)).execute(conn)?;
     if updated == 0 {
         return Err(CampaignError::conflict(
             "draw_started",

@@ -104,6 +104,15 @@ async fn follow(req: HttpRequest, state: web::Data<AppState>, code: web::Path<St
     }
 }
 
+/// A form's outcome as its page shows it: the page's status, what succeeded, a refusal's reason.
+fn settle<T>(outcome: Option<Result<T, ApiError>>) -> (StatusCode, Option<T>, Option<String>) {
+    match outcome {
+        Some(Ok(done)) => (StatusCode::OK, Some(done), None),
+        Some(Err(err)) => (err.status(), None, Some(err.problem().detail.clone())),
+        None => (StatusCode::OK, None, None),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct ViaQuery {
     via: Option<String>,
@@ -121,17 +130,8 @@ async fn landing_page(
         Ok(landing) => {
             let chrome = chrome(&visitor, state).await;
             let mut view = LandingPage::new(chrome, &landing.campaign, &landing.draws, via.unwrap_or_default());
-            let status = match outcome {
-                Some(Ok(notice)) => {
-                    view.notice = Some(notice);
-                    StatusCode::OK
-                }
-                Some(Err(err)) => {
-                    view.error = Some(err.problem().detail.clone());
-                    err.status()
-                }
-                None => StatusCode::OK,
-            };
+            let (status, notice, error) = settle(outcome);
+            (view.notice, view.error) = (notice, error);
             super::page(visitor, status, bazaar_storefront::render(&view))
         }
         Err(err) => super::failure(visitor, err.into()),
@@ -204,17 +204,11 @@ async fn draw_page(
         Ok((draw, chances)) => {
             let chrome = chrome(&visitor, state).await;
             let mut view = DrawPage::new(chrome, &draw, chances, random_token());
-            let status = match played {
-                Some(Ok(play)) => {
-                    view.played(&play);
-                    StatusCode::OK
-                }
-                Some(Err(err)) => {
-                    view.error = Some(err.problem().detail.clone());
-                    err.status()
-                }
-                None => StatusCode::OK,
-            };
+            let (status, play, error) = settle(played);
+            if let Some(play) = play {
+                view.played(&play);
+            }
+            view.error = error;
             super::page(visitor, status, bazaar_storefront::render(&view))
         }
         Err(err) => super::failure(visitor, err),
