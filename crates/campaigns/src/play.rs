@@ -126,8 +126,22 @@ fn grant(conn: &mut DbConn, draw: DrawId, user: UserId, source: &str, key: &str)
 /// qualifying paid order (each once, whoever asks first).
 fn grant_earned(conn: &mut DbConn, draw: &DrawRow, user: UserId, now: NaiveDateTime) -> Result<(), CampaignError> {
     let day = bazaar_core::clock::china_day(now);
-    for n in 1..=draw.daily_free_chances {
-        grant(conn, draw.id, user, "daily", &format!("{day}#{n}"))?;
+    // Today's free chances are granted together, so finding the last one means all are there:
+    // one indexed read on every play but the day's first.
+    let last = format!("{day}#{}", draw.daily_free_chances);
+    let granted_today = draw.daily_free_chances == 0
+        || diesel::select(diesel::dsl::exists(
+            dc::table
+                .filter(dc::draw_id.eq(draw.id))
+                .filter(dc::user_id.eq(user))
+                .filter(dc::source.eq("daily"))
+                .filter(dc::source_key.eq(&last)),
+        ))
+        .get_result(conn)?;
+    if !granted_today {
+        for n in 1..=draw.daily_free_chances {
+            grant(conn, draw.id, user, "daily", &format!("{day}#{n}"))?;
+        }
     }
     if let (Some(min), Some(shop)) = (draw.order_min_amount, draw.shop_id) {
         for order in bazaar_checkout::paid_orders(conn, user, Some(shop), draw.starts_at)? {
@@ -309,8 +323,20 @@ pub(crate) fn play(conn: &mut DbConn, id: DrawId, user: UserId, key: &str) -> Re
             pl::coupon_id.eq(coupon),
         ))
         .execute(conn)?;
-    let row = load_play(conn, play)?;
-    play_view(conn, &draw, row)
+    Ok(PlayView {
+        id: play,
+        draw_id: id,
+        outcome,
+        prize_id: given,
+        prize_name: given.map(|_| drawn.name.clone()),
+        prize_kind: given.map(|_| drawn.kind()),
+        consolation: (outcome != Outcome::Won).then(|| draw.consolation.clone()),
+        fulfilment,
+        coupon_id: coupon,
+        points: given.and(drawn.points).filter(|_| drawn.kind() == PrizeKind::Points),
+        chances_left: unused_chances(conn, id, user)?,
+        played_at: now.and_utc(),
+    })
 }
 
 fn by_key(conn: &mut DbConn, draw: DrawId, user: UserId, key: &str) -> Result<Option<PlayRow>, CampaignError> {
@@ -321,10 +347,6 @@ fn by_key(conn: &mut DbConn, draw: DrawId, user: UserId, key: &str) -> Result<Op
         .select(PlayRow::as_select())
         .get_result(conn)
         .optional()?)
-}
-
-fn load_play(conn: &mut DbConn, id: PlayId) -> Result<PlayRow, CampaignError> {
-    pl::table.find(id).select(PlayRow::as_select()).get_result(conn).optional()?.ok_or(CampaignError::not_found("play"))
 }
 
 fn play_view(conn: &mut DbConn, draw: &DrawRow, row: PlayRow) -> Result<PlayView, CampaignError> {

@@ -371,6 +371,7 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
                 web::PathConfig::default()
                     .error_handler(|err, _| ApiError::not_found(format!("No such resource: {err}")).into()),
             )
+            .configure(crate::h5::campaigns::short_links)
             .configure(|cfg| routes::configure(cfg, &config))
             .configure(crate::h5::configure)
             .default_service(web::to(routes::not_found))

@@ -20,10 +20,14 @@ use bazaar_storefront::views::{DrawPage, LandingPage};
 /// The attribution cookie: a random id this site sets when a campaign link is followed.
 pub const ATTRIBUTION: &str = "bz_v";
 
+/// `/s/{code}`, registered before every other route: actix tries routes in order, a pattern with
+/// `{…}` costs a match each, and printed codes are scanned in bursts.
+pub fn short_links(cfg: &mut web::ServiceConfig) {
+    cfg.route("/s/{code}", web::get().to(follow)).route("/s/{code}", web::head().to(follow));
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{code}", web::get().to(follow))
-        .route("/s/{code}", web::head().to(follow))
-        .route("/m/campaigns/{id}", web::get().to(landing))
+    cfg.route("/m/campaigns/{id}", web::get().to(landing))
         .route("/m/campaigns/{id}/coupon", web::post().to(claim))
         .route("/m/draws/{id}", web::get().to(draw))
         .route("/m/draws/{id}/play", web::post().to(play));
