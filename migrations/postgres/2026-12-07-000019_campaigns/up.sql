@@ -69,7 +69,8 @@ CREATE TABLE link_visits (
     visitor TEXT
 );
 CREATE INDEX link_visits_by_link ON link_visits (link_id, day);
-CREATE INDEX link_visits_by_user ON link_visits (user_id, visited_at);
+-- Most visits are anonymous: only signed-in ones are indexed by user.
+CREATE INDEX link_visits_by_user ON link_visits (user_id, visited_at) WHERE user_id IS NOT NULL;
 CREATE INDEX link_visits_by_visitor ON link_visits (visitor, visited_at);
 
 -- Steps of the funnel that are not visits or orders: a landing view, a coupon claimed there.
