@@ -3,9 +3,8 @@
 //! remaining stock are public while the draw runs; nothing about the odds changes once it starts.
 
 use crate::CampaignError;
-use crate::error::refuse;
+use bazaar_core::Money;
 use bazaar_core::ids::{CampaignId, CouponTemplateId, DrawId, PrizeId, ShopId, UserId};
-use bazaar_core::{FieldChecks, Money};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{draw_prizes as dp, draws as d};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -291,115 +290,6 @@ pub(crate) fn view(row: &DrawRow, prizes: &[PrizeRow], now: NaiveDateTime) -> Dr
     }
 }
 
-fn check_prize(
-    conn: &mut DbConn,
-    checks: &mut FieldChecks<CampaignError>,
-    shop: ShopId,
-    at: usize,
-    prize: &PrizeInput,
-) -> Result<(), CampaignError> {
-    let field = |name: &str| -> std::borrow::Cow<'static, str> { format!("prizes[{at}].{name}").into() };
-    let mut refuse_at =
-        |name: &str, message: &str| checks.check::<()>(Err(CampaignError::invalid(field(name), message)));
-    if bazaar_core::user_text(&prize.name, 1, 40, false).is_err() {
-        refuse_at("name", "must be 1 to 40 characters of text");
-    }
-    if prize.weight < 1 || prize.weight > 1_000_000_000 {
-        refuse_at("weight", "must be 1 to 1000000000");
-    }
-    if prize.stock.is_some_and(|stock| !(0..=10_000_000).contains(&stock)) {
-        refuse_at("stock", "must be 0 to 10000000 (leave it out for unlimited)");
-    }
-    let value = prize.value.unwrap_or(Money::ZERO);
-    if value < Money::ZERO {
-        refuse_at("value", "must not be negative");
-    } else if value.to_minor() > PRIZE_VALUE_CAP_FEN {
-        refuse_at("value", "a prize may be worth at most 50000.00 (Anti-Unfair Competition Law, article 10)");
-    }
-    match prize.kind {
-        PrizeKind::None => {}
-        PrizeKind::Points => {
-            if !prize.points.is_some_and(|points| (1..=1_000_000).contains(&points)) {
-                refuse_at("points", "must be 1 to 1000000 for a points prize");
-            }
-        }
-        PrizeKind::Coupon => match prize.coupon_template_id {
-            None => refuse_at("coupon_template_id", "is required for a coupon prize"),
-            Some(template) => match bazaar_promotions::coupon_issuer(conn, template)? {
-                None => refuse_at("coupon_template_id", "no such coupon"),
-                Some(issuer) if issuer != Some(shop) => refuse_at("coupon_template_id", "belongs to another shop"),
-                Some(_) => {}
-            },
-        },
-        PrizeKind::Item => {
-            if prize.value.is_none() {
-                refuse_at("value", "is required for an item prize");
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Every problem of `input` at once.
-pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Result<(), CampaignError> {
-    let mut checks = FieldChecks::new();
-    if bazaar_core::user_text(&input.name, 1, 60, false).is_err() {
-        checks.check(refuse("name", "must be 1 to 60 characters of text"));
-    }
-    if bazaar_core::user_text(&input.consolation, 1, 60, false).is_err() {
-        checks.check(refuse("consolation", "must be 1 to 60 characters of text"));
-    }
-    if input.ends_at <= input.starts_at {
-        checks.check(refuse("ends_at", "must be after starts_at"));
-    } else if input.ends_at.naive_utc() <= Utc::now().naive_utc() {
-        checks.check(refuse("ends_at", "must be in the future"));
-    } else if input.ends_at - input.starts_at > chrono::Duration::days(366) {
-        checks.check(refuse("ends_at", "a draw lasts at most a year"));
-    }
-    if !(0..=10).contains(&input.daily_free_chances) {
-        checks.check(refuse("daily_free_chances", "must be 0 to 10"));
-    }
-    if input.order_min_amount.is_some_and(|amount| amount <= Money::ZERO) {
-        checks.check(refuse("order_min_amount", "must be more than 0.00"));
-    }
-    if input.points_per_chance.is_some_and(|points| !(1..=1_000_000).contains(&points)) {
-        checks.check(refuse("points_per_chance", "must be 1 to 1000000"));
-    }
-    match input.campaign_id {
-        Some(campaign) => match crate::campaigns::load(conn, campaign) {
-            Ok(row) if row.shop_id == Some(shop) => {
-                // Points prizes come out of the campaign's points budget: one it cannot pay once
-                // is refused now rather than falling back to the consolation at every play.
-                for (at, prize) in input.prizes.iter().enumerate() {
-                    if prize.kind == PrizeKind::Points && prize.points.is_some_and(|points| points > row.points_budget)
-                    {
-                        let field = format!("prizes[{at}].points");
-                        checks.check::<()>(Err(CampaignError::invalid(
-                            field,
-                            "is more than the campaign's points_budget",
-                        )));
-                    }
-                }
-            }
-            Ok(_) | Err(CampaignError::Refused(_)) => {
-                checks.check(refuse("campaign_id", "is not a campaign of this shop"))
-            }
-            Err(other) => return Err(other),
-        },
-        None if input.scan_chances => {
-            checks.check(refuse("scan_chances", "needs a campaign_id (its placements are scanned)"))
-        }
-        None => {}
-    }
-    if input.prizes.is_empty() || input.prizes.len() > 20 {
-        checks.check(refuse("prizes", "must list 1 to 20 prizes"));
-    }
-    for (at, prize) in input.prizes.iter().enumerate() {
-        check_prize(conn, &mut checks, shop, at, prize)?;
-    }
-    checks.finish()
-}
-
 /// The columns a draw's input sets, written alike when it is created and when it is replaced.
 macro_rules! draw_rules {
     ($input:expr) => {
@@ -450,7 +340,7 @@ fn write_prizes(conn: &mut DbConn, draw: DrawId, prizes: &[PrizeInput]) -> Resul
 
 /// Creates a draw of `shop`, inside the caller's transaction (the caller checked membership).
 pub(crate) fn create(conn: &mut DbConn, shop: ShopId, by: UserId, input: &DrawInput) -> Result<DrawId, CampaignError> {
-    check(conn, shop, input)?;
+    crate::draw_checks::check(conn, shop, input)?;
     let (seed, commitment) = new_seed();
     let id: DrawId = diesel::insert_into(d::table)
         .values((
@@ -470,7 +360,7 @@ pub(crate) fn create(conn: &mut DbConn, shop: ShopId, by: UserId, input: &DrawIn
 /// Replaces a draw that has not started (its seed stays). Once it has started its odds, prizes
 /// and rules are fixed: a conflict, nothing written.
 pub(crate) fn replace(conn: &mut DbConn, id: DrawId, shop: ShopId, input: &DrawInput) -> Result<(), CampaignError> {
-    check(conn, shop, input)?;
+    crate::draw_checks::check(conn, shop, input)?;
     let now = Utc::now().naive_utc();
     // The start is checked in the update itself, so a draw starting meanwhile is not edited.
     let updated =

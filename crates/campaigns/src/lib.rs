@@ -8,6 +8,7 @@ mod attribution;
 mod campaigns;
 mod codes;
 mod config;
+mod draw_checks;
 mod draws;
 mod error;
 mod funnel;

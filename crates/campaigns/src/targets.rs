@@ -139,7 +139,7 @@ pub(crate) fn check(
             Some(issuer) if shop.is_some() && issuer != shop => return Err(foreign()),
             Some(_) => {}
         },
-        Target::Draw { draw_id } => match crate::draws::shop_of(conn, *draw_id)? {
+        Target::Draw { draw_id } => match draw_shop(conn, *draw_id)? {
             None => return Err(CampaignError::invalid("target.draw_id", "no such draw")),
             Some(owner) if shop.is_some() && owner != shop => return Err(foreign()),
             Some(_) => {}
@@ -159,6 +159,13 @@ pub(crate) fn check(
         }
     }
     Ok(())
+}
+
+/// The shop of a draw (`Some(None)`: the platform's; `None`: no such draw).
+fn draw_shop(conn: &mut DbConn, id: bazaar_core::ids::DrawId) -> Result<Option<Option<ShopId>>, CampaignError> {
+    use bazaar_db::schema::draws as d;
+    use diesel::prelude::*;
+    Ok(d::table.find(id).select(d::shop_id).get_result(conn).optional()?)
 }
 
 #[cfg(test)]
