@@ -11,6 +11,7 @@ start_gateway seed
 curl -sf "$base/openapi.json" >"$work/openapi.json"
 # Warnings about parts it cannot model are failures too: the client must be whole.
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/openapi-python-client" generate --path "$work/openapi.json" --meta none \
+  --config scripts/openapi/client-config.yaml \
   --output-path "$work/bazaar_client" 2>&1 | tee "$work/generate.log"
 if grep -q "Warning" "$work/generate.log"; then
   echo "openapi-python-client could not model the whole document" >&2
