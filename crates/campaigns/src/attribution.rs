@@ -71,14 +71,3 @@ pub(crate) fn attribute(
     }
     Ok(Some(campaign))
 }
-
-/// Links the visits a browser made before signing in to the user it turned out to be, so a later
-/// order from another device still finds the touch.
-pub(crate) fn link_visitor(conn: &mut DbConn, visitor: &str, user: UserId) -> Result<(), CampaignError> {
-    if visitor_id_ok(visitor) {
-        diesel::update(lv::table.filter(lv::visitor.eq(visitor)).filter(lv::user_id.is_null()))
-            .set(lv::user_id.eq(user))
-            .execute(conn)?;
-    }
-    Ok(())
-}

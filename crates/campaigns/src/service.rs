@@ -129,7 +129,7 @@ impl Campaigns {
         self.recorder.flush().await;
     }
 
-    fn shop_url(&self) -> String {
+    fn public_url(&self) -> String {
         self.public_url.to_string()
     }
 
@@ -140,7 +140,7 @@ impl Campaigns {
         input: CampaignInput,
     ) -> Result<CampaignView, CampaignError> {
         let principal = principal.clone();
-        let (config, url) = (self.config.clone(), self.shop_url());
+        let (config, url) = (self.config.clone(), self.public_url());
         self.write(move |conn| {
             match shop {
                 Some(shop) => drop(principal.shop_role(conn, shop)?),
@@ -167,7 +167,7 @@ impl Campaigns {
         shop: Option<ShopId>,
     ) -> Result<Vec<CampaignView>, CampaignError> {
         let principal = principal.clone();
-        let url = self.shop_url();
+        let url = self.public_url();
         self.db
             .run(move |conn| {
                 match shop {
@@ -181,7 +181,7 @@ impl Campaigns {
 
     pub async fn campaign(&self, principal: &Principal, id: CampaignId) -> Result<CampaignView, CampaignError> {
         let principal = principal.clone();
-        let url = self.shop_url();
+        let url = self.public_url();
         self.db
             .run(move |conn| {
                 let row = campaigns::load_managed(conn, &principal, id)?;
@@ -197,7 +197,7 @@ impl Campaigns {
         input: PlacementInput,
     ) -> Result<CampaignView, CampaignError> {
         let principal = principal.clone();
-        let url = self.shop_url();
+        let url = self.public_url();
         self.write(move |conn| {
             let row = campaigns::load_managed(conn, &principal, id)?;
             campaigns::add_placement(conn, id, row.shop_id, principal.user_id, &input, row.starts_at)?;
@@ -231,7 +231,7 @@ impl Campaigns {
         disabled: bool,
     ) -> Result<CampaignView, CampaignError> {
         let principal = principal.clone();
-        let url = self.shop_url();
+        let url = self.public_url();
         let view = self
             .write(move |conn| {
                 let row = campaigns::load_managed(conn, &principal, id)?;
@@ -266,7 +266,7 @@ impl Campaigns {
         via: Option<String>,
         user: Option<UserId>,
     ) -> Result<Landing, CampaignError> {
-        let url = self.shop_url();
+        let url = self.public_url();
         self.write(move |conn| {
             let row = campaigns::load(conn, id)?;
             let placement = match via.as_deref().filter(|code| crate::codes::well_formed(code)) {
@@ -336,11 +336,6 @@ impl Campaigns {
             crate::attribution::attribute(conn, &orders, user, visitor.as_deref(), Utc::now().naive_utc())
         })
         .await
-    }
-
-    /// A browser signed in: its earlier visits become the user's.
-    pub async fn link_visitor(&self, visitor: String, user: UserId) -> Result<(), CampaignError> {
-        self.write(move |conn| crate::attribution::link_visitor(conn, &visitor, user)).await
     }
 
     pub async fn create_draw(
