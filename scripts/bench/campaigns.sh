@@ -2,8 +2,9 @@
 # Campaigns on SQLite, each against what it is judged by in the same run:
 #   1. GET /s/{code} (302, the visit queued and written in batches) vs the bare actix-web
 #      baseline's JSON route; then the visits written against the redirects answered.
-#   2. Lucky-draw plays (POST /api/v1/draws/{id}/play, 1000 shoppers with 10 chances each) per
-#      second, and the prize's stock kept exactly (won + remaining = stock).
+#   2. Lucky-draw plays (POST /api/v1/draws/{id}/play) per second: 1000 shoppers, six draws with
+#      10 free chances a day each (60,000 chances: more than a run plays, so no play is refused),
+#      and every prize's stock kept exactly (won + remaining = stock).
 # Usage: scripts/bench/campaigns.sh   (BENCH_SECONDS=10)
 source "$(dirname "$0")/lib.sh"
 ensure_tools
@@ -18,7 +19,7 @@ wait_http "http://127.0.0.1:18690/json" 10
 wait_http "$base/readyz" 30
 setup=$(env BAZAAR_DATA_DIR="$data" "${cheap[@]}" python3 "$BENCH_ROOT/scripts/bench/orders_setup.py" "$base" \
   "$BENCH_ROOT/target/release/bazaar" "$BENCH_TMP/buyers" 1000 1000)
-read -r campaign code draw <<<"$(python3 - "$base" "$setup" <<'PY'
+read -r campaign code draws <<<"$(python3 - "$base" "$setup" <<'PY'
 import datetime, json, sys, urllib.request
 base, setup = sys.argv[1], json.loads(sys.argv[2])
 shop, seller = setup["skus"][0]["shop"], setup["skus"][0]["seller"]
@@ -30,10 +31,11 @@ def call(path, body):
 window = {"starts_at": (now - datetime.timedelta(minutes=1)).isoformat(), "ends_at": (now + datetime.timedelta(days=1)).isoformat()}
 campaign = call(f"/api/v1/seller/shops/{shop}/campaigns", {"name": "压测活动", "target": {"kind": "shop", "shop_id": shop},
                 "placements": [{"name": "海报"}], **window})
-draw = call(f"/api/v1/seller/shops/{shop}/draws", {"name": "压测抽奖", "audience": "everyone", "daily_free_chances": 10,
-            "consolation": "谢谢参与", "prizes": [{"name": "一等奖", "kind": "item", "value": "99.00", "weight": 1, "stock": 100},
-            {"name": "谢谢参与", "kind": "none", "weight": 9}], **window})
-print(campaign["id"], campaign["placements"][0]["code"], draw["id"])
+draws = [call(f"/api/v1/seller/shops/{shop}/draws", {"name": f"压测抽奖 {n}", "audience": "everyone",
+             "daily_free_chances": 10, "consolation": "谢谢参与",
+             "prizes": [{"name": "一等奖", "kind": "item", "value": "99.00", "weight": 1, "stock": 100},
+                        {"name": "谢谢参与", "kind": "none", "weight": 9}], **window})["id"] for n in range(6)]
+print(campaign["id"], campaign["placements"][0]["code"], ",".join(map(str, draws)))
 PY
 )"
 seller=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['skus'][0]['seller'])" "$setup")
@@ -53,9 +55,11 @@ drain_s=$waited
 secs=${BENCH_SECONDS:-10}
 answered=$(awk -v r="$link_rps" -v s="$secs" 'BEGIN { printf "%.0f", r * s }')
 
-plays=$( (export BUYERS="$BENCH_TMP/buyers" DRAW="$draw"; wrk_row "draw plays, 1000 shoppers × 10 chances, -c64" 64 "$BENCH_ROOT/scripts/bench/draw_play.lua") )
-stock=$(curl -s "$base/api/v1/draws/$draw" |
-  python3 -c 'import json,sys; p=json.load(sys.stdin)["prizes"][0]; print(p["won"], p["remaining"], p["stock"])')
+plays=$( (export BUYERS="$BENCH_TMP/buyers" DRAWS="$draws"; wrk_row "draw plays, 1000 shoppers, 6 draws × 10 chances, -c64" 64 "$BENCH_ROOT/scripts/bench/draw_play.lua") )
+stock=$(for draw in ${draws//,/ }; do curl -s "$base/api/v1/draws/$draw"; echo; done |
+  python3 -c 'import json,sys
+prizes = [json.loads(line)["prizes"][0] for line in sys.stdin if line.strip()]
+print(sum(p["won"] for p in prizes), sum(p["remaining"] for p in prizes), sum(p["stock"] for p in prizes))')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 cat <<TABLE
@@ -70,7 +74,7 @@ Visits written (counted, once the writer caught up, ${drain_s} s after the load)
 |---|---|---|---|---|
 $plays
 
-Prize with stock: won / remaining / stock: $stock (won + remaining must equal the stock)
+Prizes with stock, six draws: won / remaining / stock: $stock (won + remaining must equal the stock)
 
 Load generator and server share $(nproc) cores.
 TABLE

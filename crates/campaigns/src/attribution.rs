@@ -11,6 +11,22 @@ use bazaar_db::schema::{campaigns as c, link_visits as lv, short_links as sl};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// How far back a touch is looked for: longer than any campaign's attribution window.
+const LOOK_BACK_DAYS: i64 = 90;
+
+/// A new attribution cookie's value: 32 hex digits, the first 12 the time in milliseconds and the
+/// rest 80 random bits. Time first so that new visitors' rows land at the end of the index by
+/// visitor instead of on a random page each: under a scan storm random keys dirtied a page of the
+/// index per visit. The value names a browser for statistics and grants nothing, and 80 random
+/// bits still cannot be guessed.
+pub fn new_visitor_id(now: chrono::DateTime<chrono::Utc>) -> String {
+    use rand::RngCore;
+    let millis = u64::try_from(now.timestamp_millis()).unwrap_or_default() & 0xffff_ffff_ffff;
+    let mut random = [0u8; 10];
+    rand::rng().fill_bytes(&mut random);
+    format!("{millis:012x}{}", hex::encode(random))
+}
+
 /// Whether an attribution cookie's value is one we issue (32 hex digits): anything else is ignored.
 pub fn visitor_id_ok(raw: &str) -> bool {
     raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit())
@@ -23,7 +39,7 @@ fn last_touch(
     visitor: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Option<(CampaignId, ShortLinkId, NaiveDateTime)>, CampaignError> {
-    let oldest = now - chrono::Duration::days(90);
+    let oldest = now - chrono::Duration::days(LOOK_BACK_DAYS);
     let by_user = lv::user_id.eq(user).nullable();
     let mut query = lv::table
         .inner_join(sl::table)
@@ -70,4 +86,39 @@ pub(crate) fn attribute(
         .execute(conn)?;
     }
     Ok(Some(campaign))
+}
+
+/// Links a browser's anonymous visits within the look-back to the user who signed in on it. A visit already linked keeps its user.
+pub(crate) fn claim_visits(
+    conn: &mut DbConn,
+    user: UserId,
+    visitor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, CampaignError> {
+    if !visitor_id_ok(visitor) {
+        return Ok(0);
+    }
+    Ok(diesel::update(
+        lv::table
+            .filter(lv::visitor.eq(visitor))
+            .filter(lv::user_id.is_null())
+            .filter(lv::visited_at.ge(now - chrono::Duration::days(LOOK_BACK_DAYS))),
+    )
+    .set(lv::user_id.eq(user))
+    .execute(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_visitor_ids_are_valid_and_ordered_by_time() {
+        let earlier = chrono::Utc::now();
+        let later = earlier + chrono::Duration::milliseconds(1);
+        let (a, b) = (new_visitor_id(earlier), new_visitor_id(later));
+        assert!(visitor_id_ok(&a) && visitor_id_ok(&b));
+        assert!(a < b, "{a} then {b}");
+        assert_ne!(new_visitor_id(earlier), new_visitor_id(earlier));
+    }
 }

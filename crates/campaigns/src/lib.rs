@@ -15,13 +15,14 @@ mod funnel;
 mod links;
 mod outcome;
 mod play;
+mod prize_service;
 mod prizes;
 pub mod qr;
 mod service;
 mod targets;
 mod visits;
 
-pub use attribution::visitor_id_ok;
+pub use attribution::{new_visitor_id, visitor_id_ok};
 pub use campaigns::{CampaignInput, CampaignState, CampaignView, PlacementInput, PlacementView};
 pub use config::CampaignsConfig;
 pub use draws::{Audience, DrawInput, DrawState, DrawView, PRIZE_VALUE_CAP_FEN, PrizeInput, PrizeKind, PrizeView};

@@ -4,7 +4,7 @@
 use crate::draws::{self, DrawState, PrizeKind};
 use crate::play::{Fulfilment, Outcome, PlayRow};
 use crate::{CampaignError, outcome};
-use bazaar_core::ids::{DrawId, PlayId, PrizeId, UserId};
+use bazaar_core::ids::{DrawId, OrderId, PlayId, PrizeId, UserId};
 use bazaar_db::DbConn;
 use bazaar_db::schema::{draw_plays as pl, draw_prizes as dp, draws as d};
 use chrono::{DateTime, Utc};
@@ -83,6 +83,8 @@ pub struct WonPrize {
     pub fulfilment: Fulfilment,
     pub ship_to: Option<String>,
     pub tracking_number: Option<String>,
+    /// An item prize claimed with an address: the shop's order that ships it (nothing to pay).
+    pub order_id: Option<OrderId>,
     pub won_at: DateTime<Utc>,
 }
 
@@ -96,6 +98,7 @@ type WonRow = (
     String,
     Option<String>,
     Option<String>,
+    Option<OrderId>,
     chrono::NaiveDateTime,
     UserId,
 );
@@ -113,6 +116,7 @@ fn won(rows: Vec<WonRow>) -> Vec<(WonPrize, UserId)> {
                 fulfilment,
                 ship_to,
                 tracking_number,
+                order_id,
                 at,
                 user,
             )| {
@@ -127,6 +131,7 @@ fn won(rows: Vec<WonRow>) -> Vec<(WonPrize, UserId)> {
                         fulfilment: Fulfilment::parse(&fulfilment).unwrap_or(Fulfilment::None),
                         ship_to,
                         tracking_number,
+                        order_id,
                         won_at: at.and_utc(),
                     },
                     user,
@@ -152,6 +157,7 @@ macro_rules! won_query {
                 pl::fulfilment,
                 pl::ship_to,
                 pl::tracking_number,
+                pl::order_id,
                 pl::created_at,
                 pl::user_id,
             ))
@@ -161,7 +167,7 @@ macro_rules! won_query {
 /// The prizes `user` has won, newest first.
 pub(crate) fn of_user(conn: &mut DbConn, user: UserId) -> Result<Vec<WonPrize>, CampaignError> {
     let rows: Vec<WonRow> = won_query!().filter(pl::user_id.eq(user)).order(pl::id.desc()).limit(200).load(conn)?;
-    Ok(won(rows).into_iter().map(|(prize, _)| prize).collect())
+    Ok(as_shipped(conn, won(rows))?.into_iter().map(|(prize, _)| prize).collect())
 }
 
 /// A winner as the shop sees it: the phone masked.
@@ -178,7 +184,7 @@ pub struct Winner {
 pub(crate) fn winners(conn: &mut DbConn, id: DrawId) -> Result<Vec<Winner>, CampaignError> {
     let rows: Vec<WonRow> = won_query!().filter(pl::draw_id.eq(id)).order(pl::id.desc()).limit(1000).load(conn)?;
     let mut winners = Vec::with_capacity(rows.len());
-    for (prize, user) in won(rows) {
+    for (prize, user) in as_shipped(conn, won(rows))? {
         let phone = bazaar_identity::masked_phone(conn, user)?.unwrap_or_default();
         winners.push(Winner { prize, phone });
     }
@@ -194,17 +200,41 @@ pub struct ClaimItem {
     pub address_id: bazaar_core::ids::AddressId,
 }
 
-/// The winner gives an address for an item prize: `to_claim` → `to_ship`, once.
+/// An item prize's order, once shipped through the shop's orders, is `sent` (asked of checkout).
+fn as_shipped(
+    conn: &mut DbConn,
+    mut prizes: Vec<(WonPrize, UserId)>,
+) -> Result<Vec<(WonPrize, UserId)>, CampaignError> {
+    let orders: Vec<OrderId> = prizes.iter().filter_map(|(prize, _)| prize.order_id).collect();
+    if orders.is_empty() {
+        return Ok(prizes);
+    }
+    let states = bazaar_checkout::order_states(conn, &orders)?;
+    for (prize, _) in &mut prizes {
+        let shipped = states.iter().any(|(order, status, _)| {
+            use bazaar_checkout::OrderStatus::{Completed, Received, Shipped};
+            Some(*order) == prize.order_id && matches!(status, Shipped | Received | Completed)
+        });
+        if shipped {
+            prize.fulfilment = Fulfilment::Sent;
+        }
+    }
+    Ok(prizes)
+}
+
+/// The winner gives an address for an item prize: `to_claim` → `to_ship`, once, and the shop gets
+/// an order for it (nothing to pay) that it ships like any other.
 pub(crate) fn claim_item(
     conn: &mut DbConn,
     user: UserId,
     play: PlayId,
     claim: &ClaimItem,
-) -> Result<(), CampaignError> {
-    let owner: Option<UserId> = pl::table.find(play).select(pl::user_id).get_result(conn).optional()?;
-    if owner != Some(user) {
+) -> Result<OrderId, CampaignError> {
+    let found: Option<(UserId, DrawId, Option<PrizeId>)> =
+        pl::table.find(play).select((pl::user_id, pl::draw_id, pl::prize_id)).get_result(conn).optional()?;
+    let Some((_, draw, Some(prize))) = found.filter(|(owner, ..)| *owner == user) else {
         return Err(CampaignError::not_found("prize"));
-    }
+    };
     let address = bazaar_identity::address_line(conn, user, claim.address_id)?
         .ok_or_else(|| CampaignError::invalid("address_id", "is not one of your addresses"))?;
     let moved = diesel::update(pl::table.find(play))
@@ -214,13 +244,27 @@ pub(crate) fn claim_item(
     if moved == 0 {
         return Err(CampaignError::conflict("prize_not_claimable", "this prize is not waiting for an address"));
     }
-    Ok(())
+    let shop = draws::shop_of(conn, draw)?.flatten().ok_or(CampaignError::not_found("prize"))?;
+    let name: String = dp::table.find(prize).select(dp::name).get_result(conn)?;
+    let reference = format!("draw_play:{play}");
+    let prize = bazaar_checkout::Prize { shop, name: &name, reference: &reference };
+    let order = bazaar_checkout::create_prize_order(conn, user, claim.address_id, &prize)?;
+    diesel::update(pl::table.find(play)).set(pl::order_id.eq(order)).execute(conn)?;
+    Ok(order)
 }
 
-/// The shop ships an item prize: `to_ship` → `sent`, once.
-pub(crate) fn ship(conn: &mut DbConn, play: PlayId, tracking: &str) -> Result<(), CampaignError> {
-    let tracking = bazaar_core::user_text(tracking, 1, 40, false)
-        .map_err(|_| CampaignError::invalid("tracking_number", "must be 1 to 40 characters"))?;
+/// The prize order of a play waiting to be shipped, if there is one.
+pub(crate) fn order_to_ship(conn: &mut DbConn, play: PlayId) -> Result<Option<OrderId>, CampaignError> {
+    let found: Option<(String, Option<OrderId>)> =
+        pl::table.find(play).select((pl::fulfilment, pl::order_id)).get_result(conn).optional()?;
+    match found {
+        Some((fulfilment, order)) if fulfilment == Fulfilment::ToShip.as_str() => Ok(order),
+        _ => Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped")),
+    }
+}
+
+/// The shop has shipped an item prize: `to_ship` → `sent`, once, with its tracking number.
+pub(crate) fn mark_sent(conn: &mut DbConn, play: PlayId, tracking: &str) -> Result<(), CampaignError> {
     let moved = diesel::update(pl::table.find(play))
         .filter(pl::fulfilment.eq(Fulfilment::ToShip.as_str()))
         .set((pl::fulfilment.eq(Fulfilment::Sent.as_str()), pl::tracking_number.eq(tracking)))

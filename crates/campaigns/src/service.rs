@@ -6,10 +6,10 @@ use crate::draws::{self, DrawInput, DrawView};
 use crate::funnel::{self, Funnel, FunnelEvent};
 use crate::links::{self, Followed, LinkCache};
 use crate::play::{self, PlayView};
-use crate::prizes::{self, ClaimItem, DrawAudit, Winner, WonPrize};
+use crate::prizes::{self, DrawAudit};
 use crate::visits::{self, Visit, VisitRecorder};
 use crate::{CampaignError, CampaignsConfig};
-use bazaar_core::ids::{CampaignId, DrawId, OrderId, PlacementId, PlayId, ShopId, UserId};
+use bazaar_core::ids::{CampaignId, DrawId, PlacementId, ShopId, UserId};
 use bazaar_db::{Database, DbConn, write_transaction};
 use bazaar_identity::Principal;
 use chrono::Utc;
@@ -50,7 +50,7 @@ pub struct Landing {
 
 #[derive(Clone)]
 pub struct Campaigns {
-    db: Database,
+    pub(crate) db: Database,
     config: Arc<CampaignsConfig>,
     public_url: Arc<str>,
     cache: Arc<LinkCache>,
@@ -83,7 +83,7 @@ impl Campaigns {
         }
     }
 
-    async fn write<T, F>(&self, work: F) -> Result<T, CampaignError>
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, CampaignError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, CampaignError> + Send + 'static,
@@ -326,16 +326,22 @@ impl Campaigns {
     }
 
     /// Credits orders just placed to the buyer's last campaign touch.
-    pub async fn attribute(
-        &self,
-        user: UserId,
-        orders: Vec<OrderId>,
-        visitor: Option<String>,
-    ) -> Result<Option<CampaignId>, CampaignError> {
-        self.write(move |conn| {
-            crate::attribution::attribute(conn, &orders, user, visitor.as_deref(), Utc::now().naive_utc())
+    /// Crediting the orders a checkout places to the buyer's last campaign touch (by the user or
+    /// by the browser's attribution cookie `visitor`), written in the orders' own transaction.
+    pub fn credit_alongside(&self, visitor: Option<String>) -> bazaar_checkout::Alongside {
+        bazaar_checkout::Alongside::step(move |conn, user, orders, now| {
+            crate::attribution::attribute(conn, orders, user, visitor.as_deref(), now)
+                .map(drop)
+                .map_err(|err| bazaar_checkout::AlongsideFailed(err.to_string()))
         })
-        .await
+    }
+
+    /// Hands the visits this browser (`visitor`, its attribution cookie) made before signing in
+    /// to `user`, so an order the user places later from another device is credited to them.
+    /// Visits still queued are written first.
+    pub async fn claim_visits(&self, user: UserId, visitor: String) -> Result<usize, CampaignError> {
+        self.recorder.flush().await;
+        self.write(move |conn| crate::attribution::claim_visits(conn, user, &visitor, Utc::now().naive_utc())).await
     }
 
     pub async fn create_draw(
@@ -431,41 +437,6 @@ impl Campaigns {
         })
         .await
     }
-
-    pub async fn my_prizes(&self, principal: &Principal) -> Result<Vec<WonPrize>, CampaignError> {
-        let user = principal.user_id;
-        self.db.run(move |conn| prizes::of_user(conn, user)).await
-    }
-
-    pub async fn claim_prize(
-        &self,
-        principal: &Principal,
-        play: PlayId,
-        claim: ClaimItem,
-    ) -> Result<(), CampaignError> {
-        let user = principal.user_id;
-        self.write(move |conn| prizes::claim_item(conn, user, play, &claim)).await
-    }
-
-    pub async fn winners(&self, principal: &Principal, id: DrawId) -> Result<Vec<Winner>, CampaignError> {
-        let principal = principal.clone();
-        self.db
-            .run(move |conn| {
-                managed_draw_shop(conn, &principal, id)?;
-                prizes::winners(conn, id)
-            })
-            .await
-    }
-
-    pub async fn ship_prize(&self, principal: &Principal, play: PlayId, tracking: String) -> Result<(), CampaignError> {
-        let principal = principal.clone();
-        self.write(move |conn| {
-            let draw = prizes::draw_of_play(conn, play)?;
-            managed_draw_shop(conn, &principal, draw)?;
-            prizes::ship(conn, play, &tracking)
-        })
-        .await
-    }
 }
 
 fn public_draw(conn: &mut DbConn, id: DrawId) -> Result<DrawView, CampaignError> {
@@ -475,7 +446,7 @@ fn public_draw(conn: &mut DbConn, id: DrawId) -> Result<DrawView, CampaignError>
 }
 
 /// The shop of a draw the caller works for; anyone else is told it does not exist.
-fn managed_draw_shop(conn: &mut DbConn, principal: &Principal, id: DrawId) -> Result<ShopId, CampaignError> {
+pub(crate) fn managed_draw_shop(conn: &mut DbConn, principal: &Principal, id: DrawId) -> Result<ShopId, CampaignError> {
     match draws::shop_of(conn, id)? {
         Some(Some(shop)) if principal.role_in(conn, shop)?.is_some() => Ok(shop),
         _ => Err(CampaignError::not_found("draw")),

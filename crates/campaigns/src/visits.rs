@@ -1,8 +1,12 @@
-//! Visits of short links, recorded off the redirect's path: the redirect hands a [`Visit`] to a
-//! bounded queue and answers; one task per gateway writes what queued every
-//! `link_visit_flush_ms`, in one transaction (the rows, and each link's counted visits). A full
-//! queue (about ten seconds of a scan storm) drops the visit, counted in the log, rather than
-//! slowing the redirect.
+//! Visits of short links, recorded off the redirect's path: the redirect appends a [`Visit`] to a
+//! bounded buffer and answers; one task per gateway writes what gathered every
+//! `link_visit_flush_ms` (sooner when a batch is full), in one transaction (the rows, and each
+//! link's counted visits). A full buffer (several seconds of a scan storm) drops the visit,
+//! counted in the log, rather than slowing the redirect.
+//!
+//! A buffer under a lock rather than a channel: a channel wakes the writer for each visit, and
+//! at tens of thousands of scans a second those wake-ups (a thread switch each) cost more than
+//! the redirect itself. The writer is woken only by its timer, a full batch or a flush.
 
 use bazaar_core::ids::{ShortLinkId, UserId};
 use bazaar_db::schema::{link_visits as lv, short_links as sl};
@@ -12,9 +16,10 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// One follow of a link, as the redirect saw it.
 #[derive(Debug, Clone)]
@@ -82,76 +87,89 @@ pub fn client_hash(salt: &[u8], day: &str, ip: &str, user_agent: &str) -> String
     hex::encode(&hasher.finalize()[..12])
 }
 
-enum Command {
-    Visit(Visit),
-    Flush(oneshot::Sender<()>),
+/// What the redirects share with the writer.
+#[derive(Default)]
+struct Pending {
+    visits: Mutex<Vec<Visit>>,
+    /// A batch is ready: the writer need not wait for its timer.
+    batch_ready: Notify,
+    dropped: AtomicU64,
 }
 
-/// The queue redirects hand visits to.
+/// Where redirects hand their visits.
 #[derive(Clone)]
 pub struct VisitRecorder {
-    queue: mpsc::Sender<Command>,
-    dropped: Arc<AtomicU64>,
+    pending: Arc<Pending>,
+    flushes: mpsc::Sender<oneshot::Sender<()>>,
 }
 
-/// About ten seconds of a scan storm at full speed on two cores (~150 bytes a visit).
-const QUEUE: usize = 250_000;
+/// Several seconds of a scan storm at full speed on two cores (~200 bytes a visit: ~100 MB full).
+const CAPACITY: usize = 500_000;
 const BATCH: usize = 5_000;
 
 impl VisitRecorder {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(db: Database, every: Duration) -> VisitRecorder {
-        let (queue, commands) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(db, commands, every));
-        VisitRecorder { queue, dropped: Arc::default() }
+        let (flushes, requests) = mpsc::channel(64);
+        let pending = Arc::new(Pending::default());
+        tokio::spawn(write_loop(db, pending.clone(), requests, every));
+        VisitRecorder { pending, flushes }
     }
 
-    /// Queues a visit; never waits.
+    /// Keeps a visit for the writer; never waits for it.
     pub fn record(&self, visit: Visit) {
-        if self.queue.try_send(Command::Visit(visit)).is_err() {
-            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut visits = self.pending.visits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if visits.len() >= CAPACITY {
+            drop(visits);
+            let dropped = self.pending.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
-                tracing::warn!(dropped, "link visits dropped: the visit queue is full");
+                tracing::warn!(dropped, "link visits dropped: the visit buffer is full");
             }
+            return;
+        }
+        visits.push(visit);
+        if visits.len() == BATCH {
+            self.pending.batch_ready.notify_one();
         }
     }
 
-    /// Waits until everything queued before this call is written (tests, shutdown).
+    /// Waits until everything recorded before this call is written (tests, sign-in, shutdown).
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.queue.send(Command::Flush(done)).await.is_ok() {
+        if self.flushes.send(done).await.is_ok() {
             let _ = wait.await;
         }
     }
 }
 
-async fn write_loop(db: Database, mut commands: mpsc::Receiver<Command>, every: Duration) {
-    let mut batch = Vec::new();
-    let mut waiting = Vec::new();
+async fn write_loop(
+    db: Database,
+    pending: Arc<Pending>,
+    mut flushes: mpsc::Receiver<oneshot::Sender<()>>,
+    every: Duration,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let mut waiting = None;
+        let mut closing = false;
         tokio::select! {
-            command = commands.recv() => match command {
-                Some(Command::Visit(visit)) => {
-                    batch.push(visit);
-                    if batch.len() < BATCH {
-                        continue;
-                    }
-                }
-                Some(Command::Flush(done)) => waiting.push(done),
-                None => {
-                    write(&db, std::mem::take(&mut batch)).await;
-                    return;
-                }
-            },
             _ = tick.tick() => {}
+            () = pending.batch_ready.notified() => {}
+            request = flushes.recv() => match request {
+                Some(done) => waiting = Some(done),
+                None => closing = true,
+            },
         }
+        let batch = std::mem::take(&mut *pending.visits.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         if !batch.is_empty() {
-            write(&db, std::mem::take(&mut batch)).await;
+            write(&db, batch).await;
         }
-        for done in waiting.drain(..) {
+        if let Some(done) = waiting {
             let _ = done.send(());
+        }
+        if closing {
+            return;
         }
     }
 }
@@ -159,6 +177,7 @@ async fn write_loop(db: Database, mut commands: mpsc::Receiver<Command>, every: 
 /// Writes a batch; a failed write is retried once, then logged and dropped (visits are
 /// statistics, never money).
 async fn write(db: &Database, batch: Vec<Visit>) {
+    let batch = Arc::new(batch);
     for attempt in 0..2 {
         let rows = batch.clone();
         let result = db.run(move |conn| write_transaction(conn, |conn| write_batch(conn, &rows))).await;

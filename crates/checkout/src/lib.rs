@@ -1,6 +1,7 @@
 //! Checkout: the buyer's cart (grouped by shop, live prices and stock, flags for what changed),
 //! placing orders with their stock reserved, the order state machine, and refunds.
 
+mod alongside;
 mod cart;
 mod config;
 mod discounts;
@@ -11,6 +12,7 @@ mod orders;
 mod payable;
 mod preview;
 mod pricing;
+mod prize_orders;
 mod refund_split;
 mod refunds;
 mod sales;
@@ -18,18 +20,20 @@ mod service;
 mod status;
 mod summary;
 
+pub use alongside::{Alongside, AlongsideFailed};
 pub use cart::{Cart, CartLine, CartShop, CartView, MAX_LINES, MAX_QUANTITY};
 pub use config::CheckoutConfig;
 pub use error::CheckoutError;
 mod in_store;
 pub use discounts::LineDiscount;
 pub use in_store::{create_in_store_order, require_shop_selling};
-pub use lifecycle::{OrderEvent, mark_paid, record_payment};
+pub use lifecycle::{OrderEvent, mark_paid, record_payment, ship_order};
 pub use orders::{Adjustment, BuyNow, CheckoutResult, OrderItemView, OrderLine, OrderView, PlaceOrder};
 pub use payable::{
     PayableLine, PayableOrder, checkout_buyer, order_buyer_and_checkout, payable_lines, payable_orders, still_payable,
 };
 pub use preview::{Preview, PreviewRequest};
+pub use prize_orders::{Prize, create_prize_order};
 pub use refunds::{RefundLine, RefundRequest, RefundState, mark_refunded};
 pub use sales::DaySales;
 pub use service::{OrderDetail, Orders};

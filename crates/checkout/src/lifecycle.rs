@@ -197,7 +197,8 @@ pub fn record_payment(
     Ok(true)
 }
 
-pub(crate) fn ship(
+/// The shop ships a paid order (a member of its shop), with the carrier and tracking number.
+pub fn ship_order(
     conn: &mut DbConn,
     order_id: OrderId,
     seller: &Principal,

@@ -168,7 +168,7 @@ fn request_hash(request: &PlaceOrder) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()))
 }
 
-fn address_snapshot(
+pub(crate) fn address_snapshot(
     conn: &mut DbConn,
     user_id: UserId,
     address_id: AddressId,
@@ -233,6 +233,7 @@ pub(crate) fn place(
     request: &PlaceOrder,
     flash: Option<&bazaar_promotions::FlashTerms>,
     settings: &CheckoutSettings,
+    alongside: &crate::Alongside,
 ) -> Result<Placed, CheckoutError> {
     // A buy-now order's key stands for the flash sale too: the same body for another sale is
     // another request.
@@ -349,6 +350,8 @@ pub(crate) fn place(
             )
             .execute(conn)?;
         }
+        let placed: Vec<OrderId> = views.iter().map(|view| view.id).collect();
+        alongside.run(conn, user_id, &placed, now);
         let total = grand_total(views.iter().map(|view| view.total))?;
         let result = CheckoutResult { checkout_id, orders: views, total };
         let response = serde_json::to_string(&result).unwrap_or_default();

@@ -258,11 +258,19 @@ pub(crate) fn request(
 ) -> Result<RefundRequest, CheckoutError> {
     let reason = text("reason", reason)?;
     write_transaction(conn, |conn| {
-        let order: Option<(UserId, String)> =
-            orders::table.find(order_id).select((orders::user_id, orders::status)).get_result(conn).optional()?;
-        let (owner, status) = order.filter(|(owner, _)| *owner == buyer).ok_or(CheckoutError::not_found("order"))?;
+        let order: Option<(UserId, String, i64)> = orders::table
+            .find(order_id)
+            .select((orders::user_id, orders::status, orders::total))
+            .get_result(conn)
+            .optional()?;
+        let (owner, status, total) =
+            order.filter(|(owner, ..)| *owner == buyer).ok_or(CheckoutError::not_found("order"))?;
         if !matches!(status.as_str(), "paid" | "shipped" | "received") {
             return Err(CheckoutError::InvalidTransition { current: status, wanted: "refund_requested".into() });
+        }
+        // A prize order: nothing was paid, so nothing can be refunded.
+        if total == 0 {
+            return Err(CheckoutError::conflict("nothing_to_refund", "nothing was paid for this order"));
         }
         let (share, covered, points) = breakdown(conn, order_id, lines)?;
         let inserted = diesel::insert_into(refund_requests::table)

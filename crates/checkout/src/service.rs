@@ -59,8 +59,9 @@ impl Orders {
         principal: &Principal,
         key: String,
         request: PlaceOrder,
+        alongside: crate::Alongside,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
-        self.place_with(principal, key, request, None).await
+        self.place_with(principal, key, request, None, alongside).await
     }
 
     /// Buy now (立即抢购) in a flash sale: one order of `quantity` × the sale's SKU at its flash
@@ -72,6 +73,7 @@ impl Orders {
         key: String,
         sale: FlashSaleId,
         request: crate::BuyNow,
+        alongside: crate::Alongside,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
         let gate = self.flash_gate.as_ref();
         let terms = match gate {
@@ -93,7 +95,7 @@ impl Orders {
             coupon_ids: Some(Vec::new()),
             points: None,
         };
-        let placed = self.place_with(principal, key.clone(), order, Some(terms)).await;
+        let placed = self.place_with(principal, key.clone(), order, Some(terms), alongside).await;
         if let Some(gate) = gate {
             // Units the gate counted stay taken only by an order placed now; a replay took none.
             let placed_now = matches!(placed, Ok((_, true)));
@@ -108,6 +110,7 @@ impl Orders {
         key: String,
         request: PlaceOrder,
         flash: Option<bazaar_promotions::FlashTerms>,
+        alongside: crate::Alongside,
     ) -> Result<(CheckoutResult, bool), CheckoutError> {
         let user_id = principal.user_id;
         // Two requests with one key at once on PostgreSQL: the loser's insert hits the unique index
@@ -116,9 +119,10 @@ impl Orders {
         let mut attempts = 0;
         let placed = loop {
             attempts += 1;
-            let (key, request, settings) = (key.clone(), request.clone(), self.settings);
-            let placing =
-                move |conn: &mut DbConn| orders::place(conn, user_id, &key, &request, flash.as_ref(), &settings);
+            let (key, request, settings, alongside) = (key.clone(), request.clone(), self.settings, alongside.clone());
+            let placing = move |conn: &mut DbConn| {
+                orders::place(conn, user_id, &key, &request, flash.as_ref(), &settings, &alongside)
+            };
             match self.db.run(placing).await {
                 Err(CheckoutError::Db(bazaar_db::DbError::Query(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -215,7 +219,7 @@ impl Orders {
         tracking: String,
     ) -> Result<(), CheckoutError> {
         let member = principal.clone();
-        self.db.run(move |conn| lifecycle::ship(conn, order_id, &member, carrier, tracking)).await
+        self.db.run(move |conn| lifecycle::ship_order(conn, order_id, &member, carrier, tracking)).await
     }
 
     pub async fn confirm_receipt(&self, principal: &Principal, order_id: OrderId) -> Result<(), CheckoutError> {

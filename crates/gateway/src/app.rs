@@ -371,16 +371,28 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
                 web::PathConfig::default()
                     .error_handler(|err, _| ApiError::not_found(format!("No such resource: {err}")).into()),
             )
-            .configure(crate::h5::campaigns::short_links)
-            .configure(|cfg| routes::configure(cfg, &config))
-            .configure(crate::h5::configure)
-            .default_service(web::to(routes::not_found))
-            // The last `wrap` is outermost: the request id wraps everything so every log line has it.
-            .wrap(cors(&config.cors_allowed_origins))
-            .wrap(Compress::default())
-            .wrap(problem::every_error_as_problem())
-            .wrap(from_fn(metrics::record))
-            .wrap(from_fn(request_id::assign))
+            // Short links first and outside the API's layers: a 302 with no body has nothing to
+            // compress, no CORS to answer and no problem to map, and printed codes are scanned in
+            // bursts. They keep their request id and metrics.
+            .service(
+                web::scope("/s")
+                    .configure(crate::h5::campaigns::short_links)
+                    .default_service(web::to(routes::not_found))
+                    .wrap(from_fn(metrics::record))
+                    .wrap(from_fn(request_id::assign)),
+            )
+            .service(
+                web::scope("")
+                    .configure(|cfg| routes::configure(cfg, &config))
+                    .configure(crate::h5::configure)
+                    .default_service(web::to(routes::not_found))
+                    // The last `wrap` is outermost: the request id wraps everything so every log line has it.
+                    .wrap(cors(&config.cors_allowed_origins))
+                    .wrap(Compress::default())
+                    .wrap(problem::every_error_as_problem())
+                    .wrap(from_fn(metrics::record))
+                    .wrap(from_fn(request_id::assign)),
+            )
     })
     .on_connect(write_without_delay)
     .shutdown_timeout(shutdown_secs)

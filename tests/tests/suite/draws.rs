@@ -247,8 +247,19 @@ async fn prizes_reach_the_wallet_the_ledger_and_the_winners_list(backend: Backen
     assert_eq!(response.status(), 404, "someone else's prize is not there");
     let response = app.post_as(&winner, &format!("/api/v1/me/prizes/{}/claim", won["id"]), &claim).await;
     assert_eq!(response.status(), 200);
+    let claimed: Value = response.json().await.expect("claimed");
     let response = app.post_as(&winner, &format!("/api/v1/me/prizes/{}/claim", won["id"]), &claim).await;
     assert_eq!(problem(response).await["code"], "prize_not_claimable");
+    // The prize is an order of the shop: nothing to pay, waiting to be shipped, nothing to refund.
+    let order = app.order(&winner, claimed["order_id"].as_i64().expect("the prize's order")).await;
+    assert_eq!((order["status"].as_str(), order["total"].as_str()), (Some("paid"), Some("0.00")), "{order}");
+    assert_eq!(order["shop_id"], json!(shop.shop));
+    let to_ship = app.items_as(&shop.seller, &format!("/api/v1/seller/orders?shop_id={}&status=paid", shop.shop)).await;
+    assert!(to_ship.as_array().unwrap().iter().any(|o| o["id"] == claimed["order_id"]), "{to_ship}");
+    let refund = json!({ "reason": "不想要了" });
+    let response =
+        app.post_as(&winner, &format!("/api/v1/orders/{}/refund-requests", claimed["order_id"]), &refund).await;
+    assert_eq!(problem(response).await["code"], "nothing_to_refund");
 
     let winners = app.items_as(&shop.seller, &format!("/api/v1/seller/draws/{}/winners", items["id"])).await;
     let phone = winners[0]["phone"].as_str().unwrap();
@@ -262,6 +273,9 @@ async fn prizes_reach_the_wallet_the_ledger_and_the_winners_list(backend: Backen
     let mine = app.items_as(&winner, "/api/v1/me/prizes").await;
     let item = mine.as_array().unwrap().iter().find(|p| p["play_id"] == won["id"]).cloned().expect("the item prize");
     assert_eq!((item["fulfilment"].as_str(), item["tracking_number"].as_str()), (Some("sent"), Some("SF1234567890")));
+    assert_eq!(item["order_id"], claimed["order_id"]);
+    let order = app.order(&winner, claimed["order_id"].as_i64().unwrap()).await;
+    assert_eq!((order["status"].as_str(), order["tracking_number"].as_str()), (Some("shipped"), Some("SF1234567890")));
     assert_eq!(mine.as_array().unwrap().len(), 3, "three prizes won: {mine}");
 }
 

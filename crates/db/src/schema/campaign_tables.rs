@@ -151,6 +151,7 @@ diesel::table! {
         ship_to -> Nullable<Text>,
         tracking_number -> Nullable<Text>,
         created_at -> Timestamp,
+        order_id -> Nullable<BigInt>,
     }
 }
 

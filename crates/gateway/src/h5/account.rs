@@ -91,6 +91,7 @@ async fn login_by_code(req: HttpRequest, state: State, form: web::Form<CodeForm>
     match state.identity.login_with_otp(phone, &form.code, device(&req, &state.config)).await {
         Ok(outcome) => {
             visitor.sign_in(&outcome.tokens);
+            crate::h5::campaigns::claim_visits(&state, &req, outcome.user.id);
             visitor.finish(see_other(&safe_next(&form.next)))
         }
         Err(err) => login_refused(visitor, phone, &form.next, &err.into(), "code"),
@@ -119,6 +120,7 @@ async fn login_by_password(req: HttpRequest, state: State, form: web::Form<Passw
     match state.identity.login_with_password(&phone, form.password, device(&req, &state.config)).await {
         Ok(outcome) => {
             visitor.sign_in(&outcome.tokens);
+            crate::h5::campaigns::claim_visits(&state, &req, outcome.user.id);
             visitor.finish(see_other(&safe_next(&form.next)))
         }
         Err(err) => login_refused(visitor, &phone, &form.next, &err.into(), "password"),

@@ -13,17 +13,17 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_campaigns::PlayView;
 use bazaar_campaigns::{DeadLink, Followed, Follower};
-use bazaar_core::ids::{CampaignId, DrawId};
+use bazaar_core::ids::{CampaignId, DrawId, UserId};
 use bazaar_storefront::views::ErrorPage;
 use bazaar_storefront::views::{DrawPage, LandingPage};
 
 /// The attribution cookie: a random id this site sets when a campaign link is followed.
 pub const ATTRIBUTION: &str = "bz_v";
 
-/// `/s/{code}`, registered before every other route: actix tries routes in order, a pattern with
-/// `{…}` costs a match each, and printed codes are scanned in bursts.
+/// `/s/{code}`, within the `/s` scope registered before every other route: actix tries routes in
+/// order, a pattern with `{…}` costs a match each, and printed codes are scanned in bursts.
 pub fn short_links(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{code}", web::get().to(follow)).route("/s/{code}", web::head().to(follow));
+    cfg.route("/{code}", web::get().to(follow)).route("/{code}", web::head().to(follow));
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,6 +38,19 @@ pub fn visitor_id(req: &HttpRequest) -> Option<String> {
     req.cookie(ATTRIBUTION).map(|c| c.value().to_string()).filter(|v| bazaar_campaigns::visitor_id_ok(v))
 }
 
+/// Signing in on this browser: the campaign visits it made before are now the user's, so an
+/// order placed from the app later is credited too. Off the sign-in's path; a failure costs only
+/// the statistic.
+pub fn claim_visits(state: &AppState, req: &HttpRequest, user: UserId) {
+    let Some(visitor) = visitor_id(req) else { return };
+    let campaigns = state.campaigns.clone();
+    tokio::spawn(async move {
+        if let Err(err) = campaigns.claim_visits(user, visitor).await {
+            tracing::warn!(error = %err, "linking a browser's campaign visits to the user who signed in failed");
+        }
+    });
+}
+
 async fn follow(req: HttpRequest, state: web::Data<AppState>, code: web::Path<String>) -> HttpResponse {
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let prefetch = req.method() == Method::HEAD
@@ -50,7 +63,7 @@ async fn follow(req: HttpRequest, state: web::Data<AppState>, code: web::Path<St
     };
     let (visitor, new_visitor) = match visitor_id(&req) {
         Some(id) => (id, false),
-        None => (random_token(), true),
+        None => (bazaar_campaigns::new_visitor_id(chrono::Utc::now()), true),
     };
     let who = Follower {
         ip: crate::auth::client_ip(&req, &state.config).unwrap_or_default(),

@@ -85,10 +85,8 @@ async fn buy(req: HttpRequest, state: State, id: web::Path<FlashSaleId>, form: w
     };
     let key = if form.key.is_empty() || form.key.len() > 128 { random_token() } else { form.key };
     let request = BuyNow { sku_id: sale.sku_id, quantity, address_id: AddressId::from(address) };
-    let bought = state.orders.buy_now(&principal, key, id, request).await.map_err(ApiError::from);
-    if let Ok((placed, placed_now)) = &bought {
-        crate::routes::campaigns::credit_orders(&state, &principal, &req, placed, *placed_now);
-    }
+    let credit = crate::routes::campaigns::credit_alongside(&state, &req);
+    let bought = state.orders.buy_now(&principal, key, id, request, credit).await.map_err(ApiError::from);
     match bought {
         Ok((placed, _)) => match placed.orders.first().map(|order| order.id) {
             Some(order) => to_provider(visitor, &state, &principal, placed.checkout_id, &form.provider, order).await,

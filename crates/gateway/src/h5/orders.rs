@@ -142,11 +142,9 @@ async fn place(req: HttpRequest, state: State, form: web::Form<PlaceForm>) -> Ht
         coupon_ids: None,
         points: Some(points).filter(|points| *points > 0),
     };
-    let placed = match state.orders.place(&principal, key, request).await {
-        Ok((placed, placed_now)) => {
-            crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed, placed_now);
-            placed
-        }
+    let credit = crate::routes::campaigns::credit_alongside(&state, &req);
+    let placed = match state.orders.place(&principal, key, request, credit).await {
+        Ok((placed, _)) => placed,
         Err(err) => {
             let err = ApiError::from(err);
             if err.status().is_server_error() {

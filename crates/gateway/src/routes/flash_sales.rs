@@ -47,8 +47,8 @@ pub async fn buy_now(
     Json(request): Json<BuyNow>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let placed = state.orders.buy_now(&principal, key, id.into_inner(), request).await?;
-    crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed.0, placed.1);
+    let credit = crate::routes::campaigns::credit_alongside(&state, &req);
+    let placed = state.orders.buy_now(&principal, key, id.into_inner(), request, credit).await?;
     Ok(checkout_answer(placed))
 }
 

@@ -11,7 +11,7 @@ use crate::routes::endpoint::Endpoints;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bazaar_campaigns::{ClaimItem, DrawAudit, DrawInput, DrawView, EarnChance, PlayView, Winner, WonPrize};
-use bazaar_core::ids::{DrawId, PlayId, ShopId};
+use bazaar_core::ids::{DrawId, OrderId, PlayId, ShopId};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(api: &mut impl Endpoints) {
@@ -76,6 +76,9 @@ pub async fn winners(
 pub struct ShipPrize {
     /// 1 to 40 characters.
     pub tracking_number: String,
+    /// The carrier (顺丰, 中通…); `快递` when not given.
+    #[serde(default)]
+    pub carrier: Option<String>,
 }
 
 /// Done: the shop ships an item prize whose winner gave an address.
@@ -84,7 +87,8 @@ pub struct Done {
     pub ok: bool,
 }
 
-/// Ship an item prize (to_ship → sent).
+/// Ship an item prize (to_ship → sent): its prize order is shipped too, as if from the shop's
+/// orders (shipping that order there marks the prize sent as well).
 #[utoipa::path(post, path = "/api/v1/seller/prizes/{play_id}/ship", tag = "campaigns", security(("bearer" = [])),
     params(("play_id" = i64, Path)), request_body = ShipPrize,
     responses((status = 200, body = Done), (status = 404, body = Problem),
@@ -95,7 +99,8 @@ pub async fn ship(
     play: web::Path<PlayId>,
     Json(body): Json<ShipPrize>,
 ) -> Result<web::Json<Done>, ApiError> {
-    state.campaigns.ship_prize(&principal, play.into_inner(), body.tracking_number).await?;
+    let carrier = body.carrier.filter(|carrier| !carrier.trim().is_empty()).unwrap_or_else(|| "快递".to_string());
+    state.campaigns.ship_prize(&principal, play.into_inner(), carrier, body.tracking_number).await?;
     Ok(web::Json(Done { ok: true }))
 }
 
@@ -178,17 +183,26 @@ pub async fn my_prizes(
     Ok(web::Json(Page::whole(state.campaigns.my_prizes(&principal).await?)))
 }
 
-/// Give an address for an item prize (to_claim → to_ship).
+/// The item prize's order, made when its winner gave an address.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Claimed {
+    pub ok: bool,
+    /// The shop's order that ships the prize: nothing to pay, already `paid`, in the winner's orders.
+    pub order_id: OrderId,
+}
+
+/// Give an address for an item prize (to_claim → to_ship): the shop gets an order for it, with
+/// nothing to pay, that it ships like any other.
 #[utoipa::path(post, path = "/api/v1/me/prizes/{play_id}/claim", tag = "campaigns", security(("bearer" = [])),
     params(("play_id" = i64, Path)), request_body = ClaimItem,
-    responses((status = 200, body = Done), (status = 404, body = Problem),
+    responses((status = 200, body = Claimed), (status = 404, body = Problem),
     (status = 409, description = "prize_not_claimable", body = Problem), (status = 422, body = Problem)))]
 pub async fn claim_prize(
     state: web::Data<AppState>,
     Auth(principal): Auth,
     play: web::Path<PlayId>,
     Json(claim): Json<ClaimItem>,
-) -> Result<web::Json<Done>, ApiError> {
-    state.campaigns.claim_prize(&principal, play.into_inner(), claim).await?;
-    Ok(web::Json(Done { ok: true }))
+) -> Result<web::Json<Claimed>, ApiError> {
+    let order_id = state.campaigns.claim_prize(&principal, play.into_inner(), claim).await?;
+    Ok(web::Json(Claimed { ok: true, order_id }))
 }

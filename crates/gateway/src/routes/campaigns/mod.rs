@@ -6,29 +6,10 @@ pub mod seller;
 
 use crate::state::AppState;
 use actix_web::HttpRequest;
-use bazaar_checkout::CheckoutResult;
-use bazaar_identity::Principal;
 
-/// Credits orders placed just now to the buyer's last campaign touch (the attribution cookie,
-/// or visits made signed in). Off the order's path: a failure is logged and costs only the
-/// statistic; each order is credited at most once whatever happens.
-pub fn credit_orders(
-    state: &AppState,
-    principal: &Principal,
-    req: &HttpRequest,
-    placed: &CheckoutResult,
-    placed_now: bool,
-) {
-    if !placed_now || placed.orders.is_empty() {
-        return;
-    }
-    let campaigns = state.campaigns.clone();
-    let user = principal.user_id;
-    let orders = placed.orders.iter().map(|order| order.id).collect();
-    let visitor = crate::h5::campaigns::visitor_id(req);
-    tokio::spawn(async move {
-        if let Err(err) = campaigns.attribute(user, orders, visitor).await {
-            tracing::warn!(error = %err, "crediting orders to a campaign failed");
-        }
-    });
+/// What placing an order writes alongside it for campaigns: the credit to the buyer's last
+/// campaign touch (the attribution cookie, or visits made signed in), in the order's own
+/// transaction. Each order is credited at most once whatever happens.
+pub fn credit_alongside(state: &AppState, req: &HttpRequest) -> bazaar_checkout::Alongside {
+    state.campaigns.credit_alongside(crate::h5::campaigns::visitor_id(req))
 }

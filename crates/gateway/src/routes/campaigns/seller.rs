@@ -113,14 +113,14 @@ pub async fn set_placement(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QrQuery {
-    /// `true` prints the placement's name under the code (SVG).
+    /// `true` prints the placement's name under the code.
     caption: Option<bool>,
     /// Pixels per module of the PNG, 2 to 32 (8 by default).
     scale: Option<u32>,
 }
 
-/// The placement's QR code as PNG, for print: error correction level Q, a four-module quiet zone.
-/// It holds the placement's short link.
+/// The placement's QR code as PNG, for print: error correction level Q, a four-module quiet zone,
+/// optionally captioned with the placement's name. It holds the placement's short link.
 #[utoipa::path(get, path = "/api/v1/seller/campaigns/{id}/placements/{placement_id}/qr.png", tag = "campaigns",
     security(("bearer" = [])), params(("id" = i64, Path), ("placement_id" = i64, Path), QrQuery),
     responses((status = 200, description = "the QR code", content_type = "image/png"), (status = 404, body = Problem)))]
@@ -135,8 +135,9 @@ pub async fn qr_png(
         return Err(ApiError::bad_request("invalid_query", "scale must be 2 to 32").with_field("scale"));
     }
     let (id, placement) = path.into_inner();
-    let (link, _) = state.campaigns.placement_link(&principal, id, placement).await?;
-    let png = bazaar_campaigns::qr::png(&link, scale as usize)?;
+    let (link, name) = state.campaigns.placement_link(&principal, id, placement).await?;
+    let caption = query.caption.unwrap_or(false).then_some(name.as_str());
+    let png = bazaar_campaigns::qr::png(&link, scale as usize, caption)?;
     Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 

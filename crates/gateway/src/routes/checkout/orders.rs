@@ -45,8 +45,8 @@ pub async fn place(
     Json(request): Json<PlaceOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
-    let placed = state.orders.place(&principal, key, request).await?;
-    crate::routes::campaigns::credit_orders(&state, &principal, &req, &placed.0, placed.1);
+    let credit = crate::routes::campaigns::credit_alongside(&state, &req);
+    let placed = state.orders.place(&principal, key, request, credit).await?;
     Ok(checkout_answer(placed))
 }
 

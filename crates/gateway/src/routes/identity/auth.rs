@@ -54,7 +54,9 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-fn login_answer(outcome: AuthOutcome) -> HttpResponse {
+/// Signed in: a browser's earlier campaign visits (its attribution cookie) become the user's.
+fn login_answer(state: &AppState, req: &HttpRequest, outcome: AuthOutcome) -> HttpResponse {
+    crate::h5::campaigns::claim_visits(state, req, outcome.user.id);
     if outcome.created { HttpResponse::Created().json(outcome) } else { HttpResponse::Ok().json(outcome) }
 }
 
@@ -75,7 +77,7 @@ pub async fn register(
         .identity
         .register(&body.phone, body.password, body.code.as_deref().unwrap_or_default(), body.nickname, device)
         .await?;
-    Ok(login_answer(outcome))
+    Ok(login_answer(&state, &req, outcome))
 }
 
 /// Log in with phone number and password.
@@ -88,7 +90,8 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let device = device(&req, &state.config);
-    Ok(login_answer(state.identity.login_with_password(&body.phone, body.password, device).await?))
+    let outcome = state.identity.login_with_password(&body.phone, body.password, device).await?;
+    Ok(login_answer(&state, &req, outcome))
 }
 
 /// Send a six-digit login code by SMS (valid 5 minutes, single use).
@@ -114,7 +117,8 @@ pub async fn otp_login(
     Json(body): Json<OtpLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let device = device(&req, &state.config);
-    Ok(login_answer(state.identity.login_with_otp(&body.phone, &body.code, device).await?))
+    let outcome = state.identity.login_with_otp(&body.phone, &body.code, device).await?;
+    Ok(login_answer(&state, &req, outcome))
 }
 
 /// Exchange a refresh token for a new pair. The old one is spent; using it again signs the session out.

@@ -1,0 +1,1 @@
+ALTER TABLE draw_plays DROP COLUMN order_id;
