@@ -106,7 +106,8 @@ impl Campaigns {
                 loaded
             }
         };
-        let bot = who.prefetch || visits::looks_like_bot(&who.user_agent);
+        let (looks_like_bot, device) = visits::classify(&who.user_agent);
+        let bot = who.prefetch || looks_like_bot;
         let followed = links::follow(link.as_deref(), !bot, &self.config.short_link_allowed_hosts);
         if let Followed::To { link, .. } = &followed {
             let now = Utc::now().naive_utc();
@@ -115,7 +116,7 @@ impl Campaigns {
                 link: *link,
                 at: now,
                 client: visits::client_hash(&self.salt, &day, &who.ip, &who.user_agent),
-                device: visits::device_class(&who.user_agent),
+                device,
                 bot,
                 user: who.user,
                 visitor: who.visitor.filter(|v| crate::attribution::visitor_id_ok(v)),

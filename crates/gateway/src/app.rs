@@ -373,14 +373,9 @@ fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartError> {
             )
             // Short links first and outside the API's layers: a 302 with no body has nothing to
             // compress, no CORS to answer and no problem to map, and printed codes are scanned in
-            // bursts. They keep their request id and metrics.
-            .service(
-                web::scope("/s")
-                    .configure(crate::h5::campaigns::short_links)
-                    .default_service(web::to(routes::not_found))
-                    .wrap(from_fn(metrics::record))
-                    .wrap(from_fn(request_id::assign)),
-            )
+            // bursts. They keep their request id; metrics count them with one counter (the
+            // per-route histogram cost a scan storm several per cent).
+            .service(web::scope("/s").configure(crate::h5::campaigns::short_links).wrap(from_fn(request_id::assign)))
             .service(
                 web::scope("")
                     .configure(|cfg| routes::configure(cfg, &config))

@@ -142,6 +142,14 @@ async fn a_placement_link_counts_real_visits_and_never_leaves_the_allow_list(bac
     assert!(dead.headers().get("location").is_none());
     let stranger = app.register().await;
     assert_eq!(app.patch_as(&stranger, &path, &json!({ "disabled": false })).await.status(), 404);
+    // Only GET and HEAD follow a link; the rest is 405 with the methods it takes.
+    let posted = app.client.post(app.url(&format!("/s/{}", code.as_str().unwrap()))).send().await.unwrap();
+    assert_eq!((posted.status().as_u16(), posted.headers()["allow"].to_str().unwrap()), (405, "GET, HEAD"));
+    assert_eq!(problem(posted).await["code"], "method_not_allowed");
+    // Operators see the follows in the metrics, redirects and dead links apart.
+    let metrics = app.get_as(&admin, "/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("bazaar_short_link_follows_total{outcome=\"redirect\"} 5"), "{metrics}");
+    assert!(metrics.contains("bazaar_short_link_follows_total{outcome=\"dead\"} 2"), "{metrics}");
 
     // External targets: only the allow-list.
     let evil = campaign_body(

@@ -20,10 +20,36 @@ use bazaar_storefront::views::{DrawPage, LandingPage};
 /// The attribution cookie: a random id this site sets when a campaign link is followed.
 pub const ATTRIBUTION: &str = "bz_v";
 
-/// `/s/{code}`, within the `/s` scope registered before every other route: actix tries routes in
-/// order, a pattern with `{…}` costs a match each, and printed codes are scanned in bursts.
+/// `/s/{code}`: the whole `/s` scope, registered before every other route. The code is read from
+/// the path rather than matched by a `{code}` pattern: actix matches patterns with a regex, which
+/// showed in the profile of a scan storm.
 pub fn short_links(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{code}", web::get().to(follow)).route("/{code}", web::head().to(follow));
+    cfg.default_service(web::to(follow_or_refuse));
+}
+
+async fn follow_or_refuse(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return actix_web::ResponseError::error_response(
+            &ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} takes GET, HEAD, not {}.", req.path(), req.method()),
+            )
+            .with_header(header::ALLOW, "GET, HEAD"),
+        );
+    }
+    let code = req.path().strip_prefix("/s/").unwrap_or_default().to_string();
+    let metrics = req.app_data::<web::Data<crate::middleware::metrics::Metrics>>().cloned();
+    let answer = follow(req, state, code).await;
+    if let Some(metrics) = metrics {
+        let counter = if answer.status() == StatusCode::FOUND {
+            &metrics.short_links_redirected
+        } else {
+            &metrics.short_links_dead
+        };
+        counter.inc();
+    }
+    answer
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,7 +77,7 @@ pub fn claim_visits(state: &AppState, req: &HttpRequest, user: UserId) {
     });
 }
 
-async fn follow(req: HttpRequest, state: web::Data<AppState>, code: web::Path<String>) -> HttpResponse {
+async fn follow(req: HttpRequest, state: web::Data<AppState>, code: String) -> HttpResponse {
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let prefetch = req.method() == Method::HEAD
         || ["purpose", "sec-purpose", "x-purpose"]

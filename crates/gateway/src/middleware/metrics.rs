@@ -5,7 +5,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use bazaar_db::PoolStatus;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use std::time::Instant;
 
 #[derive(Clone)]
@@ -14,6 +16,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    /// Short links followed (`/s/{code}`), by outcome: one atomic add each, resolved at start.
+    pub short_links_redirected: IntCounter,
+    pub short_links_dead: IntCounter,
 }
 
 impl Metrics {
@@ -32,10 +37,17 @@ impl Metrics {
             Opts::new("db_pool_connections", "Database pool connections by state (open, idle, max)."),
             &["state"],
         )?;
+        let short_links = IntCounterVec::new(
+            Opts::new("short_link_follows_total", "Short links followed (/s/{code}), by outcome (redirect, dead)."),
+            &["outcome"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
-        Ok(Metrics { registry, requests, latency, pool })
+        registry.register(Box::new(short_links.clone()))?;
+        let short_links_redirected = short_links.with_label_values(&["redirect"]);
+        let short_links_dead = short_links.with_label_values(&["dead"]);
+        Ok(Metrics { registry, requests, latency, pool, short_links_redirected, short_links_dead })
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
