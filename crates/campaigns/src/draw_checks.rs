@@ -1,8 +1,10 @@
 //! A draw's input checked as a whole before anything is written: every bad field at once, the
-//! prizes' legal cap, coupons of the shop's own, points within the campaign's budget.
+//! prizes' legal cap, coupons of the shop's own (the platform's for a platform draw), points within
+//! the campaign's budget; a platform draw plays for everyone or buyers and gives no items (a shop
+//! ships items).
 
 use crate::CampaignError;
-use crate::draws::{DrawInput, PRIZE_VALUE_CAP_FEN, PrizeInput, PrizeKind};
+use crate::draws::{Audience, DrawInput, PRIZE_VALUE_CAP_FEN, PrizeInput, PrizeKind};
 use crate::error::refuse;
 use bazaar_core::ids::ShopId;
 use bazaar_core::{FieldChecks, Money};
@@ -12,7 +14,7 @@ use chrono::Utc;
 fn check_prize(
     conn: &mut DbConn,
     checks: &mut FieldChecks<CampaignError>,
-    shop: ShopId,
+    shop: Option<ShopId>,
     at: usize,
     prize: &PrizeInput,
 ) -> Result<(), CampaignError> {
@@ -45,10 +47,16 @@ fn check_prize(
             None => refuse_at("coupon_template_id", "is required for a coupon prize"),
             Some(template) => match bazaar_promotions::coupon_issuer(conn, template)? {
                 None => refuse_at("coupon_template_id", "no such coupon"),
-                Some(issuer) if issuer != Some(shop) => refuse_at("coupon_template_id", "belongs to another shop"),
+                Some(issuer) if issuer != shop && shop.is_none() => {
+                    refuse_at("coupon_template_id", "is a shop's coupon: a platform draw gives platform coupons")
+                }
+                Some(issuer) if issuer != shop => refuse_at("coupon_template_id", "belongs to another shop"),
                 Some(_) => {}
             },
         },
+        PrizeKind::Item if shop.is_none() => {
+            refuse_at("kind", "a platform draw gives points, coupons or no prize: items are shipped by a shop")
+        }
         PrizeKind::Item => {
             if prize.value.is_none() {
                 refuse_at("value", "is required for an item prize");
@@ -59,8 +67,11 @@ fn check_prize(
 }
 
 /// Every problem of `input` at once.
-pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Result<(), CampaignError> {
+pub(crate) fn check(conn: &mut DbConn, shop: Option<ShopId>, input: &DrawInput) -> Result<(), CampaignError> {
     let mut checks = FieldChecks::new();
+    if shop.is_none() && input.audience == Audience::Followers {
+        checks.check(refuse("audience", "a platform draw is for everyone or buyers (followers are a shop's)"));
+    }
     if bazaar_core::user_text(&input.name, 1, 60, false).is_err() {
         checks.check(refuse("name", "must be 1 to 60 characters of text"));
     }
@@ -85,7 +96,7 @@ pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Resul
     }
     match input.campaign_id {
         Some(campaign) => match crate::campaigns::load(conn, campaign) {
-            Ok(row) if row.shop_id == Some(shop) => {
+            Ok(row) if row.shop_id == shop => {
                 // Points prizes come out of the campaign's points budget: one it cannot pay once
                 // is refused now rather than falling back to the consolation at every play.
                 for (at, prize) in input.prizes.iter().enumerate() {
@@ -100,7 +111,7 @@ pub(crate) fn check(conn: &mut DbConn, shop: ShopId, input: &DrawInput) -> Resul
                 }
             }
             Ok(_) | Err(CampaignError::Refused(_)) => {
-                checks.check(refuse("campaign_id", "is not a campaign of this shop"))
+                checks.check(refuse("campaign_id", "is not a campaign of this draw's shop (or of the platform)"))
             }
             Err(other) => return Err(other),
         },

@@ -338,13 +338,19 @@ fn write_prizes(conn: &mut DbConn, draw: DrawId, prizes: &[PrizeInput]) -> Resul
     Ok(())
 }
 
-/// Creates a draw of `shop`, inside the caller's transaction (the caller checked membership).
-pub(crate) fn create(conn: &mut DbConn, shop: ShopId, by: UserId, input: &DrawInput) -> Result<DrawId, CampaignError> {
+/// Creates a draw of `shop` (the platform's when `None`), inside the caller's transaction (the
+/// caller checked membership or administration).
+pub(crate) fn create(
+    conn: &mut DbConn,
+    shop: Option<ShopId>,
+    by: UserId,
+    input: &DrawInput,
+) -> Result<DrawId, CampaignError> {
     crate::draw_checks::check(conn, shop, input)?;
     let (seed, commitment) = new_seed();
     let id: DrawId = diesel::insert_into(d::table)
         .values((
-            d::shop_id.eq(Some(shop)),
+            d::shop_id.eq(shop),
             draw_rules!(input),
             d::seed.eq(seed),
             d::commitment.eq(commitment),
@@ -359,7 +365,12 @@ pub(crate) fn create(conn: &mut DbConn, shop: ShopId, by: UserId, input: &DrawIn
 
 /// Replaces a draw that has not started (its seed stays). Once it has started its odds, prizes
 /// and rules are fixed: a conflict, nothing written.
-pub(crate) fn replace(conn: &mut DbConn, id: DrawId, shop: ShopId, input: &DrawInput) -> Result<(), CampaignError> {
+pub(crate) fn replace(
+    conn: &mut DbConn,
+    id: DrawId,
+    shop: Option<ShopId>,
+    input: &DrawInput,
+) -> Result<(), CampaignError> {
     crate::draw_checks::check(conn, shop, input)?;
     let now = Utc::now().naive_utc();
     // The start is checked in the update itself, so a draw starting meanwhile is not edited.
@@ -375,9 +386,14 @@ pub(crate) fn replace(conn: &mut DbConn, id: DrawId, shop: ShopId, input: &DrawI
     write_prizes(conn, id, &input.prizes)
 }
 
-/// A shop's draws, newest first.
-pub(crate) fn of_shop(conn: &mut DbConn, shop: ShopId) -> Result<Vec<DrawRow>, CampaignError> {
-    Ok(d::table.filter(d::shop_id.eq(shop)).order(d::id.desc()).limit(200).select(DrawRow::as_select()).load(conn)?)
+/// A shop's draws (the platform's when `None`), newest first.
+pub(crate) fn of_shop(conn: &mut DbConn, shop: Option<ShopId>) -> Result<Vec<DrawRow>, CampaignError> {
+    let query = d::table.order(d::id.desc()).limit(200).select(DrawRow::as_select()).into_boxed();
+    let query = match shop {
+        Some(shop) => query.filter(d::shop_id.eq(shop)),
+        None => query.filter(d::shop_id.is_null()),
+    };
+    Ok(query.load(conn)?)
 }
 
 /// A draw's campaign's draws (the scan chances of a placement go to these).

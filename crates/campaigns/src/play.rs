@@ -196,12 +196,14 @@ fn take_chance(
 }
 
 fn may_play(conn: &mut DbConn, draw: &DrawRow, user: UserId) -> Result<(), CampaignError> {
-    let Some(shop) = draw.shop_id else { return Ok(()) };
-    let allowed = match Audience::parse(&draw.audience).unwrap_or(Audience::Everyone) {
-        Audience::Everyone => true,
-        Audience::Followers => bazaar_catalog::follows(conn, user, shop)?,
-        Audience::Buyers => {
-            !bazaar_checkout::paid_orders(conn, user, Some(shop), chrono::DateTime::UNIX_EPOCH.naive_utc())?.is_empty()
+    let allowed = match (Audience::parse(&draw.audience).unwrap_or(Audience::Everyone), draw.shop_id) {
+        (Audience::Everyone, _) => true,
+        (Audience::Followers, Some(shop)) => bazaar_catalog::follows(conn, user, shop)?,
+        // Refused when a platform draw is written: nobody follows the platform.
+        (Audience::Followers, None) => false,
+        // A platform draw's buyers bought in any shop.
+        (Audience::Buyers, shop) => {
+            !bazaar_checkout::paid_orders(conn, user, shop, chrono::DateTime::UNIX_EPOCH.naive_utc())?.is_empty()
         }
     };
     if allowed {

@@ -2,7 +2,7 @@
 
 use crate::CampaignError;
 use crate::prizes::{self, ClaimItem, Winner, WonPrize};
-use crate::service::{Campaigns, managed_draw_shop};
+use crate::service::{Campaigns, managed_draw};
 use bazaar_core::ids::{DrawId, OrderId, PlayId};
 use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
@@ -28,7 +28,7 @@ impl Campaigns {
         let principal = principal.clone();
         self.db
             .run(move |conn| {
-                managed_draw_shop(conn, &principal, id)?;
+                managed_draw(conn, &principal, id)?;
                 prizes::winners(conn, id)
             })
             .await
@@ -47,7 +47,7 @@ impl Campaigns {
         self.db
             .run(move |conn| {
                 let draw = prizes::draw_of_play(conn, play)?;
-                managed_draw_shop(conn, &principal, draw)?;
+                managed_draw(conn, &principal, draw)?;
                 let tracking_text = bazaar_core::user_text(&tracking, 1, 40, false)
                     .map_err(|_| CampaignError::invalid("tracking_number", "must be 1 to 40 characters"))?;
                 if let Some(order) = prizes::order_to_ship(conn, play)? {

@@ -348,12 +348,15 @@ impl Campaigns {
     pub async fn create_draw(
         &self,
         principal: &Principal,
-        shop: ShopId,
+        shop: Option<ShopId>,
         input: DrawInput,
     ) -> Result<DrawView, CampaignError> {
         let principal = principal.clone();
         self.write(move |conn| {
-            principal.shop_role(conn, shop)?;
+            match shop {
+                Some(shop) => drop(principal.shop_role(conn, shop)?),
+                None => principal.require_admin()?,
+            }
             let id = draws::create(conn, shop, principal.user_id, &input)?;
             public_draw(conn, id)
         })
@@ -369,18 +372,26 @@ impl Campaigns {
     ) -> Result<DrawView, CampaignError> {
         let principal = principal.clone();
         self.write(move |conn| {
-            let shop = managed_draw_shop(conn, &principal, id)?;
+            let shop = managed_draw(conn, &principal, id)?;
             draws::replace(conn, id, shop, &input)?;
             public_draw(conn, id)
         })
         .await
     }
 
-    pub async fn shop_draws(&self, principal: &Principal, shop: ShopId) -> Result<Vec<DrawView>, CampaignError> {
+    /// A shop's draws, or the platform's (`None`, administrators).
+    pub async fn shop_draws(
+        &self,
+        principal: &Principal,
+        shop: Option<ShopId>,
+    ) -> Result<Vec<DrawView>, CampaignError> {
         let principal = principal.clone();
         self.db
             .run(move |conn| {
-                principal.shop_role(conn, shop)?;
+                match shop {
+                    Some(shop) => drop(principal.shop_role(conn, shop)?),
+                    None => principal.require_admin()?,
+                }
                 let now = Utc::now().naive_utc();
                 let mut all = Vec::new();
                 for row in draws::of_shop(conn, shop)? {
@@ -446,10 +457,16 @@ fn public_draw(conn: &mut DbConn, id: DrawId) -> Result<DrawView, CampaignError>
     Ok(draws::view(&row, &prizes, Utc::now().naive_utc()))
 }
 
-/// The shop of a draw the caller works for; anyone else is told it does not exist.
-pub(crate) fn managed_draw_shop(conn: &mut DbConn, principal: &Principal, id: DrawId) -> Result<ShopId, CampaignError> {
+/// The shop of a draw the caller works for (`None`: a platform draw, for administrators);
+/// anyone else is told it does not exist.
+pub(crate) fn managed_draw(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: DrawId,
+) -> Result<Option<ShopId>, CampaignError> {
     match draws::shop_of(conn, id)? {
-        Some(Some(shop)) if principal.role_in(conn, shop)?.is_some() => Ok(shop),
+        Some(Some(shop)) if principal.role_in(conn, shop)?.is_some() => Ok(Some(shop)),
+        Some(None) if principal.is_admin() => Ok(None),
         _ => Err(CampaignError::not_found("draw")),
     }
 }

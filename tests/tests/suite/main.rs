@@ -44,6 +44,7 @@ mod payment_security;
 mod payment_sharing;
 mod payments;
 mod platform_coupons;
+mod platform_draws;
 mod points;
 mod promotions;
 mod resilience;

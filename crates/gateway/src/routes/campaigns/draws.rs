@@ -15,8 +15,8 @@ use bazaar_core::ids::{DrawId, OrderId, PlayId, ShopId};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(api: &mut impl Endpoints) {
-    crate::endpoints!(api; create, shop_draws, replace, winners, ship, get, audit, play, chances, earn_chance,
-        my_prizes, claim_prize);
+    crate::endpoints!(api; create, shop_draws, create_platform, platform_draws, replace, winners, ship, get, audit,
+        play, chances, earn_chance, my_prizes, claim_prize);
 }
 
 /// Create a lucky draw (owner or staff): prizes with kind, weight and stock, who may play and how
@@ -31,7 +31,31 @@ pub async fn create(
     id: web::Path<ShopId>,
     Json(input): Json<DrawInput>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(state.campaigns.create_draw(&principal, id.into_inner(), input).await?))
+    Ok(HttpResponse::Created().json(state.campaigns.create_draw(&principal, Some(id.into_inner()), input).await?))
+}
+
+/// Create a platform draw (administrators): for everyone or for buyers of any shop, giving points,
+/// platform coupons or no prize (items are shipped by shops). It is replaced and its winners read
+/// through the same `/seller/draws/{id}` paths as a shop's.
+#[utoipa::path(post, path = "/api/v1/admin/draws", tag = "campaigns", security(("bearer" = [])),
+    request_body = DrawInput,
+    responses((status = 201, body = DrawView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_platform(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    Json(input): Json<DrawInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(state.campaigns.create_draw(&principal, None, input).await?))
+}
+
+/// The platform's draws, newest first (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/draws", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = Page<DrawView>), (status = 403, body = Problem)))]
+pub async fn platform_draws(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+) -> Result<web::Json<Page<DrawView>>, ApiError> {
+    Ok(web::Json(Page::whole(state.campaigns.shop_draws(&principal, None).await?)))
 }
 
 /// The shop's draws, newest first, with what each prize has given.
@@ -42,7 +66,7 @@ pub async fn shop_draws(
     Auth(principal): Auth,
     id: web::Path<ShopId>,
 ) -> Result<web::Json<Page<DrawView>>, ApiError> {
-    Ok(web::Json(Page::whole(state.campaigns.shop_draws(&principal, id.into_inner()).await?)))
+    Ok(web::Json(Page::whole(state.campaigns.shop_draws(&principal, Some(id.into_inner())).await?)))
 }
 
 /// Replace a draw before it starts (its seed and commitment stay). Once started, its prizes, odds
