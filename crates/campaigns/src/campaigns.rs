@@ -45,6 +45,14 @@ pub struct CampaignInput {
 pub struct PlacementInput {
     /// 1 to 40 characters ("门口海报", "包裹传单").
     pub name: String,
+    /// Counted visits after which the link shows that it ended (a limited print run), 1 to
+    /// 1000000000; none for no limit.
+    #[serde(default)]
+    pub max_visits: Option<i64>,
+    /// When the link stops working; by default it keeps working after the campaign ends, and its
+    /// landing page then says so and shows what the shop offers now.
+    #[serde(default)]
+    pub ends_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// Where a campaign stands now.
@@ -67,6 +75,8 @@ pub struct PlacementView {
     pub short_url: String,
     /// Counted visits written so far (bots and link previews are not counted).
     pub visits: i64,
+    pub max_visits: Option<i64>,
+    pub ends_at: Option<chrono::DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -172,7 +182,7 @@ fn check(
         checks.check(refuse("placements", "at most 50"));
     }
     for placement in &input.placements {
-        checks.check(name_check("placements.name", &placement.name, 40));
+        check_placement(&mut checks, "placements.", placement, input.starts_at.naive_utc());
     }
     checks.finish()
 }
@@ -214,6 +224,27 @@ pub(crate) fn create(
     Ok(id)
 }
 
+/// A placement's fields, named under `prefix` (`placements.` inside a campaign).
+fn check_placement(
+    checks: &mut bazaar_core::FieldChecks<CampaignError>,
+    prefix: &str,
+    input: &PlacementInput,
+    starts_at: NaiveDateTime,
+) {
+    let mut refuse_at = |name: &str, message: &str| {
+        checks.check::<()>(Err(CampaignError::invalid(format!("{prefix}{name}"), message)));
+    };
+    if bazaar_core::user_text(&input.name, 1, 40, false).is_err() {
+        refuse_at("name", "must be 1 to 40 characters of text");
+    }
+    if input.max_visits.is_some_and(|max| !(1..=1_000_000_000).contains(&max)) {
+        refuse_at("max_visits", "must be 1 to 1000000000 (leave it out for no limit)");
+    }
+    if input.ends_at.is_some_and(|end| end.naive_utc() <= starts_at) {
+        refuse_at("ends_at", "must be after the campaign's starts_at");
+    }
+}
+
 /// Adds a placement and its short link (to the campaign's landing page).
 pub(crate) fn add_placement(
     conn: &mut DbConn,
@@ -223,7 +254,9 @@ pub(crate) fn add_placement(
     input: &PlacementInput,
     starts_at: NaiveDateTime,
 ) -> Result<PlacementId, CampaignError> {
-    name_check("name", &input.name, 40)?;
+    let mut checks = bazaar_core::FieldChecks::new();
+    check_placement(&mut checks, "", input, starts_at);
+    checks.finish()?;
     let count: i64 = cp::table.filter(cp::campaign_id.eq(campaign)).count().get_result(conn)?;
     if count >= 50 {
         return Err(CampaignError::conflict("too_many_placements", "a campaign has at most 50 placements"));
@@ -238,8 +271,8 @@ pub(crate) fn add_placement(
             campaign: Some(campaign),
             target: &landing,
             starts_at,
-            ends_at: None,
-            max_visits: None,
+            ends_at: input.ends_at.map(|end| end.naive_utc()),
+            max_visits: input.max_visits,
             created_by: by,
         },
     )?;
@@ -284,16 +317,30 @@ pub(crate) struct PlacementLink {
     pub link: ShortLinkId,
     pub code: String,
     pub visits: i64,
+    pub max_visits: Option<i64>,
+    pub ends_at: Option<NaiveDateTime>,
 }
 
 pub(crate) fn placements(conn: &mut DbConn, campaign: CampaignId) -> Result<Vec<PlacementLink>, CampaignError> {
-    let rows: Vec<(PlacementId, String, ShortLinkId, String, i64)> = cp::table
+    type Row = (PlacementId, String, ShortLinkId, String, i64, Option<i64>, Option<NaiveDateTime>);
+    let rows: Vec<Row> = cp::table
         .inner_join(sl::table)
         .filter(cp::campaign_id.eq(campaign))
         .order(cp::id)
-        .select((cp::id, cp::name, sl::id, sl::code, sl::visits))
+        .select((cp::id, cp::name, sl::id, sl::code, sl::visits, sl::max_visits, sl::ends_at))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(id, name, link, code, visits)| PlacementLink { id, name, link, code, visits }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, link, code, visits, max_visits, ends_at)| PlacementLink {
+            id,
+            name,
+            link,
+            code,
+            visits,
+            max_visits,
+            ends_at,
+        })
+        .collect())
 }
 
 pub(crate) fn view(conn: &mut DbConn, row: &CampaignRow, public_url: &str) -> Result<CampaignView, CampaignError> {
@@ -305,6 +352,8 @@ pub(crate) fn view(conn: &mut DbConn, row: &CampaignRow, public_url: &str) -> Re
             short_url: format!("{public_url}/s/{}", p.code),
             code: p.code,
             visits: p.visits,
+            max_visits: p.max_visits,
+            ends_at: p.ends_at.map(|end| end.and_utc()),
         })
         .collect();
     Ok(CampaignView {

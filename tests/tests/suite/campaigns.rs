@@ -151,6 +151,17 @@ async fn a_placement_link_counts_real_visits_and_never_leaves_the_allow_list(bac
     assert!(metrics.contains("bazaar_short_link_follows_total{outcome=\"redirect\"} 5"), "{metrics}");
     assert!(metrics.contains("bazaar_short_link_follows_total{outcome=\"dead\"} 2"), "{metrics}");
 
+    // A limited print run: the link ends after its counted visits (a preview does not count).
+    let limited = campaign_body(&shop.product, json!({ "placements": [{ "name": "限量海报", "max_visits": 2 }] }));
+    let limited = start(&app, &shop, &limited).await;
+    assert_eq!(limited["placements"][0]["max_visits"], 2);
+    let code = &limited["placements"][0]["code"];
+    assert_eq!(scan(&app, code, "WhatsApp/2.24.1 A", "").await.status(), 302);
+    for _ in 0..2 {
+        assert_eq!(scan(&app, code, PHONE, "").await.status(), 302);
+    }
+    assert_eq!(scan(&app, code, PHONE, "").await.status(), 410, "the third phone finds it ended");
+
     // External targets: only the allow-list.
     let evil = campaign_body(
         &shop.product,
@@ -317,7 +328,7 @@ async fn bad_campaigns_are_refused_field_by_field_with_nothing_written(backend: 
     let bad = campaign_body(
         &other.product,
         json!({ "ends_at": now - chrono::Duration::days(1), "coupon_budget": 5, "attribution_days": 0,
-                "placements": [{ "name": "" }] }),
+                "placements": [{ "name": "", "max_visits": 0 }] }),
     );
     let response = app.post_as(&shop.seller, &format!("/api/v1/seller/shops/{}/campaigns", shop.shop), &bad).await;
     assert_eq!(response.status(), 422);
@@ -325,7 +336,11 @@ async fn bad_campaigns_are_refused_field_by_field_with_nothing_written(backend: 
     let mut fields: Vec<&str> =
         body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["attribution_days", "coupon_budget", "ends_at", "placements.name", "target"], "{body}");
+    assert_eq!(
+        fields,
+        ["attribution_days", "coupon_budget", "ends_at", "placements.max_visits", "placements.name", "target"],
+        "{body}"
+    );
     assert_eq!(app.items_as(&shop.seller, &format!("/api/v1/seller/shops/{}/campaigns", shop.shop)).await, json!([]));
     let response = app
         .post_as(
