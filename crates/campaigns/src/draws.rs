@@ -92,6 +92,9 @@ pub struct PrizeInput {
     pub weight: i64,
     /// How many there are; absent for unlimited.
     pub stock: Option<i64>,
+    /// An item the winner collects at the shop, showing a code, instead of having it shipped.
+    #[serde(default)]
+    pub pickup: bool,
 }
 
 /// A new draw, or a draw replaced before its start.
@@ -156,6 +159,7 @@ pub(crate) struct PrizeRow {
     pub stock: Option<i64>,
     pub remaining: Option<i64>,
     pub won: i64,
+    pub pickup: bool,
 }
 
 impl PrizeRow {
@@ -203,6 +207,8 @@ pub struct PrizeView {
     pub stock: Option<i64>,
     pub remaining: Option<i64>,
     pub won: i64,
+    /// An item collected at the shop with a code (not shipped).
+    pub pickup: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -285,6 +291,7 @@ pub(crate) fn view(row: &DrawRow, prizes: &[PrizeRow], now: NaiveDateTime) -> Dr
                 stock: p.stock,
                 remaining: p.remaining,
                 won: p.won,
+                pickup: p.pickup,
             })
             .collect(),
     }
@@ -332,6 +339,7 @@ fn write_prizes(conn: &mut DbConn, draw: DrawId, prizes: &[PrizeInput]) -> Resul
                 dp::stock.eq(prize.stock),
                 dp::remaining.eq(prize.stock),
                 dp::won.eq(0_i64),
+                dp::pickup.eq(prize.pickup && prize.kind == PrizeKind::Item),
             ))
             .execute(conn)?;
     }

@@ -55,6 +55,10 @@ pub enum Fulfilment {
     ToShip,
     /// An item the shop has sent (with its tracking number).
     Sent,
+    /// An item waiting at the shop for its winner's pickup code.
+    ToPickUp,
+    /// An item the winner has collected.
+    PickedUp,
 }
 
 impl Fulfilment {
@@ -65,13 +69,23 @@ impl Fulfilment {
             Fulfilment::ToClaim => "to_claim",
             Fulfilment::ToShip => "to_ship",
             Fulfilment::Sent => "sent",
+            Fulfilment::ToPickUp => "to_pick_up",
+            Fulfilment::PickedUp => "picked_up",
         }
     }
 
     pub fn parse(stored: &str) -> Option<Fulfilment> {
-        [Fulfilment::None, Fulfilment::Given, Fulfilment::ToClaim, Fulfilment::ToShip, Fulfilment::Sent]
-            .into_iter()
-            .find(|f| f.as_str() == stored)
+        [
+            Fulfilment::None,
+            Fulfilment::Given,
+            Fulfilment::ToClaim,
+            Fulfilment::ToShip,
+            Fulfilment::Sent,
+            Fulfilment::ToPickUp,
+            Fulfilment::PickedUp,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == stored)
     }
 }
 
@@ -92,6 +106,8 @@ pub struct PlayView {
     pub points: Option<i64>,
     /// Unused chances left after this play.
     pub chances_left: i64,
+    /// An item to collect at the shop: the code the winner shows there.
+    pub pickup_code: Option<String>,
     pub played_at: DateTime<Utc>,
 }
 
@@ -107,6 +123,7 @@ pub(crate) struct PlayRow {
     pub fulfilment: String,
     pub coupon_id: Option<CouponId>,
     pub created_at: NaiveDateTime,
+    pub pickup_code: Option<String>,
 }
 
 /// Grants one chance (`source`, `key`) unless granted already. The values are ours (a source
@@ -262,6 +279,7 @@ fn give(
                 let coupon = bazaar_promotions::issue_coupon(conn, user, template)?;
                 Ok((Fulfilment::Given, Some(coupon.id)))
             }
+            PrizeKind::Item if prize.pickup => Ok((Fulfilment::ToPickUp, None)),
             PrizeKind::Item => Ok((Fulfilment::ToClaim, None)),
         }
     });
@@ -316,6 +334,7 @@ pub(crate) fn play(conn: &mut DbConn, id: DrawId, user: UserId, key: &str) -> Re
         None => (Outcome::SoldOut, Fulfilment::None, None),
     };
     let given = (outcome == Outcome::Won).then_some(drawn.id);
+    let pickup_code = (fulfilment == Fulfilment::ToPickUp).then(new_pickup_code);
     diesel::update(pl::table.find(play))
         .set((
             pl::drawn_prize_id.eq(drawn.id),
@@ -323,6 +342,7 @@ pub(crate) fn play(conn: &mut DbConn, id: DrawId, user: UserId, key: &str) -> Re
             pl::outcome.eq(outcome.as_str()),
             pl::fulfilment.eq(fulfilment.as_str()),
             pl::coupon_id.eq(coupon),
+            pl::pickup_code.eq(&pickup_code),
         ))
         .execute(conn)?;
     Ok(PlayView {
@@ -337,8 +357,15 @@ pub(crate) fn play(conn: &mut DbConn, id: DrawId, user: UserId, key: &str) -> Re
         coupon_id: coupon,
         points: given.and(drawn.points).filter(|_| drawn.kind() == PrizeKind::Points),
         chances_left: unused_chances(conn, id, user)?,
+        pickup_code,
         played_at: now.and_utc(),
     })
+}
+
+/// The code a winner shows at the shop to collect an item: eight random digits.
+fn new_pickup_code() -> String {
+    use rand::Rng;
+    format!("{:08}", rand::rng().random_range(0..100_000_000))
 }
 
 fn by_key(conn: &mut DbConn, draw: DrawId, user: UserId, key: &str) -> Result<Option<PlayRow>, CampaignError> {
@@ -369,6 +396,7 @@ fn play_view(conn: &mut DbConn, draw: &DrawRow, row: PlayRow) -> Result<PlayView
         coupon_id: row.coupon_id,
         points: prize.as_ref().filter(|p| p.kind() == PrizeKind::Points).and_then(|p| p.points),
         chances_left: unused_chances(conn, draw.id, row.user_id)?,
+        pickup_code: row.pickup_code,
         played_at: row.created_at.and_utc(),
     })
 }

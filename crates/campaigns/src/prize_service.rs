@@ -8,6 +8,22 @@ use bazaar_db::write_transaction;
 use bazaar_identity::Principal;
 
 impl Campaigns {
+    /// The shop hands over an item its winner collects at the counter, on the winner's code.
+    pub async fn hand_over_prize(
+        &self,
+        principal: &Principal,
+        play: PlayId,
+        code: String,
+    ) -> Result<(), CampaignError> {
+        let principal = principal.clone();
+        self.write(move |conn| {
+            let draw = prizes::draw_of_play(conn, play)?;
+            managed_draw(conn, &principal, draw)?;
+            prizes::hand_over(conn, play, &code)
+        })
+        .await
+    }
+
     pub async fn my_prizes(&self, principal: &Principal) -> Result<Vec<WonPrize>, CampaignError> {
         let user = principal.user_id;
         self.db.run(move |conn| prizes::of_user(conn, user)).await

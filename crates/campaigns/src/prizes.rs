@@ -85,6 +85,8 @@ pub struct WonPrize {
     pub tracking_number: Option<String>,
     /// An item prize claimed with an address: the shop's order that ships it (nothing to pay).
     pub order_id: Option<OrderId>,
+    /// An item to collect at the shop: the code its winner shows there (only the winner sees it).
+    pub pickup_code: Option<String>,
     pub won_at: DateTime<Utc>,
 }
 
@@ -99,6 +101,7 @@ type WonRow = (
     Option<String>,
     Option<String>,
     Option<OrderId>,
+    Option<String>,
     chrono::NaiveDateTime,
     UserId,
 );
@@ -117,6 +120,7 @@ fn won(rows: Vec<WonRow>) -> Vec<(WonPrize, UserId)> {
                 ship_to,
                 tracking_number,
                 order_id,
+                pickup_code,
                 at,
                 user,
             )| {
@@ -132,6 +136,7 @@ fn won(rows: Vec<WonRow>) -> Vec<(WonPrize, UserId)> {
                         ship_to,
                         tracking_number,
                         order_id,
+                        pickup_code,
                         won_at: at.and_utc(),
                     },
                     user,
@@ -158,6 +163,7 @@ macro_rules! won_query {
                 pl::ship_to,
                 pl::tracking_number,
                 pl::order_id,
+                pl::pickup_code,
                 pl::created_at,
                 pl::user_id,
             ))
@@ -184,7 +190,9 @@ pub struct Winner {
 pub(crate) fn winners(conn: &mut DbConn, id: DrawId) -> Result<Vec<Winner>, CampaignError> {
     let rows: Vec<WonRow> = won_query!().filter(pl::draw_id.eq(id)).order(pl::id.desc()).limit(1000).load(conn)?;
     let mut winners = Vec::with_capacity(rows.len());
-    for (prize, user) in as_shipped(conn, won(rows))? {
+    for (mut prize, user) in as_shipped(conn, won(rows))? {
+        // The code is the winner's proof at the counter: the shop never reads it here.
+        prize.pickup_code = None;
         let phone = bazaar_identity::masked_phone(conn, user)?.unwrap_or_default();
         winners.push(Winner { prize, phone });
     }
@@ -230,11 +238,19 @@ pub(crate) fn claim_item(
     play: PlayId,
     claim: &ClaimItem,
 ) -> Result<OrderId, CampaignError> {
-    let found: Option<(UserId, DrawId, Option<PrizeId>)> =
-        pl::table.find(play).select((pl::user_id, pl::draw_id, pl::prize_id)).get_result(conn).optional()?;
-    let Some((_, draw, Some(prize))) = found.filter(|(owner, ..)| *owner == user) else {
+    let found: Option<(UserId, DrawId, Option<PrizeId>, String)> = pl::table
+        .find(play)
+        .select((pl::user_id, pl::draw_id, pl::prize_id, pl::fulfilment))
+        .get_result(conn)
+        .optional()?;
+    let Some((_, draw, Some(prize), fulfilment)) = found.filter(|(owner, ..)| *owner == user) else {
         return Err(CampaignError::not_found("prize"));
     };
+    // Said before the address is looked at: a prize to collect, or one claimed already, ships nothing.
+    let not_claimable = || CampaignError::conflict("prize_not_claimable", "this prize is not waiting for an address");
+    if fulfilment != Fulfilment::ToClaim.as_str() {
+        return Err(not_claimable());
+    }
     let address = bazaar_identity::address_line(conn, user, claim.address_id)?
         .ok_or_else(|| CampaignError::invalid("address_id", "is not one of your addresses"))?;
     let moved = diesel::update(pl::table.find(play))
@@ -242,7 +258,7 @@ pub(crate) fn claim_item(
         .set((pl::fulfilment.eq(Fulfilment::ToShip.as_str()), pl::ship_to.eq(address)))
         .execute(conn)?;
     if moved == 0 {
-        return Err(CampaignError::conflict("prize_not_claimable", "this prize is not waiting for an address"));
+        return Err(not_claimable());
     }
     let shop = draws::shop_of(conn, draw)?.flatten().ok_or(CampaignError::not_found("prize"))?;
     let name: String = dp::table.find(prize).select(dp::name).get_result(conn)?;
@@ -273,6 +289,26 @@ pub(crate) fn mark_sent(conn: &mut DbConn, play: PlayId, tracking: &str) -> Resu
         return Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped"));
     }
     Ok(())
+}
+
+/// The shop hands over an item collected at its counter: `to_pick_up` → `picked_up`, once, when
+/// the winner's code matches (compared in the update itself).
+pub(crate) fn hand_over(conn: &mut DbConn, play: PlayId, code: &str) -> Result<(), CampaignError> {
+    let moved = diesel::update(pl::table.find(play))
+        .filter(pl::fulfilment.eq(Fulfilment::ToPickUp.as_str()))
+        .filter(pl::pickup_code.eq(code.trim()))
+        .set(pl::fulfilment.eq(Fulfilment::PickedUp.as_str()))
+        .execute(conn)?;
+    if moved == 1 {
+        return Ok(());
+    }
+    let fulfilment: Option<String> = pl::table.find(play).select(pl::fulfilment).get_result(conn).optional()?;
+    match fulfilment {
+        Some(waiting) if waiting == Fulfilment::ToPickUp.as_str() => {
+            Err(CampaignError::invalid("pickup_code", "is not this prize's code"))
+        }
+        _ => Err(CampaignError::conflict("prize_not_for_pickup", "this prize is not waiting to be collected")),
+    }
 }
 
 /// The draw a play belongs to.

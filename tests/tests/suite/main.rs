@@ -46,6 +46,7 @@ mod payments;
 mod platform_coupons;
 mod platform_draws;
 mod points;
+mod prize_pickup;
 mod promotions;
 mod resilience;
 mod route_parity;

@@ -121,6 +121,7 @@ diesel::table! {
         stock -> Nullable<BigInt>,
         remaining -> Nullable<BigInt>,
         won -> BigInt,
+        pickup -> Bool,
     }
 }
 
@@ -152,6 +153,7 @@ diesel::table! {
         tracking_number -> Nullable<Text>,
         created_at -> Timestamp,
         order_id -> Nullable<BigInt>,
+        pickup_code -> Nullable<Text>,
     }
 }
 

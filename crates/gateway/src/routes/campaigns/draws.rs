@@ -15,8 +15,8 @@ use bazaar_core::ids::{DrawId, OrderId, PlayId, ShopId};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(api: &mut impl Endpoints) {
-    crate::endpoints!(api; create, shop_draws, create_platform, platform_draws, replace, winners, ship, get, audit,
-        play, chances, earn_chance, my_prizes, claim_prize);
+    crate::endpoints!(api; create, shop_draws, create_platform, platform_draws, replace, winners, ship, hand_over,
+        get, audit, play, chances, earn_chance, my_prizes, claim_prize);
 }
 
 /// Create a lucky draw (owner or staff): prizes with kind, weight and stock, who may play and how
@@ -125,6 +125,29 @@ pub async fn ship(
 ) -> Result<web::Json<Done>, ApiError> {
     let carrier = body.carrier.filter(|carrier| !carrier.trim().is_empty()).unwrap_or_else(|| "快递".to_string());
     state.campaigns.ship_prize(&principal, play.into_inner(), carrier, body.tracking_number).await?;
+    Ok(web::Json(Done { ok: true }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandOver {
+    /// The eight digits the winner shows (from the play or `/me/prizes`).
+    pub pickup_code: String,
+}
+
+/// Hand over an item prize collected at the shop (to_pick_up → picked_up), on the winner's code.
+#[utoipa::path(post, path = "/api/v1/seller/prizes/{play_id}/hand-over", tag = "campaigns",
+    security(("bearer" = [])), params(("play_id" = i64, Path)), request_body = HandOver,
+    responses((status = 200, body = Done), (status = 404, body = Problem),
+    (status = 409, description = "prize_not_for_pickup", body = Problem),
+    (status = 422, description = "pickup_code does not match", body = Problem)))]
+pub async fn hand_over(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    play: web::Path<PlayId>,
+    Json(body): Json<HandOver>,
+) -> Result<web::Json<Done>, ApiError> {
+    state.campaigns.hand_over_prize(&principal, play.into_inner(), body.pickup_code).await?;
     Ok(web::Json(Done { ok: true }))
 }
 
