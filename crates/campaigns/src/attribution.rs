@@ -88,7 +88,8 @@ pub(crate) fn attribute(
     Ok(Some(campaign))
 }
 
-/// Links a browser's anonymous visits within the look-back to the user who signed in on it. A visit already linked keeps its user.
+/// Links a browser's anonymous visits within the look-back to the user who signed in on it. A
+/// visit already linked keeps its user.
 pub(crate) fn claim_visits(
     conn: &mut DbConn,
     user: UserId,

@@ -143,10 +143,7 @@ impl Campaigns {
         let principal = principal.clone();
         let (config, url) = (self.config.clone(), self.public_url());
         self.write(move |conn| {
-            match shop {
-                Some(shop) => drop(principal.shop_role(conn, shop)?),
-                None => principal.require_admin()?,
-            }
+            works_for(conn, &principal, shop)?;
             let id = campaigns::create(
                 conn,
                 shop,
@@ -171,10 +168,7 @@ impl Campaigns {
         let url = self.public_url();
         self.db
             .run(move |conn| {
-                match shop {
-                    Some(shop) => drop(principal.shop_role(conn, shop)?),
-                    None => principal.require_admin()?,
-                }
+                works_for(conn, &principal, shop)?;
                 campaigns::of_shop(conn, shop)?.iter().map(|row| campaigns::view(conn, row, &url)).collect()
             })
             .await
@@ -353,10 +347,7 @@ impl Campaigns {
     ) -> Result<DrawView, CampaignError> {
         let principal = principal.clone();
         self.write(move |conn| {
-            match shop {
-                Some(shop) => drop(principal.shop_role(conn, shop)?),
-                None => principal.require_admin()?,
-            }
+            works_for(conn, &principal, shop)?;
             let id = draws::create(conn, shop, principal.user_id, &input)?;
             public_draw(conn, id)
         })
@@ -388,10 +379,7 @@ impl Campaigns {
         let principal = principal.clone();
         self.db
             .run(move |conn| {
-                match shop {
-                    Some(shop) => drop(principal.shop_role(conn, shop)?),
-                    None => principal.require_admin()?,
-                }
+                works_for(conn, &principal, shop)?;
                 let now = Utc::now().naive_utc();
                 let mut all = Vec::new();
                 for row in draws::of_shop(conn, shop)? {
@@ -455,6 +443,15 @@ fn public_draw(conn: &mut DbConn, id: DrawId) -> Result<DrawView, CampaignError>
     let row = draws::load(conn, id)?;
     let prizes = draws::prizes(conn, id)?;
     Ok(draws::view(&row, &prizes, Utc::now().naive_utc()))
+}
+
+/// The caller is a member of `shop`, or an administrator when it is the platform's (`None`).
+fn works_for(conn: &mut DbConn, principal: &Principal, shop: Option<ShopId>) -> Result<(), CampaignError> {
+    match shop {
+        Some(shop) => drop(principal.shop_role(conn, shop)?),
+        None => principal.require_admin()?,
+    }
+    Ok(())
 }
 
 /// The shop of a draw the caller works for (`None`: a platform draw, for administrators);
