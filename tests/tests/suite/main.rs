@@ -22,6 +22,7 @@ mod h5_chat;
 mod h5_flash;
 mod h5_offers;
 mod h5_orders;
+mod h5_prizes;
 mod h5_profile;
 mod h5_seller;
 mod h5_seller_edit;

@@ -11,6 +11,7 @@ mod chat;
 mod flash;
 mod orders;
 mod paying;
+mod prizes;
 mod profile;
 mod seller;
 mod seller_campaigns;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     orders::configure(cfg);
     paying::configure(cfg);
+    prizes::configure(cfg);
     profile::configure(cfg);
     seller::configure(cfg);
     seller_campaigns::configure(cfg);

@@ -5,7 +5,7 @@
 
 use super::Chrome;
 use askama::Template;
-use bazaar_campaigns::{CampaignState, CampaignView, DrawState, DrawView, Outcome, PlayView, Target};
+use bazaar_campaigns::{CampaignState, CampaignView, DrawState, DrawView, Fulfilment, Outcome, PlayView, Target};
 
 pub struct DrawCard {
     pub href: String,
@@ -89,6 +89,8 @@ pub struct DrawPage {
     pub idempotency_key: String,
     /// What the play just now came to.
     pub result: Option<String>,
+    /// The prize won waits for its winner (an address to give, a code to show): a way to it.
+    pub prize_waiting: bool,
     pub error: Option<String>,
 }
 
@@ -119,6 +121,7 @@ impl DrawPage {
             chances,
             idempotency_key,
             result: None,
+            prize_waiting: false,
             error: None,
             chrome,
         }
@@ -134,6 +137,7 @@ impl DrawPage {
             _ => String::new(),
         });
         self.chances = Some(play.chances_left);
+        self.prize_waiting = matches!(play.fulfilment, Fulfilment::ToClaim | Fulfilment::ToPickUp);
     }
 
     pub fn can_play(&self) -> bool {
