@@ -21,9 +21,8 @@ impl TestApp {
         body
     }
 
-    /// Asks to place `items` (a JSON array of lines) to a fresh address of the buyer, under
-    /// `key` (or one of its own); the answer as it came, for tests of refusals.
-    pub async fn try_order(&self, buyer: &User, key: Option<&str>, items: Value) -> reqwest::Response {
+    /// A fresh address of the buyer's; its id.
+    pub async fn add_address(&self, buyer: &User) -> Value {
         let address: Value = self
             .post_as(
                 buyer,
@@ -35,12 +34,19 @@ impl TestApp {
             .json()
             .await
             .expect("address");
-        let key = key.map_or_else(|| format!("k-{}", address["id"]), str::to_string);
+        address["id"].clone()
+    }
+
+    /// Asks to place `items` (a JSON array of lines) to a fresh address of the buyer, under
+    /// `key` (or one of its own); the answer as it came, for tests of refusals.
+    pub async fn try_order(&self, buyer: &User, key: Option<&str>, items: Value) -> reqwest::Response {
+        let address = self.add_address(buyer).await;
+        let key = key.map_or_else(|| format!("k-{address}"), str::to_string);
         self.client
             .post(self.url("/api/v1/orders"))
             .bearer_auth(&buyer.access_token)
             .header("idempotency-key", key)
-            .json(&json!({ "address_id": address["id"], "items": items }))
+            .json(&json!({ "address_id": address, "items": items }))
             .send()
             .await
             .expect("order request")

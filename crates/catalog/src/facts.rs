@@ -109,3 +109,104 @@ pub fn follows(conn: &mut DbConn, user: UserId, shop: ShopId) -> Result<bool, Ca
     use bazaar_db::schema::shop_follows;
     Ok(diesel::select(diesel::dsl::exists(shop_follows::table.find((user, shop)))).get_result(conn)?)
 }
+
+/// A SKU as a buyer is offered it — on a cart line or an order line: its product and shop, what
+/// the line shows, its price and stock, and whether it can be bought now (an active SKU of a
+/// published product of an open shop).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuOffer {
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    pub shop_id: ShopId,
+    pub shop_name: String,
+    pub title: String,
+    /// The SKU's spec values as stored (a JSON object, e.g. `{"颜色":"红"}`).
+    pub specs: String,
+    /// The product's first image.
+    pub image: Option<String>,
+    pub price: bazaar_core::Money,
+    pub stock: i64,
+    pub buyable: bool,
+}
+
+/// The offers of each SKU in `ids` that exists (unknown ids are left out), inside the caller's
+/// transaction, so an order is priced from the same snapshot it reserves against.
+pub fn sku_offers(conn: &mut DbConn, ids: &[SkuId]) -> Result<Vec<SkuOffer>, CatalogError> {
+    use bazaar_db::schema::shops;
+    type Row = (SkuId, ProductId, ShopId, String, String, String, String, i64, i64, bool, String, String);
+    let rows: Vec<Row> = skus::table
+        .inner_join(products::table.inner_join(shops::table))
+        .filter(skus::id.eq_any(ids))
+        .select((
+            skus::id,
+            skus::product_id,
+            shops::id,
+            shops::name,
+            products::title,
+            skus::spec_values,
+            products::images,
+            skus::price,
+            skus::stock,
+            skus::active,
+            products::status,
+            shops::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(sku_id, product_id, shop_id, shop_name, title, specs, images, price, stock, active, product, shop)| {
+            SkuOffer {
+                sku_id,
+                product_id,
+                shop_id,
+                shop_name,
+                title,
+                specs,
+                image: serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next()),
+                price: bazaar_core::Money::from_minor(price),
+                stock,
+                buyable: active
+                    && product == crate::ProductStatus::Active.as_str()
+                    && shop == bazaar_identity::ShopStatus::Active.as_str(),
+            }
+        })
+        .collect())
+}
+
+/// A shop's shipping rule, inside the caller's transaction: the fee per order, and the order
+/// amount from which shipping is free.
+pub fn shipping_rule(
+    conn: &mut DbConn,
+    shop: ShopId,
+) -> Result<(bazaar_core::Money, bazaar_core::Money), CatalogError> {
+    use bazaar_db::schema::shops;
+    let (fee, free_from): (i64, i64) = shops::table
+        .find(shop)
+        .select((shops::shipping_fee, shops::free_shipping_from))
+        .first(conn)
+        .optional()?
+        .ok_or(CatalogError::not_found("shop"))?;
+    Ok((bazaar_core::Money::from_minor(fee), bazaar_core::Money::from_minor(free_from)))
+}
+
+/// How each of `ids` shows on a conversation — its name and logo; unknown ids are left out.
+pub fn shop_faces(
+    conn: &mut DbConn,
+    ids: &[ShopId],
+) -> Result<std::collections::HashMap<ShopId, (String, Option<String>)>, CatalogError> {
+    use bazaar_db::schema::shops;
+    let rows: Vec<(ShopId, String, Option<String>)> =
+        shops::table.filter(shops::id.eq_any(ids)).select((shops::id, shops::name, shops::logo_url)).load(conn)?;
+    Ok(rows.into_iter().map(|(id, name, logo)| (id, (name, logo))).collect())
+}
+
+/// A shop's service hours as its owner wrote them (`None`: always open, or no such shop).
+pub fn service_hours(conn: &mut DbConn, shop: ShopId) -> Result<Option<String>, CatalogError> {
+    use bazaar_db::schema::shops;
+    Ok(shops::table.find(shop).select(shops::service_hours).first(conn).optional()?.flatten())
+}
+
+/// The SKUs of `product` (none: no such product).
+pub fn skus_of_product(conn: &mut DbConn, product: ProductId) -> Result<Vec<SkuId>, CatalogError> {
+    Ok(skus::table.filter(skus::product_id.eq(product)).select(skus::id).load(conn)?)
+}

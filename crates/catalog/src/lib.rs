@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 mod facts;
 mod import;
+pub mod index_feed;
 mod inventory;
 mod product_input;
 mod products;
@@ -27,7 +28,8 @@ pub use categories::{CategoryInput, CategoryNode};
 pub use config::CatalogConfig;
 pub use error::CatalogError;
 pub use facts::{
-    ProductFacts, ProductSummary, SkuFacts, existing_categories, follows, product_facts, product_summary, sku_facts,
+    ProductFacts, ProductSummary, SkuFacts, SkuOffer, existing_categories, follows, product_facts, product_summary,
+    service_hours, shipping_rule, shop_faces, sku_facts, sku_offers, skus_of_product,
 };
 pub use import::{ImportReport, ImportResult};
 pub use inventory::{LedgerEntry, LowStockItem, StockChange, release as release_stock, reserve as reserve_stock};

@@ -6,11 +6,12 @@ use bazaar_core::clock::{as_utc, as_utc_opt};
 use bazaar_core::ids::{ConversationId, ShopId, UserId};
 use bazaar_core::{Cursor, PageLimit};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{chat_conversations as conv, shop_members, shops, users};
+use bazaar_db::schema::chat_conversations as conv;
 use bazaar_identity::Principal;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Which side of a conversation a message or a reader is on. System notices (e.g. "order
 /// shipped") belong to neither and count as unread for both.
@@ -169,18 +170,38 @@ pub(crate) fn get_or_create(
 
 /// Everyone who receives a conversation's events: its buyer and every member of its shop.
 pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<Vec<UserId>, ChatError> {
-    let mut members: Vec<UserId> =
-        shop_members::table.filter(shop_members::shop_id.eq(row.shop_id)).select(shop_members::user_id).load(conn)?;
+    let mut members = bazaar_identity::shop_members(conn, row.shop_id)?;
     members.push(row.buyer_id);
     Ok(members)
 }
 
 pub(crate) fn view(conn: &mut DbConn, row: ConversationRow, side: Side) -> Result<ConversationView, ChatError> {
-    let shop: NameAndPicture =
-        shops::table.find(row.shop_id).select((shops::name, shops::logo_url)).get_result(conn)?;
-    let buyer: NameAndPicture =
-        users::table.find(row.buyer_id).select((users::nickname, users::avatar_url)).get_result(conn)?;
-    Ok(present(row, side, shop, buyer))
+    let mut faces = Faces::of(conn, std::slice::from_ref(&row))?;
+    Ok(faces.present(row, side))
+}
+
+/// The names and pictures of a page of conversations' shops (from catalog) and buyers (from
+/// identity), each asked once for the whole page.
+struct Faces {
+    shops: HashMap<ShopId, NameAndPicture>,
+    buyers: HashMap<UserId, NameAndPicture>,
+}
+
+impl Faces {
+    fn of(conn: &mut DbConn, rows: &[ConversationRow]) -> Result<Faces, ChatError> {
+        let shops: Vec<ShopId> = rows.iter().map(|row| row.shop_id).collect();
+        let buyers: Vec<UserId> = rows.iter().map(|row| row.buyer_id).collect();
+        Ok(Faces {
+            shops: bazaar_catalog::shop_faces(conn, &shops)?,
+            buyers: bazaar_identity::public_profiles(conn, &buyers)?,
+        })
+    }
+
+    fn present(&mut self, row: ConversationRow, side: Side) -> ConversationView {
+        let shop = self.shops.get(&row.shop_id).cloned().unwrap_or_default();
+        let buyer = self.buyers.get(&row.buyer_id).cloned().unwrap_or_default();
+        present(row, side, shop, buyer)
+    }
 }
 
 fn present(row: ConversationRow, side: Side, shop: NameAndPicture, buyer: NameAndPicture) -> ConversationView {
@@ -206,7 +227,7 @@ fn present(row: ConversationRow, side: Side, shop: NameAndPicture, buyer: NameAn
 }
 
 fn member_shops(conn: &mut DbConn, user_id: UserId) -> Result<Vec<ShopId>, ChatError> {
-    Ok(shop_members::table.filter(shop_members::user_id.eq(user_id)).select(shop_members::shop_id).load(conn)?)
+    Ok(bazaar_identity::shops_of_member(conn, user_id)?)
 }
 
 /// The caller's conversations (as a buyer and as a member of any shop), most recently active first.
@@ -217,26 +238,25 @@ pub(crate) fn list(
     limit: PageLimit,
 ) -> Result<ConversationPage, ChatError> {
     let my_shops = member_shops(conn, user_id)?;
-    let mut query = conv::table
-        .inner_join(shops::table)
-        .inner_join(users::table)
-        .filter(conv::buyer_id.eq(user_id).or(conv::shop_id.eq_any(my_shops.clone())))
-        .into_boxed();
+    let mut query =
+        conv::table.filter(conv::buyer_id.eq(user_id).or(conv::shop_id.eq_any(my_shops.clone()))).into_boxed();
     if let Some((at, id)) = after {
         query = query.filter(conv::updated_at.lt(at).or(conv::updated_at.eq(at).and(conv::id.lt(id))));
     }
-    let rows: Vec<(ConversationRow, NameAndPicture, NameAndPicture)> = query
+    let mut rows: Vec<ConversationRow> = query
         .order((conv::updated_at.desc(), conv::id.desc()))
         .limit(limit.probe())
-        .select((ConversationRow::as_select(), (shops::name, shops::logo_url), (users::nickname, users::avatar_url)))
+        .select(ConversationRow::as_select())
         .load(conn)?;
     let more = rows.len() as i64 > i64::from(limit.get());
+    rows.truncate(limit.get() as usize);
+    let mut faces = Faces::of(conn, &rows)?;
     let mut conversations = Vec::with_capacity(rows.len());
     let mut last_key = None;
-    for (row, shop, buyer) in rows.into_iter().take(limit.get() as usize) {
+    for row in rows {
         last_key = Some((row.updated_at, row.id));
         let side = if row.buyer_id == user_id { Side::Buyer } else { Side::Shop };
-        conversations.push(present(row, side, shop, buyer));
+        conversations.push(faces.present(row, side));
     }
     let next_cursor = last_key.filter(|_| more).map(|key| Cursor::encode(&key).as_str().to_string());
     Ok(ConversationPage {

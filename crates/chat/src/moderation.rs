@@ -7,9 +7,7 @@ use crate::conversations::ConversationRow;
 use bazaar_core::clock::{as_utc, as_utc_opt};
 use bazaar_core::ids::{ConversationId, ReportId, ShopId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{
-    chat_reports as reports, chat_sensitive_words as words, chat_shop_settings as settings, shops,
-};
+use bazaar_db::schema::{chat_reports as reports, chat_sensitive_words as words, chat_shop_settings as settings};
 use bazaar_identity::Principal;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -98,7 +96,7 @@ pub(crate) fn away_message_due(
     let Some(away) = load_settings(conn, row.shop_id)?.away_message else {
         return Ok(None);
     };
-    let hours: Option<String> = shops::table.find(row.shop_id).select(shops::service_hours).get_result(conn)?;
+    let hours = bazaar_catalog::service_hours(conn, row.shop_id)?;
     match hours {
         Some(hours) if !crate::hours::within(&hours, now) => Ok(Some(away)),
         _ => Ok(None),

@@ -6,13 +6,13 @@
 use crate::CheckoutError;
 use bazaar_core::Money;
 use bazaar_core::ids::{CartItemId, ProductId, ShopId, SkuId, UserId};
-use bazaar_db::schema::{cart_items, products, shops, skus};
+use bazaar_db::schema::cart_items;
 use bazaar_db::{Database, DbConn, LockPurpose, serialize_writers, write_transaction};
 use bazaar_identity::Principal;
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Most of one SKU a line may hold.
 pub const MAX_QUANTITY: i32 = 99;
@@ -79,89 +79,52 @@ fn check_quantity(quantity: i32) -> Result<(), CheckoutError> {
 }
 
 fn view(conn: &mut DbConn, user_id: UserId) -> Result<CartView, CheckoutError> {
-    type Row = (
-        CartItemId,
-        i32,
-        i64,
-        SkuId,
-        String,
-        String,
-        i64,
-        i64,
-        bool,
-        ProductId,
-        String,
-        String,
-        ShopId,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = cart_items::table
-        .inner_join(skus::table.inner_join(products::table.inner_join(shops::table)))
+    let items: Vec<(CartItemId, i32, i64, SkuId)> = cart_items::table
         .filter(cart_items::user_id.eq(user_id))
-        .order((shops::id.asc(), cart_items::id.asc()))
-        .select((
-            cart_items::id,
-            cart_items::quantity,
-            cart_items::price_at_add,
-            skus::id,
-            skus::spec_values,
-            products::images,
-            skus::price,
-            skus::stock,
-            skus::active,
-            products::id,
-            products::title,
-            products::status,
-            shops::id,
-            shops::name,
-            shops::status,
-        ))
+        .order(cart_items::id.asc())
+        .select((cart_items::id, cart_items::quantity, cart_items::price_at_add, cart_items::sku_id))
         .load(conn)?;
+    let skus: Vec<SkuId> = items.iter().map(|(_, _, _, sku)| *sku).collect();
+    let offers: HashMap<SkuId, bazaar_catalog::SkuOffer> =
+        bazaar_catalog::sku_offers(conn, &skus)?.into_iter().map(|offer| (offer.sku_id, offer)).collect();
+    // Lines grouped by shop, each shop's in the order they were added.
+    let mut rows: Vec<_> = items
+        .into_iter()
+        .filter_map(|(id, quantity, price_at_add, sku)| {
+            offers.get(&sku).map(|offer| (id, quantity, price_at_add, offer))
+        })
+        .collect();
+    rows.sort_by_key(|(id, _, _, offer)| (offer.shop_id, *id));
     let mut shops_out: Vec<CartShop> = Vec::new();
     let (mut total_quantity, mut total) = (0_i64, 0_i64);
-    for row in rows {
-        let (
-            id,
-            quantity,
-            price_at_add,
-            sku_id,
-            spec_values,
-            images,
-            price,
-            stock,
-            active,
-            product_id,
-            title,
-            product_status,
-            shop_id,
-            shop_name,
-            shop_status,
-        ) = row;
-        let unavailable = !active
-            || product_status != bazaar_catalog::ProductStatus::Active.as_str()
-            || shop_status != bazaar_identity::ShopStatus::Active.as_str();
+    for (id, quantity, price_at_add, offer) in rows {
+        let price = offer.price.to_minor();
         let line_total = price.saturating_mul(i64::from(quantity));
         let line = CartLine {
             id,
-            sku_id,
-            product_id,
-            title,
-            specs: serde_json::from_str(&spec_values).unwrap_or_default(),
-            image: serde_json::from_str::<Vec<String>>(&images).unwrap_or_default().into_iter().next(),
+            sku_id: offer.sku_id,
+            product_id: offer.product_id,
+            title: offer.title.clone(),
+            specs: serde_json::from_str(&offer.specs).unwrap_or_default(),
+            image: offer.image.clone(),
             quantity,
-            unit_price: Money::from_minor(price),
+            unit_price: offer.price,
             price_when_added: Money::from_minor(price_at_add),
             price_changed: price != price_at_add,
-            stock,
-            stock_short: stock < i64::from(quantity),
-            unavailable,
+            stock: offer.stock,
+            stock_short: offer.stock < i64::from(quantity),
+            unavailable: !offer.buyable,
             line_total: Money::from_minor(line_total),
         };
         let buyable = !line.unavailable && !line.stock_short;
         match shops_out.last_mut() {
-            Some(shop) if shop.shop_id == shop_id => shop.lines.push(line),
-            _ => shops_out.push(CartShop { shop_id, shop_name, lines: vec![line], subtotal: Money::ZERO }),
+            Some(shop) if shop.shop_id == offer.shop_id => shop.lines.push(line),
+            _ => shops_out.push(CartShop {
+                shop_id: offer.shop_id,
+                shop_name: offer.shop_name.clone(),
+                lines: vec![line],
+                subtotal: Money::ZERO,
+            }),
         }
         if buyable {
             if let Some(shop) = shops_out.last_mut() {

@@ -194,6 +194,7 @@ pub fn record_payment(
         .execute(conn)?;
     crate::discounts::spend(conn, order_id)?;
     bazaar_promotions::flash_paid(conn, order_id)?;
+    bazaar_promotions::record_customer(conn, order.user_id, order.shop_id)?;
     Ok(true)
 }
 

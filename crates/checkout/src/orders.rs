@@ -8,7 +8,7 @@ use crate::{CheckoutError, CheckoutSettings, hoarding};
 use bazaar_catalog::reserve_stock;
 use bazaar_core::Money;
 use bazaar_core::ids::{AddressId, CheckoutId, CouponId, OrderId, ProductId, ShopId, SkuId, UserId};
-use bazaar_db::schema::{addresses, cart_items, checkouts, order_events, order_items, orders, products, shops, skus};
+use bazaar_db::schema::{cart_items, checkouts, order_events, order_items, orders};
 use bazaar_db::{DbConn, write_transaction};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -124,36 +124,28 @@ pub(crate) struct Sellable {
     pub title: String,
     pub specs: String,
     pub price: i64,
+    /// The stock as it stands in this transaction (a preview says whether the line is in stock).
+    pub stock: i64,
 }
 
-/// The SKU if it can be bought now: active SKU of an active product of an active shop.
+/// The SKU if it can be bought now (catalog's offer: an active SKU of a published product of an
+/// open shop).
 pub(crate) fn sellable(conn: &mut DbConn, sku_id: SkuId) -> Result<Sellable, CheckoutError> {
-    type Row = (ProductId, String, String, i64, bool, String, ShopId, String);
-    let found: Option<Row> = skus::table
-        .inner_join(products::table.inner_join(shops::table))
-        .filter(skus::id.eq(sku_id))
-        .select((
-            skus::product_id,
-            products::title,
-            skus::spec_values,
-            skus::price,
-            skus::active,
-            products::status,
-            shops::id,
-            shops::status,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((product_id, title, specs, price, active, product_status, shop_id, shop_status)) = found else {
+    let Some(offer) = bazaar_catalog::sku_offers(conn, &[sku_id])?.pop() else {
         return Err(CheckoutError::not_found("SKU"));
     };
-    if !active
-        || product_status != bazaar_catalog::ProductStatus::Active.as_str()
-        || shop_status != bazaar_identity::ShopStatus::Active.as_str()
-    {
+    if !offer.buyable {
         return Err(CheckoutError::conflict("sku_unavailable", format!("SKU {sku_id} cannot be bought now")));
     }
-    Ok(Sellable { sku_id, product_id, shop_id, title, specs, price })
+    Ok(Sellable {
+        sku_id,
+        product_id: offer.product_id,
+        shop_id: offer.shop_id,
+        title: offer.title,
+        specs: offer.specs,
+        price: offer.price.to_minor(),
+        stock: offer.stock,
+    })
 }
 
 pub use crate::discounts::Adjustment;
@@ -173,25 +165,11 @@ pub(crate) fn address_snapshot(
     user_id: UserId,
     address_id: AddressId,
 ) -> Result<serde_json::Value, CheckoutError> {
-    type Row = (String, String, String, String, String, String, Option<String>);
-    let row: Option<Row> = addresses::table
-        .filter(addresses::id.eq(address_id))
-        .filter(addresses::user_id.eq(user_id))
-        .select((
-            addresses::recipient,
-            addresses::phone,
-            addresses::province,
-            addresses::city,
-            addresses::district,
-            addresses::detail,
-            addresses::postal_code,
-        ))
-        .first(conn)
-        .optional()?;
-    let (recipient, phone, province, city, district, detail, postal_code) =
-        row.ok_or(CheckoutError::invalid("address_id", "is not one of your addresses"))?;
-    Ok(serde_json::json!({ "recipient": recipient, "phone": phone, "province": province, "city": city,
-                           "district": district, "detail": detail, "postal_code": postal_code }))
+    let address = bazaar_identity::address_of(conn, user_id, address_id)?
+        .ok_or(CheckoutError::invalid("address_id", "is not one of your addresses"))?;
+    Ok(serde_json::json!({ "recipient": address.recipient, "phone": address.phone, "province": address.province,
+                           "city": address.city, "district": address.district, "detail": address.detail,
+                           "postal_code": address.postal_code }))
 }
 
 /// The lines to order: the request's (merged by SKU), or the cart's buyable lines.

@@ -6,8 +6,6 @@ use crate::pricing::{grand_total, quote};
 use bazaar_core::Money;
 use bazaar_core::ids::{AddressId, CouponId, ShopId, SkuId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::skus;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,13 +77,12 @@ pub(crate) fn preview(
     for quote in quotes {
         let mut lines = Vec::with_capacity(quote.lines.len());
         for (sku, quantity) in &quote.lines {
-            let stock: i64 = skus::table.find(sku.sku_id).select(skus::stock).get_result(conn)?;
             lines.push(PreviewLine {
                 sku_id: sku.sku_id,
                 title: sku.title.clone(),
                 unit_price: Money::from_minor(sku.price),
                 quantity: *quantity,
-                in_stock: stock >= i64::from(*quantity),
+                in_stock: sku.stock >= i64::from(*quantity),
             });
         }
         shops_out.push(PreviewShop {

@@ -8,9 +8,7 @@ use crate::orders::{Adjustment, Sellable, sellable};
 use bazaar_core::ids::{CouponId, ShopId, SkuId, UserId};
 use bazaar_core::{Money, MoneyLimits};
 use bazaar_db::DbConn;
-use bazaar_db::schema::shops;
 use bazaar_promotions::{CouponChoice, PricedLine};
-use diesel::prelude::*;
 use std::collections::BTreeMap;
 
 /// One shop's part of a checkout, priced: what an order would be.
@@ -118,9 +116,7 @@ pub(crate) fn quote(
     }
     let mut parts = Vec::with_capacity(by_shop.len());
     for (shop_id, lines) in by_shop {
-        let (fee, free_from): (i64, i64) =
-            shops::table.find(shop_id).select((shops::shipping_fee, shops::free_shipping_from)).get_result(conn)?;
-        let rule = (Money::from_minor(fee), Money::from_minor(free_from));
+        let rule = bazaar_catalog::shipping_rule(conn, shop_id)?;
         let (_, _, undiscounted) = price_order(&lines, rule, &[], limits)?;
         // A discount may take the order down to 0.01, never to nothing.
         let cap = undiscounted.checked_sub(Money::from_minor(1)).unwrap_or(Money::ZERO);
@@ -236,6 +232,7 @@ mod tests {
             title: String::new(),
             specs: String::new(),
             price,
+            stock: 0,
         };
         (sku, quantity)
     }

@@ -192,6 +192,20 @@ pub(crate) fn delete(conn: &mut DbConn, user_id: UserId, address_id: AddressId) 
     Ok(())
 }
 
+/// One of `user_id`'s addresses (`None`: not theirs), inside the caller's transaction: what an
+/// order snapshots when it is placed.
+pub fn address_of(
+    conn: &mut DbConn,
+    user_id: UserId,
+    address_id: AddressId,
+) -> Result<Option<AddressView>, IdentityError> {
+    match load(conn, user_id, address_id) {
+        Ok(address) => Ok(Some(address)),
+        Err(IdentityError::Refused(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// One of `user_id`'s addresses as one line a parcel label can carry (`None`: not theirs), for a
 /// prize to be shipped.
 pub fn address_line(
@@ -199,9 +213,6 @@ pub fn address_line(
     user_id: UserId,
     address_id: AddressId,
 ) -> Result<Option<String>, IdentityError> {
-    match load(conn, user_id, address_id) {
-        Ok(a) => Ok(Some(format!("{} {} {}{}{}{}", a.recipient, a.phone, a.province, a.city, a.district, a.detail))),
-        Err(IdentityError::Refused(_)) => Ok(None),
-        Err(other) => Err(other),
-    }
+    Ok(address_of(conn, user_id, address_id)?
+        .map(|a| format!("{} {} {}{}{}{}", a.recipient, a.phone, a.province, a.city, a.district, a.detail)))
 }

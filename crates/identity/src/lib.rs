@@ -20,7 +20,7 @@ mod shops;
 pub mod tokens;
 mod users;
 
-pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES, address_line};
+pub use addresses::{AddressInput, AddressPatch, AddressView, MAX_ADDRESSES, address_line, address_of};
 pub use config::IdentityConfig;
 pub use demo::{DemoShop, open_demo_shop};
 pub use error::IdentityError;
@@ -31,9 +31,9 @@ pub use service::{AuthOutcome, Device, Identity, IdentitySettings, Principal, To
 pub use sessions::SessionView;
 pub use shops::{
     ApplicationInput, ApplicationStatus, ApplicationView, MemberShop, ShopRole, ShopStatus, ShopView, StaffView,
-    set_shop_status, shop_name, shop_role, shop_status,
+    set_shop_status, shop_members, shop_name, shop_role, shop_status, shops_of_member,
 };
-pub use users::{ProfilePatch, UserView, masked_phone, nickname_of, user_id_by_phone};
+pub use users::{ProfilePatch, UserView, masked_phone, nickname_of, public_profiles, user_id_by_phone};
 
 use serde::{Deserialize, Serialize};
 

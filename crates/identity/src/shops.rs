@@ -342,6 +342,16 @@ pub(crate) fn add_member(
 }
 
 /// The caller's role in `shop_id`, or `None` if they are not a member.
+/// Everyone who works in `shop` (owner and staff): who a conversation with the shop reaches.
+pub fn shop_members(conn: &mut DbConn, shop_id: ShopId) -> Result<Vec<UserId>, IdentityError> {
+    Ok(shop_members::table.filter(shop_members::shop_id.eq(shop_id)).select(shop_members::user_id).load(conn)?)
+}
+
+/// The shops `user_id` works in, as owner or staff.
+pub fn shops_of_member(conn: &mut DbConn, user_id: UserId) -> Result<Vec<ShopId>, IdentityError> {
+    Ok(shop_members::table.filter(shop_members::user_id.eq(user_id)).select(shop_members::shop_id).load(conn)?)
+}
+
 pub fn shop_role(conn: &mut DbConn, shop_id: ShopId, user_id: UserId) -> Result<Option<ShopRole>, IdentityError> {
     let role: Option<String> =
         shop_members::table.find((shop_id, user_id)).select(shop_members::role).get_result(conn).optional()?;

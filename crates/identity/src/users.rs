@@ -87,6 +87,19 @@ pub fn nickname_of(conn: &mut DbConn, user_id: UserId) -> Result<Option<String>,
     Ok(users::table.find(user_id).select(users::nickname).first(conn).optional()?)
 }
 
+/// How each of `ids` shows to others — nickname and avatar — for a list of conversations; unknown
+/// ids are left out.
+pub fn public_profiles(
+    conn: &mut DbConn,
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, (String, Option<String>)>, IdentityError> {
+    let rows: Vec<(UserId, String, Option<String>)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::nickname, users::avatar_url))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, nickname, avatar)| (id, (nickname, avatar))).collect())
+}
+
 pub(crate) fn get(conn: &mut DbConn, user_id: UserId) -> Result<UserRow, IdentityError> {
     users::table
         .find(user_id)

@@ -7,7 +7,7 @@ use crate::validation::{name, refuse};
 use bazaar_core::ids::{ProductId, PromotionId, ShopId, SkuId, UserId};
 use bazaar_core::{FieldChecks, Money};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{shop_promotions as sp, skus};
+use bazaar_db::schema::shop_promotions as sp;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -433,7 +433,7 @@ pub(crate) fn for_product(conn: &mut DbConn, product: ProductId) -> Result<Produ
     let facts = bazaar_catalog::product_facts(conn, &[product])?;
     let fact = facts.into_iter().next().ok_or(PromotionError::not_found("product"))?;
     let now = Utc::now().naive_utc();
-    let sku_ids: Vec<SkuId> = skus::table.filter(skus::product_id.eq(product)).select(skus::id).load(conn)?;
+    let sku_ids = bazaar_catalog::skus_of_product(conn, product)?;
     let timed = sp::table
         .filter(sp::sku_id.eq_any(&sku_ids))
         .filter(sp::status.eq(ACTIVE))

@@ -7,7 +7,7 @@ use crate::PromotionError;
 use crate::templates::{self, TemplateRow, TemplateStatus, TemplateView, Visibility};
 use bazaar_core::ids::{CouponId, CouponTemplateId, OrderId, ShopId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{coupon_claim_counts as counts, coupon_templates as t, coupons, orders};
+use bazaar_db::schema::{coupon_claim_counts as counts, coupon_templates as t, coupons, shop_customers as customers};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -100,18 +100,28 @@ fn count_claim(
 }
 
 /// Whether `buyer` has ever paid for an order from `shop` (`None`: from any shop, for platform
-/// coupons); a new customer has not.
+/// coupons); a new customer has not. Asked of promotions' own record, which checkout keeps through
+/// [`record_customer`].
 pub(crate) fn has_bought(conn: &mut DbConn, buyer: UserId, shop: Option<ShopId>) -> Result<bool, PromotionError> {
-    let mut paid = orders::table
-        .filter(orders::user_id.eq(buyer))
-        .filter(orders::paid_at.is_not_null())
-        .select(orders::id)
-        .into_boxed();
+    let mut paid = customers::table.filter(customers::user_id.eq(buyer)).select(customers::shop_id).into_boxed();
     if let Some(shop) = shop {
-        paid = paid.filter(orders::shop_id.eq(shop));
+        paid = paid.filter(customers::shop_id.eq(shop));
     }
-    let paid: Option<OrderId> = paid.first(conn).optional()?;
+    let paid: Option<ShopId> = paid.first(conn).optional()?;
     Ok(paid.is_some())
+}
+
+/// Records that `buyer` has paid for an order of `shop` (once: a later order changes nothing),
+/// inside the transaction that records the payment.
+pub fn record_customer(conn: &mut DbConn, buyer: UserId, shop: ShopId) -> Result<(), PromotionError> {
+    // The portable upsert, as for claim counts: every value is ours (two ids and a time we format).
+    let now = Utc::now().naive_utc().format("%Y-%m-%d %H:%M:%S%.6f");
+    diesel::sql_query(format!(
+        "INSERT INTO shop_customers (user_id, shop_id, first_paid_at) VALUES ({buyer}, {shop}, '{now}') \
+         ON CONFLICT DO NOTHING"
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// What giving a coupon to one phone number came to.

@@ -32,7 +32,7 @@ pub use automatic::{
     ProductPromotions, PromotionInput, PromotionKind, PromotionState, PromotionView, Tier, TimedPrice, timed_prices,
 };
 pub use choice::{CouponChoice, Offers};
-pub use claims::{CouponStatus, Issued, WalletCoupon, WalletFilter, coupon_issuer, issue_coupon};
+pub use claims::{CouponStatus, Issued, WalletCoupon, WalletFilter, coupon_issuer, issue_coupon, record_customer};
 pub use config::{FlashSettings, PromotionsConfig};
 pub use error::PromotionError;
 pub use flash::{

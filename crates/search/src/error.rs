@@ -18,6 +18,9 @@ pub enum SearchError {
     /// Identity refused (the caller is not an administrator): it keeps its kind.
     #[error(transparent)]
     Identity(Box<bazaar_identity::IdentityError>),
+    /// A read through catalog (the index feed): it keeps its kind.
+    #[error(transparent)]
+    Catalog(Box<bazaar_catalog::CatalogError>),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -29,6 +32,15 @@ impl From<bazaar_identity::IdentityError> for SearchError {
         match err {
             bazaar_identity::IdentityError::Db(db) => SearchError::Db(db),
             other => SearchError::Identity(Box::new(other)),
+        }
+    }
+}
+
+impl From<bazaar_catalog::CatalogError> for SearchError {
+    fn from(err: bazaar_catalog::CatalogError) -> Self {
+        match err {
+            bazaar_catalog::CatalogError::Db(db) => SearchError::Db(db),
+            other => SearchError::Catalog(Box::new(other)),
         }
     }
 }
@@ -46,6 +58,7 @@ impl Classify for SearchError {
             }),
             SearchError::Index(_) | SearchError::Io(_) => Failure::Internal(self),
             SearchError::Identity(identity) => identity.classify(),
+            SearchError::Catalog(catalog) => catalog.classify(),
             SearchError::Db(db) => db.classify(),
             SearchError::Kv(kv) => kv.classify(),
         }

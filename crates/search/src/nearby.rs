@@ -3,8 +3,6 @@
 
 use crate::SearchError;
 use bazaar_db::DbConn;
-use bazaar_db::schema::shops;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 const EARTH_RADIUS_M: f64 = 6_371_000.0;
@@ -46,8 +44,6 @@ fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 
-type ShopRow = (i64, String, Option<String>, String, Option<String>, Option<f64>, Option<f64>);
-
 pub(crate) fn shops_nearby(conn: &mut DbConn, query: &NearbyQuery) -> Result<Vec<NearbyShop>, SearchError> {
     if !(-90.0..=90.0).contains(&query.lat) {
         return Err(SearchError::invalid("lat", "must be between -90 and 90"));
@@ -63,26 +59,14 @@ pub(crate) fn shops_nearby(conn: &mut DbConn, query: &NearbyQuery) -> Result<Vec
         bazaar_core::PageLimit::new(query.limit).map_err(|err| SearchError::invalid("limit", err.to_string()))?;
     let dlat = radius / METRES_PER_DEGREE;
     let dlon = radius / (METRES_PER_DEGREE * query.lat.to_radians().cos().max(0.01));
-    let mut sql = shops::table
-        .filter(shops::status.eq(bazaar_identity::ShopStatus::Active.as_str()))
-        .filter(shops::latitude.between(query.lat - dlat, query.lat + dlat))
-        .filter(shops::longitude.between(query.lon - dlon, query.lon + dlon))
-        .into_boxed();
-    if let Some(category) = query.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        sql = sql.filter(shops::main_category.eq(category.to_string()));
-    }
-    let rows: Vec<ShopRow> = sql
-        .select((
-            shops::id,
-            shops::name,
-            shops::logo_url,
-            shops::main_category,
-            shops::address,
-            shops::latitude,
-            shops::longitude,
-        ))
-        .limit(5_000)
-        .load(conn)?;
+    let category = query.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let rows = bazaar_catalog::index_feed::shops_in_box(
+        conn,
+        (query.lat - dlat, query.lat + dlat),
+        (query.lon - dlon, query.lon + dlon),
+        category,
+        5_000,
+    )?;
     let mut found: Vec<NearbyShop> = rows
         .into_iter()
         .filter_map(|(id, name, logo_url, main_category, address, lat, lon)| {

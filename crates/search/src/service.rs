@@ -10,10 +10,8 @@ use crate::{SearchError, documents};
 use bazaar_core::ids::{CategoryId, ShopId};
 use bazaar_core::{Cursor, Money, PageLimit};
 use bazaar_db::Database;
-use bazaar_db::schema::categories;
 use bazaar_identity::Principal;
 use bazaar_kv::Kv;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
@@ -241,12 +239,7 @@ impl Search {
         let rows: Vec<(i64, String, String, String)> = self
             .inner
             .db
-            .run(|conn| {
-                categories::table
-                    .select((categories::id, categories::path, categories::name_zh, categories::name_en))
-                    .load(conn)
-                    .map_err(SearchError::from)
-            })
+            .run(|conn| bazaar_catalog::index_feed::category_rows(conn).map_err(SearchError::from))
             .await?;
         let facets = rows.iter().map(|(id, path, _, _)| (*id, documents::facet_of_path(path))).collect();
         let names = rows.into_iter().map(|(id, _, zh, en)| (id, (zh, en))).collect();

@@ -35,6 +35,7 @@ mod identity_otp;
 mod identity_profile;
 mod issued_coupons;
 mod line_refunds;
+mod new_customers;
 mod order_lifecycle;
 mod orders;
 mod ownership;

@@ -93,6 +93,7 @@ const WRITERS: &[(&str, &[&str])] = &[
     ("point_balances", &["promotions"]),
     ("point_entries", &["promotions"]),
     ("check_ins", &["promotions"]),
+    ("shop_customers", &["promotions"]),
     ("flash_sales", &["promotions"]),
     ("flash_buyers", &["promotions"]),
     ("flash_reservations", &["promotions"]),
@@ -203,4 +204,67 @@ fn tables_are_written_only_by_their_owner() {
 fn the_write_scan_sees_aliases_and_sql() {
     let code = "use schema::{flash_sales as fs};\n diesel::update(fs::table.find(1)); \"INSERT INTO skus (a)\"";
     assert_eq!(written_tables(code), ["flash_sales", "skus"]);
+}
+
+/// Every table a piece of code names through the schema — `use bazaar_db::schema::{x, y as z}`,
+/// a `bazaar_db::schema::x` path — or in SQL text after `FROM` or `JOIN`. Diesel reaches a table
+/// only through its schema module, so these are every table the code reads or writes.
+fn named_tables(code: &str) -> Vec<String> {
+    const SCHEMA: &str = "bazaar_db::schema::";
+    let mut named = Vec::new();
+    for (at, _) in code.match_indices(SCHEMA) {
+        let rest = &code[at + SCHEMA.len()..];
+        if let Some(list) = rest.strip_prefix('{') {
+            let list = &list[..list.find('}').unwrap_or(list.len())];
+            named.extend(list.split(',').map(|item| ident(item.trim()).to_string()).filter(|name| !name.is_empty()));
+        } else {
+            let name = ident(rest);
+            if !name.is_empty() && name != "self" {
+                named.push(name.to_string());
+            }
+        }
+    }
+    for keyword in ["FROM ", "JOIN "] {
+        for (at, _) in code.match_indices(keyword) {
+            let name = ident(&code[at + keyword.len()..]);
+            if !name.is_empty() {
+                named.push(name.to_string());
+            }
+        }
+    }
+    named
+}
+
+#[test]
+fn tables_are_read_only_by_their_owner() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let mut offences = Vec::new();
+    let mut seen = 0;
+    for crate_dir in std::fs::read_dir(&crates).unwrap().flatten() {
+        let name = crate_dir.file_name().to_string_lossy().to_string();
+        if NOT_DOMAIN.contains(&name.as_str()) || name == "db" {
+            continue;
+        }
+        let mut files = Vec::new();
+        sources(&crate_dir.path().join("src"), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for table in named_tables(production_code(&text)) {
+                let Some((_, owners)) = WRITERS.iter().find(|(owned, _)| *owned == table) else { continue };
+                seen += 1;
+                // The outbox is every crate's to append to and to follow, through `bazaar_db::outbox`.
+                if !owners.contains(&name.as_str()) && !table.starts_with("outbox_") {
+                    offences.push(format!("{}: reads {table} (owned by {owners:?})", file.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "the scan found only {seen} tables named; it has stopped seeing them");
+    assert!(offences.is_empty(), "tables read outside their owner: {offences:#?}");
+}
+
+#[test]
+fn the_read_scan_sees_imports_paths_and_sql() {
+    let code = "use bazaar_db::schema::{orders, skus as s};\n bazaar_db::schema::shops::table; \"SELECT 1 FROM users JOIN addresses\"";
+    assert_eq!(named_tables(code), ["orders", "skus", "shops", "users", "addresses"]);
 }

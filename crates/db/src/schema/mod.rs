@@ -370,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     point_balances,
     point_entries,
     check_ins,
+    shop_customers,
     flash_sales,
     flash_buyers,
     flash_reservations,

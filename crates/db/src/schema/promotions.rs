@@ -120,6 +120,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Who has paid for an order of which shop: what "new customers only" asks.
+    shop_customers (user_id, shop_id) {
+        user_id -> BigInt,
+        shop_id -> BigInt,
+        first_paid_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     check_ins (user_id, day) {
         user_id -> BigInt,
         day -> Text,
