@@ -18,28 +18,12 @@ pub enum CampaignError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for CampaignError {
-    fn from(err: diesel::result::Error) -> Self {
-        CampaignError::Db(DbError::from(err))
-    }
-}
-
-macro_rules! boxed_from {
-    ($($variant:ident: $error:ty),* $(,)?) => {
-        $(impl From<$error> for CampaignError {
-            fn from(err: $error) -> Self {
-                CampaignError::$variant(Box::new(err))
-            }
-        })*
-    };
-}
-
-boxed_from!(
+bazaar_db::errors_from_below!(CampaignError {
     Identity: bazaar_identity::IdentityError,
     Catalog: bazaar_catalog::CatalogError,
     Checkout: bazaar_checkout::CheckoutError,
-    Promotions: bazaar_promotions::PromotionError,
-);
+    Promotions: bazaar_promotions::PromotionError
+});
 
 bazaar_core::refusal_constructors!(CampaignError);
 

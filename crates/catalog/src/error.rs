@@ -19,22 +19,9 @@ pub enum CatalogError {
     Kv(#[from] bazaar_kv::KvError),
 }
 
+bazaar_db::errors_from_below!(CatalogError { Identity: bazaar_identity::IdentityError });
+
 bazaar_core::refusal_constructors!(CatalogError);
-
-impl From<diesel::result::Error> for CatalogError {
-    fn from(err: diesel::result::Error) -> Self {
-        CatalogError::Db(DbError::from(err))
-    }
-}
-
-impl From<bazaar_identity::IdentityError> for CatalogError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        match err {
-            bazaar_identity::IdentityError::Db(db) => CatalogError::Db(db),
-            other => CatalogError::Identity(Box::new(other)),
-        }
-    }
-}
 
 impl CatalogError {
     pub fn field(&self) -> Option<&str> {

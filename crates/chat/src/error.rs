@@ -42,35 +42,11 @@ impl ChatError {
     }
 }
 
-impl From<diesel::result::Error> for ChatError {
-    fn from(err: diesel::result::Error) -> Self {
-        ChatError::Db(DbError::from(err))
-    }
-}
-
-impl From<bazaar_identity::IdentityError> for ChatError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        match err {
-            bazaar_identity::IdentityError::Db(db) => ChatError::Db(db),
-            other => ChatError::Identity(Box::new(other)),
-        }
-    }
-}
-
-impl From<bazaar_catalog::CatalogError> for ChatError {
-    fn from(err: bazaar_catalog::CatalogError) -> Self {
-        match err {
-            bazaar_catalog::CatalogError::Db(db) => ChatError::Db(db),
-            other => ChatError::Catalog(Box::new(other)),
-        }
-    }
-}
-
-impl From<bazaar_checkout::CheckoutError> for ChatError {
-    fn from(err: bazaar_checkout::CheckoutError) -> Self {
-        ChatError::Checkout(Box::new(err))
-    }
-}
+bazaar_db::errors_from_below!(ChatError {
+    Identity: bazaar_identity::IdentityError,
+    Catalog: bazaar_catalog::CatalogError,
+    Checkout: bazaar_checkout::CheckoutError
+});
 
 bazaar_core::refusal_constructors!(ChatError);
 

@@ -23,38 +23,11 @@ pub enum CheckoutError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for CheckoutError {
-    fn from(err: diesel::result::Error) -> Self {
-        CheckoutError::Db(DbError::from(err))
-    }
-}
-
-impl From<bazaar_catalog::CatalogError> for CheckoutError {
-    fn from(err: bazaar_catalog::CatalogError) -> Self {
-        match err {
-            bazaar_catalog::CatalogError::Db(db) => CheckoutError::Db(db),
-            other => CheckoutError::Catalog(Box::new(other)),
-        }
-    }
-}
-
-impl From<bazaar_identity::IdentityError> for CheckoutError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        match err {
-            bazaar_identity::IdentityError::Db(db) => CheckoutError::Db(db),
-            other => CheckoutError::Identity(Box::new(other)),
-        }
-    }
-}
-
-impl From<bazaar_promotions::PromotionError> for CheckoutError {
-    fn from(err: bazaar_promotions::PromotionError) -> Self {
-        match err {
-            bazaar_promotions::PromotionError::Db(db) => CheckoutError::Db(db),
-            other => CheckoutError::Promotion(Box::new(other)),
-        }
-    }
-}
+bazaar_db::errors_from_below!(CheckoutError {
+    Catalog: bazaar_catalog::CatalogError,
+    Identity: bazaar_identity::IdentityError,
+    Promotion: bazaar_promotions::PromotionError
+});
 
 bazaar_core::refusal_constructors!(CheckoutError);
 

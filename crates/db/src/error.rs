@@ -105,6 +105,31 @@ impl bazaar_core::Classify for DbError {
     }
 }
 
+/// The conversions every domain crate's error needs, written once: a diesel error becomes its
+/// `Db` variant, and each error of a crate below comes in boxed under its variant — except a
+/// database error, which joins the caller's own `Db` (so "a unique key raced" reads the same
+/// whichever crate ran the statement). The others keep their kind through `classify`.
+///
+/// `bazaar_db::errors_from_below!(ChatError { Identity: bazaar_identity::IdentityError })`
+#[macro_export]
+macro_rules! errors_from_below {
+    ($outer:ident { $($variant:ident: $($inner:ident)::+),* $(,)? }) => {
+        impl From<diesel::result::Error> for $outer {
+            fn from(err: diesel::result::Error) -> Self {
+                $outer::Db($crate::DbError::from(err))
+            }
+        }
+        $(impl From<$($inner)::+> for $outer {
+            fn from(err: $($inner)::+) -> Self {
+                match err {
+                    $($inner)::+::Db(db) => $outer::Db(db),
+                    other => $outer::$variant(Box::new(other)),
+                }
+            }
+        })*
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,17 +47,13 @@ pub enum IdentityError {
     Kv(#[from] KvError),
 }
 
-impl From<diesel::result::Error> for IdentityError {
-    fn from(err: diesel::result::Error) -> Self {
-        IdentityError::Db(DbError::from(err))
-    }
-}
-
 impl From<crate::password::HashError> for IdentityError {
     fn from(err: crate::password::HashError) -> Self {
         IdentityError::Hashing(err.to_string())
     }
 }
+
+bazaar_db::errors_from_below!(IdentityError {});
 
 bazaar_core::refusal_constructors!(IdentityError);
 

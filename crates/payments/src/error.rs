@@ -36,21 +36,6 @@ pub enum PaymentError {
     Kv(#[from] bazaar_kv::KvError),
 }
 
-impl From<bazaar_identity::IdentityError> for PaymentError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        match err {
-            bazaar_identity::IdentityError::Db(db) => PaymentError::Db(db),
-            other => PaymentError::Identity(Box::new(other)),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for PaymentError {
-    fn from(err: diesel::result::Error) -> Self {
-        PaymentError::Db(err.into())
-    }
-}
-
 /// The amount of a trade covering orders of these amounts (fen): their exact sum, which must be
 /// more than zero. Orders are already bounded by checkout's ceilings; this refuses instead of
 /// wrapping whatever reaches it.
@@ -62,6 +47,8 @@ pub(crate) fn trade_amount(amounts: impl IntoIterator<Item = i64>) -> Result<i64
         None => Err(PaymentError::invalid("amount", "the orders' amounts do not add up to a payable sum")),
     }
 }
+
+bazaar_db::errors_from_below!(PaymentError { Identity: bazaar_identity::IdentityError });
 
 bazaar_core::refusal_constructors!(PaymentError);
 

@@ -15,23 +15,10 @@ pub enum PromotionError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for PromotionError {
-    fn from(err: diesel::result::Error) -> Self {
-        PromotionError::Db(DbError::from(err))
-    }
-}
-
-impl From<bazaar_identity::IdentityError> for PromotionError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        PromotionError::Identity(Box::new(err))
-    }
-}
-
-impl From<bazaar_catalog::CatalogError> for PromotionError {
-    fn from(err: bazaar_catalog::CatalogError) -> Self {
-        PromotionError::Catalog(Box::new(err))
-    }
-}
+bazaar_db::errors_from_below!(PromotionError {
+    Identity: bazaar_identity::IdentityError,
+    Catalog: bazaar_catalog::CatalogError
+});
 
 bazaar_core::refusal_constructors!(PromotionError);
 

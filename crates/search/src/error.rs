@@ -27,23 +27,10 @@ pub enum SearchError {
     Kv(#[from] KvError),
 }
 
-impl From<bazaar_identity::IdentityError> for SearchError {
-    fn from(err: bazaar_identity::IdentityError) -> Self {
-        match err {
-            bazaar_identity::IdentityError::Db(db) => SearchError::Db(db),
-            other => SearchError::Identity(Box::new(other)),
-        }
-    }
-}
-
-impl From<bazaar_catalog::CatalogError> for SearchError {
-    fn from(err: bazaar_catalog::CatalogError) -> Self {
-        match err {
-            bazaar_catalog::CatalogError::Db(db) => SearchError::Db(db),
-            other => SearchError::Catalog(Box::new(other)),
-        }
-    }
-}
+bazaar_db::errors_from_below!(SearchError {
+    Identity: bazaar_identity::IdentityError,
+    Catalog: bazaar_catalog::CatalogError
+});
 
 bazaar_core::refusal_constructors!(SearchError);
 
@@ -62,11 +49,5 @@ impl Classify for SearchError {
             SearchError::Db(db) => db.classify(),
             SearchError::Kv(kv) => kv.classify(),
         }
-    }
-}
-
-impl From<diesel::result::Error> for SearchError {
-    fn from(err: diesel::result::Error) -> Self {
-        SearchError::Db(DbError::from(err))
     }
 }
