@@ -275,6 +275,8 @@ pub(crate) fn order_to_ship(conn: &mut DbConn, play: PlayId) -> Result<Option<Or
         pl::table.find(play).select((pl::fulfilment, pl::order_id)).get_result(conn).optional()?;
     match found {
         Some((fulfilment, order)) if fulfilment == Fulfilment::ToShip.as_str() => Ok(order),
+        // Sent already: nothing left to ship; marking it again decides whether this is the same shipment.
+        Some((fulfilment, _)) if fulfilment == Fulfilment::Sent.as_str() => Ok(None),
         _ => Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped")),
     }
 }
@@ -285,10 +287,16 @@ pub(crate) fn mark_sent(conn: &mut DbConn, play: PlayId, tracking: &str) -> Resu
         .filter(pl::fulfilment.eq(Fulfilment::ToShip.as_str()))
         .set((pl::fulfilment.eq(Fulfilment::Sent.as_str()), pl::tracking_number.eq(tracking)))
         .execute(conn)?;
-    if moved == 0 {
-        return Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped"));
+    if moved == 1 {
+        return Ok(());
     }
-    Ok(())
+    // The same shipment sent again (a retry after a lost answer) is done already.
+    let now: Option<(String, Option<String>)> =
+        pl::table.find(play).select((pl::fulfilment, pl::tracking_number)).get_result(conn).optional()?;
+    match now {
+        Some((sent, Some(number))) if sent == Fulfilment::Sent.as_str() && number == tracking => Ok(()),
+        _ => Err(CampaignError::conflict("prize_not_shippable", "this prize is not waiting to be shipped")),
+    }
 }
 
 /// The shop hands over an item collected at its counter: `to_pick_up` → `picked_up`, once, when

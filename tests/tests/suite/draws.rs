@@ -276,6 +276,14 @@ async fn prizes_reach_the_wallet_the_ledger_and_the_winners_list(backend: Backen
     assert_eq!(item["order_id"], claimed["order_id"]);
     let order = app.order(&winner, claimed["order_id"].as_i64().unwrap()).await;
     assert_eq!((order["status"].as_str(), order["tracking_number"].as_str()), (Some("shipped"), Some("SF1234567890")));
+    // A retry after a lost answer: the prize stays sent, the order is not shipped twice.
+    let retried = app.post_as(&shop.seller, &format!("/api/v1/seller/prizes/{}/ship", won["id"]), &ship).await;
+    assert_eq!(retried.status(), 200);
+    let again = app.order(&winner, claimed["order_id"].as_i64().unwrap()).await;
+    assert_eq!(again["events"].as_array().map(Vec::len), order["events"].as_array().map(Vec::len), "{again}");
+    let other = json!({ "tracking_number": "YT0000000001" });
+    let response = app.post_as(&shop.seller, &format!("/api/v1/seller/prizes/{}/ship", won["id"]), &other).await;
+    assert_eq!(problem(response).await["code"], "prize_not_shippable", "another shipment of a sent prize");
     assert_eq!(mine.as_array().unwrap().len(), 3, "three prizes won: {mine}");
 }
 
