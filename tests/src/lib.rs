@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 pub mod browser;
 pub mod catalog;
 pub mod chat;
+mod draws;
 pub mod h5;
 mod orders;
 pub mod payments;

@@ -176,7 +176,7 @@ pub(crate) fn participants(conn: &mut DbConn, row: &ConversationRow) -> Result<V
 }
 
 pub(crate) fn view(conn: &mut DbConn, row: ConversationRow, side: Side) -> Result<ConversationView, ChatError> {
-    let mut faces = Faces::of(conn, std::slice::from_ref(&row))?;
+    let faces = Faces::of(conn, std::slice::from_ref(&row))?;
     Ok(faces.present(row, side))
 }
 
@@ -197,7 +197,7 @@ impl Faces {
         })
     }
 
-    fn present(&mut self, row: ConversationRow, side: Side) -> ConversationView {
+    fn present(&self, row: ConversationRow, side: Side) -> ConversationView {
         let shop = self.shops.get(&row.shop_id).cloned().unwrap_or_default();
         let buyer = self.buyers.get(&row.buyer_id).cloned().unwrap_or_default();
         present(row, side, shop, buyer)
@@ -250,7 +250,7 @@ pub(crate) fn list(
         .load(conn)?;
     let more = rows.len() as i64 > i64::from(limit.get());
     rows.truncate(limit.get() as usize);
-    let mut faces = Faces::of(conn, &rows)?;
+    let faces = Faces::of(conn, &rows)?;
     let mut conversations = Vec::with_capacity(rows.len());
     let mut last_key = None;
     for row in rows {

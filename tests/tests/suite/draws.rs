@@ -50,24 +50,6 @@ async fn create(app: &TestApp, shop: &Shop, body: &Value) -> Value {
     body
 }
 
-async fn play(app: &TestApp, user: &User, draw: &Value, key: &str) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/draws/{}/play", draw["id"])))
-        .bearer_auth(&user.access_token)
-        .header("idempotency-key", key)
-        .send()
-        .await
-        .expect("play")
-}
-
-async fn played(app: &TestApp, user: &User, draw: &Value, key: &str) -> Value {
-    let response = play(app, user, draw, key).await;
-    let status = response.status();
-    let body: Value = response.json().await.expect("play");
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 /// What an auditor computes from the revealed seed, by the documented rule.
 fn recompute(seed: &str, draw: i64, play: i64, user: i64, weights: &[i64]) -> usize {
     let mut mac = Hmac::<Sha256>::new_from_slice(&hex::decode(seed).expect("hex seed")).expect("key");
@@ -110,7 +92,7 @@ async fn a_rush_wins_exactly_the_stock_and_the_revealed_seed_recomputes_every_pl
     let sent = join_all(crowd.iter().enumerate().flat_map(|(u, user)| {
         let app = &app;
         let draw = &draw;
-        (0..11).map(move |n| async move { (u, n, play(app, user, draw, &format!("rush-{u}-{n}")).await) })
+        (0..11).map(move |n| async move { (u, n, app.play_draw(user, draw, &format!("rush-{u}-{n}")).await) })
     }))
     .await;
     let mut plays = Vec::new();
@@ -134,7 +116,7 @@ async fn a_rush_wins_exactly_the_stock_and_the_revealed_seed_recomputes_every_pl
 
     // A retried play returns the same outcome and uses no chance.
     let (u, n, first) = &plays[0];
-    let again = played(&app, &crowd[*u], &draw, &format!("rush-{u}-{n}")).await;
+    let again = app.played_draw(&crowd[*u], &draw, &format!("rush-{u}-{n}")).await;
     assert_eq!(
         (&again["id"], &again["outcome"], &again["prize_id"]),
         (&first["id"], &first["outcome"], &first["prize_id"])
@@ -210,22 +192,22 @@ async fn prizes_reach_the_wallet_the_ledger_and_the_winners_list(backend: Backen
     .await;
     let winner = app.register().await;
 
-    let won = played(&app, &winner, &points, "p1").await;
+    let won = app.played_draw(&winner, &points, "p1").await;
     assert_eq!((won["outcome"].as_str(), won["points"].as_i64()), (Some("won"), Some(50)));
     let balance: Value = app.get_as(&winner, "/api/v1/me/points").await.json().await.expect("points");
     assert_eq!(balance["balance"], 50);
     // The one free chance of the day is used: no second play.
-    assert_eq!(problem(play(&app, &winner, &points, "p2").await).await["code"], "no_chances");
+    assert_eq!(problem(app.play_draw(&winner, &points, "p2").await).await["code"], "no_chances");
 
-    let won = played(&app, &winner, &coupons, "c1").await;
+    let won = app.played_draw(&winner, &coupons, "c1").await;
     assert_eq!(won["outcome"], "won");
     let wallet = app.items_as(&winner, "/api/v1/me/coupons").await;
     assert!(wallet.as_array().unwrap().iter().any(|c| c["id"] == won["coupon_id"]), "{wallet}");
 
-    let won = played(&app, &winner, &items, "i1").await;
+    let won = app.played_draw(&winner, &items, "i1").await;
     assert_eq!((won["outcome"].as_str(), won["fulfilment"].as_str()), (Some("won"), Some("to_claim")));
     let late = app.register().await;
-    let consolation = played(&app, &late, &items, "i2").await;
+    let consolation = app.played_draw(&late, &items, "i2").await;
     assert_eq!(
         (consolation["outcome"].as_str(), consolation["consolation"].as_str()),
         (Some("sold_out"), Some("谢谢参与"))
@@ -338,9 +320,9 @@ async fn a_scan_earns_one_chance_per_placement_per_day_and_points_buy_one_once(b
     let foreign = json!({ "source": "scan", "code": "AAAAAAAA" });
     let body = problem(earn(&app, &shopper, &draw, &foreign, "scan-x").await).await;
     assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("invalid_field"), Some("code")));
-    played(&app, &shopper, &draw, "a").await;
-    played(&app, &shopper, &draw, "b").await;
-    assert_eq!(problem(play(&app, &shopper, &draw, "c").await).await["code"], "no_chances");
+    app.played_draw(&shopper, &draw, "a").await;
+    app.played_draw(&shopper, &draw, "b").await;
+    assert_eq!(problem(app.play_draw(&shopper, &draw, "c").await).await["code"], "no_chances");
 
     // Points: refused without the balance, then bought once per key.
     let body = problem(earn(&app, &shopper, &draw, &json!({ "source": "points" }), "pts").await).await;

@@ -57,17 +57,7 @@ async fn only_buyers_who_never_paid_the_shop_claim_a_new_customer_coupon(backend
         .await
         .unwrap();
     let winner = app.register().await;
-    let won: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/draws/{}/play", draw["id"])))
-        .bearer_auth(&winner.access_token)
-        .header("idempotency-key", "welcome-1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let won = app.played_draw(&winner, &draw, "welcome-1").await;
     let address = app.add_address(&winner).await;
     let claimed = app
         .post_as(&winner, &format!("/api/v1/me/prizes/{}/claim", won["id"]), &json!({ "address_id": address }))

@@ -44,19 +44,12 @@ async fn a_platform_draw_is_the_administrators_and_plays_for_buyers_of_any_shop(
     assert!(created["shop_id"].is_null(), "{created}");
     assert_eq!(app.items_as(&admin, "/api/v1/admin/draws").await.as_array().unwrap().len(), 1);
 
-    let play = |user: &bazaar_tests::User, key: &'static str| {
-        app.client
-            .post(app.url(&format!("/api/v1/draws/{}/play", created["id"])))
-            .bearer_auth(&user.access_token)
-            .header("idempotency-key", key)
-            .send()
-    };
     // Buyers of any shop: a shopper who never paid is refused, one who paid in a shop plays.
     let browser = app.register().await;
-    assert_eq!(play(&browser, "p1").await.unwrap().status(), 403);
+    assert_eq!(app.play_draw(&browser, &created, "p1").await.status(), 403);
     let buyer = app.register().await;
     app.paid_order(&buyer, &product, 1).await;
-    let won: Value = play(&buyer, "p1").await.unwrap().json().await.unwrap();
+    let won: Value = app.play_draw(&buyer, &created, "p1").await.json().await.unwrap();
     assert_eq!((won["outcome"].as_str(), won["points"].as_i64()), (Some("won"), Some(88)), "{won}");
     let balance: Value = app.get_as(&buyer, "/api/v1/me/points").await.json().await.unwrap();
     assert_eq!(balance["balance"], 88);

@@ -23,17 +23,7 @@ async fn an_item_to_collect_is_handed_over_on_the_winners_code_once(backend: Bac
     assert_eq!(draw["prizes"][0]["pickup"], true);
 
     let winner = app.register().await;
-    let won: Value = app
-        .client
-        .post(app.url(&format!("/api/v1/draws/{}/play", draw["id"])))
-        .bearer_auth(&winner.access_token)
-        .header("idempotency-key", "pick-1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let won = app.played_draw(&winner, &draw, "pick-1").await;
     assert_eq!((won["outcome"].as_str(), won["fulfilment"].as_str()), (Some("won"), Some("to_pick_up")), "{won}");
     let code = won["pickup_code"].as_str().expect("a pickup code").to_string();
     assert!(code.len() == 8 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
