@@ -1,10 +1,12 @@
-//! What other crates may know of products without reading catalog's tables themselves: which shop
-//! sells a product and where it sits in the category tree (promotions scope coupons by both).
+//! What other crates may know of products, SKUs and shops without reading catalog's tables
+//! themselves: which shop sells a product and where it sits in the category tree (promotions
+//! scope coupons by both), what a cart or order line offers, a shop's shipping rule, the names and
+//! logos a conversation shows.
 
 use crate::CatalogError;
 use bazaar_core::ids::{CategoryId, ProductId, ShopId, SkuId, UserId};
 use bazaar_db::DbConn;
-use bazaar_db::schema::{categories, products, skus};
+use bazaar_db::schema::{categories, products, shops, skus};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,10 +100,15 @@ pub fn product_summary(conn: &mut DbConn, product_id: ProductId) -> Result<Optio
     Ok(found.map(|(shop_id, title, images, price_min, status)| ProductSummary {
         shop_id,
         title,
-        image: serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next()),
+        image: first_image(&images),
         price_min: bazaar_core::Money::from_minor(price_min),
         on_sale: status == crate::ProductStatus::Active.as_str(),
     }))
+}
+
+/// The first of a product's images (stored as a JSON list).
+fn first_image(images: &str) -> Option<String> {
+    serde_json::from_str::<Vec<String>>(images).ok().and_then(|list| list.into_iter().next())
 }
 
 /// Whether `user` follows `shop`, inside the caller's transaction (a draw open to followers asks).
@@ -132,7 +139,6 @@ pub struct SkuOffer {
 /// The offers of each SKU in `ids` that exists (unknown ids are left out), inside the caller's
 /// transaction, so an order is priced from the same snapshot it reserves against.
 pub fn sku_offers(conn: &mut DbConn, ids: &[SkuId]) -> Result<Vec<SkuOffer>, CatalogError> {
-    use bazaar_db::schema::shops;
     type Row = (SkuId, ProductId, ShopId, String, String, String, String, i64, i64, bool, String, String);
     let rows: Vec<Row> = skus::table
         .inner_join(products::table.inner_join(shops::table))
@@ -162,7 +168,7 @@ pub fn sku_offers(conn: &mut DbConn, ids: &[SkuId]) -> Result<Vec<SkuOffer>, Cat
                 shop_name,
                 title,
                 specs,
-                image: serde_json::from_str::<Vec<String>>(&images).ok().and_then(|list| list.into_iter().next()),
+                image: first_image(&images),
                 price: bazaar_core::Money::from_minor(price),
                 stock,
                 buyable: active
@@ -179,7 +185,6 @@ pub fn shipping_rule(
     conn: &mut DbConn,
     shop: ShopId,
 ) -> Result<(bazaar_core::Money, bazaar_core::Money), CatalogError> {
-    use bazaar_db::schema::shops;
     let (fee, free_from): (i64, i64) = shops::table
         .find(shop)
         .select((shops::shipping_fee, shops::free_shipping_from))
@@ -194,7 +199,6 @@ pub fn shop_faces(
     conn: &mut DbConn,
     ids: &[ShopId],
 ) -> Result<std::collections::HashMap<ShopId, (String, Option<String>)>, CatalogError> {
-    use bazaar_db::schema::shops;
     let rows: Vec<(ShopId, String, Option<String>)> =
         shops::table.filter(shops::id.eq_any(ids)).select((shops::id, shops::name, shops::logo_url)).load(conn)?;
     Ok(rows.into_iter().map(|(id, name, logo)| (id, (name, logo))).collect())
@@ -202,7 +206,6 @@ pub fn shop_faces(
 
 /// A shop's service hours as its owner wrote them (`None`: always open, or no such shop).
 pub fn service_hours(conn: &mut DbConn, shop: ShopId) -> Result<Option<String>, CatalogError> {
-    use bazaar_db::schema::shops;
     Ok(shops::table.find(shop).select(shops::service_hours).first(conn).optional()?.flatten())
 }
 
